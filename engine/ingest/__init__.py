@@ -1,0 +1,14 @@
+"""Findings files in, checked and prioritized findings out."""
+
+from engine.ingest.pipeline import IngestResult, frame_to_findings, ingest_bytes, ingest_file
+from engine.ingest.report import IngestReport, MergedGroup, RowProblem
+
+__all__ = [
+    "IngestReport",
+    "IngestResult",
+    "MergedGroup",
+    "RowProblem",
+    "frame_to_findings",
+    "ingest_bytes",
+    "ingest_file",
+]

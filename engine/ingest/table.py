@@ -1,0 +1,125 @@
+"""CSV bytes -> a DataFrame of stripped strings, one row per record, indexed by spreadsheet row.
+
+The fast path is pandas' C parser. Files it refuses (a row with more cells than the header,
+unbalanced quotes) go through the csv module instead, which can say which rows are broken,
+so those rows are reported rather than failing the whole file."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+
+from engine.errors import BadInputError
+from engine.ingest.columns import COLUMNS, REQUIRED_COLUMNS, normalize_name
+from engine.ingest.decode import DecodedSource
+from engine.ingest.report import RowProblem
+
+FIRST_DATA_ROW = 2  # the header is row 1
+
+
+def read_header(src: DecodedSource, name: str) -> list[str]:
+    text = src.data[:65536].decode(src.encoding, errors="replace")
+    try:
+        header = next(csv.reader(io.StringIO(text, newline="")))
+    except (StopIteration, csv.Error) as exc:
+        raise BadInputError(f"{name}: cannot read a CSV header row ({exc})") from exc
+    return header
+
+
+def check_header(raw_header: list[str], name: str) -> tuple[list[str], list[str]]:
+    """Normalized column names and the columns that will be ignored; refuses bad headers."""
+    normalized = [normalize_name(h) for h in raw_header]
+    seen: dict[str, str] = {}
+    for raw, norm in zip(raw_header, normalized, strict=True):
+        if norm in COLUMNS and norm in seen:
+            raise BadInputError(
+                f"{name}: column {norm!r} appears twice (as {seen[norm]!r} and {raw!r})"
+            )
+        seen.setdefault(norm, raw)
+    missing = [c for c in REQUIRED_COLUMNS if c not in seen]
+    if missing:
+        if len(raw_header) == 1:
+            raise BadInputError(
+                f"{name}: not a comma-separated file (the header row has a single column); "
+                f"required columns: {', '.join(REQUIRED_COLUMNS)}"
+            )
+        raise BadInputError(
+            f"{name}: missing required column(s): {', '.join(missing)} "
+            f"(found: {', '.join(h.strip() for h in raw_header if h.strip()) or 'none'})"
+        )
+    ignored = [raw.strip() for raw, norm in zip(raw_header, normalized, strict=True)
+               if norm not in COLUMNS and raw.strip()]
+    return normalized, ignored
+
+
+def read_table(
+    src: DecodedSource, name: str, normalized: list[str]
+) -> tuple[pd.DataFrame, list[RowProblem]]:
+    """All known columns as stripped strings ('' for empty), index = spreadsheet row."""
+    try:
+        frame = _read_fast(src, normalized)
+        problems: list[RowProblem] = []
+    except (pd.errors.ParserError, csv.Error, ValueError):
+        frame, problems = _read_tolerant(src, normalized)
+    for column in COLUMNS:
+        if column not in frame.columns:
+            frame[column] = ""
+    frame = frame[list(COLUMNS)].fillna("")
+    for column in COLUMNS:
+        frame[column] = frame[column].astype("str").str.strip()
+    return frame, problems
+
+
+def _read_fast(src: DecodedSource, normalized: list[str]) -> pd.DataFrame:
+    wanted = [i for i, n in enumerate(normalized) if n in COLUMNS]
+    frame = pd.read_csv(
+        io.BytesIO(src.data),
+        encoding=src.encoding,
+        header=0,
+        names=normalized,
+        usecols=wanted,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+        on_bad_lines="error",
+    )
+    frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
+    return frame
+
+
+def _read_tolerant(
+    src: DecodedSource, normalized: list[str]
+) -> tuple[pd.DataFrame, list[RowProblem]]:
+    text = src.data.decode(src.encoding)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    wanted = [(i, n) for i, n in enumerate(normalized) if n in COLUMNS]
+    width = len(normalized)
+    rows: list[list[str]] = []
+    index: list[int] = []
+    problems: list[RowProblem] = []
+    try:
+        next(reader)
+        for row_number, record in enumerate(reader, start=FIRST_DATA_ROW):
+            if len(record) > width and any(cell.strip() for cell in record[width:]):
+                problems.append(
+                    RowProblem(
+                        row=row_number,
+                        column=None,
+                        reason=f"row has {len(record)} cells but the header has {width}",
+                        value=_clip(",".join(record)),
+                    )
+                )
+                continue
+            rows.append([record[i] if i < len(record) else "" for i, _ in wanted])
+            index.append(row_number)
+    except csv.Error as exc:
+        raise BadInputError(f"the file is not valid CSV near line {reader.line_num}: {exc}") from exc
+    frame = pd.DataFrame(rows, columns=[n for _, n in wanted], index=index, dtype="str")
+    return frame, problems
+
+
+def _clip(value: str, limit: int = 120) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"

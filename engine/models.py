@@ -1,0 +1,261 @@
+"""The engine's data model: findings, sessions, waves, runs and timeline events.
+
+Every model round-trips through JSON unchanged (`model_dump_json` -> `model_validate_json`),
+because the run folder is the only channel between the engine process and the app.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Severity(StrEnum):
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+class FindingCategory(StrEnum):
+    dependency_vulnerability = "dependency_vulnerability"
+    sql_injection = "sql_injection"
+    hardcoded_secret = "hardcoded_secret"
+    pii_logging = "pii_logging"
+    missing_encryption = "missing_encryption"
+    access_logging = "access_logging"
+    xss = "xss"
+    path_traversal = "path_traversal"
+    other = "other"
+
+
+class SessionStatus(StrEnum):
+    pending = "pending"  # intent recorded, create request not yet answered
+    dispatched = "dispatched"  # the API returned a session id
+    working = "working"
+    blocked = "blocked"  # the agent waits for a human
+    success = "success"
+    failed = "failed"
+    timeout = "timeout"
+    interrupted = "interrupted"  # the run stopped while this session was in flight
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_SESSION_STATUSES
+
+
+TERMINAL_SESSION_STATUSES = frozenset(
+    {SessionStatus.success, SessionStatus.failed, SessionStatus.timeout}
+)
+# Interrupted is not terminal: resume picks those sessions up again.
+
+
+class RunStatus(StrEnum):
+    pending = "pending"  # folder prepared, engine not started yet
+    running = "running"
+    paused = "paused"  # a wave fell below the success gate; `resume` continues
+    interrupted = "interrupted"  # stopped by a signal; `resume` continues
+    completed = "completed"
+    failed = "failed"  # the engine hit an internal error; `resume` retries
+
+
+RESUMABLE_RUN_STATUSES = frozenset(
+    {RunStatus.pending, RunStatus.paused, RunStatus.interrupted, RunStatus.failed}
+)
+
+
+class WaveStatus(StrEnum):
+    pending = "pending"
+    running = "running"
+    completed = "completed"
+    gated = "gated"  # finished below min_success_rate; the run paused after it
+    skipped = "skipped"  # not part of this run (`run --wave N`)
+
+
+class EventKind(StrEnum):
+    run_started = "run_started"
+    run_resumed = "run_resumed"
+    wave_started = "wave_started"
+    session_dispatched = "session_dispatched"
+    session_completed = "session_completed"
+    session_failed = "session_failed"
+    session_retry_scheduled = "session_retry_scheduled"
+    wave_completed = "wave_completed"
+    wave_gated = "wave_gated"
+    run_completed = "run_completed"
+    run_interrupted = "run_interrupted"
+    run_failed = "run_failed"
+
+
+class PriorityScore(BaseModel):
+    """A finding's priority with its parts, so the UI can explain the number."""
+
+    model_config = ConfigDict(frozen=True)
+
+    severity: int
+    category: int
+    service: int
+
+    @property
+    def total(self) -> int:
+        return self.severity + self.category + self.service
+
+
+class Finding(BaseModel):
+    finding_id: str
+    scanner: str | None = None
+    category: FindingCategory
+    severity: Severity
+    title: str
+    description: str | None = None
+    service_name: str
+    repo_url: str | None = None
+    file_path: str | None = None
+    line_number: int | None = Field(default=None, ge=1)
+    cwe_id: str | None = None
+    dependency_name: str | None = None
+    current_version: str | None = None
+    fixed_version: str | None = None
+    language: str | None = None
+    # Ids of the duplicate rows folded into this finding (the survivor's own id excluded).
+    merged_ids: list[str] = Field(default_factory=list)
+    # Spreadsheet-style row of the source file (header is row 1).
+    source_row: int | None = None
+    priority: PriorityScore | None = None
+    priority_rank: int | None = None  # 1 = most urgent
+
+    @property
+    def score(self) -> int:
+        return self.priority.total if self.priority else 0
+
+
+class AgentProgress(BaseModel):
+    """The agent's structured output, as far as it has written it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    current_step: str | None = None
+    progress_pct: float | None = None
+    fix_approach: str | None = None
+    files_modified: list[str] = Field(default_factory=list)
+    tests_passed: bool | None = None
+    tests_added: int | None = None
+    confidence: float | None = None
+    pr_url: str | None = None
+    error: str | None = None
+
+
+class RemediationSession(BaseModel):
+    finding_id: str
+    attempt: int = Field(ge=1)
+    wave_number: int = Field(ge=1)
+    tag: str  # deterministic per run, finding and attempt; the key for idempotent create
+    session_id: str | None = None
+    url: str | None = None  # only the create response carries it
+    status: SessionStatus = SessionStatus.pending
+    remote_status: str | None = None
+    remote_status_enum: str | None = None
+    playbook_id: str | None = None
+    intent_at: datetime = Field(default_factory=utcnow)
+    dispatched_at: datetime | None = None
+    updated_at: datetime | None = None
+    completed_at: datetime | None = None
+    pull_request_url: str | None = None
+    progress: AgentProgress | None = None
+    error: str | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.finding_id, self.attempt)
+
+
+class Wave(BaseModel):
+    number: int = Field(ge=1)
+    finding_ids: list[str]
+    status: WaveStatus = WaveStatus.pending
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    succeeded: int = 0
+    failed: int = 0
+
+    @property
+    def success_rate(self) -> float | None:
+        done = self.succeeded + self.failed
+        return self.succeeded / done if done else None
+
+
+DataSource = Literal["simulated", "live"]
+
+
+class RunConfig(BaseModel):
+    """Everything `resume` needs to continue a run as it was launched. Never the API key."""
+
+    data_source: DataSource
+    api_base_url: str | None = None  # None: the in-process simulator
+    speed: float = 1.0
+    seed: int = 0
+    wave_size: int
+    only_wave: int | None = None
+    max_parallel_sessions: int
+    max_acu_per_session: int
+    poll_interval_seconds: float
+    session_timeout_minutes: float
+    min_success_rate: float
+    max_retries: int
+    sim_failure_rate: float = 0.15
+    sim_fault_rate: float = 0.0
+    dry_run: bool = False
+
+
+class RunTotals(BaseModel):
+    findings: int = 0
+    by_severity: dict[str, int] = Field(default_factory=dict)
+    sessions: int = 0
+    sessions_by_status: dict[str, int] = Field(default_factory=dict)
+    findings_succeeded: int = 0
+    findings_failed: int = 0
+    findings_open: int = 0
+    pull_requests: int = 0
+
+    @property
+    def success_rate(self) -> float | None:
+        done = self.findings_succeeded + self.findings_failed
+        return self.findings_succeeded / done if done else None
+
+
+class BatchRun(BaseModel):
+    run_id: str
+    status: RunStatus = RunStatus.pending
+    status_reason: str | None = None
+    data_source: DataSource
+    config: RunConfig
+    source_file_name: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    heartbeat_at: datetime | None = None
+    pid: int | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    waves: list[Wave] = Field(default_factory=list)
+    sessions: list[RemediationSession] = Field(default_factory=list)
+    playbook_ids: dict[str, str] = Field(default_factory=dict)
+    totals: RunTotals = Field(default_factory=RunTotals)
+
+
+class TimelineEvent(BaseModel):
+    ts: datetime = Field(default_factory=utcnow)
+    run_id: str
+    kind: EventKind
+    message: str
+    wave_number: int | None = None
+    finding_id: str | None = None
+    attempt: int | None = None
+    session_id: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,53 @@
+"""Settings from the environment and `.env`; every CLI flag overrides its setting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REAL_API_BASE_URL = "https://api.devin.ai/v1"
+
+DEFAULT_SERVICE_WEIGHTS: dict[str, int] = {
+    "payment-service": 20,
+    "user-service": 15,
+    "catalog-service": 10,
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    devin_api_key: SecretStr | None = None
+    devin_api_base_url: str = REAL_API_BASE_URL
+    max_parallel_sessions: int = Field(10, ge=1, le=1000)
+    max_acu_per_session: int = Field(5, ge=1)
+    poll_interval_seconds: float = Field(20, gt=0)
+    session_timeout_minutes: float = Field(90, gt=0)
+    min_success_rate: float = Field(0.7, ge=0, le=1)
+    wave_size: int = Field(10, ge=1)
+    max_retries: int = Field(2, ge=0, le=10)
+    runs_dir: Path = Path("./runs")
+    slack_webhook_url: SecretStr | None = None
+    # Service name -> priority weight; env SERVICE_WEIGHTS='{"payment-service": 20}'.
+    service_weights: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_SERVICE_WEIGHTS))
+    default_service_weight: int = 10
+    # The simulated API's knobs, used when no key is set.
+    sim_failure_rate: float = Field(0.15, ge=0, le=1)
+    sim_fault_rate: float = Field(0.0, ge=0, le=1)
+
+    @property
+    def api_key(self) -> str | None:
+        if self.devin_api_key is None:
+            return None
+        value = self.devin_api_key.get_secret_value().strip()
+        return value or None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings with CLI overrides applied; `None` overrides mean "flag not given"."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**given)  # type: ignore[arg-type]
