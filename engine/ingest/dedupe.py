@@ -18,16 +18,27 @@ _SEVERITY_RANK = {s.value: w for s, w in SEVERITY_WEIGHTS.items()}
 def location_keys(frame: pd.DataFrame) -> pd.Series:
     line = frame["line_number"].astype("str").fillna("")
     line = line.where(frame["line_number"].notna(), "")
-    dependency = frame["dependency_name"].str.lower().where(
-        frame["category"] == FindingCategory.dependency_vulnerability.value, ""
+    dependency = (
+        frame["dependency_name"]
+        .str.lower()
+        .where(frame["category"] == FindingCategory.dependency_vulnerability.value, "")
     )
     return (
-        frame["service_name"].str.lower() + "|" + frame["file_path"] + "|" + line + "|"
-        + frame["category"] + "|" + dependency
+        frame["service_name"].str.lower()
+        + "|"
+        + frame["file_path"]
+        + "|"
+        + line
+        + "|"
+        + frame["category"]
+        + "|"
+        + dependency
     )
 
 
-def reject_reused_ids(frame: pd.DataFrame, keys: pd.Series) -> tuple[pd.DataFrame, list[RowProblem]]:
+def reject_reused_ids(
+    frame: pd.DataFrame, keys: pd.Series
+) -> tuple[pd.DataFrame, list[RowProblem]]:
     """A finding_id reused for a different location is a broken export: keep the first row."""
     reused = frame["finding_id"].duplicated(keep=False)
     if not reused.any():
@@ -41,11 +52,16 @@ def reject_reused_ids(frame: pd.DataFrame, keys: pd.Series) -> tuple[pd.DataFram
         for row in group.index[1:]:
             if keys[row] != first_key:
                 drop.append(row)
-                problems.append(RowProblem(
-                    row=int(row), column="finding_id", finding_id=str(fid), value=str(fid),
-                    reason=f"finding_id {fid!r} is already used on row {first_row} "
-                           "for a different location",
-                ))
+                problems.append(
+                    RowProblem(
+                        row=int(row),
+                        column="finding_id",
+                        finding_id=str(fid),
+                        value=str(fid),
+                        reason=f"finding_id {fid!r} is already used on row {first_row} "
+                        "for a different location",
+                    )
+                )
     return frame.drop(index=drop), problems
 
 
@@ -58,15 +74,23 @@ def merge_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[MergedGrou
     groups: list[MergedGroup] = []
     drop: list[int] = []
     dups = frame[dup_mask].assign(
-        _key=keys[dup_mask], _rank=frame.loc[dup_mask, "severity"].map(_SEVERITY_RANK),
+        _key=keys[dup_mask],
+        _rank=frame.loc[dup_mask, "severity"].map(_SEVERITY_RANK),
         _row=frame.index[dup_mask],
     )
     dups = dups.sort_values(["_key", "_rank", "_row"], ascending=[True, False, True])
     for key, group in dups.groupby("_key", sort=False):
         survivor = group.index[0]
-        absorbed = [fid for fid in group["finding_id"].iloc[1:] if fid != group.at[survivor, "finding_id"]]
+        absorbed = [
+            fid for fid in group["finding_id"].iloc[1:] if fid != group.at[survivor, "finding_id"]
+        ]
         merged_ids[survivor] = list(dict.fromkeys(absorbed))
         drop.extend(group.index[1:])
-        groups.append(MergedGroup(survivor_id=str(group.at[survivor, "finding_id"]),
-                                  merged_ids=merged_ids[survivor], key=str(key)))
+        groups.append(
+            MergedGroup(
+                survivor_id=str(group.at[survivor, "finding_id"]),
+                merged_ids=merged_ids[survivor],
+                key=str(key),
+            )
+        )
     return frame.assign(merged_ids=merged_ids).drop(index=drop), groups

@@ -20,8 +20,15 @@ from engine.prioritize import ServiceWeights, prioritize_frame
 
 _FINDINGS = TypeAdapter(list[Finding])
 _OPTIONAL_TEXT = (
-    "scanner", "description", "repo_url", "file_path", "cwe_id",
-    "dependency_name", "current_version", "fixed_version", "language",
+    "scanner",
+    "description",
+    "repo_url",
+    "file_path",
+    "cwe_id",
+    "dependency_name",
+    "current_version",
+    "fixed_version",
+    "language",
 )
 
 
@@ -37,7 +44,9 @@ class IngestResult:
         return frame_to_findings(self.frame)
 
 
-def ingest_file(path: Path, services: ServiceWeights, *, source_name: str | None = None) -> IngestResult:
+def ingest_file(
+    path: Path, services: ServiceWeights, *, source_name: str | None = None
+) -> IngestResult:
     name = source_name or path.name
     try:
         data = path.read_bytes()
@@ -55,14 +64,21 @@ def ingest_bytes(data: bytes, name: str, services: ServiceWeights) -> IngestResu
     normalized, ignored = check_header(read_header(src, name), name)
     table, broken_rows = read_table(src, name, normalized)
     table, blank = drop_blank_rows(table)
-    report = IngestReport(source_name=name, encoding=src.encoding, blank_rows=blank,
-                          total_rows=len(table) + len(broken_rows), ignored_columns=ignored)
+    report = IngestReport(
+        source_name=name,
+        encoding=src.encoding,
+        blank_rows=blank,
+        total_rows=len(table) + len(broken_rows),
+        ignored_columns=ignored,
+    )
     usable, errors, warnings = check_rows(table)
     usable, reused = reject_reused_ids(usable, location_keys(usable))
     merged, groups = merge_duplicates(usable)
     ranked = prioritize_frame(merged, services)
 
-    report.rejected = sorted([*broken_rows, *errors, *reused], key=lambda p: (p.row, p.column or ""))
+    report.rejected = sorted(
+        [*broken_rows, *errors, *reused], key=lambda p: (p.row, p.column or "")
+    )
     report.rejected_rows = len(rejected_rows := {p.row for p in report.rejected})
     # A refused row's lesser problems would only bury the reason it was refused.
     report.warnings = [w for w in warnings if w.row not in rejected_rows]
@@ -87,9 +103,11 @@ def frame_to_findings(frame: pd.DataFrame) -> list[Finding]:
             "line_number": None if pd.isna(line) else int(line),
             "merged_ids": row.merged_ids,
             "source_row": int(row.Index),
-            "priority": {"severity": int(row.priority_severity),
-                         "category": int(row.priority_category),
-                         "service": int(row.priority_service)},
+            "priority": {
+                "severity": int(row.priority_severity),
+                "category": int(row.priority_category),
+                "service": int(row.priority_service),
+            },
             "priority_rank": int(row.priority_rank),
         }
         for name in _OPTIONAL_TEXT:

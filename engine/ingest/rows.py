@@ -33,8 +33,13 @@ def check_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RowProblem], lis
             frame.index[mask], frame.loc[mask, column], frame.loc[mask, "finding_id"], strict=True
         ):
             into.append(
-                RowProblem(row=int(row), column=column, reason=reason(value),
-                           value=value or None, finding_id=fid or None)
+                RowProblem(
+                    row=int(row),
+                    column=column,
+                    reason=reason(value),
+                    value=value or None,
+                    finding_id=fid or None,
+                )
             )
 
     for column in REQUIRED_VALUES:
@@ -43,18 +48,30 @@ def check_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RowProblem], lis
             report(empty, column, lambda _v, c=column: f"{c} is empty", errors)
             bad |= empty
 
-    severity = _map_distinct(frame["severity"], lambda v: (s.value if (s := severity_from(v)) else None))
+    severity = _map_distinct(
+        frame["severity"], lambda v: s.value if (s := severity_from(v)) else None
+    )
     unknown = severity.isna() & (frame["severity"] != "")
     if unknown.any():
-        report(unknown, "severity",
-               lambda v: f"unknown severity {v!r} (expected one of: {_SEVERITIES})", errors)
+        report(
+            unknown,
+            "severity",
+            lambda v: f"unknown severity {v!r} (expected one of: {_SEVERITIES})",
+            errors,
+        )
         bad |= unknown
 
-    category = _map_distinct(frame["category"], lambda v: (c.value if (c := category_from(v)) else None))
+    category = _map_distinct(
+        frame["category"], lambda v: c.value if (c := category_from(v)) else None
+    )
     unknown_cat = category.isna() & (frame["category"] != "")
     if unknown_cat.any():
-        report(unknown_cat, "category",
-               lambda v: f"unknown category {v!r}, treated as 'other'", warnings)
+        report(
+            unknown_cat,
+            "category",
+            lambda v: f"unknown category {v!r}, treated as 'other'",
+            warnings,
+        )
         category = category.where(~unknown_cat, FindingCategory.other.value)
 
     line = frame["line_number"]
@@ -62,20 +79,29 @@ def check_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RowProblem], lis
     line_value = pd.to_numeric(line.where(digits, None).str.split(".").str[0], errors="coerce")
     bad_line = (line != "") & ~(digits & (line_value >= 1) & (line_value <= MAX_LINE_NUMBER))
     if bad_line.any():
-        report(bad_line, "line_number",
-               lambda v: f"line_number {v!r} is not a whole number from 1 to {MAX_LINE_NUMBER:,}",
-               errors)
+        report(
+            bad_line,
+            "line_number",
+            lambda v: f"line_number {v!r} is not a whole number from 1 to {MAX_LINE_NUMBER:,}",
+            errors,
+        )
         bad |= bad_line
 
     cwe = _map_distinct(frame["cwe_id"], lambda v: cwe_from(v) if v else "")
     bad_cwe = cwe.isna()
     if bad_cwe.any():
-        report(bad_cwe, "cwe_id", lambda v: f"cwe_id {v!r} is not a CWE id such as CWE-89; ignored",
-               warnings)
+        report(
+            bad_cwe,
+            "cwe_id",
+            lambda v: f"cwe_id {v!r} is not a CWE id such as CWE-89; ignored",
+            warnings,
+        )
         cwe = cwe.fillna("")
 
     out = frame.assign(
-        severity=severity, category=category, cwe_id=cwe,
+        severity=severity,
+        category=category,
+        cwe_id=cwe,
         line_number=line_value.astype("Int64"),
         file_path=_normalize_paths(frame["file_path"]),
     )

@@ -49,8 +49,11 @@ def check_header(raw_header: list[str], name: str) -> tuple[list[str], list[str]
             f"{name}: missing required column(s): {', '.join(missing)} "
             f"(found: {', '.join(h.strip() for h in raw_header if h.strip()) or 'none'})"
         )
-    ignored = [raw.strip() for raw, norm in zip(raw_header, normalized, strict=True)
-               if norm not in COLUMNS and raw.strip()]
+    ignored = [
+        raw.strip()
+        for raw, norm in zip(raw_header, normalized, strict=True)
+        if norm not in COLUMNS and raw.strip()
+    ]
     return normalized, ignored
 
 
@@ -116,7 +119,9 @@ def _read_tolerant(
             rows.append([record[i] if i < len(record) else "" for i, _ in wanted])
             index.append(row_number)
     except csv.Error as exc:
-        raise BadInputError(f"the file is not valid CSV near line {reader.line_num}: {exc}") from exc
+        raise BadInputError(
+            f"the file is not valid CSV near line {reader.line_num}: {exc}"
+        ) from exc
     frame = pd.DataFrame(rows, columns=[n for _, n in wanted], index=index, dtype="str")
     return frame, problems
 
