@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 
 def utcnow() -> datetime:
@@ -86,7 +86,6 @@ class EventKind(StrEnum):
     session_dispatched = "session_dispatched"
     session_completed = "session_completed"
     session_failed = "session_failed"
-    session_retry_scheduled = "session_retry_scheduled"
     wave_completed = "wave_completed"
     wave_gated = "wave_gated"
     run_completed = "run_completed"
@@ -103,6 +102,7 @@ class PriorityScore(BaseModel):
     category: int
     service: int
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def total(self) -> int:
         return self.severity + self.category + self.service
@@ -150,6 +150,23 @@ class AgentProgress(BaseModel):
     confidence: float | None = None
     pr_url: str | None = None
     error: str | None = None
+
+    @classmethod
+    def from_output(cls, output: dict[str, Any] | None) -> AgentProgress | None:
+        """Keeps what the agent wrote correctly and drops fields of the wrong type."""
+        if not output:
+            return None
+        try:
+            return cls.model_validate(output)
+        except ValueError:
+            good = {}
+            for name, value in output.items():
+                try:
+                    cls.model_validate({name: value})
+                except ValueError:
+                    continue
+                good[name] = value
+            return cls.model_validate(good)
 
 
 class RemediationSession(BaseModel):
@@ -242,6 +259,7 @@ class BatchRun(BaseModel):
     completed_at: datetime | None = None
     heartbeat_at: datetime | None = None
     pid: int | None = None
+    pid_create_time: float | None = None  # tells our engine from a later process reusing the pid
     findings: list[Finding] = Field(default_factory=list)
     waves: list[Wave] = Field(default_factory=list)
     sessions: list[RemediationSession] = Field(default_factory=list)

@@ -44,7 +44,7 @@ def playbook_name_for(category: FindingCategory) -> str:
 
 
 def _playbook_path(name: str, directory: Path | None) -> Path:
-    return ((directory if directory is not None else PLAYBOOKS_DIR) / f"{name}{PLAYBOOK_SUFFIX}")
+    return (directory if directory is not None else PLAYBOOKS_DIR) / f"{name}{PLAYBOOK_SUFFIX}"
 
 
 def _name_from_path(path: Path) -> str:

@@ -103,7 +103,11 @@ def build_plan(rng: random.Random, prompt: str, failure_rate: float) -> SessionP
     )
     pr_url = f"https://github.com/{repo}/pull/{pr_number}"
     messages = texts.stage_messages(
-        repo=repo, approach=approach, files=files, tests_added=tests_added, pr_url=pr_url,
+        repo=repo,
+        approach=approach,
+        files=files,
+        tests_added=tests_added,
+        pr_url=pr_url,
         error=error,
     )
     return SessionPlan(

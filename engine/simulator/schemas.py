@@ -73,7 +73,7 @@ def _has_external_ref(node: Any) -> bool:
     return False
 
 
-class BodyError(Exception):
+class RequestValidationError(Exception):
     """A request body that failed validation; `detail` is the FastAPI-style error list."""
 
     def __init__(self, detail: list[dict[str, Any]]) -> None:
@@ -82,25 +82,34 @@ class BodyError(Exception):
 
 
 def parse_json(raw: bytes) -> Any:
-    """The decoded JSON body, or BodyError shaped like FastAPI's."""
+    """The decoded JSON body, or RequestValidationError shaped like FastAPI's."""
     if not raw.strip():
-        raise BodyError([{"type": "missing", "loc": ["body"], "msg": "Field required",
-                          "input": None}])
+        raise RequestValidationError(
+            [{"type": "missing", "loc": ["body"], "msg": "Field required", "input": None}]
+        )
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         pos = getattr(exc, "pos", 0)
         reason = getattr(exc, "msg", str(exc))
-        raise BodyError([{"type": "json_invalid", "loc": ["body", pos],
-                          "msg": "JSON decode error", "input": {},
-                          "ctx": {"error": reason}}]) from None
+        raise RequestValidationError(
+            [
+                {
+                    "type": "json_invalid",
+                    "loc": ["body", pos],
+                    "msg": "JSON decode error",
+                    "input": {},
+                    "ctx": {"error": reason},
+                }
+            ]
+        ) from None
 
 
 def validate(model: type[M], data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise BodyError(pydantic_detail(exc, prefix="body")) from None
+        raise RequestValidationError(pydantic_detail(exc, prefix="body")) from None
 
 
 def pydantic_detail(exc: ValidationError, *, prefix: str) -> list[dict[str, Any]]:
@@ -113,8 +122,9 @@ def pydantic_detail(exc: ValidationError, *, prefix: str) -> list[dict[str, Any]
             "input": err.get("input"),
         }
         if err.get("ctx"):
-            item["ctx"] = {k: v if isinstance(v, int | float | str) else str(v)
-                           for k, v in err["ctx"].items()}
+            item["ctx"] = {
+                k: v if isinstance(v, int | float | str) else str(v) for k, v in err["ctx"].items()
+            }
         detail.append(item)
     # Inputs may be any JSON value; make sure the whole detail serializes.
     return json.loads(json.dumps(detail, default=str))

@@ -78,8 +78,7 @@ _FIX_APPROACHES: dict[str, tuple[str, ...]] = {
         "Add structured audit logging for every access to the sensitive endpoint.",
     ),
     "dependency_vulnerability": (
-        "Upgrade the vulnerable dependency to the first patched version and refresh the "
-        "lockfile.",
+        "Upgrade the vulnerable dependency to the first patched version and refresh the lockfile.",
         "Bump the affected package to the fixed release and adjust the one call site whose "
         "API changed.",
     ),
@@ -140,7 +139,7 @@ def fix_approach(category: str, rng: random.Random) -> str:
 
 
 def files_modified(prompt: str, category: str, rng: random.Random) -> list[str]:
-    """Paths named in the prompt (outside URLs) when present, else category defaults; plus a test."""
+    """Paths named in the prompt (outside URLs), else category defaults; maybe plus a test."""
     found: list[str] = []
     for match in _PATH_RE.finditer(prompt):
         path = match.group(1)

@@ -1,0 +1,279 @@
+"""`python -m engine ...`: the command line. Exit codes: 0 success, 2 bad input, 1 internal error."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine.errors import BadInputError
+from engine.settings import Settings, load_settings
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_BAD_INPUT)
+    except BadInputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except Exception as exc:
+        if os.environ.get("PATCHWAVE_DEBUG"):
+            raise
+        click.echo(
+            f"internal error: {exc.__class__.__name__}: {exc} "
+            "(set PATCHWAVE_DEBUG=1 for the traceback)",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+
+
+def _settings_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Invalid settings (a flag or an environment variable) are bad input, named as such."""
+    from pydantic import ValidationError
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+            )
+            raise BadInputError(f"invalid setting: {problems}") from exc
+
+    return wrapper
+
+
+def runs_dir_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--runs-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="RUNS_DIR",
+        default=None,
+        help="Folder holding the runs (default ./runs; env RUNS_DIR).",
+    )(fn)
+
+
+def settings_for(runs_dir: Path | None, **overrides: Any) -> Settings:
+    return load_settings(runs_dir=runs_dir, **overrides)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log more (to stderr).")
+def cli(verbose: bool) -> None:
+    """Patchwave: findings in, prioritized waves of agent sessions out."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@runs_dir_option
+@_settings_errors
+def ingest(file: Path, as_json: bool, runs_dir: Path | None) -> None:
+    """Check a findings file: accepted, rejected rows with reasons, merged duplicates."""
+    from engine.commands import ingest_command
+
+    ingest_command(file, settings_for(runs_dir), as_json)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--wave-size", type=click.IntRange(min=1), help="Findings per wave.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@runs_dir_option
+@_settings_errors
+def plan(file: Path, wave_size: int | None, as_json: bool, runs_dir: Path | None) -> None:
+    """Print the wave plan for a findings file without running anything."""
+    from engine.commands import plan_command
+
+    plan_command(file, settings_for(runs_dir, wave_size=wave_size), as_json)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--wave-size", type=click.IntRange(min=1), help="Findings per wave.")
+@click.option("--run-id", help="Name the run (letters, digits, '.', '_', '-').")
+@click.option("--dry-run", is_flag=True, help="Show what would be dispatched; write nothing.")
+@click.option("--wave", "only_wave", type=click.IntRange(min=1), help="Run only wave N.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Simulator seed.")
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0.01, max=10000),
+    default=1.0,
+    show_default=True,
+    help="Scale the clock: simulator, polling and timeouts.",
+)
+@click.option("--detach", is_flag=True, help="Run in the background; print the run id.")
+@click.option(
+    "--max-parallel",
+    "max_parallel_sessions",
+    type=click.IntRange(min=1),
+    help="Sessions in flight at once.",
+)
+@click.option(
+    "--max-acu", "max_acu_per_session", type=click.IntRange(min=1), help="ACU limit per session."
+)
+@click.option(
+    "--poll-interval",
+    "poll_interval_seconds",
+    type=click.FloatRange(min=0.01),
+    help="Seconds between polls (before speed scaling).",
+)
+@click.option(
+    "--timeout-minutes",
+    "session_timeout_minutes",
+    type=click.FloatRange(min=0.01),
+    help="Session time limit (before speed scaling).",
+)
+@click.option("--min-success-rate", type=click.FloatRange(0, 1), help="Wave gate, 0-1.")
+@click.option("--max-retries", type=click.IntRange(0, 10), help="Retries per finding.")
+@click.option(
+    "--failure-rate",
+    "sim_failure_rate",
+    type=click.FloatRange(0, 1),
+    help="Simulated mode: share of sessions that fail.",
+)
+@click.option(
+    "--fault-rate",
+    "sim_fault_rate",
+    type=click.FloatRange(0, 1),
+    help="Simulated mode: share of API requests answered with 429/500/503.",
+)
+@runs_dir_option
+@_settings_errors
+def run(
+    file: Path,
+    run_id: str | None,
+    dry_run: bool,
+    only_wave: int | None,
+    seed: int,
+    speed: float,
+    detach: bool,
+    runs_dir: Path | None,
+    **overrides: Any,
+) -> None:
+    """Run a findings file: waves of agent sessions, simulated unless DEVIN_API_KEY is set."""
+    from engine.commands import run_command
+
+    run_command(
+        file,
+        settings_for(runs_dir, **overrides),
+        run_id=run_id,
+        dry_run=dry_run,
+        only_wave=only_wave,
+        seed=seed,
+        speed=speed,
+        detach=detach,
+    )
+
+
+@cli.command(hidden=True)
+@click.argument("run_id")
+@runs_dir_option
+@_settings_errors
+def execute(run_id: str, runs_dir: Path | None) -> None:
+    """Run a prepared run in this process (what --detach starts)."""
+    from engine.commands import execute_command
+
+    execute_command(run_id, settings_for(runs_dir), foreground=False)
+
+
+@cli.command()
+@click.argument("run_id", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@runs_dir_option
+@_settings_errors
+def status(run_id: str | None, as_json: bool, runs_dir: Path | None) -> None:
+    """List runs, or show one run in detail."""
+    from engine.commands import status_command
+
+    status_command(run_id, settings_for(runs_dir), as_json)
+
+
+@cli.command()
+@click.argument("run_id")
+@click.option("--detach", is_flag=True, help="Resume in the background.")
+@runs_dir_option
+@_settings_errors
+def resume(run_id: str, detach: bool, runs_dir: Path | None) -> None:
+    """Continue a paused, interrupted or crashed run with the settings it was launched with."""
+    from engine.commands import resume_command
+
+    resume_command(run_id, settings_for(runs_dir), detach)
+
+
+@cli.command()
+@click.argument("run_id")
+@runs_dir_option
+@_settings_errors
+def stop(run_id: str, runs_dir: Path | None) -> None:
+    """Stop a run's engine; remote sessions keep running and `resume` picks them up."""
+    from engine.commands import stop_command
+
+    stop_command(run_id, settings_for(runs_dir))
+
+
+@cli.command()
+@click.argument("run_id")
+@runs_dir_option
+@_settings_errors
+def validate(run_id: str, runs_dir: Path | None) -> None:
+    """Check a run folder's consistency; exit 1 listing the problems."""
+    from engine.commands import validate_command
+
+    validate_command(run_id, settings_for(runs_dir))
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--speed", type=click.FloatRange(min=0.01, max=10000), default=1.0, show_default=True)
+@click.option("--failure-rate", type=click.FloatRange(0, 1), default=0.15, show_default=True)
+@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True)
+def simulator(port: int, seed: int, speed: float, failure_rate: float, fault_rate: float) -> None:
+    """Serve the simulated Devin API on 127.0.0.1 until Ctrl+C."""
+    from engine.simulator import run_simulator_cli
+
+    run_simulator_cli(
+        port=port, seed=seed, speed=speed, failure_rate=failure_rate, fault_rate=fault_rate
+    )
+
+
+@cli.command()
+@click.option("--rows", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Output file (default: standard output).",
+)
+def sample(rows: int, seed: int, out: Path | None) -> None:
+    """Write a realistic findings CSV of N rows (deterministic per seed)."""
+    from engine.sample import write_sample_csv
+
+    if out is None:
+        write_sample_csv(sys.stdout, rows, seed)
+        return
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        written = write_sample_csv(handle, rows, seed)
+    click.echo(f"wrote {written} findings to {out}", err=True)

@@ -1,0 +1,335 @@
+"""What each CLI command does, apart from parsing its flags."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+from typing import Any
+
+import click
+import psutil
+
+from engine import reporting
+from engine.errors import BadInputError
+from engine.execute.progress import LineProgress, progress_for
+from engine.execute.start import execute_run
+from engine.execute.tags import attempt_tag
+from engine.ingest import ingest_bytes
+from engine.models import RESUMABLE_RUN_STATUSES, BatchRun, RunConfig, RunStatus
+from engine.planning import plan_waves
+from engine.playbooks import playbook_name_for
+from engine.prioritize import ServiceWeights
+from engine.runs.detach import read_bootstrap, spawn_engine
+from engine.runs.index import read_index
+from engine.runs.launch import check_plannable, prepare_run, read_source
+from engine.runs.liveness import display_status, engine_process
+from engine.runs.paths import RunPaths
+from engine.runs.state_store import load_state
+from engine.settings import Settings
+from engine.validate import validate_run
+
+STOP_WAIT_SECONDS = 6.0
+
+
+def services_of(settings: Settings) -> ServiceWeights:
+    return ServiceWeights(settings.service_weights, settings.default_service_weight)
+
+
+def build_config(
+    settings: Settings, *, seed: int, speed: float, only_wave: int | None, dry_run: bool = False
+) -> RunConfig:
+    live = settings.api_key is not None
+    return RunConfig(
+        data_source="live" if live else "simulated",
+        api_base_url=settings.devin_api_base_url if live else None,
+        speed=speed,
+        seed=seed,
+        wave_size=settings.wave_size,
+        only_wave=only_wave,
+        max_parallel_sessions=settings.max_parallel_sessions,
+        max_acu_per_session=settings.max_acu_per_session,
+        poll_interval_seconds=settings.poll_interval_seconds,
+        session_timeout_minutes=settings.session_timeout_minutes,
+        min_success_rate=settings.min_success_rate,
+        max_retries=settings.max_retries,
+        sim_failure_rate=settings.sim_failure_rate,
+        sim_fault_rate=settings.sim_fault_rate,
+        dry_run=dry_run,
+    )
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+def ingest_command(file: Path, settings: Settings, as_json: bool) -> None:
+    result = ingest_bytes(read_source(file), file.name, services_of(settings))
+    report = result.report
+    if as_json:
+        _echo_json(
+            {
+                "accepted": report.accepted,
+                "rejected": [p.model_dump() for p in report.rejected],
+                "rejected_rows": report.rejected_rows,
+                "warnings": [p.model_dump() for p in report.warnings],
+                "duplicates_merged": report.duplicates_merged,
+                "merged_groups": [g.model_dump() for g in report.merged_groups],
+                "total_rows": report.total_rows,
+                "ignored_columns": report.ignored_columns,
+                "findings": [f.model_dump(mode="json") for f in result.findings],
+            }
+        )
+    else:
+        reporting.print_ingest(report)
+    if report.accepted == 0:
+        raise BadInputError(f"{file.name}: no usable findings")
+
+
+def plan_command(file: Path, settings: Settings, as_json: bool) -> None:
+    result = ingest_bytes(read_source(file), file.name, services_of(settings))
+    check_plannable(result, build_config(settings, seed=0, speed=1, only_wave=None))
+    waves = plan_waves(result.findings, settings.wave_size)
+    by_id = {f.finding_id: f for f in result.findings}
+    if as_json:
+        _echo_json(
+            {
+                "wave_size": settings.wave_size,
+                "accepted": result.report.accepted,
+                "rejected_rows": result.report.rejected_rows,
+                "duplicates_merged": result.report.duplicates_merged,
+                "waves": [
+                    {
+                        "number": w.number,
+                        "findings": [by_id[f].model_dump(mode="json") for f in w.finding_ids],
+                    }
+                    for w in waves
+                ],
+            }
+        )
+        return
+    click.echo(
+        f"{result.report.accepted} findings in {len(waves)} waves of up to "
+        f"{settings.wave_size} ({result.report.rejected_rows} rows rejected, "
+        f"{result.report.duplicates_merged} duplicates merged)"
+    )
+    reporting.print_plan(waves, by_id)
+
+
+def run_command(
+    file: Path,
+    settings: Settings,
+    *,
+    run_id: str | None,
+    dry_run: bool,
+    only_wave: int | None,
+    seed: int,
+    speed: float,
+    detach: bool,
+) -> None:
+    config = build_config(settings, seed=seed, speed=speed, only_wave=only_wave, dry_run=dry_run)
+    data = read_source(file)
+    if dry_run:
+        _dry_run(data, file.name, settings, config)
+        return
+    paths, result = prepare_run(
+        data,
+        file.name,
+        config,
+        services_of(settings),
+        settings.service_weights,
+        settings.runs_dir,
+        run_id,
+    )
+    r = result.report
+    click.echo(
+        f"run {paths.run_id}: {r.accepted} findings ({r.rejected_rows} rows rejected, "
+        f"{r.duplicates_merged} duplicates merged), {config.data_source} mode",
+        err=True,
+    )
+    if detach:
+        _detach(paths, settings)
+        return
+    _foreground(paths, settings)
+
+
+def _dry_run(data: bytes, name: str, settings: Settings, config: RunConfig) -> None:
+    result = ingest_bytes(data, name, services_of(settings))
+    check_plannable(result, config)
+    waves = plan_waves(result.findings, config.wave_size)
+    by_id = {f.finding_id: f for f in result.findings}
+    rows = [
+        (
+            w.number,
+            fid,
+            by_id[fid].severity.value,
+            playbook_name_for(by_id[fid].category),
+            attempt_tag("<run>", fid, 1),
+        )
+        for w in waves
+        if config.only_wave in (None, w.number)
+        for fid in w.finding_ids
+    ]
+    click.echo(reporting.table(["wave", "finding", "severity", "playbook", "session tag"], rows))
+    click.echo(
+        f"\ndry run: {len(rows)} sessions would be created in {config.data_source} mode; "
+        "nothing was written or sent"
+    )
+
+
+def _detach(paths: RunPaths, settings: Settings) -> None:
+    boot = spawn_engine(paths, settings.runs_dir, settings.api_key)
+    if boot.status == "failed_to_spawn":
+        raise RuntimeError(f"the engine for run {paths.run_id} did not start: {boot.error}")
+    click.echo(paths.run_id)
+
+
+def _foreground(paths: RunPaths, settings: Settings) -> None:
+    state = paths.state
+    total = load_state(state).totals.findings if state.exists() else 0
+    run = execute_run(paths, settings.api_key, progress=progress_for(total))
+    click.echo("")
+    reporting.print_run(run, run.status.value)
+
+
+def execute_command(run_id: str, settings: Settings, foreground: bool) -> None:
+    paths = RunPaths.existing(settings.runs_dir, run_id)
+    run = execute_run(paths, settings.api_key, progress=LineProgress())
+    reporting.print_run(run, run.status.value)
+
+
+def _load(paths: RunPaths) -> BatchRun | None:
+    return load_state(paths.state) if paths.state.exists() else None
+
+
+def status_command(run_id: str | None, settings: Settings, as_json: bool) -> None:
+    if run_id is None:
+        entries = read_index(settings.runs_dir).runs
+        live = {}
+        for e in entries:
+            paths = RunPaths.of(settings.runs_dir, e.run_id)
+            run = _load(paths) if paths.root.exists() else None
+            live[e.run_id] = display_status(run) if run else e.status.value
+        if as_json:
+            _echo_json(
+                [{**e.model_dump(mode="json"), "display_status": live[e.run_id]} for e in entries]
+            )
+            return
+        if not entries:
+            click.echo(
+                f"no runs in {settings.runs_dir}; start one with "
+                "`python -m engine run sample_data/findings.csv`"
+            )
+            return
+        click.echo(
+            reporting.table(
+                [
+                    "run",
+                    "status",
+                    "data",
+                    "source",
+                    "findings",
+                    "fixed",
+                    "failed",
+                    "open",
+                    "PRs",
+                    "created",
+                ],
+                [
+                    (
+                        e.run_id,
+                        live[e.run_id],
+                        e.data_source,
+                        e.source_file,
+                        e.findings,
+                        e.succeeded,
+                        e.failed,
+                        e.open,
+                        e.pull_requests,
+                        f"{e.created_at:%Y-%m-%d %H:%M}",
+                    )
+                    for e in entries
+                ],
+            )
+        )
+        return
+    paths = RunPaths.existing(settings.runs_dir, run_id)
+    run = _load(paths)
+    boot = read_bootstrap(paths)
+    if run is None:
+        shown = boot.status if boot else "pending"
+        if as_json:
+            _echo_json(
+                {
+                    "run_id": run_id,
+                    "display_status": shown,
+                    "bootstrap": boot.model_dump(mode="json") if boot else None,
+                }
+            )
+        else:
+            click.echo(
+                f"Run {run_id}: {shown}" + (f" ({boot.error})" if boot and boot.error else "")
+            )
+        return
+    shown = display_status(run)
+    if as_json:
+        data = run.model_dump(mode="json", exclude={"findings", "sessions"})
+        data.update(
+            display_status=shown,
+            engine_alive=engine_process(run) is not None,
+            bootstrap=boot.model_dump(mode="json") if boot else None,
+        )
+        _echo_json(data)
+        return
+    reporting.print_run(run, shown)
+    if shown == "crashed":
+        click.echo(f"\nThe engine is gone. Continue with: python -m engine resume {run_id}")
+
+
+def resume_command(run_id: str, settings: Settings, detach: bool) -> None:
+    paths = RunPaths.existing(settings.runs_dir, run_id)
+    run = _load(paths)
+    if run is not None:
+        if run.status == RunStatus.running and engine_process(run):
+            raise BadInputError(f"run {run_id} is running (pid {run.pid}); nothing to resume")
+        if run.status not in RESUMABLE_RUN_STATUSES and run.status != RunStatus.running:
+            raise BadInputError(f"run {run_id} is {run.status.value}; nothing to resume")
+    if detach:
+        _detach(paths, settings)
+    else:
+        _foreground(paths, settings)
+
+
+def stop_command(run_id: str, settings: Settings) -> None:
+    paths = RunPaths.existing(settings.runs_dir, run_id)
+    run = _load(paths)
+    process = engine_process(run) if run else None
+    if process is None:
+        shown = display_status(run) if run else "not started"
+        click.echo(f"run {run_id} has no live engine ({shown}); nothing to stop")
+        return
+    process.send_signal(signal.SIGTERM)
+    _, alive = psutil.wait_procs([process], timeout=STOP_WAIT_SECONDS)
+    if alive:
+        raise RuntimeError(
+            f"run {run_id}: engine pid {process.pid} did not exit within {STOP_WAIT_SECONDS:g} s"
+        )
+    final = load_state(paths.state)
+    click.echo(
+        f"run {run_id} stopped ({final.status.value}); remote sessions keep running, "
+        f"`python -m engine resume {run_id}` continues it"
+    )
+
+
+def validate_command(run_id: str, settings: Settings) -> None:
+    paths = RunPaths.existing(settings.runs_dir, run_id)
+    problems = validate_run(paths)
+    if problems:
+        for problem in problems:
+            click.echo(f"- {problem}", err=True)
+        raise SystemExit(1)
+    run = load_state(paths.state)
+    click.echo(
+        f"run {run_id} is valid: {run.totals.findings} findings, "
+        f"{run.totals.sessions} sessions, status {run.status.value}"
+    )

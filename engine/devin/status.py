@@ -1,0 +1,49 @@
+"""Turn what the API reports about a session into our SessionStatus.
+
+The v1 `status_enum` says whether Devin is working, but not whether it succeeded: Devin often
+idles in `blocked` once done. So the outcome comes from the PR and the structured output."""
+
+from __future__ import annotations
+
+from engine.devin.schemas import SessionDetails
+from engine.models import SessionStatus
+
+WORKING_ENUMS = frozenset({"working", "resumed", "resume_requested", "resume_requested_frontend"})
+SUSPENDED_ENUMS = frozenset({"suspend_requested", "suspend_requested_frontend"})
+ENDED_ENUMS = frozenset({"finished", "stopped"})  # `stopped` is legacy, still seen in clients
+EXPIRED_ENUMS = frozenset({"expired"})
+FAILED_STEPS = frozenset({"failed", "error"})
+DONE_STEPS = frozenset({"completed", "done"})
+
+
+def map_status(details: SessionDetails) -> tuple[SessionStatus, str | None]:
+    """(our status, a reason when the session did not succeed)."""
+    output = details.structured_output or {}
+    step = str(output.get("current_step") or output.get("status") or "").lower()
+    error = output.get("error") if isinstance(output.get("error"), str) else None
+    enum = (details.status_enum or "").lower()
+    if not enum:
+        enum = {"running": "working", "exit": "finished"}.get((details.status or "").lower(), "")
+
+    if step in FAILED_STEPS:
+        return SessionStatus.failed, error or "the agent reported failure"
+    if enum in WORKING_ENUMS:
+        return SessionStatus.working, None
+    if enum in ENDED_ENUMS:
+        if details.pr_url:
+            return SessionStatus.success, None
+        return SessionStatus.failed, error or "the session ended without a pull request"
+    if enum in EXPIRED_ENUMS:
+        if details.pr_url and step in DONE_STEPS:
+            return SessionStatus.success, None
+        return SessionStatus.timeout, "the session expired"
+    if enum == "blocked":
+        if details.pr_url:
+            return SessionStatus.success, None
+        if error:
+            return SessionStatus.failed, error
+        return SessionStatus.blocked, "the agent is waiting for input"
+    if enum in SUSPENDED_ENUMS:
+        return SessionStatus.blocked, "the session is suspended"
+    # An enum this client does not know yet: treat it as still working, the timeout bounds it.
+    return SessionStatus.working, None

@@ -1,0 +1,1 @@
+"""Executing a run: dispatch waves of sessions, poll them, gate, retry, record."""

@@ -1,0 +1,51 @@
+"""The API a run talks to: the live Devin API, or the simulator started in this process.
+
+Both are reached through the same DevinClient over HTTP, so the simulated mode exercises the
+exact code path of the live one."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from engine.devin.client import DevinClient
+from engine.models import RunConfig
+from engine.runs.paths import RunPaths
+from engine.simulator import SimulatorServer
+
+log = logging.getLogger(__name__)
+
+SIMULATED_KEY = "simulated-local-key"  # the in-process simulator accepts any bearer token
+
+
+@contextmanager
+def open_api(config: RunConfig, paths: RunPaths, api_key: str | None) -> Iterator[DevinClient]:
+    if config.data_source == "live":
+        if not api_key:
+            from engine.errors import BadInputError
+
+            raise BadInputError(
+                "this run was launched in live mode: set DEVIN_API_KEY to resume it"
+            )
+        client = DevinClient(config.api_base_url or "", api_key)
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    # The simulator journals into the run folder, so a resumed run finds its sessions again.
+    server = SimulatorServer(
+        seed=config.seed,
+        speed=config.speed,
+        failure_rate=config.sim_failure_rate,
+        fault_rate=config.sim_fault_rate,
+        journal_path=paths.simulator_journal,
+    ).start()
+    log.info("simulated Devin API listening on %s", server.base_url)
+    client = DevinClient(server.base_url, SIMULATED_KEY)
+    try:
+        yield client
+    finally:
+        client.close()
+        server.stop()

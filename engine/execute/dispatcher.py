@@ -1,0 +1,160 @@
+"""Creating sessions so that none is ever created twice for the same finding and attempt.
+
+Before each create the intent goes to dispatch.jsonl; the create is idempotent and tagged
+with a tag unique to (run, finding, attempt); and on start, sessions whose create answer was
+lost are found again by listing the run's tag."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+
+from engine.devin.client import DevinAPIError, DevinClient
+from engine.devin.prompt import STRUCTURED_OUTPUT_SCHEMA, build_prompt, session_title
+from engine.execute.recorder import Recorder
+from engine.execute.tags import attempt_tag, run_tag, session_tags
+from engine.execute.totals import latest_sessions
+from engine.models import BatchRun, EventKind, RemediationSession, SessionStatus, Wave, utcnow
+from engine.playbooks import load_playbook, playbook_name_for
+from engine.runs.journal import replay_journal
+
+log = logging.getLogger(__name__)
+
+# Answers that mean this one request is wrong, not that the API is unwell.
+REQUEST_REJECTED = frozenset({400, 404, 409, 413, 422})
+
+
+class Dispatcher:
+    def __init__(self, run: BatchRun, client: DevinClient, rec: Recorder) -> None:
+        self.run = run
+        self.client = client
+        self.rec = rec
+        self.by_key = {s.key: s for s in run.sessions}
+        self.findings = {f.finding_id: f for f in run.findings}
+        self.wave_of = {fid: w.number for w in run.waves for fid in w.finding_ids}
+
+    @property
+    def latest(self) -> dict[str, RemediationSession]:
+        return latest_sessions(self.run)
+
+    def wave_queue(self, wave: Wave) -> list[tuple[str, int]]:
+        """(finding, attempt) pairs this wave still has to create."""
+        latest = self.latest
+        queue: list[tuple[str, int]] = []
+        for fid in wave.finding_ids:
+            session = latest.get(fid)
+            if session is None:
+                queue.append((fid, 1))
+            elif session.status == SessionStatus.pending:
+                queue.append((fid, session.attempt))
+            elif (
+                session.status in (SessionStatus.failed, SessionStatus.timeout)
+                and session.attempt <= self.run.config.max_retries
+            ):
+                queue.append((fid, session.attempt + 1))
+        return queue
+
+    def dispatch(self, queue: deque[tuple[str, int]], capacity: int) -> None:
+        while capacity > 0 and queue:
+            finding_id, attempt = queue[0]
+            self._create(finding_id, attempt)  # raises on a transient failure: stays queued
+            queue.popleft()
+            capacity -= 1
+
+    def _create(self, finding_id: str, attempt: int) -> None:
+        finding = self.findings[finding_id]
+        wave_number = self.wave_of[finding_id]
+        run_id = self.run.run_id
+        session = self.by_key.get((finding_id, attempt))
+        if session is None:
+            session = RemediationSession(
+                finding_id=finding_id,
+                attempt=attempt,
+                wave_number=wave_number,
+                tag=attempt_tag(run_id, finding_id, attempt),
+            )
+            self.run.sessions.append(session)
+            self.by_key[session.key] = session
+        if session.session_id:
+            return
+        playbook = load_playbook(finding.category)
+        session.playbook_id = self.run.playbook_ids.get(playbook_name_for(finding.category))
+        self.rec.journal.intent(finding_id, attempt, wave_number, session.tag)
+        self.rec.mark_dirty()
+        try:
+            created = self.client.create_session(
+                build_prompt(finding, playbook.title, playbook.body, attempt),
+                playbook_id=session.playbook_id,
+                tags=session_tags(run_id, wave_number, finding_id, attempt),
+                title=session_title(finding),
+                structured_output_schema=STRUCTURED_OUTPUT_SCHEMA,
+                max_acu_limit=self.run.config.max_acu_per_session,
+                idempotent=True,
+            )
+        except DevinAPIError as exc:
+            if exc.status not in REQUEST_REJECTED:
+                raise
+            session.status, session.error = SessionStatus.failed, f"create refused: {exc.detail}"
+            session.completed_at = utcnow()
+            self.rec.event(
+                EventKind.session_failed,
+                f"{finding_id} attempt {attempt}: the API refused the session "
+                f"({exc.status}: {exc.detail})",
+                finding_id=finding_id,
+                attempt=attempt,
+                wave_number=wave_number,
+                details={"status": "failed", "error": session.error, "will_retry": False},
+            )
+            # A refused request would be refused again: no further attempts for this finding.
+            session.attempt = max(session.attempt, self.run.config.max_retries + 1)
+            return
+        self.rec.journal.created(finding_id, attempt, created.session_id, created.url)
+        self._adopt(session, created.session_id, created.url)
+        self.rec.event(
+            EventKind.session_dispatched,
+            f"{finding_id} attempt {attempt} dispatched as {created.session_id}",
+            finding_id=finding_id,
+            attempt=attempt,
+            wave_number=wave_number,
+            session_id=created.session_id,
+            details={"url": created.url, "is_new_session": created.is_new_session},
+        )
+
+    def _adopt(self, session: RemediationSession, session_id: str, url: str | None) -> None:
+        session.session_id, session.url = session_id, url or session.url
+        session.status = SessionStatus.dispatched
+        session.dispatched_at = session.dispatched_at or utcnow()
+        self.rec.mark_dirty()
+
+    def reconcile(self) -> None:
+        """Bring the snapshot up to date with the journal and the API after a restart."""
+        for key, entry in replay_journal(self.rec.paths.dispatch_journal).items():
+            session = self.by_key.get(key)
+            if session is None:
+                session = RemediationSession(
+                    finding_id=entry.finding_id,
+                    attempt=entry.attempt,
+                    wave_number=entry.wave_number,
+                    tag=entry.tag,
+                )
+                self.run.sessions.append(session)
+                self.by_key[key] = session
+            if entry.session_id and not session.session_id:
+                self._adopt(session, entry.session_id, entry.url)
+        for session in self.run.sessions:
+            if session.status == SessionStatus.interrupted:
+                session.status = (
+                    SessionStatus.dispatched if session.session_id else SessionStatus.pending
+                )
+        orphans = {
+            s.tag: s
+            for s in self.run.sessions
+            if s.status == SessionStatus.pending and not s.session_id
+        }
+        if not orphans:
+            return
+        for remote in self.client.iter_sessions(tags=[run_tag(self.run.run_id)]):
+            for tag in remote.tags or []:
+                if (session := orphans.pop(tag, None)) is not None:
+                    log.info("adopting %s for %s", remote.session_id, tag)
+                    self._adopt(session, remote.session_id, None)

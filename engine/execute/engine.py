@@ -1,0 +1,303 @@
+"""The run loop: for each wave, dispatch up to `max_parallel_sessions`, poll by the wave's tag,
+time out, retry, then gate the next wave on the success rate.
+
+Only this process writes the run's state.json, events.jsonl and dispatch.jsonl."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from datetime import timedelta
+
+from engine.devin.client import DevinAPIError, DevinClient
+from engine.devin.schemas import SessionDetails
+from engine.devin.status import map_status
+from engine.execute.dispatcher import Dispatcher
+from engine.execute.playbook_sync import sync_playbooks
+from engine.execute.progress import Progress
+from engine.execute.recorder import Recorder
+from engine.execute.tags import wave_tag
+from engine.models import (
+    AgentProgress,
+    BatchRun,
+    EventKind,
+    RemediationSession,
+    RunStatus,
+    SessionStatus,
+    Wave,
+    WaveStatus,
+    utcnow,
+)
+from engine.runs.paths import RunPaths
+
+log = logging.getLogger(__name__)
+
+MIN_POLL_SECONDS = 0.05
+IN_FLIGHT = frozenset({SessionStatus.dispatched, SessionStatus.working, SessionStatus.blocked})
+MAX_SINGLE_GETS_PER_POLL = 25  # sessions the list missed, fetched one by one
+
+
+class FatalAPIError(Exception):
+    """The API refuses us as a whole (bad key, no permission): stop rather than retry."""
+
+
+class RunEngine:
+    def __init__(
+        self,
+        run: BatchRun,
+        paths: RunPaths,
+        client: DevinClient,
+        *,
+        stop: threading.Event,
+        progress: Progress | None = None,
+        state_interval: float = 1.0,
+    ) -> None:
+        self.run = run
+        self.config = run.config
+        self.client = client
+        self.stop = stop
+        self.progress = progress
+        self.rec = Recorder(run, paths, state_interval)
+        self.dispatcher = Dispatcher(run, client, self.rec)
+        self.poll_interval = max(
+            MIN_POLL_SECONDS, self.config.poll_interval_seconds / self.config.speed
+        )
+        self.timeout = timedelta(
+            seconds=self.config.session_timeout_minutes * 60 / self.config.speed
+        )
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def execute(self) -> RunStatus:
+        run = self.run
+        resumed = run.started_at is not None
+        run.status, run.status_reason, run.completed_at = RunStatus.running, None, None
+        run.started_at = run.started_at or utcnow()
+        self.rec.event(
+            EventKind.run_resumed if resumed else EventKind.run_started,
+            f"Run {'resumed' if resumed else 'started'} ({run.data_source})",
+        )
+        try:
+            if not run.playbook_ids:
+                run.playbook_ids = sync_playbooks(self.client)
+            self.dispatcher.reconcile()
+            self.rec.checkpoint()
+            for wave in run.waves:
+                if wave.status in (WaveStatus.completed, WaveStatus.gated, WaveStatus.skipped):
+                    continue
+                outcome = self._run_wave(wave)
+                if outcome == "stopped":
+                    return self._finish_interrupted()
+                if outcome == "gated":
+                    return self._finish_paused(wave)
+            return self._finish_completed()
+        except FatalAPIError as exc:
+            return self._finish_failed(str(exc))
+        except BaseException as exc:
+            self._finish_failed(f"internal error: {exc.__class__.__name__}: {exc}")
+            raise
+        finally:
+            self.rec.close()
+
+    def _run_wave(self, wave: Wave) -> str:
+        if wave.status == WaveStatus.pending:
+            wave.status, wave.started_at = WaveStatus.running, utcnow()
+            self.rec.event(
+                EventKind.wave_started,
+                f"Wave {wave.number} started ({len(wave.finding_ids)} findings)",
+                wave_number=wave.number,
+            )
+        queue = deque(self.dispatcher.wave_queue(wave))
+        while True:
+            if self.stop.is_set():
+                return "stopped"
+            active = sum(1 for s in self._sessions_of(wave) if s.status in IN_FLIGHT)
+            try:
+                self.dispatcher.dispatch(queue, self.config.max_parallel_sessions - active)
+                self._poll(wave, queue)
+            except DevinAPIError as exc:
+                if exc.status in (401, 403):
+                    raise FatalAPIError(f"the API refused our key: {exc}") from exc
+                log.warning("API call failed, will retry: %s", exc)
+            self._check_timeouts(wave, queue)
+            if not queue and not any(
+                s.status in IN_FLIGHT or s.status == SessionStatus.pending
+                for s in self._sessions_of(wave)
+            ):
+                break
+            self.rec.save()
+            if self.progress:
+                self.progress.update(self.run, wave)
+            self.stop.wait(self.poll_interval)
+        return self._close_wave(wave)
+
+    def _close_wave(self, wave: Wave) -> str:
+        latest = self.dispatcher.latest
+        wave.succeeded = sum(
+            1
+            for f in wave.finding_ids
+            if (s := latest.get(f)) and s.status == SessionStatus.success
+        )
+        wave.failed = len(wave.finding_ids) - wave.succeeded
+        wave.completed_at = utcnow()
+        rate = wave.success_rate or 0.0
+        wave.status = WaveStatus.completed
+        self.rec.event(
+            EventKind.wave_completed,
+            f"Wave {wave.number} completed: {wave.succeeded}/{len(wave.finding_ids)} "
+            f"fixed ({rate:.0%})",
+            wave_number=wave.number,
+            details={"succeeded": wave.succeeded, "failed": wave.failed, "success_rate": rate},
+        )
+        if self.progress:
+            self.progress.update(self.run, wave)
+        if rate < self.config.min_success_rate and self._has_more_waves(wave):
+            wave.status = WaveStatus.gated
+            self.run.status_reason = (
+                f"wave {wave.number} success rate {rate:.0%} is below the "
+                f"{self.config.min_success_rate:.0%} gate; resume to continue"
+            )
+            self.rec.event(
+                EventKind.wave_gated,
+                f"Wave {wave.number} gated: {self.run.status_reason}",
+                wave_number=wave.number,
+                details={"success_rate": rate, "min_success_rate": self.config.min_success_rate},
+            )
+            return "gated"
+        self.rec.checkpoint()
+        return "completed"
+
+    def _has_more_waves(self, wave: Wave) -> bool:
+        return any(
+            w.number > wave.number and w.status == WaveStatus.pending for w in self.run.waves
+        )
+
+    # -- polling ------------------------------------------------------------------------------
+
+    def _poll(self, wave: Wave, queue: deque[tuple[str, int]]) -> None:
+        in_flight = {
+            s.session_id: s
+            for s in self._sessions_of(wave)
+            if s.session_id and s.status in IN_FLIGHT
+        }
+        if not in_flight:
+            return
+        seen: set[str] = set()
+        for details in self.client.iter_sessions(tags=[wave_tag(self.run.run_id, wave.number)]):
+            session = in_flight.get(details.session_id)
+            if session is not None:
+                seen.add(details.session_id)
+                self._apply(session, details, queue)
+        # A session the list did not return yet (eventual consistency): ask for it directly.
+        for session_id in [i for i in in_flight if i not in seen][:MAX_SINGLE_GETS_PER_POLL]:
+            self._apply(in_flight[session_id], self.client.get_session(session_id), queue)
+
+    def _apply(
+        self, session: RemediationSession, details: SessionDetails, queue: deque[tuple[str, int]]
+    ) -> None:
+        status, reason = map_status(details)
+        progress = AgentProgress.from_output(details.structured_output)
+        changed = (
+            status != session.status
+            or progress != session.progress
+            or details.pr_url != session.pull_request_url
+        )
+        if not changed:
+            return
+        session.remote_status, session.remote_status_enum = details.status, details.status_enum
+        session.progress = progress
+        session.pull_request_url = details.pr_url
+        session.updated_at = utcnow()
+        if status != session.status:
+            session.status = status
+            if status.is_terminal:
+                session.error = reason if status != SessionStatus.success else None
+                self._on_terminal(session, queue)
+        self.rec.mark_dirty()
+
+    def _check_timeouts(self, wave: Wave, queue: deque[tuple[str, int]]) -> None:
+        now = utcnow()
+        for session in self._sessions_of(wave):
+            if (
+                session.status in IN_FLIGHT
+                and session.dispatched_at
+                and now - session.dispatched_at > self.timeout
+            ):
+                try:
+                    self.client.terminate_session(session.session_id or "")
+                except DevinAPIError as exc:  # it may have ended on its own meanwhile
+                    log.info("terminate %s: %s", session.session_id, exc)
+                session.status = SessionStatus.timeout
+                session.error = (
+                    f"no result within {self.config.session_timeout_minutes:g} "
+                    "minutes (scaled by speed)"
+                )
+                self._on_terminal(session, queue)
+
+    def _on_terminal(self, session: RemediationSession, queue: deque[tuple[str, int]]) -> None:
+        session.completed_at = utcnow()
+        common = {
+            "wave_number": session.wave_number,
+            "finding_id": session.finding_id,
+            "attempt": session.attempt,
+            "session_id": session.session_id,
+        }
+        if session.status == SessionStatus.success:
+            self.rec.event(
+                EventKind.session_completed,
+                f"{session.finding_id} fixed: {session.pull_request_url}",
+                details={"pull_request_url": session.pull_request_url},
+                **common,
+            )
+            return
+        retry = session.attempt <= self.config.max_retries
+        self.rec.event(
+            EventKind.session_failed,
+            f"{session.finding_id} attempt {session.attempt} {session.status.value}: "
+            f"{session.error}" + ("; retrying" if retry else ""),
+            details={"status": session.status.value, "error": session.error, "will_retry": retry},
+            **common,
+        )
+        if retry:
+            queue.append((session.finding_id, session.attempt + 1))
+
+    def _sessions_of(self, wave: Wave) -> list[RemediationSession]:
+        return [s for s in self.run.sessions if s.wave_number == wave.number]
+
+    # -- endings ------------------------------------------------------------------------------
+
+    def _finish_completed(self) -> RunStatus:
+        self.run.status, self.run.completed_at = RunStatus.completed, utcnow()
+        t = self.rec.refresh_totals()
+        self.rec.event(
+            EventKind.run_completed,
+            f"Run completed: {t.findings_succeeded} fixed, {t.findings_failed} failed, "
+            f"{t.findings_open} open",
+            details=t.model_dump(),
+        )
+        self.rec.checkpoint()
+        return self.run.status
+
+    def _finish_paused(self, wave: Wave) -> RunStatus:
+        self.run.status = RunStatus.paused
+        self.rec.checkpoint()
+        return self.run.status
+
+    def _finish_interrupted(self) -> RunStatus:
+        for session in self.run.sessions:
+            if session.status in IN_FLIGHT:
+                session.status = SessionStatus.interrupted  # left running remotely
+        self.run.status, self.run.status_reason = RunStatus.interrupted, "stopped on request"
+        self.rec.event(EventKind.run_interrupted, "Run interrupted; remote sessions keep running")
+        self.rec.checkpoint()
+        return self.run.status
+
+    def _finish_failed(self, reason: str) -> RunStatus:
+        self.run.status, self.run.status_reason = RunStatus.failed, reason
+        try:
+            self.rec.event(EventKind.run_failed, f"Run failed: {reason}")
+            self.rec.checkpoint()
+        except Exception:  # never mask the original error
+            log.exception("could not record the failure")
+        return self.run.status

@@ -1,0 +1,53 @@
+"""Everything the engine writes into its run folder goes through here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.execute.totals import compute_totals
+from engine.models import BatchRun, EventKind, RunTotals, TimelineEvent
+from engine.runs.atomic import clean_temp_files
+from engine.runs.events import EventLog
+from engine.runs.index import entry_for, upsert_run
+from engine.runs.journal import DispatchJournal
+from engine.runs.paths import RunPaths
+from engine.runs.state_store import StateWriter
+
+
+class Recorder:
+    def __init__(self, run: BatchRun, paths: RunPaths, state_interval: float) -> None:
+        self.run = run
+        self.paths = paths
+        clean_temp_files(paths.root)  # leftovers of a killed predecessor
+        self.events = EventLog(paths.events)
+        self.journal = DispatchJournal(paths.dispatch_journal)
+        self.writer = StateWriter(paths.state, state_interval)
+
+    def event(self, kind: EventKind, message: str, **fields: Any) -> None:
+        self.events.append(
+            TimelineEvent(run_id=self.run.run_id, kind=kind, message=message, **fields)
+        )
+        self.writer.mark_dirty()
+
+    def mark_dirty(self) -> None:
+        self.writer.mark_dirty()
+
+    def refresh_totals(self) -> RunTotals:
+        self.run.totals = compute_totals(self.run)
+        return self.run.totals
+
+    def save(self) -> None:
+        """A coalesced snapshot: written only if the last one is old enough."""
+        if self.writer.due():
+            self.refresh_totals()
+            self.writer.save(self.run, force=True)
+
+    def checkpoint(self) -> None:
+        """A snapshot now, and the run's line in the shared index."""
+        self.refresh_totals()
+        self.writer.save(self.run, force=True)
+        upsert_run(self.paths.root.parent, entry_for(self.run))
+
+    def close(self) -> None:
+        self.events.close()
+        self.journal.close()

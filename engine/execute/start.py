@@ -1,0 +1,90 @@
+"""Running a prepared run in this process: one engine per run (a file lock), signals turned
+into a clean `interrupted`, and a watchdog that keeps the promise to exit within 5 seconds."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from types import FrameType
+
+from filelock import FileLock, Timeout
+
+from engine.errors import BadInputError
+from engine.execute.connection import open_api
+from engine.execute.engine import RunEngine
+from engine.execute.progress import Progress
+from engine.models import RESUMABLE_RUN_STATUSES, BatchRun, RunStatus
+from engine.runs.launch import initial_state
+from engine.runs.paths import RunPaths
+from engine.runs.state_store import load_state
+
+log = logging.getLogger(__name__)
+
+EXIT_DEADLINE_SECONDS = 4.5
+
+
+def load_or_init(paths: RunPaths) -> BatchRun:
+    return load_state(paths.state) if paths.state.exists() else initial_state(paths)
+
+
+def execute_run(
+    paths: RunPaths,
+    api_key: str | None,
+    *,
+    progress: Progress | None = None,
+    state_interval: float = 1.0,
+) -> BatchRun:
+    lock = FileLock(str(paths.engine_lock), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise BadInputError(
+            f"run {paths.run_id} is already being executed by another engine"
+        ) from exc
+    try:
+        run = load_or_init(paths)
+        # Under the lock no other engine runs, so a 'running' state here is a crashed one.
+        if run.status not in RESUMABLE_RUN_STATUSES and run.status != RunStatus.running:
+            raise BadInputError(f"run {paths.run_id} is {run.status.value}; nothing to resume")
+        stop = threading.Event()
+        with _signals_set(stop), open_api(run.config, paths, api_key) as client:
+            engine = RunEngine(
+                run, paths, client, stop=stop, progress=progress, state_interval=state_interval
+            )
+            engine.execute()
+        return run
+    finally:
+        if progress:
+            progress.close()
+        lock.release()
+
+
+class _signals_set:
+    """SIGTERM / SIGINT set the stop event; the loop notices within one poll interval. If it
+    has not finished by the deadline (a hung request), the process exits anyway: the state on
+    disk is the last complete snapshot and `resume` reconciles from there."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self._previous[sig] = signal.signal(sig, self._handle)
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.stop.is_set():
+            os._exit(130)  # a second signal: the user insists
+        log.warning("signal %s received: stopping", signal.Signals(signum).name)
+        self.stop.set()
+        watchdog = threading.Timer(EXIT_DEADLINE_SECONDS, os._exit, args=(0,))
+        watchdog.daemon = True
+        watchdog.start()

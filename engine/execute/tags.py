@@ -1,0 +1,33 @@
+"""Session tags. The per-attempt tag is the deterministic key that makes creates idempotent
+and lets `resume` find a session whose create answer was lost."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def run_tag(run_id: str) -> str:
+    return f"patchwave-run-{run_id}"
+
+
+def wave_tag(run_id: str, wave_number: int) -> str:
+    return f"patchwave-run-{run_id}-wave-{wave_number}"
+
+
+def attempt_tag(run_id: str, finding_id: str, attempt: int) -> str:
+    slug = _UNSAFE.sub("_", finding_id)[:48]
+    if slug != finding_id:  # keep distinct ids distinct after slugging
+        slug += "-" + hashlib.sha256(finding_id.encode()).hexdigest()[:8]
+    return f"patchwave-{run_id}-{slug}-a{attempt}"
+
+
+def session_tags(run_id: str, wave_number: int, finding_id: str, attempt: int) -> list[str]:
+    return [
+        "patchwave",
+        run_tag(run_id),
+        wave_tag(run_id, wave_number),
+        attempt_tag(run_id, finding_id, attempt),
+    ]

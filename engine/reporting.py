@@ -1,0 +1,119 @@
+"""Plain-text rendering of ingest reports, plans and run status for the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+
+from engine.ingest import IngestReport
+from engine.models import BatchRun, Finding, Wave
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[str(h) for h in headers], *[[_cell(c) for c in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def print_ingest(report: IngestReport) -> None:
+    click.echo(
+        f"{report.source_name}: {report.total_rows} rows, {report.accepted} findings "
+        f"accepted, {report.rejected_rows} rows rejected, "
+        f"{report.duplicates_merged} duplicates merged"
+    )
+    if report.ignored_columns:
+        click.echo(f"ignored columns: {', '.join(report.ignored_columns)}")
+    if report.rejected:
+        click.echo("\nRejected:")
+        click.echo(
+            table(
+                ["row", "column", "reason"],
+                [(p.row, p.column or "", p.reason) for p in report.rejected],
+            )
+        )
+    if report.warnings:
+        click.echo("\nWarnings:")
+        click.echo(
+            table(
+                ["row", "column", "note"],
+                [(p.row, p.column or "", p.reason) for p in report.warnings],
+            )
+        )
+    if report.merged_groups:
+        click.echo("\nMerged duplicates:")
+        click.echo(
+            table(
+                ["kept", "merged"],
+                [
+                    (g.survivor_id, ", ".join(g.merged_ids) or "(same id)")
+                    for g in report.merged_groups
+                ],
+            )
+        )
+
+
+def finding_rows(findings: Sequence[Finding]) -> list[tuple[object, ...]]:
+    return [
+        (
+            f.priority_rank,
+            f.finding_id,
+            f.severity.value,
+            f.category.value,
+            f.service_name,
+            f"{f.score} = {f.priority.severity}+{f.priority.category}+{f.priority.service}"
+            if f.priority
+            else "",
+            f.title,
+        )
+        for f in findings
+    ]
+
+
+FINDING_HEADERS = [
+    "#",
+    "finding",
+    "severity",
+    "category",
+    "service",
+    "score (sev+cat+svc)",
+    "title",
+]
+
+
+def print_plan(waves: Sequence[Wave], findings: dict[str, Finding]) -> None:
+    for wave in waves:
+        click.echo(f"\nWave {wave.number} ({len(wave.finding_ids)} findings)")
+        click.echo(table(FINDING_HEADERS, finding_rows([findings[f] for f in wave.finding_ids])))
+
+
+def print_run(run: BatchRun, status: str) -> None:
+    t = run.totals
+    click.echo(
+        f"Run {run.run_id}: {status}" + (f" ({run.status_reason})" if run.status_reason else "")
+    )
+    click.echo(
+        f"  source {run.source_file_name}  data {run.data_source}  "
+        f"speed {run.config.speed:g}  seed {run.config.seed}"
+    )
+    click.echo(
+        f"  findings {t.findings}: {t.findings_succeeded} fixed, {t.findings_failed} "
+        f"failed, {t.findings_open} open; {t.sessions} sessions, {t.pull_requests} PRs"
+    )
+    if run.waves:
+        click.echo(
+            table(
+                ["wave", "status", "findings", "fixed", "failed"],
+                [
+                    (w.number, w.status.value, len(w.finding_ids), w.succeeded, w.failed)
+                    for w in run.waves
+                ],
+            )
+        )

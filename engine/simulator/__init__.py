@@ -1,0 +1,61 @@
+"""A simulated Devin REST API v1: a real HTTP server on loopback.
+
+It speaks the same paths and JSON shapes as https://api.devin.ai/v1 (sessions, messages,
+tags, playbooks, auth_status), so simulated and live runs share one client code path. Extra,
+unauthenticated, never-faulted endpoints: GET /_sim/stats and GET /_sim/health.
+
+Sessions advance lazily by wall time × speed through analyzing -> fixing -> testing ->
+creating_pr -> completed; the whole plan of a session is drawn from (seed, sha256 of the
+canonical create body), so the same seed and requests give the same behaviour.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+from engine.simulator.server import SimulatorServer
+
+__all__ = ["SimulatorServer", "run_simulator_cli"]
+
+
+def run_simulator_cli(
+    port: int,
+    seed: int,
+    speed: float,
+    failure_rate: float,
+    fault_rate: float,
+    host: str = "127.0.0.1",
+    journal_path: Path | None = None,
+) -> None:
+    """Serve until Ctrl+C or SIGTERM, then shut down cleanly. Prints one line on start."""
+    server = SimulatorServer(
+        seed=seed,
+        speed=speed,
+        failure_rate=failure_rate,
+        fault_rate=fault_rate,
+        host=host,
+        port=port,
+        journal_path=journal_path,
+    )
+    done = threading.Event()
+
+    def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+        done.set()
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    server.start()
+    print(f"Simulated Devin API listening on {server.base_url}", flush=True)
+    try:
+        while not done.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,308 @@
+"""Routing, auth, fault injection and the v1 endpoint handlers, free of HTTP plumbing."""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from engine.simulator.records import ORG_ID, REQUESTING_USER_EMAIL, playbook_response
+from engine.simulator.schemas import (
+    CreateSessionParams,
+    PlaybookParams,
+    RequestValidationError,
+    SendMessageParams,
+    UpdateTagsParams,
+    parse_json,
+    validate,
+)
+from engine.simulator.state import Store
+
+ALREADY_EXITED = "Devin session already exited"
+FAULT_STATUSES = (429, 503, 500)
+_FAULT_DETAIL = {
+    429: "Too Many Requests",
+    503: "Service Unavailable",
+    500: "Internal Server Error",
+}
+_BEARER = re.compile(r"^\s*Bearer\s+(\S.*)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]
+    body: bytes = b""
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any  # JSON-serializable; None is sent as the JSON literal `null`
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def error(status: int, detail: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(status, {"detail": detail}, headers or {})
+
+
+_ID = r"(?P<id>[^/]+)"
+# (method, path regex, route key for stats, handler name)
+_ROUTES: tuple[tuple[str, str, str, str], ...] = (
+    ("GET", r"/v1/auth_status", "/v1/auth_status", "auth_status"),
+    ("POST", r"/v1/sessions", "/v1/sessions", "create_session"),
+    ("GET", r"/v1/sessions", "/v1/sessions", "list_sessions"),
+    ("GET", rf"/v1/sessions/{_ID}", "/v1/sessions/{id}", "get_session"),
+    ("GET", rf"/v1/session/{_ID}", "/v1/session/{id}", "get_session"),
+    ("DELETE", rf"/v1/sessions/{_ID}", "/v1/sessions/{id}", "terminate_session"),
+    ("POST", rf"/v1/sessions/{_ID}/message", "/v1/sessions/{id}/message", "send_message"),
+    ("POST", rf"/v1/session/{_ID}/message", "/v1/session/{id}/message", "send_message"),
+    ("PUT", rf"/v1/sessions/{_ID}/tags", "/v1/sessions/{id}/tags", "update_tags"),
+    ("GET", r"/v1/playbooks", "/v1/playbooks", "list_playbooks"),
+    ("POST", r"/v1/playbooks", "/v1/playbooks", "create_playbook"),
+    ("GET", rf"/v1/playbooks/{_ID}", "/v1/playbooks/{id}", "get_playbook"),
+    ("PUT", rf"/v1/playbooks/{_ID}", "/v1/playbooks/{id}", "update_playbook"),
+    ("DELETE", rf"/v1/playbooks/{_ID}", "/v1/playbooks/{id}", "delete_playbook"),
+)
+_COMPILED = tuple((m, re.compile(p), key, name) for m, p, key, name in _ROUTES)
+
+
+class Api:
+    def __init__(self, store: Store, *, seed: int, fault_rate: float) -> None:
+        self.store = store
+        self.fault_rate = fault_rate
+        self._fault_rng = random.Random(f"patchwave-sim-faults:{seed}")
+        self._fault_lock = threading.Lock()
+
+    # -- dispatch ---------------------------------------------------------------------------
+
+    def handle(self, req: Request) -> Response:
+        path = req.path.rstrip("/") or "/"
+        if path == "/_sim" or path.startswith("/_sim/"):
+            return self._sim(req.method, path)
+        key, handler, params, allowed = self._match(req.method, path)
+        self.store.count_request(f"{req.method} {key}")
+        if path != "/v1" and not path.startswith("/v1/"):
+            return error(404, "Not Found")
+        if not self._authorized(req.headers):
+            return error(401, "Missing or invalid API key", {"WWW-Authenticate": "Bearer"})
+        creating = handler == "create_session"
+        if creating:
+            self.store.count("create_requests")
+        fault = self._draw_fault(creating)
+        if fault is not None:
+            status, after_work = fault
+            if after_work and handler is not None:
+                self._call(handler, req, params)  # the work happens, the response is lost
+            self.store.count_fault(status)
+            headers = {"Retry-After": "1"} if status == 429 else {}
+            return error(status, _FAULT_DETAIL[status], headers)
+        if handler is None:
+            if allowed:
+                return error(405, "Method Not Allowed", {"Allow": ", ".join(sorted(allowed))})
+            return error(404, "Not Found")
+        return self._call(handler, req, params)
+
+    def _match(self, method: str, path: str) -> tuple[str, str | None, dict[str, str], set[str]]:
+        allowed: set[str] = set()
+        key = "<unmatched>"
+        for route_method, pattern, route_key, name in _COMPILED:
+            found = pattern.fullmatch(path)
+            if not found:
+                continue
+            key = route_key
+            if route_method == method:
+                return key, name, {k: unquote(v) for k, v in found.groupdict().items()}, allowed
+            allowed.add(route_method)
+        return key, None, {}, allowed
+
+    def _call(self, handler: str, req: Request, params: dict[str, str]) -> Response:
+        method: Callable[..., Response] = getattr(self, handler)
+        try:
+            return method(req, **params)
+        except RequestValidationError as exc:
+            return Response(422, {"detail": exc.detail})
+
+    @staticmethod
+    def _authorized(headers: Mapping[str, str]) -> bool:
+        match = _BEARER.match(headers.get("Authorization") or "")
+        return bool(match and match.group(1).strip())
+
+    def _draw_fault(self, creating: bool) -> tuple[int, bool] | None:
+        if self.fault_rate <= 0:
+            return None
+        with self._fault_lock:
+            if self._fault_rng.random() >= self.fault_rate:
+                return None
+            status = self._fault_rng.choice(FAULT_STATUSES)
+            after_work = creating and status == 500 and self._fault_rng.random() < 0.5
+        return status, after_work
+
+    def _sim(self, method: str, path: str) -> Response:
+        if method == "GET" and path == "/_sim/stats":
+            return Response(200, self.store.stats(fault_rate=self.fault_rate))
+        if method == "GET" and path == "/_sim/health":
+            return Response(200, {"status": "ok"})
+        return error(404, "Not Found")
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    def auth_status(self, req: Request) -> Response:
+        return Response(200, {"status": "ok", "org_id": ORG_ID})
+
+    def create_session(self, req: Request) -> Response:
+        body = parse_json(req.body)
+        params = validate(CreateSessionParams, body)
+        record, is_new = self.store.create_session(body, params)
+        out: dict[str, Any] = {
+            "session_id": record.session_id,
+            "url": f"https://app.devin.ai/sessions/{record.session_id.removeprefix('devin-')}",
+        }
+        if params.idempotent:
+            out["is_new_session"] = is_new
+        return Response(200, out)
+
+    def get_session(self, req: Request, id: str) -> Response:
+        record = self.store.find(id)
+        if record is None:
+            return error(404, "Session not found")
+        with self.store.lock:
+            return Response(200, record.detail(time.time(), self.store.speed))
+
+    def list_sessions(self, req: Request) -> Response:
+        limit = _int_query(req.query, "limit", 100, low=1, high=1000)
+        offset = _int_query(req.query, "offset", 0, low=0)
+        _int_query(req.query, "skip", 0, low=0)  # accepted, undocumented purpose: ignored
+        wanted = {t for t in req.query.get("tags", []) if t}
+        emails = [e for e in req.query.get("user_email", []) if e]
+        now = time.time()
+        with self.store.lock:
+            records = [
+                r
+                for r in self.store.sessions.values()
+                if wanted.issubset(r.tags)
+                and all(e.casefold() == REQUESTING_USER_EMAIL for e in emails)
+            ]
+            records.sort(key=lambda r: (r.created_at, r.seq), reverse=True)
+            page = [r.summary(now, self.store.speed) for r in records[offset : offset + limit]]
+        return Response(200, {"sessions": page})
+
+    def send_message(self, req: Request, id: str) -> Response:
+        params = validate(SendMessageParams, parse_json(req.body))
+        with self.store.lock:
+            record = self.store.find(id)
+            if record is None:
+                return error(404, "Session not found")
+            if record.state(time.time(), self.store.speed).exited:
+                return error(400, ALREADY_EXITED)
+            self.store.add_message(record, params.message)
+        self.store.count("messages_received")
+        return Response(200, None)
+
+    def terminate_session(self, req: Request, id: str) -> Response:
+        with self.store.lock:
+            record = self.store.find(id)
+            if record is None:
+                return error(404, "Session not found")
+            if record.state(time.time(), self.store.speed).exited:
+                return error(400, ALREADY_EXITED)
+            self.store.terminate(record)
+        self.store.count("sessions_terminated")
+        return Response(200, {"detail": "Session terminated successfully"})
+
+    def update_tags(self, req: Request, id: str) -> Response:
+        params = validate(UpdateTagsParams, parse_json(req.body))
+        with self.store.lock:
+            record = self.store.find(id)
+            if record is None:
+                return error(404, "Session not found")
+            self.store.set_tags(record, params.tags)
+        return Response(200, {"detail": "Tags updated successfully"})
+
+    # -- playbooks --------------------------------------------------------------------------
+
+    def list_playbooks(self, req: Request) -> Response:
+        with self.store.lock:
+            items = sorted(self.store.playbooks.values(), key=lambda p: p["created_at"])
+            return Response(200, [playbook_response(p) for p in items])
+
+    def create_playbook(self, req: Request) -> Response:
+        params = validate(PlaybookParams, parse_json(req.body))
+        return Response(200, self.store.create_playbook(params.title, params.body, params.macro))
+
+    def get_playbook(self, req: Request, id: str) -> Response:
+        with self.store.lock:
+            found = self.store.playbooks.get(id)
+            if found is None:
+                return error(404, "Playbook not found")
+            return Response(200, playbook_response(found))
+
+    def update_playbook(self, req: Request, id: str) -> Response:
+        params = validate(PlaybookParams, parse_json(req.body))
+        with self.store.lock:
+            if id not in self.store.playbooks:
+                return error(404, "Playbook not found")
+            self.store.update_playbook(id, params.title, params.body, params.macro)
+        return Response(200, {"status": "success"})
+
+    def delete_playbook(self, req: Request, id: str) -> Response:
+        with self.store.lock:
+            if id not in self.store.playbooks:
+                return error(404, "Playbook not found")
+            self.store.delete_playbook(id)
+        return Response(200, {"status": "success"})
+
+
+def _int_query(
+    query: Mapping[str, list[str]], name: str, default: int, *, low: int, high: int | None = None
+) -> int:
+    values = query.get(name)
+    if not values:
+        return default
+    raw = values[-1]
+    loc = ["query", name]
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "int_parsing",
+                    "loc": loc,
+                    "input": raw,
+                    "msg": "Input should be a valid integer, unable to parse string as an integer",
+                }
+            ]
+        ) from None
+    if value < low:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "greater_than_equal",
+                    "loc": loc,
+                    "input": raw,
+                    "ctx": {"ge": low},
+                    "msg": f"Input should be greater than or equal to {low}",
+                }
+            ]
+        )
+    if high is not None and value > high:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "less_than_equal",
+                    "loc": loc,
+                    "input": raw,
+                    "ctx": {"le": high},
+                    "msg": f"Input should be less than or equal to {high}",
+                }
+            ]
+        )
+    return value

@@ -1,0 +1,140 @@
+"""`validate RUN_ID`: does a run folder hold together? Returns the problems found."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from pydantic import ValidationError
+
+from engine.execute.totals import compute_totals, latest_sessions
+from engine.models import BatchRun, RunStatus, SessionStatus, TimelineEvent, WaveStatus
+from engine.runs.index import read_index
+from engine.runs.journal import replay_journal
+from engine.runs.launch import LaunchRecord
+from engine.runs.paths import RunPaths
+
+
+def validate_run(paths: RunPaths) -> list[str]:
+    problems: list[str] = []
+    try:
+        LaunchRecord.model_validate_json(paths.launch.read_bytes())
+    except (OSError, ValidationError) as exc:
+        problems.append(f"launch.json unreadable: {_short(exc)}")
+    try:
+        run = BatchRun.model_validate_json(paths.state.read_bytes())
+    except FileNotFoundError:
+        return [*problems, "state.json is missing (the engine never started?)"]
+    except ValidationError as exc:
+        return [*problems, f"state.json does not parse as a run: {_short(exc)}"]
+    problems += _check_sessions(run)
+    problems += _check_waves(run)
+    problems += _check_totals(run)
+    problems += _check_events(paths)
+    known = {s.session_id for s in run.sessions if s.session_id}
+    for (fid, attempt), entry in replay_journal(paths.dispatch_journal).items():
+        if entry.session_id and entry.session_id not in known:
+            problems.append(
+                f"session {entry.session_id} ({fid} attempt {attempt}) was created "
+                "but is missing from state.json"
+            )
+    if run.run_id not in {e.run_id for e in read_index(paths.root.parent).runs}:
+        problems.append("runs/index.json does not list this run")
+    return problems
+
+
+def _check_sessions(run: BatchRun) -> list[str]:
+    problems = []
+    if run.data_source not in ("simulated", "live"):
+        problems.append("data_source is not set")
+    elif run.data_source != run.config.data_source:
+        problems.append("data_source differs from the launch configuration")
+    findings = {f.finding_id for f in run.findings}
+    for key, count in Counter(s.key for s in run.sessions).items():
+        if count > 1:
+            problems.append(f"{count} sessions for finding {key[0]} attempt {key[1]}")
+    for sid, count in Counter(s.session_id for s in run.sessions if s.session_id).items():
+        if count > 1:
+            problems.append(f"session id {sid} recorded {count} times")
+    for s in run.sessions:
+        if s.finding_id not in findings:
+            problems.append(
+                f"orphan session {s.session_id or s.tag}: unknown finding {s.finding_id}"
+            )
+        if s.status != SessionStatus.pending and not s.session_id and s.error is None:
+            problems.append(
+                f"{s.finding_id} attempt {s.attempt} is {s.status.value} but has no session id"
+            )
+    return problems
+
+
+def _check_waves(run: BatchRun) -> list[str]:
+    problems = []
+    placed = Counter(fid for w in run.waves for fid in w.finding_ids)
+    findings = {f.finding_id for f in run.findings}
+    for fid in findings - placed.keys():
+        problems.append(f"finding {fid} is in no wave")
+    for fid, count in placed.items():
+        if fid not in findings:
+            problems.append(f"wave lists unknown finding {fid}")
+        elif count > 1:
+            problems.append(f"finding {fid} is in {count} waves")
+    if [w.number for w in run.waves] != list(range(1, len(run.waves) + 1)):
+        problems.append("waves are not numbered 1..n")
+    latest = latest_sessions(run)
+    for wave in run.waves:
+        if wave.status in (WaveStatus.completed, WaveStatus.gated):
+            if wave.succeeded + wave.failed != len(wave.finding_ids):
+                problems.append(
+                    f"wave {wave.number} counts {wave.succeeded}+{wave.failed} "
+                    f"for {len(wave.finding_ids)} findings"
+                )
+            for fid in wave.finding_ids:
+                s = latest.get(fid)
+                if s is None or not s.status.is_terminal:
+                    problems.append(
+                        f"wave {wave.number} is {wave.status.value} but {fid} is "
+                        f"{s.status.value if s else 'not dispatched'}"
+                    )
+    if run.status == RunStatus.completed:
+        open_waves = [
+            w.number for w in run.waves if w.status in (WaveStatus.pending, WaveStatus.running)
+        ]
+        if open_waves:
+            problems.append(f"run is completed but waves {open_waves} are not")
+    return problems
+
+
+def _check_totals(run: BatchRun) -> list[str]:
+    problems = []
+    expected = compute_totals(run)
+    if run.totals != expected:
+        problems.append(
+            f"stored totals {run.totals.model_dump()} differ from the sessions "
+            f"{expected.model_dump()}"
+        )
+    t = expected
+    if t.findings_succeeded + t.findings_failed + t.findings_open != t.findings:
+        problems.append("finding outcomes do not add up to the number of findings")
+    if sum(t.sessions_by_status.values()) != t.sessions:
+        problems.append("session status counts do not add up")
+    return problems
+
+
+def _check_events(paths: RunPaths) -> list[str]:
+    problems = []
+    try:
+        lines = paths.events.read_bytes().splitlines()
+    except FileNotFoundError:
+        return ["events.jsonl is missing"]
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            TimelineEvent.model_validate_json(line)
+        except ValidationError:
+            problems.append(f"events.jsonl line {number} does not parse")
+    return problems
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200]
