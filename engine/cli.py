@@ -35,8 +35,7 @@ def main() -> None:
         if os.environ.get("PATCHWAVE_DEBUG"):
             raise
         click.echo(
-            f"internal error: {exc.__class__.__name__}: {exc} "
-            "(set PATCHWAVE_DEBUG=1 for the traceback)",
+            f"internal error: {exc.__class__.__name__}: {exc} (set PATCHWAVE_DEBUG=1 for the traceback)",
             err=True,
         )
         sys.exit(EXIT_INTERNAL)
@@ -51,9 +50,7 @@ def _settings_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
-            )
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise BadInputError(f"invalid setting: {problems}") from exc
 
     return wrapper
@@ -129,9 +126,7 @@ def plan(file: Path, wave_size: int | None, as_json: bool, runs_dir: Path | None
     type=click.IntRange(min=1),
     help="Sessions in flight at once.",
 )
-@click.option(
-    "--max-acu", "max_acu_per_session", type=click.IntRange(min=1), help="ACU limit per session."
-)
+@click.option("--max-acu", "max_acu_per_session", type=click.IntRange(min=1), help="ACU limit per session.")
 @click.option(
     "--poll-interval",
     "poll_interval_seconds",
@@ -253,9 +248,7 @@ def simulator(port: int, seed: int, speed: float, failure_rate: float, fault_rat
     """Serve the simulated Devin API on 127.0.0.1 until Ctrl+C."""
     from engine.simulator import run_simulator_cli
 
-    run_simulator_cli(
-        port=port, seed=seed, speed=speed, failure_rate=failure_rate, fault_rate=fault_rate
-    )
+    run_simulator_cli(port=port, seed=seed, speed=speed, failure_rate=failure_rate, fault_rate=fault_rate)
 
 
 @cli.command()

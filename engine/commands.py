@@ -211,9 +211,7 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
             run = _load(paths) if paths.root.exists() else None
             live[e.run_id] = display_status(run) if run else e.status.value
         if as_json:
-            _echo_json(
-                [{**e.model_dump(mode="json"), "display_status": live[e.run_id]} for e in entries]
-            )
+            _echo_json([{**e.model_dump(mode="json"), "display_status": live[e.run_id]} for e in entries])
             return
         if not entries:
             click.echo(
@@ -267,9 +265,7 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
                 }
             )
         else:
-            click.echo(
-                f"Run {run_id}: {shown}" + (f" ({boot.error})" if boot and boot.error else "")
-            )
+            click.echo(f"Run {run_id}: {shown}" + (f" ({boot.error})" if boot and boot.error else ""))
         return
     shown = display_status(run)
     if as_json:

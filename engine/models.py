@@ -51,9 +51,7 @@ class SessionStatus(StrEnum):
         return self in TERMINAL_SESSION_STATUSES
 
 
-TERMINAL_SESSION_STATUSES = frozenset(
-    {SessionStatus.success, SessionStatus.failed, SessionStatus.timeout}
-)
+TERMINAL_SESSION_STATUSES = frozenset({SessionStatus.success, SessionStatus.failed, SessionStatus.timeout})
 # Interrupted is not terminal: resume picks those sessions up again.
 
 
@@ -247,6 +245,14 @@ class RunTotals(BaseModel):
         return self.findings_succeeded / done if done else None
 
 
+class EngineStats(BaseModel):
+    """I/O counters, summed over every engine process that worked on the run."""
+
+    state_writes: int = 0
+    state_bytes_written: int = 0  # by the writes before the one that produced this file
+    api_calls: int = 0
+
+
 class BatchRun(BaseModel):
     run_id: str
     status: RunStatus = RunStatus.pending
@@ -265,6 +271,7 @@ class BatchRun(BaseModel):
     sessions: list[RemediationSession] = Field(default_factory=list)
     playbook_ids: dict[str, str] = Field(default_factory=dict)
     totals: RunTotals = Field(default_factory=RunTotals)
+    engine_stats: EngineStats = Field(default_factory=EngineStats)
 
 
 class TimelineEvent(BaseModel):

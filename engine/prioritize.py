@@ -51,12 +51,8 @@ def prioritize_frame(frame: pd.DataFrame, services: ServiceWeights) -> pd.DataFr
 
     Ties break on severity, then finding_id, so the same file always plans the same way."""
     out = frame.copy()
-    out["priority_severity"] = out["severity"].map(
-        {s.value: w for s, w in SEVERITY_WEIGHTS.items()}
-    )
-    out["priority_category"] = out["category"].map(
-        {c.value: w for c, w in CATEGORY_WEIGHTS.items()}
-    )
+    out["priority_severity"] = out["severity"].map({s.value: w for s, w in SEVERITY_WEIGHTS.items()})
+    out["priority_category"] = out["category"].map({c.value: w for c, w in CATEGORY_WEIGHTS.items()})
     names = out["service_name"].unique()
     out["priority_service"] = out["service_name"].map({n: services(n) for n in names})
     out["score"] = out["priority_severity"] + out["priority_category"] + out["priority_service"]

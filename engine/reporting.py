@@ -52,10 +52,7 @@ def print_ingest(report: IngestReport) -> None:
         click.echo(
             table(
                 ["kept", "merged"],
-                [
-                    (g.survivor_id, ", ".join(g.merged_ids) or "(same id)")
-                    for g in report.merged_groups
-                ],
+                [(g.survivor_id, ", ".join(g.merged_ids) or "(same id)") for g in report.merged_groups],
             )
         )
 
@@ -96,9 +93,7 @@ def print_plan(waves: Sequence[Wave], findings: dict[str, Finding]) -> None:
 
 def print_run(run: BatchRun, status: str) -> None:
     t = run.totals
-    click.echo(
-        f"Run {run.run_id}: {status}" + (f" ({run.status_reason})" if run.status_reason else "")
-    )
+    click.echo(f"Run {run.run_id}: {status}" + (f" ({run.status_reason})" if run.status_reason else ""))
     click.echo(
         f"  source {run.source_file_name}  data {run.data_source}  "
         f"speed {run.config.speed:g}  seed {run.config.seed}"
@@ -111,9 +106,6 @@ def print_run(run: BatchRun, status: str) -> None:
         click.echo(
             table(
                 ["wave", "status", "findings", "fixed", "failed"],
-                [
-                    (w.number, w.status.value, len(w.finding_ids), w.succeeded, w.failed)
-                    for w in run.waves
-                ],
+                [(w.number, w.status.value, len(w.finding_ids), w.succeeded, w.failed) for w in run.waves],
             )
         )

@@ -57,13 +57,9 @@ def _check_sessions(run: BatchRun) -> list[str]:
             problems.append(f"session id {sid} recorded {count} times")
     for s in run.sessions:
         if s.finding_id not in findings:
-            problems.append(
-                f"orphan session {s.session_id or s.tag}: unknown finding {s.finding_id}"
-            )
+            problems.append(f"orphan session {s.session_id or s.tag}: unknown finding {s.finding_id}")
         if s.status != SessionStatus.pending and not s.session_id and s.error is None:
-            problems.append(
-                f"{s.finding_id} attempt {s.attempt} is {s.status.value} but has no session id"
-            )
+            problems.append(f"{s.finding_id} attempt {s.attempt} is {s.status.value} but has no session id")
     return problems
 
 
@@ -96,9 +92,7 @@ def _check_waves(run: BatchRun) -> list[str]:
                         f"{s.status.value if s else 'not dispatched'}"
                     )
     if run.status == RunStatus.completed:
-        open_waves = [
-            w.number for w in run.waves if w.status in (WaveStatus.pending, WaveStatus.running)
-        ]
+        open_waves = [w.number for w in run.waves if w.status in (WaveStatus.pending, WaveStatus.running)]
         if open_waves:
             problems.append(f"run is completed but waves {open_waves} are not")
     return problems
@@ -109,8 +103,7 @@ def _check_totals(run: BatchRun) -> list[str]:
     expected = compute_totals(run)
     if run.totals != expected:
         problems.append(
-            f"stored totals {run.totals.model_dump()} differ from the sessions "
-            f"{expected.model_dump()}"
+            f"stored totals {run.totals.model_dump()} differ from the sessions {expected.model_dump()}"
         )
     t = expected
     if t.findings_succeeded + t.findings_failed + t.findings_open != t.findings:

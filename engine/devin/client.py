@@ -65,9 +65,7 @@ class DevinClient:
         adapter = HTTPAdapter(max_retries=retry or build_retry(), pool_maxsize=16)
         self.http.mount("http://", adapter)
         self.http.mount("https://", adapter)
-        self.http.headers.update(
-            {"Authorization": f"Bearer {api_key}", "User-Agent": "patchwave/0.1"}
-        )
+        self.http.headers.update({"Authorization": f"Bearer {api_key}", "User-Agent": "patchwave/0.1"})
         self.requests_sent = 0
 
     def close(self) -> None:
@@ -144,9 +142,7 @@ class DevinClient:
         payload = {"title": title, "body": body, **({"macro": macro} if macro else {})}
         return PlaybookInfo.model_validate(self._call("POST", "/playbooks", json=payload))
 
-    def update_playbook(
-        self, playbook_id: str, title: str, body: str, macro: str | None = None
-    ) -> None:
+    def update_playbook(self, playbook_id: str, title: str, body: str, macro: str | None = None) -> None:
         payload = {"title": title, "body": body, **({"macro": macro} if macro else {})}
         self._call("PUT", f"/playbooks/{playbook_id}", json=payload)
 
@@ -155,9 +151,7 @@ class DevinClient:
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         self.requests_sent += 1
         try:
-            response = self.http.request(
-                method, self.base_url + path, timeout=self.timeout, **kwargs
-            )
+            response = self.http.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
             raise DevinAPIError(None, _describe(exc), method, path) from exc
         if response.status_code >= 400:

@@ -63,9 +63,7 @@ def finding_data(finding: Finding) -> dict[str, Any]:
         if isinstance(value, str):
             value = _clip(value, FIELD_LIMITS.get(name, DEFAULT_FIELD_LIMIT))
             # The markers must stay unforgeable from inside the data.
-            value = value.replace(DATA_BEGIN, "[marker removed]").replace(
-                DATA_END, "[marker removed]"
-            )
+            value = value.replace(DATA_BEGIN, "[marker removed]").replace(DATA_END, "[marker removed]")
         data[name] = value.value if hasattr(value, "value") else value
     if finding.merged_ids:
         data["also_reported_as"] = finding.merged_ids[:20]
@@ -73,9 +71,7 @@ def finding_data(finding: Finding) -> dict[str, Any]:
 
 
 def session_title(finding: Finding) -> str:
-    return _clip(
-        f"[Patchwave] {finding.severity.value.upper()} {finding.finding_id}: {finding.title}", 120
-    )
+    return _clip(f"[Patchwave] {finding.severity.value.upper()} {finding.finding_id}: {finding.title}", 120)
 
 
 def build_prompt(finding: Finding, playbook_title: str, playbook_body: str, attempt: int) -> str:

@@ -5,12 +5,14 @@ exact code path of the live one."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from engine.devin.client import DevinClient
 from engine.models import RunConfig
+from engine.runs.atomic import atomic_write_bytes
 from engine.runs.paths import RunPaths
 from engine.simulator import SimulatorServer
 
@@ -25,9 +27,7 @@ def open_api(config: RunConfig, paths: RunPaths, api_key: str | None) -> Iterato
         if not api_key:
             from engine.errors import BadInputError
 
-            raise BadInputError(
-                "this run was launched in live mode: set DEVIN_API_KEY to resume it"
-            )
+            raise BadInputError("this run was launched in live mode: set DEVIN_API_KEY to resume it")
         client = DevinClient(config.api_base_url or "", api_key)
         try:
             yield client
@@ -48,4 +48,6 @@ def open_api(config: RunConfig, paths: RunPaths, api_key: str | None) -> Iterato
         yield client
     finally:
         client.close()
+        # The engine process is this file's only writer; demos and benchmarks read it.
+        atomic_write_bytes(paths.simulator_stats, json.dumps(server.stats(), indent=1).encode())
         server.stop()

@@ -98,8 +98,7 @@ class Dispatcher:
             session.completed_at = utcnow()
             self.rec.event(
                 EventKind.session_failed,
-                f"{finding_id} attempt {attempt}: the API refused the session "
-                f"({exc.status}: {exc.detail})",
+                f"{finding_id} attempt {attempt}: the API refused the session ({exc.status}: {exc.detail})",
                 finding_id=finding_id,
                 attempt=attempt,
                 wave_number=wave_number,
@@ -143,13 +142,9 @@ class Dispatcher:
                 self._adopt(session, entry.session_id, entry.url)
         for session in self.run.sessions:
             if session.status == SessionStatus.interrupted:
-                session.status = (
-                    SessionStatus.dispatched if session.session_id else SessionStatus.pending
-                )
+                session.status = SessionStatus.dispatched if session.session_id else SessionStatus.pending
         orphans = {
-            s.tag: s
-            for s in self.run.sessions
-            if s.status == SessionStatus.pending and not s.session_id
+            s.tag: s for s in self.run.sessions if s.status == SessionStatus.pending and not s.session_id
         }
         if not orphans:
             return

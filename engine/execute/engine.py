@@ -58,14 +58,10 @@ class RunEngine:
         self.client = client
         self.stop = stop
         self.progress = progress
-        self.rec = Recorder(run, paths, state_interval)
+        self.rec = Recorder(run, paths, state_interval, api_calls=lambda: client.requests_sent)
         self.dispatcher = Dispatcher(run, client, self.rec)
-        self.poll_interval = max(
-            MIN_POLL_SECONDS, self.config.poll_interval_seconds / self.config.speed
-        )
-        self.timeout = timedelta(
-            seconds=self.config.session_timeout_minutes * 60 / self.config.speed
-        )
+        self.poll_interval = max(MIN_POLL_SECONDS, self.config.poll_interval_seconds / self.config.speed)
+        self.timeout = timedelta(seconds=self.config.session_timeout_minutes * 60 / self.config.speed)
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -122,8 +118,7 @@ class RunEngine:
                 log.warning("API call failed, will retry: %s", exc)
             self._check_timeouts(wave, queue)
             if not queue and not any(
-                s.status in IN_FLIGHT or s.status == SessionStatus.pending
-                for s in self._sessions_of(wave)
+                s.status in IN_FLIGHT or s.status == SessionStatus.pending for s in self._sessions_of(wave)
             ):
                 break
             self.rec.save()
@@ -135,9 +130,7 @@ class RunEngine:
     def _close_wave(self, wave: Wave) -> str:
         latest = self.dispatcher.latest
         wave.succeeded = sum(
-            1
-            for f in wave.finding_ids
-            if (s := latest.get(f)) and s.status == SessionStatus.success
+            1 for f in wave.finding_ids if (s := latest.get(f)) and s.status == SessionStatus.success
         )
         wave.failed = len(wave.finding_ids) - wave.succeeded
         wave.completed_at = utcnow()
@@ -145,8 +138,7 @@ class RunEngine:
         wave.status = WaveStatus.completed
         self.rec.event(
             EventKind.wave_completed,
-            f"Wave {wave.number} completed: {wave.succeeded}/{len(wave.finding_ids)} "
-            f"fixed ({rate:.0%})",
+            f"Wave {wave.number} completed: {wave.succeeded}/{len(wave.finding_ids)} fixed ({rate:.0%})",
             wave_number=wave.number,
             details={"succeeded": wave.succeeded, "failed": wave.failed, "success_rate": rate},
         )
@@ -169,17 +161,13 @@ class RunEngine:
         return "completed"
 
     def _has_more_waves(self, wave: Wave) -> bool:
-        return any(
-            w.number > wave.number and w.status == WaveStatus.pending for w in self.run.waves
-        )
+        return any(w.number > wave.number and w.status == WaveStatus.pending for w in self.run.waves)
 
     # -- polling ------------------------------------------------------------------------------
 
     def _poll(self, wave: Wave, queue: deque[tuple[str, int]]) -> None:
         in_flight = {
-            s.session_id: s
-            for s in self._sessions_of(wave)
-            if s.session_id and s.status in IN_FLIGHT
+            s.session_id: s for s in self._sessions_of(wave) if s.session_id and s.status in IN_FLIGHT
         }
         if not in_flight:
             return
@@ -230,8 +218,7 @@ class RunEngine:
                     log.info("terminate %s: %s", session.session_id, exc)
                 session.status = SessionStatus.timeout
                 session.error = (
-                    f"no result within {self.config.session_timeout_minutes:g} "
-                    "minutes (scaled by speed)"
+                    f"no result within {self.config.session_timeout_minutes:g} minutes (scaled by speed)"
                 )
                 self._on_terminal(session, queue)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from engine.execute.totals import compute_totals
@@ -15,18 +16,23 @@ from engine.runs.state_store import StateWriter
 
 
 class Recorder:
-    def __init__(self, run: BatchRun, paths: RunPaths, state_interval: float) -> None:
+    def __init__(
+        self, run: BatchRun, paths: RunPaths, state_interval: float, api_calls: Callable[[], int] = lambda: 0
+    ) -> None:
         self.run = run
         self.paths = paths
         clean_temp_files(paths.root)  # leftovers of a killed predecessor
         self.events = EventLog(paths.events)
         self.journal = DispatchJournal(paths.dispatch_journal)
-        self.writer = StateWriter(paths.state, state_interval)
+        stats = run.engine_stats
+        self.writer = StateWriter(
+            paths.state, state_interval, bytes_written=stats.state_bytes_written, writes=stats.state_writes
+        )
+        self._api_calls_before = stats.api_calls
+        self._api_calls = api_calls
 
     def event(self, kind: EventKind, message: str, **fields: Any) -> None:
-        self.events.append(
-            TimelineEvent(run_id=self.run.run_id, kind=kind, message=message, **fields)
-        )
+        self.events.append(TimelineEvent(run_id=self.run.run_id, kind=kind, message=message, **fields))
         self.writer.mark_dirty()
 
     def mark_dirty(self) -> None:
@@ -34,6 +40,7 @@ class Recorder:
 
     def refresh_totals(self) -> RunTotals:
         self.run.totals = compute_totals(self.run)
+        self.run.engine_stats.api_calls = self._api_calls_before + self._api_calls()
         return self.run.totals
 
     def save(self) -> None:

@@ -40,9 +40,7 @@ def execute_run(
     try:
         lock.acquire()
     except Timeout as exc:
-        raise BadInputError(
-            f"run {paths.run_id} is already being executed by another engine"
-        ) from exc
+        raise BadInputError(f"run {paths.run_id} is already being executed by another engine") from exc
     try:
         run = load_or_init(paths)
         # Under the lock no other engine runs, so a 'running' state here is a crashed one.

@@ -36,9 +36,7 @@ def location_keys(frame: pd.DataFrame) -> pd.Series:
     )
 
 
-def reject_reused_ids(
-    frame: pd.DataFrame, keys: pd.Series
-) -> tuple[pd.DataFrame, list[RowProblem]]:
+def reject_reused_ids(frame: pd.DataFrame, keys: pd.Series) -> tuple[pd.DataFrame, list[RowProblem]]:
     """A finding_id reused for a different location is a broken export: keep the first row."""
     reused = frame["finding_id"].duplicated(keep=False)
     if not reused.any():
@@ -81,9 +79,7 @@ def merge_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[MergedGrou
     dups = dups.sort_values(["_key", "_rank", "_row"], ascending=[True, False, True])
     for key, group in dups.groupby("_key", sort=False):
         survivor = group.index[0]
-        absorbed = [
-            fid for fid in group["finding_id"].iloc[1:] if fid != group.at[survivor, "finding_id"]
-        ]
+        absorbed = [fid for fid in group["finding_id"].iloc[1:] if fid != group.at[survivor, "finding_id"]]
         merged_ids[survivor] = list(dict.fromkeys(absorbed))
         drop.extend(group.index[1:])
         groups.append(

@@ -44,9 +44,7 @@ class IngestResult:
         return frame_to_findings(self.frame)
 
 
-def ingest_file(
-    path: Path, services: ServiceWeights, *, source_name: str | None = None
-) -> IngestResult:
+def ingest_file(path: Path, services: ServiceWeights, *, source_name: str | None = None) -> IngestResult:
     name = source_name or path.name
     try:
         data = path.read_bytes()
@@ -76,9 +74,7 @@ def ingest_bytes(data: bytes, name: str, services: ServiceWeights) -> IngestResu
     merged, groups = merge_duplicates(usable)
     ranked = prioritize_frame(merged, services)
 
-    report.rejected = sorted(
-        [*broken_rows, *errors, *reused], key=lambda p: (p.row, p.column or "")
-    )
+    report.rejected = sorted([*broken_rows, *errors, *reused], key=lambda p: (p.row, p.column or ""))
     report.rejected_rows = len(rejected_rows := {p.row for p in report.rejected})
     # A refused row's lesser problems would only bury the reason it was refused.
     report.warnings = [w for w in warnings if w.row not in rejected_rows]

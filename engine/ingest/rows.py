@@ -48,9 +48,7 @@ def check_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RowProblem], lis
             report(empty, column, lambda _v, c=column: f"{c} is empty", errors)
             bad |= empty
 
-    severity = _map_distinct(
-        frame["severity"], lambda v: s.value if (s := severity_from(v)) else None
-    )
+    severity = _map_distinct(frame["severity"], lambda v: s.value if (s := severity_from(v)) else None)
     unknown = severity.isna() & (frame["severity"] != "")
     if unknown.any():
         report(
@@ -61,9 +59,7 @@ def check_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RowProblem], lis
         )
         bad |= unknown
 
-    category = _map_distinct(
-        frame["category"], lambda v: c.value if (c := category_from(v)) else None
-    )
+    category = _map_distinct(frame["category"], lambda v: c.value if (c := category_from(v)) else None)
     unknown_cat = category.isna() & (frame["category"] != "")
     if unknown_cat.any():
         report(

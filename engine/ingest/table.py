@@ -34,9 +34,7 @@ def check_header(raw_header: list[str], name: str) -> tuple[list[str], list[str]
     seen: dict[str, str] = {}
     for raw, norm in zip(raw_header, normalized, strict=True):
         if norm in COLUMNS and norm in seen:
-            raise BadInputError(
-                f"{name}: column {norm!r} appears twice (as {seen[norm]!r} and {raw!r})"
-            )
+            raise BadInputError(f"{name}: column {norm!r} appears twice (as {seen[norm]!r} and {raw!r})")
         seen.setdefault(norm, raw)
     missing = [c for c in REQUIRED_COLUMNS if c not in seen]
     if missing:
@@ -57,9 +55,7 @@ def check_header(raw_header: list[str], name: str) -> tuple[list[str], list[str]
     return normalized, ignored
 
 
-def read_table(
-    src: DecodedSource, name: str, normalized: list[str]
-) -> tuple[pd.DataFrame, list[RowProblem]]:
+def read_table(src: DecodedSource, name: str, normalized: list[str]) -> tuple[pd.DataFrame, list[RowProblem]]:
     """All known columns as stripped strings ('' for empty), index = spreadsheet row."""
     try:
         frame = _read_fast(src, normalized)
@@ -93,9 +89,7 @@ def _read_fast(src: DecodedSource, normalized: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _read_tolerant(
-    src: DecodedSource, normalized: list[str]
-) -> tuple[pd.DataFrame, list[RowProblem]]:
+def _read_tolerant(src: DecodedSource, normalized: list[str]) -> tuple[pd.DataFrame, list[RowProblem]]:
     text = src.data.decode(src.encoding)
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     wanted = [(i, n) for i, n in enumerate(normalized) if n in COLUMNS]
@@ -119,9 +113,7 @@ def _read_tolerant(
             rows.append([record[i] if i < len(record) else "" for i, _ in wanted])
             index.append(row_number)
     except csv.Error as exc:
-        raise BadInputError(
-            f"the file is not valid CSV near line {reader.line_num}: {exc}"
-        ) from exc
+        raise BadInputError(f"the file is not valid CSV near line {reader.line_num}: {exc}") from exc
     frame = pd.DataFrame(rows, columns=[n for _, n in wanted], index=index, dtype="str")
     return frame, problems
 

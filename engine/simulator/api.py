@@ -187,8 +187,7 @@ class Api:
             records = [
                 r
                 for r in self.store.sessions.values()
-                if wanted.issubset(r.tags)
-                and all(e.casefold() == REQUESTING_USER_EMAIL for e in emails)
+                if wanted.issubset(r.tags) and all(e.casefold() == REQUESTING_USER_EMAIL for e in emails)
             ]
             records.sort(key=lambda r: (r.created_at, r.seq), reverse=True)
             page = [r.summary(now, self.store.speed) for r in records[offset : offset + limit]]

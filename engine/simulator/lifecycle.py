@@ -23,7 +23,7 @@ PROGRESS_PCT: dict[str, int] = {
     "completed": 100,
     "failed": 60,
 }
-STAGE_SECONDS = (45.0, 150.0)  # simulated seconds per stage
+STAGE_SECONDS = (30.0, 90.0)  # simulated seconds per stage
 IDLE_BLOCKED_SHARE = 0.30  # share of successes that idle in "blocked" instead of "finished"
 
 OUTCOME_FINISHED = "finished"
@@ -98,9 +98,7 @@ def build_plan(rng: random.Random, prompt: str, failure_rate: float) -> SessionP
         "completed": round(final, 2),
         "failed": round(failed_conf, 2),
     }
-    outcome = (
-        OUTCOME_FAILED if failed else OUTCOME_IDLE_BLOCKED if idle_blocked else OUTCOME_FINISHED
-    )
+    outcome = OUTCOME_FAILED if failed else OUTCOME_IDLE_BLOCKED if idle_blocked else OUTCOME_FINISHED
     pr_url = f"https://github.com/{repo}/pull/{pr_number}"
     messages = texts.stage_messages(
         repo=repo,

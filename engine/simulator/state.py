@@ -41,9 +41,7 @@ def _redacted(body: dict[str, Any]) -> dict[str, Any]:
 
 
 class Store:
-    def __init__(
-        self, *, seed: int, speed: float, failure_rate: float, journal_path: Path | None
-    ) -> None:
+    def __init__(self, *, seed: int, speed: float, failure_rate: float, journal_path: Path | None) -> None:
         self.seed = seed
         self.speed = speed
         self.failure_rate = failure_rate
@@ -64,9 +62,7 @@ class Store:
 
     # -- sessions ---------------------------------------------------------------------------
 
-    def create_session(
-        self, body: dict[str, Any], params: CreateSessionParams
-    ) -> tuple[SessionRecord, bool]:
+    def create_session(self, body: dict[str, Any], params: CreateSessionParams) -> tuple[SessionRecord, bool]:
         """(session, is_new). Lookup and insert happen under one lock, so concurrent identical
         idempotent creates make exactly one session."""
         sha = canonical_sha256(body)
@@ -116,9 +112,7 @@ class Store:
         )
 
     def set_tags(self, record: SessionRecord, tags: list[str]) -> None:
-        self._commit(
-            {"op": "tags", "at": time.time(), "session_id": record.session_id, "tags": list(tags)}
-        )
+        self._commit({"op": "tags", "at": time.time(), "session_id": record.session_id, "tags": list(tags)})
 
     # -- playbooks --------------------------------------------------------------------------
 

@@ -45,8 +45,7 @@ _FIX_APPROACHES: dict[str, tuple[str, ...]] = {
     "sql_injection": (
         "Replace the string-built query with a parameterized query so user input is bound "
         "as data, never concatenated into SQL.",
-        "Switch the raw query to the ORM's bound-parameter API and whitelist the sortable "
-        "column names.",
+        "Switch the raw query to the ORM's bound-parameter API and whitelist the sortable column names.",
     ),
     "xss": (
         "Escape the user-controlled value with the template engine's auto-escaping and drop "
@@ -55,15 +54,13 @@ _FIX_APPROACHES: dict[str, tuple[str, ...]] = {
         "Content-Security-Policy header.",
     ),
     "path_traversal": (
-        "Resolve the requested path against the base directory and reject any path that "
-        "escapes it.",
+        "Resolve the requested path against the base directory and reject any path that escapes it.",
         "Replace direct path joins with a safe lookup by file id and normalize input paths.",
     ),
     "hardcoded_secret": (
         "Move the hardcoded credential to an environment variable read through the config "
         "module and remove it from source.",
-        "Load the secret from the secrets manager at startup and replace the literal with a "
-        "config lookup.",
+        "Load the secret from the secrets manager at startup and replace the literal with a config lookup.",
     ),
     "pii_logging": (
         "Mask email addresses and other PII in the log statements with a redaction helper.",
@@ -79,8 +76,7 @@ _FIX_APPROACHES: dict[str, tuple[str, ...]] = {
     ),
     "dependency_vulnerability": (
         "Upgrade the vulnerable dependency to the first patched version and refresh the lockfile.",
-        "Bump the affected package to the fixed release and adjust the one call site whose "
-        "API changed.",
+        "Bump the affected package to the fixed release and adjust the one call site whose API changed.",
     ),
     "other": (
         "Apply the minimal code change that removes the reported weakness and keeps "
