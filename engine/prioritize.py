@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
-import pandas as pd
+import numpy as np
 
+from engine.ingest.coded import Coded
 from engine.models import FindingCategory, PriorityScore, Severity
 
 SEVERITY_WEIGHTS: dict[Severity, int] = {
@@ -46,20 +48,29 @@ def priority_of(
     )
 
 
-def prioritize_frame(frame: pd.DataFrame, services: ServiceWeights) -> pd.DataFrame:
-    """Adds the score's parts and rank, sorted most urgent first.
+@dataclass
+class PriorityOrder:
+    """Positions in priority order, with the score's parts in that order."""
 
-    Ties break on severity, then finding_id, so the same file always plans the same way."""
-    out = frame.copy()
-    out["priority_severity"] = out["severity"].map({s.value: w for s, w in SEVERITY_WEIGHTS.items()})
-    out["priority_category"] = out["category"].map({c.value: w for c, w in CATEGORY_WEIGHTS.items()})
-    names = out["service_name"].unique()
-    out["priority_service"] = out["service_name"].map({n: services(n) for n in names})
-    out["score"] = out["priority_severity"] + out["priority_category"] + out["priority_service"]
-    out = out.sort_values(
-        ["score", "priority_severity", "finding_id"],
-        ascending=[False, False, True],
-        kind="stable",
-    )
-    out["priority_rank"] = range(1, len(out) + 1)
-    return out
+    positions: np.ndarray
+    severity: np.ndarray
+    category: np.ndarray
+    service: np.ndarray
+
+
+def priority_order(
+    severity_weight: np.ndarray,
+    category_weight: np.ndarray,
+    service_names: Coded,
+    finding_ids: Coded,
+    positions: np.ndarray,
+    services: ServiceWeights,
+) -> PriorityOrder:
+    """Most urgent first. Ties break on severity, then finding_id, so the same file always
+    plans the same way. `finding_ids` must be coded in sorted order."""
+    sev = severity_weight[positions]
+    cat = category_weight[positions]
+    svc = service_names.ints(services)[positions]
+    ids = finding_ids.codes[positions]
+    order = np.lexsort((ids, -sev, -(sev + cat + svc)))  # the last key is the primary one
+    return PriorityOrder(positions[order], sev[order], cat[order], svc[order])

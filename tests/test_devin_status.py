@@ -160,7 +160,7 @@ def test_every_documented_enum_is_in_the_table() -> None:
     assert {"stopped", None, "hibernating"} <= covered
 
 
-@pytest.mark.parametrize("status_enum", DOCUMENTED_ENUMS + ("stopped",))
+@pytest.mark.parametrize("status_enum", (*DOCUMENTED_ENUMS, "stopped"))
 def test_success_never_comes_without_a_pull_request(status_enum: str) -> None:
     status, _ = map_status(details(status_enum, output=TESTING_OUTPUT))
     assert status is not S.success

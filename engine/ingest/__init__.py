@@ -1,6 +1,6 @@
 """Findings files in, checked and prioritized findings out."""
 
-from engine.ingest.pipeline import IngestResult, frame_to_findings, ingest_bytes, ingest_file
+from engine.ingest.pipeline import IngestResult, ingest_bytes, ingest_file
 from engine.ingest.report import IngestReport, MergedGroup, RowProblem
 
 __all__ = [
@@ -8,7 +8,6 @@ __all__ = [
     "IngestResult",
     "MergedGroup",
     "RowProblem",
-    "frame_to_findings",
     "ingest_bytes",
     "ingest_file",
 ]

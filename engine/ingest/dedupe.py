@@ -2,91 +2,116 @@
 
 Two rows are the same finding when they share service, file, line and category (and, for
 dependency findings, the package: two vulnerable packages in one manifest are two findings).
-The most severe row survives, earliest row on ties, and records the ids it absorbed."""
+The most severe row survives, earliest row on ties, and records the ids it absorbed.
+
+Everything works on integer codes of the full table (`pd.factorize`), so finding duplicates
+is one vectorized pass; only the duplicate rows, usually a few percent, are walked in Python."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from engine.ingest.coded import Coded
 from engine.ingest.report import MergedGroup, RowProblem
+from engine.ingest.rows import CheckedRows
 from engine.models import FindingCategory
 from engine.prioritize import SEVERITY_WEIGHTS
 
 _SEVERITY_RANK = {s.value: w for s, w in SEVERITY_WEIGHTS.items()}
+_LOCATION = ("service", "path", "line", "category", "dependency")
 
 
-def location_keys(frame: pd.DataFrame) -> pd.Series:
-    line = frame["line_number"].astype("str").fillna("")
-    line = line.where(frame["line_number"].notna(), "")
-    dependency = (
-        frame["dependency_name"]
-        .str.lower()
-        .where(frame["category"] == FindingCategory.dependency_vulnerability.value, "")
-    )
-    return (
-        frame["service_name"].str.lower()
-        + "|"
-        + frame["file_path"]
-        + "|"
-        + line
-        + "|"
-        + frame["category"]
-        + "|"
-        + dependency
+def location_codes(table: pd.DataFrame, checked: CheckedRows, services: Coded) -> pd.DataFrame:
+    """One integer code per location part, for every row of the table."""
+    dependency = Coded.of(table["dependency_name"]).folded(str.lower)
+    is_dependency = checked.category == FindingCategory.dependency_vulnerability.value
+    return pd.DataFrame(
+        {
+            "service": services.folded(str.lower),
+            "path": Coded.of(checked.file_path).codes,
+            "line": checked.line_codes,
+            "category": checked.category_codes,
+            "dependency": np.where(is_dependency, dependency, -1),
+        }
     )
 
 
-def reject_reused_ids(frame: pd.DataFrame, keys: pd.Series) -> tuple[pd.DataFrame, list[RowProblem]]:
-    """A finding_id reused for a different location is a broken export: keep the first row."""
-    reused = frame["finding_id"].duplicated(keep=False)
-    if not reused.any():
-        return frame, []
+def key_texts(table: pd.DataFrame, checked: CheckedRows, positions: list[int]) -> list[str]:
+    """Readable location keys for the report, built column-wise for the given rows."""
+    services = table["service_name"].take(positions).str.lower().tolist()
+    paths = checked.file_path.take(positions).tolist()
+    dependencies = table["dependency_name"].take(positions).str.lower().tolist()
+    keys = []
+    for i, p in enumerate(positions):
+        category = checked.category[p]
+        dependency = dependencies[i] if category == FindingCategory.dependency_vulnerability.value else ""
+        keys.append(f"{services[i]}|{paths[i]}|{checked.line_number[p] or ''}|{category}|{dependency}")
+    return keys
+
+
+def reject_reused_ids(
+    table: pd.DataFrame, ids: Coded, locations: pd.DataFrame, keep: np.ndarray
+) -> list[RowProblem]:
+    """A finding_id reused for a different location is a broken export: the first row stays.
+    Clears `keep` for the later rows and returns their problems."""
+    codes = ids.codes
+    counts = np.bincount(codes[keep], minlength=len(ids))
+    reused = np.flatnonzero(keep & (counts[codes] > 1))
     problems: list[RowProblem] = []
-    drop: list[int] = []
-    subset = frame[reused]
-    for fid, group in subset.groupby("finding_id", sort=False):
-        first_row = int(group.index[0])
-        first_key = keys[group.index[0]]
-        for row in group.index[1:]:
-            if keys[row] != first_key:
-                drop.append(row)
-                problems.append(
-                    RowProblem(
-                        row=int(row),
-                        column="finding_id",
-                        finding_id=str(fid),
-                        value=str(fid),
-                        reason=f"finding_id {fid!r} is already used on row {first_row} "
-                        "for a different location",
-                    )
+    first: dict[int, int] = {}
+    location = locations.to_numpy()
+    for position in reused:
+        fid_code = codes[position]
+        if fid_code not in first:
+            first[fid_code] = position
+        elif not np.array_equal(location[first[fid_code]], location[position]):
+            keep[position] = False
+            fid = ids.uniques[fid_code]
+            problems.append(
+                RowProblem(
+                    row=int(table.index[position]),
+                    column="finding_id",
+                    finding_id=fid,
+                    value=fid,
+                    reason=f"finding_id {fid!r} is already used on row "
+                    f"{int(table.index[first[fid_code]])} for a different location",
                 )
-    return frame.drop(index=drop), problems
-
-
-def merge_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[MergedGroup]]:
-    keys = location_keys(frame)
-    dup_mask = keys.duplicated(keep=False)
-    merged_ids = pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
-    if not dup_mask.any():
-        return frame.assign(merged_ids=merged_ids), []
-    groups: list[MergedGroup] = []
-    drop: list[int] = []
-    dups = frame[dup_mask].assign(
-        _key=keys[dup_mask],
-        _rank=frame.loc[dup_mask, "severity"].map(_SEVERITY_RANK),
-        _row=frame.index[dup_mask],
-    )
-    dups = dups.sort_values(["_key", "_rank", "_row"], ascending=[True, False, True])
-    for key, group in dups.groupby("_key", sort=False):
-        survivor = group.index[0]
-        absorbed = [fid for fid in group["finding_id"].iloc[1:] if fid != group.at[survivor, "finding_id"]]
-        merged_ids[survivor] = list(dict.fromkeys(absorbed))
-        drop.extend(group.index[1:])
-        groups.append(
-            MergedGroup(
-                survivor_id=str(group.at[survivor, "finding_id"]),
-                merged_ids=merged_ids[survivor],
-                key=str(key),
             )
-        )
-    return frame.assign(merged_ids=merged_ids).drop(index=drop), groups
+    return problems
+
+
+def merge_duplicates(
+    table: pd.DataFrame, checked: CheckedRows, locations: pd.DataFrame, keep: np.ndarray
+) -> tuple[np.ndarray, dict[int, list[str]], list[MergedGroup]]:
+    """(positions of surviving rows, survivor position -> absorbed ids, the merged groups)."""
+    kept = np.flatnonzero(keep)
+    dup = locations.iloc[kept].duplicated(keep=False).to_numpy(dtype=bool)
+    if not dup.any():
+        return kept, {}, []
+    positions = kept[dup].tolist()
+    keys = list(locations.iloc[positions].itertuples(index=False, name=None))
+    ids = table["finding_id"].take(positions).tolist()
+    ranks = [_SEVERITY_RANK[checked.severity[p]] for p in positions]
+    order = sorted(range(len(positions)), key=lambda i: (keys[i], -ranks[i], positions[i]))
+    absorbed: dict[int, list[str]] = {}
+    dropped: list[int] = []
+    survivor = -1
+    for i in order:
+        if survivor < 0 or keys[survivor] != keys[i]:
+            survivor = i
+            absorbed[positions[i]] = []
+            continue
+        dropped.append(positions[i])
+        merged = absorbed[positions[survivor]]
+        if ids[i] != ids[survivor] and ids[i] not in merged:
+            merged.append(ids[i])
+    by_position = dict(zip(positions, ids, strict=True))
+    survivors = list(absorbed)
+    groups = [
+        MergedGroup(survivor_id=by_position[p], merged_ids=absorbed[p], key=key)
+        for p, key in zip(survivors, key_texts(table, checked, survivors), strict=True)
+    ]
+    keep = keep.copy()
+    keep[dropped] = False
+    return np.flatnonzero(keep), absorbed, groups

@@ -10,21 +10,23 @@ import pandas as pd
 from pydantic import TypeAdapter
 
 from engine.errors import BadInputError
+from engine.ingest.coded import Coded
 from engine.ingest.decode import decode_source
-from engine.ingest.dedupe import location_keys, merge_duplicates, reject_reused_ids
+from engine.ingest.dedupe import location_codes, merge_duplicates, reject_reused_ids
 from engine.ingest.report import IngestReport
-from engine.ingest.rows import check_rows, drop_blank_rows
+from engine.ingest.rows import CheckedRows, blank_rows, check_rows
 from engine.ingest.table import check_header, read_header, read_table
 from engine.models import Finding
-from engine.prioritize import ServiceWeights, prioritize_frame
+from engine.prioritize import PriorityOrder, ServiceWeights, priority_order
 
 _FINDINGS = TypeAdapter(list[Finding])
-_OPTIONAL_TEXT = (
+_TEXT_COLUMNS = (
+    "finding_id",
     "scanner",
+    "title",
     "description",
+    "service_name",
     "repo_url",
-    "file_path",
-    "cwe_id",
     "dependency_name",
     "current_version",
     "fixed_version",
@@ -35,13 +37,43 @@ _OPTIONAL_TEXT = (
 @dataclass
 class IngestResult:
     report: IngestReport
-    # Accepted findings, most urgent first, one row each; columns as in Finding plus the score.
-    frame: pd.DataFrame = field(repr=False)
+    # The checked table in file order, and the accepted rows' positions in priority order:
+    # reordering every column eagerly would cost more than the whole check.
+    table: pd.DataFrame = field(repr=False)
+    checked: CheckedRows = field(repr=False)
+    order: PriorityOrder = field(repr=False)
+    absorbed: dict[int, list[str]] = field(repr=False)
 
     @cached_property
     def findings(self) -> list[Finding]:
-        """Findings as models; built on first use because large files rarely need all of them."""
-        return frame_to_findings(self.frame)
+        """Findings in priority order; built on first use, as large files rarely need them all."""
+        return _FINDINGS.validate_python(self._records())
+
+    def _records(self) -> list[dict]:
+        p = self.order.positions
+        c = self.checked
+        text = {name: self.table[name].take(p).tolist() for name in _TEXT_COLUMNS}
+        paths = c.file_path.take(p).tolist()
+        records = []
+        for i, position in enumerate(p.tolist()):
+            record = {name: (text[name][i].strip() or None) for name in _TEXT_COLUMNS}
+            record.update(
+                severity=c.severity[position],
+                category=c.category[position],
+                line_number=c.line_number[position],
+                cwe_id=c.cwe_id[position] or None,
+                file_path=paths[i] or None,
+                merged_ids=self.absorbed.get(position, []),
+                source_row=int(self.table.index[position]),
+                priority={
+                    "severity": int(self.order.severity[i]),
+                    "category": int(self.order.category[i]),
+                    "service": int(self.order.service[i]),
+                },
+                priority_rank=i + 1,
+            )
+            records.append(record)
+        return records
 
 
 def ingest_file(path: Path, services: ServiceWeights, *, source_name: str | None = None) -> IngestResult:
@@ -60,54 +92,35 @@ def ingest_file(path: Path, services: ServiceWeights, *, source_name: str | None
 def ingest_bytes(data: bytes, name: str, services: ServiceWeights) -> IngestResult:
     src = decode_source(data, name)
     normalized, ignored = check_header(read_header(src, name), name)
-    table, broken_rows = read_table(src, name, normalized)
-    table, blank = drop_blank_rows(table)
+    table, broken_rows, encoding = read_table(src, name, normalized)
+    # Checks produce masks over the whole table; rows are taken once, at the end.
+    blank = blank_rows(table)
+    checked = check_rows(table, blank)
+    keep = ~blank & ~checked.bad
+    ids = Coded.of(table["finding_id"], sort=True)
+    service_names = Coded.of(table["service_name"])
+    locations = location_codes(table, checked, service_names)
+    reused = reject_reused_ids(table, ids, locations, keep)
+    usable = int(keep.sum())
+    survivors, absorbed, groups = merge_duplicates(table, checked, locations, keep)
+    order = priority_order(
+        checked.severity_weight, checked.category_weight, service_names, ids, survivors, services
+    )
+
     report = IngestReport(
         source_name=name,
-        encoding=src.encoding,
-        blank_rows=blank,
-        total_rows=len(table) + len(broken_rows),
+        encoding=encoding,
+        blank_rows=int(blank.sum()),
+        total_rows=len(table) - int(blank.sum()) + len(broken_rows),
         ignored_columns=ignored,
     )
-    usable, errors, warnings = check_rows(table)
-    usable, reused = reject_reused_ids(usable, location_keys(usable))
-    merged, groups = merge_duplicates(usable)
-    ranked = prioritize_frame(merged, services)
-
-    report.rejected = sorted([*broken_rows, *errors, *reused], key=lambda p: (p.row, p.column or ""))
+    report.rejected = sorted([*broken_rows, *checked.errors, *reused], key=lambda p: (p.row, p.column or ""))
     report.rejected_rows = len(rejected_rows := {p.row for p in report.rejected})
     # A refused row's lesser problems would only bury the reason it was refused.
-    report.warnings = [w for w in warnings if w.row not in rejected_rows]
+    report.warnings = [w for w in checked.warnings if w.row not in rejected_rows]
     report.merged_groups = groups
-    report.duplicates_merged = len(usable) - len(merged)
-    report.accepted = len(ranked)
+    report.duplicates_merged = usable - len(survivors)
+    report.accepted = len(order.positions)
     if report.total_rows == 0:
         raise BadInputError(f"{name}: the file has a header but no data rows")
-    return IngestResult(report=report, frame=ranked)
-
-
-def frame_to_findings(frame: pd.DataFrame) -> list[Finding]:
-    records = []
-    for row in frame.itertuples(index=True):
-        line = row.line_number
-        record = {
-            "finding_id": row.finding_id,
-            "category": row.category,
-            "severity": row.severity,
-            "title": row.title,
-            "service_name": row.service_name,
-            "line_number": None if pd.isna(line) else int(line),
-            "merged_ids": row.merged_ids,
-            "source_row": int(row.Index),
-            "priority": {
-                "severity": int(row.priority_severity),
-                "category": int(row.priority_category),
-                "service": int(row.priority_service),
-            },
-            "priority_rank": int(row.priority_rank),
-        }
-        for name in _OPTIONAL_TEXT:
-            value = getattr(row, name)
-            record[name] = value or None
-        records.append(record)
-    return _FINDINGS.validate_python(records)
+    return IngestResult(report=report, table=table, checked=checked, order=order, absorbed=absorbed)

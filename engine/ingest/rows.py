@@ -1,40 +1,82 @@
 """Row checks over the whole table at once: enums, required values, line numbers, CWE ids.
 
-Low-cardinality columns are normalized through their distinct values, so a 100,000-row file
-costs a handful of dictionary look-ups per distinct spelling rather than per row."""
+Low-cardinality columns (severity, category, CWE, line number) are normalized through their
+distinct values (`pd.factorize`), so a 100,000-row file costs one Python call per distinct
+spelling rather than per row."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
+from engine.ingest.coded import Coded
 from engine.ingest.columns import COLUMNS, REQUIRED_VALUES, category_from, cwe_from, severity_from
 from engine.ingest.report import RowProblem
 from engine.models import FindingCategory, Severity
+from engine.prioritize import CATEGORY_WEIGHTS, SEVERITY_WEIGHTS
 
 MAX_LINE_NUMBER = 10_000_000
 _SEVERITIES = ", ".join(s.value for s in Severity)
+_INVALID = "\x00invalid"
 
 
-def drop_blank_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    blank = (frame[list(COLUMNS)] == "").all(axis=1)
-    return frame[~blank], int(blank.sum())
+def blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows with no value at all (blank lines): skipped, and counted in the report."""
+    blank = (frame["finding_id"] == "").to_numpy(dtype=bool)
+    if not blank.any():  # the usual case: every row has an id
+        return blank
+    for column in COLUMNS[1:]:
+        blank &= (frame[column].str.strip() == "").to_numpy(dtype=bool)
+    return blank
 
 
-def check_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RowProblem], list[RowProblem]]:
-    """Returns (usable rows with normalized values, errors, warnings)."""
+def _line(value: str) -> int | str | None:
+    if not value:
+        return None
+    head, _, tail = value.partition(".")
+    if head.isdigit() and head.isascii() and (not tail or set(tail) == {"0"}):
+        number = int(head)
+        if 1 <= number <= MAX_LINE_NUMBER:
+            return number
+    return _INVALID
+
+
+@dataclass
+class CheckedRows:
+    """Normalized columns over every row of the table, and which rows are unusable."""
+
+    severity: np.ndarray
+    severity_weight: np.ndarray
+    category: np.ndarray
+    category_weight: np.ndarray
+    category_codes: np.ndarray
+    line_number: np.ndarray  # int or None per row
+    line_codes: np.ndarray
+    cwe_id: np.ndarray
+    file_path: pd.Series
+    bad: np.ndarray  # bool per row
+    errors: list[RowProblem]
+    warnings: list[RowProblem]
+
+
+def check_rows(frame: pd.DataFrame, skip: np.ndarray) -> CheckedRows:
+    """Checks every row not in `skip` (blank lines)."""
     errors: list[RowProblem] = []
     warnings: list[RowProblem] = []
-    bad = pd.Series(False, index=frame.index)
+    bad = np.zeros(len(frame), dtype=bool)
+    index = frame.index.to_numpy()
 
-    def report(mask: pd.Series, column: str, reason: Callable[[str], str], into: list) -> None:
-        for row, value, fid in zip(
-            frame.index[mask], frame.loc[mask, column], frame.loc[mask, "finding_id"], strict=True
-        ):
+    def report(mask: np.ndarray, column: str, reason: Callable[[str], str], into: list) -> None:
+        rows = np.flatnonzero(mask & ~skip)
+        values = frame[column].iloc[rows].tolist()
+        ids = frame["finding_id"].iloc[rows].tolist()
+        for position, value, fid in zip(rows, values, ids, strict=True):
             into.append(
                 RowProblem(
-                    row=int(row),
+                    row=int(index[position]),
                     column=column,
                     reason=reason(value),
                     value=value or None,
@@ -43,37 +85,31 @@ def check_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RowProblem], lis
             )
 
     for column in REQUIRED_VALUES:
-        empty = frame[column] == ""
+        values = frame[column]
+        empty = ((values == "") | values.str.isspace()).to_numpy(dtype=bool)
         if empty.any():
             report(empty, column, lambda _v, c=column: f"{c} is empty", errors)
             bad |= empty
 
-    severity = _map_distinct(frame["severity"], lambda v: s.value if (s := severity_from(v)) else None)
-    unknown = severity.isna() & (frame["severity"] != "")
+    severities = Coded.of(frame["severity"])
+    severity = severities.map(lambda v: s.value if (s := severity_from(v)) else v and _INVALID)
+    unknown = severity == _INVALID
     if unknown.any():
         report(
-            unknown,
-            "severity",
-            lambda v: f"unknown severity {v!r} (expected one of: {_SEVERITIES})",
-            errors,
+            unknown, "severity", lambda v: f"unknown severity {v!r} (expected one of: {_SEVERITIES})", errors
         )
         bad |= unknown
 
-    category = _map_distinct(frame["category"], lambda v: c.value if (c := category_from(v)) else None)
-    unknown_cat = category.isna() & (frame["category"] != "")
+    categories = Coded.of(frame["category"])
+    category = categories.map(lambda v: c.value if (c := category_from(v)) else v and _INVALID)
+    unknown_cat = category == _INVALID
     if unknown_cat.any():
-        report(
-            unknown_cat,
-            "category",
-            lambda v: f"unknown category {v!r}, treated as 'other'",
-            warnings,
-        )
-        category = category.where(~unknown_cat, FindingCategory.other.value)
+        report(unknown_cat, "category", lambda v: f"unknown category {v!r}, treated as 'other'", warnings)
+        category[unknown_cat] = FindingCategory.other.value
 
-    line = frame["line_number"]
-    digits = line.str.fullmatch(r"\d+(?:\.0+)?")
-    line_value = pd.to_numeric(line.where(digits, None).str.split(".").str[0], errors="coerce")
-    bad_line = (line != "") & ~(digits & (line_value >= 1) & (line_value <= MAX_LINE_NUMBER))
+    lines = Coded.of(frame["line_number"])
+    line = lines.map(_line)
+    bad_line = line == _INVALID
     if bad_line.any():
         report(
             bad_line,
@@ -82,33 +118,34 @@ def check_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RowProblem], lis
             errors,
         )
         bad |= bad_line
+        line[bad_line] = None
 
-    cwe = _map_distinct(frame["cwe_id"], lambda v: cwe_from(v) if v else "")
-    bad_cwe = cwe.isna()
+    cwe = Coded.of(frame["cwe_id"]).map(lambda v: (cwe_from(v) or _INVALID) if v else "")
+    bad_cwe = cwe == _INVALID
     if bad_cwe.any():
-        report(
-            bad_cwe,
-            "cwe_id",
-            lambda v: f"cwe_id {v!r} is not a CWE id such as CWE-89; ignored",
-            warnings,
-        )
-        cwe = cwe.fillna("")
+        report(bad_cwe, "cwe_id", lambda v: f"cwe_id {v!r} is not a CWE id such as CWE-89; ignored", warnings)
+        cwe[bad_cwe] = ""
 
-    out = frame.assign(
+    return CheckedRows(
         severity=severity,
+        severity_weight=severities.ints(lambda v: SEVERITY_WEIGHTS.get(severity_from(v), 0)),
         category=category,
+        category_weight=categories.ints(
+            lambda v: CATEGORY_WEIGHTS[category_from(v) or FindingCategory.other]
+        ),
+        category_codes=categories.folded(lambda v: c.value if (c := category_from(v)) else "other"),
+        line_number=line,
+        line_codes=lines.folded(_line),
         cwe_id=cwe,
-        line_number=line_value.astype("Int64"),
         file_path=_normalize_paths(frame["file_path"]),
+        bad=bad & ~skip,
+        errors=errors,
+        warnings=warnings,
     )
-    return out[~bad], errors, warnings
-
-
-def _map_distinct(series: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
-    table = {value: fn(value) for value in series.unique()}
-    return series.map(table)
 
 
 def _normalize_paths(paths: pd.Series) -> pd.Series:
     """'.\\src\\a.py' and 'src/a.py' name the same file."""
+    if not paths.str.contains("\\", regex=False).any() and not paths.str.startswith("./").any():
+        return paths
     return paths.str.replace("\\", "/", regex=False).str.replace(r"^(?:\./)+", "", regex=True)

@@ -10,13 +10,17 @@ import csv
 import io
 
 import pandas as pd
+import pyarrow as pa
 
 from engine.errors import BadInputError
 from engine.ingest.columns import COLUMNS, REQUIRED_COLUMNS, normalize_name
-from engine.ingest.decode import DecodedSource
+from engine.ingest.decode import DecodedSource, fallback_encoding
 from engine.ingest.report import RowProblem
 
 FIRST_DATA_ROW = 2  # the header is row 1
+# Arrow-backed strings: pandas parses into them directly and their .str methods run in C++.
+ARROW_STR = pd.ArrowDtype(pa.string())
+FREE_TEXT = frozenset({"title", "description"})
 
 
 def read_header(src: DecodedSource, name: str) -> list[str]:
@@ -55,20 +59,35 @@ def check_header(raw_header: list[str], name: str) -> tuple[list[str], list[str]
     return normalized, ignored
 
 
-def read_table(src: DecodedSource, name: str, normalized: list[str]) -> tuple[pd.DataFrame, list[RowProblem]]:
-    """All known columns as stripped strings ('' for empty), index = spreadsheet row."""
+def read_table(
+    src: DecodedSource, name: str, normalized: list[str]
+) -> tuple[pd.DataFrame, list[RowProblem], str]:
+    """All known columns as stripped strings ('' for empty), indexed by spreadsheet row;
+    the rows too broken to read; and the encoding that worked."""
     try:
-        frame = _read_fast(src, normalized)
-        problems: list[RowProblem] = []
-    except (pd.errors.ParserError, csv.Error, ValueError):
-        frame, problems = _read_tolerant(src, normalized)
+        frame, problems = _read(src, normalized)
+    except UnicodeDecodeError:
+        src = fallback_encoding(src, name)
+        frame, problems = _read(src, normalized)
     for column in COLUMNS:
         if column not in frame.columns:
             frame[column] = ""
-    frame = frame[list(COLUMNS)].fillna("")
+    frame = frame[list(COLUMNS)]
     for column in COLUMNS:
-        frame[column] = frame[column].astype("str").str.strip()
-    return frame, problems
+        values = frame[column].astype(ARROW_STR).fillna("")
+        # Free text is stripped when findings are built; stripping it here would cost more
+        # than every other column together.
+        frame[column] = values if column in FREE_TEXT else values.str.strip()
+    return frame, problems, src.encoding
+
+
+def _read(src: DecodedSource, normalized: list[str]) -> tuple[pd.DataFrame, list[RowProblem]]:
+    try:
+        return _read_fast(src, normalized), []
+    except UnicodeDecodeError:
+        raise
+    except (pd.errors.ParserError, csv.Error, ValueError):
+        return _read_tolerant(src, normalized)
 
 
 def _read_fast(src: DecodedSource, normalized: list[str]) -> pd.DataFrame:
@@ -79,7 +98,7 @@ def _read_fast(src: DecodedSource, normalized: list[str]) -> pd.DataFrame:
         header=0,
         names=normalized,
         usecols=wanted,
-        dtype=str,
+        dtype=ARROW_STR,
         keep_default_na=False,
         na_filter=False,
         skip_blank_lines=False,
@@ -90,7 +109,7 @@ def _read_fast(src: DecodedSource, normalized: list[str]) -> pd.DataFrame:
 
 
 def _read_tolerant(src: DecodedSource, normalized: list[str]) -> tuple[pd.DataFrame, list[RowProblem]]:
-    text = src.data.decode(src.encoding)
+    text = src.data.decode(src.encoding).removeprefix("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     wanted = [(i, n) for i, n in enumerate(normalized) if n in COLUMNS]
     width = len(normalized)
@@ -114,7 +133,7 @@ def _read_tolerant(src: DecodedSource, normalized: list[str]) -> tuple[pd.DataFr
             index.append(row_number)
     except csv.Error as exc:
         raise BadInputError(f"the file is not valid CSV near line {reader.line_num}: {exc}") from exc
-    frame = pd.DataFrame(rows, columns=[n for _, n in wanted], index=index, dtype="str")
+    frame = pd.DataFrame(rows, columns=[n for _, n in wanted], index=index, dtype=ARROW_STR)
     return frame, problems
 
 

@@ -1,0 +1,219 @@
+"""`python -m engine ingest` and `plan` run as real subprocesses: output, exit codes, errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_FILE = REPO_ROOT / "sample_data" / "findings.csv"
+
+SEVERITY_POINTS = {"critical": 40, "high": 30, "medium": 15, "low": 5}
+CATEGORY_POINTS = {
+    "sql_injection": 25,
+    "hardcoded_secret": 25,
+    "dependency_vulnerability": 20,
+    "xss": 20,
+    "path_traversal": 20,
+    "pii_logging": 15,
+    "missing_encryption": 15,
+    "access_logging": 10,
+    "other": 10,
+}
+SERVICE_POINTS = {"payment-service": 20, "user-service": 15, "catalog-service": 10}
+
+# Settings the engine reads from the environment; none may leak in from the caller's shell.
+_SETTING_VARS = {name.upper() for name in Settings.model_fields} | {"PATCHWAVE_DEBUG"}
+
+
+def _env(runs_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k.upper() not in _SETTING_VARS}
+    env["RUNS_DIR"] = str(runs_dir)
+    return env
+
+
+def run_cli(runs_dir: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "engine", *map(str, args)],
+        cwd=REPO_ROOT,
+        env=_env(runs_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _expected_order() -> list[tuple[str, int]]:
+    with SAMPLE_FILE.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+
+    def total(r: dict[str, str]) -> int:
+        return (
+            SEVERITY_POINTS[r["severity"]]
+            + CATEGORY_POINTS[r["category"]]
+            + SERVICE_POINTS.get(r["service_name"], 10)
+        )
+
+    rows.sort(key=lambda r: (-total(r), -SEVERITY_POINTS[r["severity"]], r["finding_id"]))
+    return [(r["finding_id"], total(r)) for r in rows]
+
+
+@pytest.fixture(scope="module")
+def runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cli") / "runs"
+
+
+@pytest.fixture(scope="module")
+def sample_ingest(runs_dir: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    proc = run_cli(runs_dir, "ingest", SAMPLE_FILE, "--json")
+    return proc, json.loads(proc.stdout) if proc.returncode == 0 else {}
+
+
+def test_ingest_json_on_the_sample(
+    sample_ingest: tuple[subprocess.CompletedProcess[str], dict[str, Any]],
+) -> None:
+    proc, out = sample_ingest
+    assert proc.returncode == 0, proc.stderr
+    assert out["accepted"] == 24
+    assert out["rejected"] == []
+    assert out["rejected_rows"] == 0
+    assert out["duplicates_merged"] == 0
+    assert out["total_rows"] == 24
+    findings = out["findings"]
+    assert [(f["finding_id"], f["priority"]["total"]) for f in findings] == _expected_order()
+    assert [f["priority_rank"] for f in findings] == list(range(1, 25))
+    for f in findings:
+        p = f["priority"]
+        assert p["total"] == p["severity"] + p["category"] + p["service"]
+        assert p["severity"] == SEVERITY_POINTS[f["severity"]]
+        assert p["category"] == CATEGORY_POINTS[f["category"]]
+
+
+def test_ingest_json_is_exactly_one_object(
+    sample_ingest: tuple[subprocess.CompletedProcess[str], dict[str, Any]],
+) -> None:
+    proc, _ = sample_ingest
+    decoder = json.JSONDecoder()
+    obj, end = decoder.raw_decode(proc.stdout.lstrip())
+    assert isinstance(obj, dict)
+    assert proc.stdout.lstrip()[end:].strip() == ""
+
+
+def test_ingest_writes_no_run_folder(
+    sample_ingest: tuple[subprocess.CompletedProcess[str], dict[str, Any]], runs_dir: Path
+) -> None:
+    assert sample_ingest[0].returncode == 0
+    assert not runs_dir.exists()
+
+
+def test_ingest_json_reports_rejections_and_merges(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "finding_id,category,severity,title,service_name,file_path,line_number\n"
+        "A,sql_injection,critical,t,payment-service,src/a.py,10\n"
+        "B,xss,urgent,t,svc,src/b.py,3\n"
+        "C,sql_injection,low,t,payment-service,./src/a.py,10\n"
+        "D,xss,low,t,svc,src/d.py,abc\n"
+        "E,xss,medium,t,svc,src/e.py,4\n",
+        encoding="utf-8",
+    )
+    proc = run_cli(tmp_path / "runs", "ingest", path, "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["accepted"] == 2
+    assert out["duplicates_merged"] == 1
+    assert out["rejected_rows"] == 2
+    assert [(p["row"], p["column"]) for p in out["rejected"]] == [(3, "severity"), (5, "line_number")]
+    assert "'urgent'" in out["rejected"][0]["reason"]
+    assert "'abc'" in out["rejected"][1]["reason"]
+    assert [(f["finding_id"], f["priority"]["total"], f["merged_ids"]) for f in out["findings"]] == [
+        ("A", 85, ["C"]),
+        ("E", 45, []),
+    ]
+
+
+def test_ingest_text_output(tmp_path: Path) -> None:
+    proc = run_cli(tmp_path / "runs", "ingest", SAMPLE_FILE)
+    assert proc.returncode == 0, proc.stderr
+    assert "24 findings accepted" in proc.stdout
+    assert "0 rows rejected" in proc.stdout
+
+
+_NOT_CSV: dict[str, tuple[bytes, list[str]]] = {
+    "missing-columns": (
+        b"finding_id,title,service_name\nA,t,svc\n",
+        ["missing required column", "category", "severity"],
+    ),
+    "empty": (b"", ["empty"]),
+    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), ["binary"]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_NOT_CSV))
+def test_ingest_refuses_unusable_files(tmp_path: Path, kind: str) -> None:
+    data, parts = _NOT_CSV[kind]
+    path = tmp_path / f"{kind}.csv"
+    path.write_bytes(data)
+    proc = run_cli(tmp_path / "runs", "ingest", path, "--json")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    assert proc.stderr.startswith("error: ")
+    assert f"{kind}.csv" in proc.stderr
+    for part in parts:
+        assert part in proc.stderr
+    assert "internal error" not in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_ingest_missing_file(tmp_path: Path) -> None:
+    missing = tmp_path / "does-not-exist.csv"
+    proc = run_cli(tmp_path / "runs", "ingest", missing, "--json")
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr.startswith("error: ")
+    assert "does-not-exist.csv" in proc.stderr
+    assert "no such file" in proc.stderr
+
+
+def test_plan_json_waves_of_seven(
+    tmp_path: Path, sample_ingest: tuple[subprocess.CompletedProcess[str], dict[str, Any]]
+) -> None:
+    proc = run_cli(tmp_path / "runs", "plan", SAMPLE_FILE, "--wave-size", "7", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["wave_size"] == 7
+    assert out["accepted"] == 24
+    waves = out["waves"]
+    assert [w["number"] for w in waves] == [1, 2, 3, 4]
+    assert [len(w["findings"]) for w in waves] == [7, 7, 7, 3]
+    planned = [f["finding_id"] for w in waves for f in w["findings"]]
+    assert planned == [fid for fid, _ in _expected_order()]
+    assert [f["priority_rank"] for w in waves for f in w["findings"]] == list(range(1, 25))
+    # The plan and the ingest agree on the order.
+    assert planned == [f["finding_id"] for f in sample_ingest[1]["findings"]]
+    assert not (tmp_path / "runs").exists()
+
+
+def test_plan_text_output(tmp_path: Path) -> None:
+    proc = run_cli(tmp_path / "runs", "plan", SAMPLE_FILE, "--wave-size", "7")
+    assert proc.returncode == 0, proc.stderr
+    assert "Wave 1" in proc.stdout
+    assert "Wave 4 (3 findings)" in proc.stdout
+    assert "Wave 5" not in proc.stdout
+    assert "24 findings in 4 waves" in proc.stdout
+
+
+def test_plan_rejects_wave_size_zero(tmp_path: Path) -> None:
+    proc = run_cli(tmp_path / "runs", "plan", SAMPLE_FILE, "--wave-size", "0")
+    assert proc.returncode == 2
+    assert "--wave-size" in proc.stderr
+    assert proc.stdout == ""
