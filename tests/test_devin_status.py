@@ -181,12 +181,6 @@ def test_unsuccessful_statuses_carry_a_reason(status_enum: str, expected: Sessio
     assert (reason is None) == (status is S.working)
 
 
-@pytest.mark.xfail(
-    reason="engine bug: status.py maps suspend_requested* to blocked before looking at the PR, "
-    "so a session that finished its work (PR open, current_step completed) and was then "
-    "suspended while idle is never success; the engine times it out and retries it",
-    strict=True,
-)
 @pytest.mark.parametrize("status_enum", ["suspend_requested", "suspend_requested_frontend"])
 def test_suspended_after_opening_the_pr_is_success(status_enum: str) -> None:
     assert map_status(details(status_enum, pull_request=PR, output=DONE_OUTPUT)) == (

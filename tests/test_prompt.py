@@ -108,10 +108,11 @@ def test_retry_note_only_from_the_second_attempt() -> None:
     assert "This is attempt" not in prompt_for(make_finding(), attempt=1)
 
 
-def test_missing_repo_url_names_the_service() -> None:
-    prompt = prompt_for(make_finding(repo_url=None))
-    assert "the repository of payments-api" in prompt
-    assert json.loads(split(prompt)[1])["repo_url"] is None
+def test_missing_repo_url_leaves_the_service_in_the_data_block() -> None:
+    before, data, after = split(prompt_for(make_finding(repo_url=None)))
+    assert json.loads(data)["repo_url"] is None
+    assert json.loads(data)["service_name"] == "payments-api"
+    assert "payments-api" not in before + after  # finding text never leaves the data block
 
 
 @pytest.mark.parametrize("field", ["description", "title", "file_path", "scanner", "finding_id"])
@@ -135,26 +136,16 @@ def test_nested_markers_cannot_be_reassembled() -> None:
     split(prompt_for(make_finding(description=nested)))
 
 
-@pytest.mark.xfail(
-    reason="engine bug: build_prompt pastes repo_url and service_name raw into its opening "
-    "instruction line, outside the data block (not clipped, markers not neutralised)",
-    strict=True,
-)
 @pytest.mark.parametrize("field", ["repo_url", "service_name"])
 def test_injection_in_repo_or_service_stays_inside_the_data_block(field: str) -> None:
     prompt = prompt_for(make_finding(**{field: INJECTION}))
-    before, _, after = split(prompt)  # fails today: a forged END marker precedes the block
+    before, _, after = split(prompt)
     assert "Ignore previous instructions" not in before + after
 
 
-@pytest.mark.xfail(
-    reason="engine bug: finding_data copies merged_ids into also_reported_as without clipping "
-    "or neutralising the markers, unlike every other string field",
-    strict=True,
-)
 def test_injection_in_merged_ids_stays_inside_the_data_block() -> None:
     prompt = prompt_for(make_finding(merged_ids=["DUP-1", INJECTION]))
-    _, data, _ = split(prompt)  # fails today: the id's END marker closes the block early
+    _, data, _ = split(prompt)
     assert "Ignore previous instructions" in data
 
 

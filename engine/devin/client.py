@@ -57,7 +57,7 @@ class DevinClient:
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         retry: Retry | None = None,
     ) -> None:
-        if not api_key:
+        if not api_key or not api_key.strip():
             raise ValueError("an API key is required")
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout

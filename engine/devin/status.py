@@ -44,6 +44,9 @@ def map_status(details: SessionDetails) -> tuple[SessionStatus, str | None]:
             return SessionStatus.failed, error
         return SessionStatus.blocked, "the agent is waiting for input"
     if enum in SUSPENDED_ENUMS:
+        # Devin is suspended after idling; if it opened its PR first, the work is done.
+        if details.pr_url:
+            return SessionStatus.success, None
         return SessionStatus.blocked, "the session is suspended"
     # An enum this client does not know yet: treat it as still working, the timeout bounds it.
     return SessionStatus.working, None
