@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from engine.simulator import SimulatorServer
-from engine.simulator.lifecycle import build_plan, plan_rng, snapshot
+from engine.simulator.lifecycle import STAGE_SECONDS, build_plan, plan_rng, snapshot
 
 AUTH = {"Authorization": "Bearer test-key"}
 PROMPT = "Fix SQL injection in src/db/users.py\nrepo_url: https://github.com/acme/payments"
@@ -224,7 +224,7 @@ def test_stages_advance_in_order() -> None:
             pcts.append(out["progress_pct"])
     assert steps == ["analyzing", "fixing", "testing", "creating_pr", "completed"]
     assert pcts == [10, 35, 60, 85, 100]
-    assert all(45 <= d <= 150 for d in plan.durations)
+    assert all(STAGE_SECONDS[0] <= d <= STAGE_SECONDS[1] for d in plan.durations)
     assert snapshot(plan, 0.0).structured_output is None
 
 
