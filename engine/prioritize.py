@@ -30,12 +30,14 @@ CATEGORY_WEIGHTS: dict[FindingCategory, int] = {
 
 
 class ServiceWeights:
+    """Service name -> weight; names compare case-insensitively, as exports vary in case."""
+
     def __init__(self, weights: Mapping[str, int], default: int) -> None:
-        self._weights = dict(weights)
+        self._weights = {name.strip().lower(): weight for name, weight in weights.items()}
         self.default = default
 
     def __call__(self, service_name: str) -> int:
-        return self._weights.get(service_name, self.default)
+        return self._weights.get(service_name.strip().lower(), self.default)
 
 
 def priority_of(

@@ -535,13 +535,6 @@ def test_warnings_of_a_rejected_row_are_not_repeated() -> None:
     assert result.report.warnings == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine bug: table._read_fast passes usecols to pandas.read_csv, which silently "
-    "drops a row's extra cells instead of raising, so a row with more cells than the header "
-    "is accepted (extra values discarded) and never reported",
-)
 def test_row_with_more_cells_than_the_header_is_reported() -> None:
     text = (
         "finding_id,category,severity,title,service_name,line_number\n"
@@ -587,13 +580,6 @@ def test_line_number_beyond_int64_is_rejected_not_a_crash(huge: str) -> None:
     assert sorted(by_id(result)) == ["A"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine bug: an unterminated quote makes table._read_tolerant (csv strict=False) "
-    "swallow every following record into one cell; the later rows vanish from the report "
-    "and the broken row is rejected for a misleading reason ('service_name is empty')",
-)
 def test_unterminated_quote_does_not_silently_swallow_later_rows() -> None:
     text = (
         "finding_id,category,severity,title,service_name,line_number\n"
@@ -860,3 +846,21 @@ def test_quirky_file_end_to_end() -> None:
     assert found["F"].merged_ids == ["E"]
     assert found["F"].source_row == 7
     assert_accounting(result)
+
+
+def test_findings_without_a_location_merge_only_with_the_same_title() -> None:
+    result = ingest(csv_bytes([
+        row("A", category="other", title="TLS disabled", file_path="", line=""),
+        row("B", category="other", title="S3 bucket unencrypted", file_path="", line=""),
+        row("C", category="other", title=" tls DISABLED ", file_path="", line="", severity="critical"),
+    ]))
+    found = by_id(result)
+    assert set(found) == {"B", "C"}
+    assert found["C"].merged_ids == ["A"]
+    assert result.report.duplicates_merged == 1
+
+
+def test_service_weights_ignore_case() -> None:
+    result = ingest(csv_bytes([row("A", service="Payment-Service"), row("B", service="payment-service",
+                                                                         line="11")]))
+    assert {f.priority.service for f in result.findings} == {20}

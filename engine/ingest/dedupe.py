@@ -2,6 +2,8 @@
 
 Two rows are the same finding when they share service, file, line and category (and, for
 dependency findings, the package: two vulnerable packages in one manifest are two findings).
+Rows with neither file nor line also need the same title: sharing only a service and a
+category says nothing about being the same problem.
 The most severe row survives, earliest row on ties, and records the ids it absorbed.
 
 Everything works on integer codes of the full table (`pd.factorize`), so finding duplicates
@@ -26,6 +28,12 @@ def location_codes(table: pd.DataFrame, checked: CheckedRows, services: Coded) -
     """One integer code per location part, for every row of the table."""
     dependency = Coded.of(table["dependency_name"]).folded(str.lower)
     is_dependency = checked.category == FindingCategory.dependency_vulnerability.value
+    no_location = ((checked.file_path == "") & pd.isna(checked.line_number)).to_numpy(dtype=bool)
+    title = np.full(len(table), -1, dtype=np.int64)
+    if no_location.any():
+        title[no_location] = pd.factorize(
+            table["title"].iloc[np.flatnonzero(no_location)].str.strip().str.lower()
+        )[0]
     return pd.DataFrame(
         {
             "service": services.folded(str.lower),
@@ -33,6 +41,7 @@ def location_codes(table: pd.DataFrame, checked: CheckedRows, services: Coded) -
             "line": checked.line_codes,
             "category": checked.category_codes,
             "dependency": np.where(is_dependency, dependency, -1),
+            "title": title,
         }
     )
 
@@ -47,6 +56,8 @@ def key_texts(table: pd.DataFrame, checked: CheckedRows, positions: list[int]) -
         category = checked.category[p]
         dependency = dependencies[i] if category == FindingCategory.dependency_vulnerability.value else ""
         keys.append(f"{services[i]}|{paths[i]}|{checked.line_number[p] or ''}|{category}|{dependency}")
+        if not paths[i] and checked.line_number[p] is None:
+            keys[-1] += "|" + str(table["title"].iat[p]).strip().lower()
     return keys
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 
 import pandas as pd
 import pyarrow as pa
@@ -86,38 +87,50 @@ def _read(src: DecodedSource, normalized: list[str]) -> tuple[pd.DataFrame, list
         return _read_fast(src, normalized), []
     except UnicodeDecodeError:
         raise
-    except (pd.errors.ParserError, csv.Error, ValueError):
+    except (pd.errors.ParserError, pd.errors.ParserWarning, csv.Error, ValueError):
         return _read_tolerant(src, normalized)
 
 
+def _unique_names(normalized: list[str]) -> list[str]:
+    """Known columns keep their names; the others get unique placeholders, because the parser
+    must see every column to notice a row with more cells than the header."""
+    return [n if n in COLUMNS else f"_ignored_{i}" for i, n in enumerate(normalized)]
+
+
 def _read_fast(src: DecodedSource, normalized: list[str]) -> pd.DataFrame:
-    wanted = [i for i, n in enumerate(normalized) if n in COLUMNS]
-    frame = pd.read_csv(
-        io.BytesIO(src.data),
-        encoding=src.encoding,
-        header=0,
-        names=normalized,
-        usecols=wanted,
-        dtype=ARROW_STR,
-        keep_default_na=False,
-        na_filter=False,
-        skip_blank_lines=False,
-        on_bad_lines="error",
-    )
+    with warnings.catch_warnings():
+        # pandas drops extra cells of the first data row with only this warning (and raises
+        # for any later row); make it an error so the exact reader reports that row.
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        frame = pd.read_csv(
+            io.BytesIO(src.data),
+            encoding=src.encoding,
+            header=0,
+            names=_unique_names(normalized),
+            index_col=False,  # never read a row's extra cells as an index
+            dtype=ARROW_STR,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            on_bad_lines="error",
+        )
     frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
     return frame
 
 
 def _read_tolerant(src: DecodedSource, normalized: list[str]) -> tuple[pd.DataFrame, list[RowProblem]]:
     text = src.data.decode(src.encoding).removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    # strict: an unclosed quote is an error, not a cell that swallows the rest of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     wanted = [(i, n) for i, n in enumerate(normalized) if n in COLUMNS]
     width = len(normalized)
     rows: list[list[str]] = []
     index: list[int] = []
     problems: list[RowProblem] = []
+    row_number, record_line = FIRST_DATA_ROW - 1, 1
     try:
         next(reader)
+        record_line = reader.line_num + 1
         for row_number, record in enumerate(reader, start=FIRST_DATA_ROW):
             if len(record) > width and any(cell.strip() for cell in record[width:]):
                 problems.append(
@@ -128,11 +141,15 @@ def _read_tolerant(src: DecodedSource, normalized: list[str]) -> tuple[pd.DataFr
                         value=_clip(",".join(record)),
                     )
                 )
-                continue
-            rows.append([record[i] if i < len(record) else "" for i, _ in wanted])
-            index.append(row_number)
+            else:
+                rows.append([record[i] if i < len(record) else "" for i, _ in wanted])
+                index.append(row_number)
+            record_line = reader.line_num + 1
     except csv.Error as exc:
-        raise BadInputError(f"the file is not valid CSV near line {reader.line_num}: {exc}") from exc
+        raise BadInputError(
+            f"the file is not valid CSV: row {row_number + 1} (starting on line {record_line}): {exc}"
+            + ("; a quoted cell is never closed" if "end of data" in str(exc) else "")
+        ) from exc
     frame = pd.DataFrame(rows, columns=[n for _, n in wanted], index=index, dtype=ARROW_STR)
     return frame, problems
 

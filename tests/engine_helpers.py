@@ -1,0 +1,36 @@
+"""Running the engine's command line as a user would, for the end-to-end tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from engine.models import BatchRun
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "sample_data" / "findings.csv"
+
+
+def engine_env(runs_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEVIN_", "RUNS_DIR"))}
+    env.update(RUNS_DIR=str(runs_dir), PYTHONUNBUFFERED="1", **extra)
+    return env
+
+
+def cli(runs_dir: Path, *args: str, timeout: float = 180, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "engine", *args], cwd=REPO, env=engine_env(runs_dir, **env),
+        capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+    )
+
+
+def load_run(runs_dir: Path, run_id: str) -> BatchRun:
+    return BatchRun.model_validate_json((runs_dir / run_id / "state.json").read_bytes())
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text())

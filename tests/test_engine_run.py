@@ -1,0 +1,164 @@
+"""End to end: the command line runs a findings file against the simulated Devin API."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from engine.models import EventKind, RunStatus, SessionStatus, WaveStatus
+from engine.runs.events import read_events
+from engine.simulator import SimulatorServer
+from tests.engine_helpers import SAMPLE, cli, load_run, read_json
+
+pytestmark = pytest.mark.slow
+
+
+def outcomes(run) -> dict[str, list[tuple[int, str]]]:
+    by_finding: dict[str, list[tuple[int, str]]] = {}
+    for s in sorted(run.sessions, key=lambda s: (s.finding_id, s.attempt)):
+        by_finding.setdefault(s.finding_id, []).append((s.attempt, s.status.value))
+    return by_finding
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    """The acceptance run: the sample data at --speed 50, simulated."""
+    runs = tmp_path_factory.mktemp("runs")
+    done = cli(runs, "run", str(SAMPLE), "--speed", "50", "--seed", "3", "--run-id", "demo")
+    return runs, done
+
+
+def test_simulated_sample_run_completes_and_validates(sample_run) -> None:
+    runs, done = sample_run
+    assert done.returncode == 0, done.stderr
+    run = load_run(runs, "demo")
+    assert run.status == RunStatus.completed and run.data_source == "simulated"
+    latest = {}
+    for s in run.sessions:
+        latest[s.finding_id] = max(latest.get(s.finding_id, s), s, key=lambda x: x.attempt)
+    assert set(latest) == {f.finding_id for f in run.findings}
+    assert all(s.status.is_terminal for s in latest.values())
+    t = run.totals
+    assert t.findings == 24 == t.findings_succeeded + t.findings_failed + t.findings_open
+    assert t.findings_open == 0
+    assert t.sessions == len(run.sessions) == sum(t.sessions_by_status.values())
+    assert t.pull_requests == sum(1 for s in run.sessions if s.pull_request_url)
+    assert all(w.status == WaveStatus.completed for w in run.waves)
+    assert [len(w.finding_ids) for w in run.waves] == [10, 10, 4]
+    assert cli(runs, "validate", "demo").returncode == 0
+    index = read_json(runs / "index.json")
+    [entry] = [e for e in index["runs"] if e["run_id"] == "demo"]
+    assert entry["status"] == "completed" and entry["findings"] == 24
+    stats = read_json(runs / "demo" / "simulator_stats.json")
+    assert stats["sessions_created"] == len(run.sessions)
+
+
+def test_timeline_records_the_run(sample_run) -> None:
+    runs, _ = sample_run
+    run = load_run(runs, "demo")
+    kinds = Counter(e.kind for e in read_events(runs / "demo" / "events.jsonl"))
+    assert kinds[EventKind.run_started] == 1 and kinds[EventKind.run_completed] == 1
+    assert kinds[EventKind.wave_started] == kinds[EventKind.wave_completed] == 3
+    assert kinds[EventKind.session_dispatched] == len(run.sessions)
+    finished = kinds[EventKind.session_completed] + kinds[EventKind.session_failed]
+    assert finished == len(run.sessions)
+
+
+def test_standalone_simulator_gives_the_same_result_one_session_per_attempt(
+    sample_run, tmp_path
+) -> None:
+    runs, _ = sample_run
+    simulated = load_run(runs, "demo")
+    with SimulatorServer(seed=3, speed=50) as server:
+        done = cli(tmp_path, "run", str(SAMPLE), "--speed", "50", "--seed", "3", "--run-id", "demo",
+                   DEVIN_API_KEY="any-key", DEVIN_API_BASE_URL=server.base_url)
+        stats = server.stats()
+    assert done.returncode == 0, done.stderr
+    live = load_run(tmp_path, "demo")
+    assert live.data_source == "live" and live.config.api_base_url == server.base_url
+    assert "any-key" not in (tmp_path / "demo" / "state.json").read_text()
+    assert outcomes(live) == outcomes(simulated)
+    attempt_tags = {t: n for t, n in stats["sessions_by_tag"].items() if t.rsplit("-", 1)[-1][:1] == "a"
+                    and t.startswith("patchwave-demo-")}
+    assert len(attempt_tags) == len(live.sessions)
+    assert set(attempt_tags.values()) == {1}
+    assert stats["sessions_created"] == len(live.sessions)
+    assert cli(tmp_path, "validate", "demo").returncode == 0
+
+
+def test_failing_wave_pauses_the_run_and_resume_continues(tmp_path) -> None:
+    done = cli(tmp_path, "run", str(SAMPLE), "--speed", "2000", "--run-id", "gate",
+               "--failure-rate", "1", "--max-retries", "1", "--wave-size", "12")
+    assert done.returncode == 0, done.stderr
+    run = load_run(tmp_path, "gate")
+    assert run.status == RunStatus.paused
+    assert "wave 1" in (run.status_reason or "") and "70%" in run.status_reason
+    assert [w.status for w in run.waves] == [WaveStatus.gated, WaveStatus.pending]
+    assert Counter(s.attempt for s in run.sessions) == {1: 12, 2: 12}
+    assert all(s.status == SessionStatus.failed for s in run.sessions)
+    kinds = [e.kind for e in read_events(tmp_path / "gate" / "events.jsonl")]
+    assert EventKind.wave_gated in kinds
+    assert cli(tmp_path, "validate", "gate").returncode == 0
+
+    resumed = cli(tmp_path, "resume", "gate")
+    assert resumed.returncode == 0, resumed.stderr
+    run = load_run(tmp_path, "gate")
+    # The last wave has no wave after it to protect, so it completes rather than gates.
+    assert run.status == RunStatus.completed
+    assert [w.status for w in run.waves] == [WaveStatus.gated, WaveStatus.completed]
+    assert run.config.sim_failure_rate == 1.0  # resume kept the launch settings
+    assert run.totals.findings_failed == 24
+    assert len({s.key for s in run.sessions}) == len(run.sessions) == 48
+    assert cli(tmp_path, "validate", "gate").returncode == 0
+
+
+def test_only_one_wave_runs_with_wave_flag(tmp_path) -> None:
+    done = cli(tmp_path, "run", str(SAMPLE), "--speed", "2000", "--run-id", "w2", "--wave", "2")
+    assert done.returncode == 0, done.stderr
+    run = load_run(tmp_path, "w2")
+    assert [w.status for w in run.waves] == [WaveStatus.skipped, WaveStatus.completed,
+                                             WaveStatus.skipped]
+    assert {s.finding_id for s in run.sessions} == set(run.waves[1].finding_ids)
+    assert cli(tmp_path, "run", str(SAMPLE), "--wave", "9").returncode == 2
+
+
+def test_sessions_time_out_and_are_terminated(tmp_path) -> None:
+    done = cli(tmp_path, "run", str(SAMPLE), "--speed", "20", "--run-id", "slow", "--wave", "3",
+               "--timeout-minutes", "1", "--max-retries", "0", "--min-success-rate", "0")
+    assert done.returncode == 0, done.stderr
+    run = load_run(tmp_path, "slow")
+    assert {s.status for s in run.sessions} == {SessionStatus.timeout}
+    assert all("no result within 1 minutes" in (s.error or "") for s in run.sessions)
+    assert read_json(tmp_path / "slow" / "simulator_stats.json")["sessions_terminated"] == 4
+
+
+def test_dry_run_writes_and_sends_nothing(tmp_path) -> None:
+    done = cli(tmp_path, "run", str(SAMPLE), "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "24 sessions would be created" in done.stdout
+    assert not tmp_path.joinpath("index.json").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_id_is_never_reused_and_bad_input_writes_nothing(tmp_path) -> None:
+    first = cli(tmp_path, "run", str(SAMPLE), "--speed", "5000", "--run-id", "once", "--wave", "3")
+    assert first.returncode == 0, first.stderr
+    again = cli(tmp_path, "run", str(SAMPLE), "--run-id", "once")
+    assert again.returncode == 2 and "already exists" in again.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("finding_id,title\nx,y\n")
+    refused = cli(tmp_path, "run", str(bad), "--run-id", "never")
+    assert refused.returncode == 2 and "missing required column" in refused.stderr
+    assert not (tmp_path / "never").exists()
+    assert cli(tmp_path, "run", str(SAMPLE), "--run-id", "../escape").returncode == 2
+
+
+def test_status_lists_runs_and_reports_one(sample_run) -> None:
+    runs, _ = sample_run
+    listing = cli(runs, "status")
+    assert listing.returncode == 0 and "demo" in listing.stdout and "completed" in listing.stdout
+    detail = json.loads(cli(runs, "status", "demo", "--json").stdout)
+    assert detail["display_status"] == "completed" and detail["engine_alive"] is False
+    assert cli(runs, "status", "nosuch").returncode == 2
