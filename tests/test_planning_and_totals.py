@@ -83,7 +83,8 @@ ODD_IDS = [
 def test_attempt_tag_is_deterministic() -> None:
     for fid in ODD_IDS:
         assert attempt_tag("run-1", fid, 2) == attempt_tag("run-1", fid, 2)
-    assert attempt_tag("run-1", "PW-0001", 1) == "patchwave-run-1-PW-0001-a1"
+    tag = attempt_tag("run-1", "PW-0001", 1)
+    assert tag.startswith("patchwave-run-1-PW-0001-") and tag.endswith("-a1")  # readable
 
 
 def test_attempt_tag_uses_safe_characters_only() -> None:
@@ -108,11 +109,6 @@ def test_ids_that_slug_alike_get_different_tags() -> None:
     assert attempt_tag("r", "x" * 60 + "1", 1) != attempt_tag("r", "x" * 60 + "2", 1)
 
 
-@pytest.mark.xfail(
-    reason="attempt_tag joins run id and finding slug with '-', and both may contain '-': "
-    "attempt_tag('r1-F', '1', 1) == attempt_tag('r1', 'F-1', 1) == 'patchwave-r1-F-1-a1'",
-    strict=True,
-)
 def test_attempt_tag_separates_run_and_finding() -> None:
     assert attempt_tag("r1-F", "1", 1) != attempt_tag("r1", "F-1", 1)
 

@@ -101,11 +101,6 @@ def test_run_paths_refuse_bad_ids(tmp_path: Path, run_id: str) -> None:
         RunPaths.of(tmp_path, run_id)
 
 
-@pytest.mark.xfail(
-    reason="RUN_ID_PATTERN ends in '$', which also matches before a trailing newline, so "
-    "check_run_id accepts 'run1\\n' (use re.fullmatch or \\Z)",
-    strict=True,
-)
 def test_run_paths_refuse_a_trailing_newline(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="invalid run id"):
         RunPaths.of(tmp_path, "run1\n")
@@ -223,11 +218,6 @@ def test_event_log_skips_a_torn_last_line(tmp_path: Path) -> None:
     assert read_events(path) == _events()
 
 
-@pytest.mark.xfail(
-    reason="EventLog appends straight after a torn last line (no newline first), so the first "
-    "event written after a restart is glued onto the fragment and lost",
-    strict=True,
-)
 def test_event_log_appends_after_a_torn_line_are_kept(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     EventLog(path).close()
@@ -269,11 +259,6 @@ def test_journal_replay_intent_and_created(tmp_path: Path) -> None:
     assert entries["F-1", 2].wave_number == 2
 
 
-@pytest.mark.xfail(
-    reason="DispatchJournal appends straight after a torn last line, so the first record written "
-    "after a restart (an intent) is lost and its later 'created' line is ignored by replay",
-    strict=True,
-)
 def test_journal_records_after_a_torn_line_are_kept(tmp_path: Path) -> None:
     path = tmp_path / "dispatch.jsonl"
     journal = DispatchJournal(path)

@@ -18,10 +18,11 @@ def wave_tag(run_id: str, wave_number: int) -> str:
 
 
 def attempt_tag(run_id: str, finding_id: str, attempt: int) -> str:
+    """Readable, and unique: the hash covers run and finding unambiguously, since either
+    may contain the '-' that joins them."""
     slug = _UNSAFE.sub("_", finding_id)[:48]
-    if slug != finding_id:  # keep distinct ids distinct after slugging
-        slug += "-" + hashlib.sha256(finding_id.encode()).hexdigest()[:8]
-    return f"patchwave-{run_id}-{slug}-a{attempt}"
+    digest = hashlib.sha256(f"{run_id}\x00{finding_id}".encode()).hexdigest()[:12]
+    return f"patchwave-{run_id}-{slug}-{digest}-a{attempt}"
 
 
 def session_tags(run_id: str, wave_number: int, finding_id: str, attempt: int) -> list[str]:
