@@ -15,7 +15,7 @@ from engine.errors import BadInputError
 from engine.execute.progress import LineProgress, progress_for
 from engine.execute.start import execute_run
 from engine.execute.tags import attempt_tag
-from engine.ingest import ingest_bytes
+from engine.ingest import ingest_bytes, ingest_file
 from engine.models import RESUMABLE_RUN_STATUSES, BatchRun, RunConfig, RunStatus
 from engine.planning import plan_waves
 from engine.playbooks import playbook_name_for
@@ -64,7 +64,7 @@ def _echo_json(data: Any) -> None:
 
 
 def ingest_command(file: Path, settings: Settings, as_json: bool) -> None:
-    result = ingest_bytes(read_source(file), file.name, services_of(settings))
+    result = ingest_file(file, services_of(settings))
     report = result.report
     if as_json:
         _echo_json(
@@ -87,7 +87,7 @@ def ingest_command(file: Path, settings: Settings, as_json: bool) -> None:
 
 
 def plan_command(file: Path, settings: Settings, as_json: bool) -> None:
-    result = ingest_bytes(read_source(file), file.name, services_of(settings))
+    result = ingest_file(file, services_of(settings))
     check_plannable(result, build_config(settings, seed=0, speed=1, only_wave=None))
     waves = plan_waves(result.findings, settings.wave_size)
     by_id = {f.finding_id: f for f in result.findings}

@@ -64,15 +64,15 @@ def priority_order(
     severity_weight: np.ndarray,
     category_weight: np.ndarray,
     service_names: Coded,
-    finding_ids: Coded,
+    id_order: np.ndarray,
     positions: np.ndarray,
     services: ServiceWeights,
 ) -> PriorityOrder:
-    """Most urgent first. Ties break on severity, then finding_id, so the same file always
-    plans the same way. `finding_ids` must be coded in sorted order."""
+    """Most urgent first. Ties break on severity, then finding_id (`id_order`: each row's
+    rank among the ids), so the same file always plans the same way."""
     sev = severity_weight[positions]
     cat = category_weight[positions]
     svc = service_names.ints(services)[positions]
-    ids = finding_ids.codes[positions]
+    ids = id_order[positions]
     order = np.lexsort((ids, -sev, -(sev + cat + svc)))  # the last key is the primary one
     return PriorityOrder(positions[order], sev[order], cat[order], svc[order])

@@ -6,79 +6,96 @@ Rows with neither file nor line also need the same title: sharing only a service
 category says nothing about being the same problem.
 The most severe row survives, earliest row on ties, and records the ids it absorbed.
 
-Everything works on integer codes of the full table (`pd.factorize`), so finding duplicates
+Each row's location becomes one integer (its parts' codes combined), so finding duplicates
 is one vectorized pass; only the duplicate rows, usually a few percent, are walked in Python."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pydantic import TypeAdapter
 
-from engine.ingest.coded import Coded
+from engine.ingest.coded import TableCodes
 from engine.ingest.report import MergedGroup, RowProblem
 from engine.ingest.rows import CheckedRows
 from engine.models import FindingCategory
-from engine.prioritize import SEVERITY_WEIGHTS
 
-_SEVERITY_RANK = {s.value: w for s, w in SEVERITY_WEIGHTS.items()}
-_LOCATION = ("service", "path", "line", "category", "dependency")
+_MAX_KEY = 2**62
+_GROUPS = TypeAdapter(list[MergedGroup])  # one batch validation: far cheaper than per object
 
 
-def location_codes(table: pd.DataFrame, checked: CheckedRows, services: Coded) -> pd.DataFrame:
-    """One integer code per location part, for every row of the table."""
-    dependency = Coded.of(table["dependency_name"]).folded(str.lower)
+def _values(column: pd.Series, positions: list[int]) -> list[str]:
+    """Python strings of some rows (through NumPy: iterating an Arrow column is slow)."""
+    return column.take(positions).to_numpy().tolist()
+
+
+def _fold(value: str) -> str:
+    return value.strip().lower()
+
+
+def location_keys(table: pd.DataFrame, checked: CheckedRows, codes: TableCodes) -> np.ndarray:
+    """One integer per row; equal integers mean the same location."""
+    dependency = codes["dependency_name"].folded(_fold)
     is_dependency = checked.category == FindingCategory.dependency_vulnerability.value
-    no_location = ((checked.file_path == "") & pd.isna(checked.line_number)).to_numpy(dtype=bool)
+    no_location = ~checked.has_path & ~checked.has_line
     title = np.full(len(table), -1, dtype=np.int64)
     if no_location.any():
-        title[no_location] = pd.factorize(
-            table["title"].iloc[np.flatnonzero(no_location)].str.strip().str.lower()
-        )[0]
-    return pd.DataFrame(
-        {
-            "service": services.folded(str.lower),
-            "path": Coded.of(checked.file_path).codes,
-            "line": checked.line_codes,
-            "category": checked.category_codes,
-            "dependency": np.where(is_dependency, dependency, -1),
-            "title": title,
-        }
+        rows = np.flatnonzero(no_location)
+        title[rows] = pd.factorize(table["title"].iloc[rows].str.strip().str.lower())[0]
+    parts = (
+        codes["service_name"].folded(_fold),
+        checked.path_codes,
+        checked.line_codes,
+        checked.category_codes,
+        np.where(is_dependency, dependency, -1),
+        title,
     )
+    key = np.zeros(len(table), dtype=np.int64)
+    bound = 1  # key < bound
+    for part in parts:
+        radix = int(part.max(initial=0)) + 2  # part + 1 lies in [0, radix)
+        if bound * radix >= _MAX_KEY:  # compress before the product could overflow
+            key = pd.factorize(key)[0]
+            bound = int(key.max(initial=0)) + 1
+        key = key * radix + (part + 1)
+        bound *= radix
+    return key
 
 
 def key_texts(table: pd.DataFrame, checked: CheckedRows, positions: list[int]) -> list[str]:
     """Readable location keys for the report, built column-wise for the given rows."""
-    services = table["service_name"].take(positions).str.lower().tolist()
-    paths = checked.file_path.take(positions).tolist()
-    dependencies = table["dependency_name"].take(positions).str.lower().tolist()
+    services = [_fold(s) for s in _values(table["service_name"], positions)]
+    paths = [checked.path(p) for p in positions]
+    dependencies = [_fold(d) for d in _values(table["dependency_name"], positions)]
+    titles = _values(table["title"], positions)
     keys = []
     for i, p in enumerate(positions):
         category = checked.category[p]
         dependency = dependencies[i] if category == FindingCategory.dependency_vulnerability.value else ""
-        keys.append(f"{services[i]}|{paths[i]}|{checked.line_number[p] or ''}|{category}|{dependency}")
+        key = f"{services[i]}|{paths[i]}|{checked.line_number[p] or ''}|{category}|{dependency}"
         if not paths[i] and checked.line_number[p] is None:
-            keys[-1] += "|" + str(table["title"].iat[p]).strip().lower()
+            key += "|" + _fold(titles[i])
+        keys.append(key)
     return keys
 
 
 def reject_reused_ids(
-    table: pd.DataFrame, ids: Coded, locations: pd.DataFrame, keep: np.ndarray
+    table: pd.DataFrame, id_codes: np.ndarray, locations: np.ndarray, keep: np.ndarray
 ) -> list[RowProblem]:
     """A finding_id reused for a different location is a broken export: the first row stays.
     Clears `keep` for the later rows and returns their problems."""
-    codes = ids.codes
-    counts = np.bincount(codes[keep], minlength=len(ids))
+    codes = id_codes
+    counts = np.bincount(codes[keep], minlength=int(codes.max(initial=0)) + 1)
     reused = np.flatnonzero(keep & (counts[codes] > 1))
     problems: list[RowProblem] = []
     first: dict[int, int] = {}
-    location = locations.to_numpy()
-    for position in reused:
+    for position in reused.tolist():
         fid_code = codes[position]
         if fid_code not in first:
             first[fid_code] = position
-        elif not np.array_equal(location[first[fid_code]], location[position]):
+        elif locations[first[fid_code]] != locations[position]:
             keep[position] = False
-            fid = ids.uniques[fid_code]
+            fid = table["finding_id"].iat[position]
             problems.append(
                 RowProblem(
                     row=int(table.index[position]),
@@ -93,36 +110,39 @@ def reject_reused_ids(
 
 
 def merge_duplicates(
-    table: pd.DataFrame, checked: CheckedRows, locations: pd.DataFrame, keep: np.ndarray
+    table: pd.DataFrame, checked: CheckedRows, locations: np.ndarray, keep: np.ndarray
 ) -> tuple[np.ndarray, dict[int, list[str]], list[MergedGroup]]:
     """(positions of surviving rows, survivor position -> absorbed ids, the merged groups)."""
     kept = np.flatnonzero(keep)
-    dup = locations.iloc[kept].duplicated(keep=False).to_numpy(dtype=bool)
+    dup = pd.Series(locations[kept]).duplicated(keep=False).to_numpy()
     if not dup.any():
         return kept, {}, []
-    positions = kept[dup].tolist()
-    keys = list(locations.iloc[positions].itertuples(index=False, name=None))
-    ids = table["finding_id"].take(positions).tolist()
-    ranks = [_SEVERITY_RANK[checked.severity[p]] for p in positions]
-    order = sorted(range(len(positions)), key=lambda i: (keys[i], -ranks[i], positions[i]))
+    positions = kept[dup]
+    # Most severe first, then earliest row: the first row of each location survives.
+    order = np.lexsort((positions, -checked.severity_weight[positions], locations[positions]))
+    positions = positions[order].tolist()
+    keys = locations[positions].tolist()
+    ids = _values(table["finding_id"], positions)
     absorbed: dict[int, list[str]] = {}
     dropped: list[int] = []
     survivor = -1
-    for i in order:
+    for i, position in enumerate(positions):
         if survivor < 0 or keys[survivor] != keys[i]:
             survivor = i
-            absorbed[positions[i]] = []
+            absorbed[position] = []
             continue
-        dropped.append(positions[i])
+        dropped.append(position)
         merged = absorbed[positions[survivor]]
         if ids[i] != ids[survivor] and ids[i] not in merged:
             merged.append(ids[i])
     by_position = dict(zip(positions, ids, strict=True))
     survivors = list(absorbed)
-    groups = [
-        MergedGroup(survivor_id=by_position[p], merged_ids=absorbed[p], key=key)
-        for p, key in zip(survivors, key_texts(table, checked, survivors), strict=True)
-    ]
+    groups = _GROUPS.validate_python(
+        [
+            {"survivor_id": by_position[p], "merged_ids": absorbed[p], "key": key}
+            for p, key in zip(survivors, key_texts(table, checked, survivors), strict=True)
+        ]
+    )
     keep = keep.copy()
     keep[dropped] = False
     return np.flatnonzero(keep), absorbed, groups

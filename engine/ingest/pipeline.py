@@ -10,9 +10,9 @@ import pandas as pd
 from pydantic import TypeAdapter
 
 from engine.errors import BadInputError
-from engine.ingest.coded import Coded
-from engine.ingest.decode import decode_source
-from engine.ingest.dedupe import location_codes, merge_duplicates, reject_reused_ids
+from engine.ingest.coded import TableCodes, dense_rank
+from engine.ingest.decode import DecodedSource, source_from_bytes, source_from_path
+from engine.ingest.dedupe import location_keys, merge_duplicates, reject_reused_ids
 from engine.ingest.report import IngestReport
 from engine.ingest.rows import CheckedRows, blank_rows, check_rows
 from engine.ingest.table import check_header, read_header, read_table
@@ -53,7 +53,6 @@ class IngestResult:
         p = self.order.positions
         c = self.checked
         text = {name: self.table[name].take(p).tolist() for name in _TEXT_COLUMNS}
-        paths = c.file_path.take(p).tolist()
         records = []
         for i, position in enumerate(p.tolist()):
             record = {name: (text[name][i].strip() or None) for name in _TEXT_COLUMNS}
@@ -62,7 +61,7 @@ class IngestResult:
                 category=c.category[position],
                 line_number=c.line_number[position],
                 cwe_id=c.cwe_id[position] or None,
-                file_path=paths[i] or None,
+                file_path=c.path(position) or None,
                 merged_ids=self.absorbed.get(position, []),
                 source_row=int(self.table.index[position]),
                 priority={
@@ -78,33 +77,28 @@ class IngestResult:
 
 def ingest_file(path: Path, services: ServiceWeights, *, source_name: str | None = None) -> IngestResult:
     name = source_name or path.name
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise BadInputError(f"{path}: no such file") from exc
-    except IsADirectoryError as exc:
-        raise BadInputError(f"{path}: is a directory, not a file") from exc
-    except OSError as exc:
-        raise BadInputError(f"{path}: cannot read the file ({exc.strerror})") from exc
-    return ingest_bytes(data, name, services)
+    return _ingest(source_from_path(path, name), name, services)
 
 
 def ingest_bytes(data: bytes, name: str, services: ServiceWeights) -> IngestResult:
-    src = decode_source(data, name)
+    return _ingest(source_from_bytes(data, name), name, services)
+
+
+def _ingest(src: DecodedSource, name: str, services: ServiceWeights) -> IngestResult:
     normalized, ignored = check_header(read_header(src, name), name)
     table, broken_rows, encoding = read_table(src, name, normalized)
     # Checks produce masks over the whole table; rows are taken once, at the end.
     blank = blank_rows(table)
-    checked = check_rows(table, blank)
+    codes = TableCodes(table)
+    checked = check_rows(table, blank, codes)
     keep = ~blank & ~checked.bad
-    ids = Coded.of(table["finding_id"], sort=True)
-    service_names = Coded.of(table["service_name"])
-    locations = location_codes(table, checked, service_names)
+    ids = dense_rank(table["finding_id"])
+    locations = location_keys(table, checked, codes)
     reused = reject_reused_ids(table, ids, locations, keep)
     usable = int(keep.sum())
     survivors, absorbed, groups = merge_duplicates(table, checked, locations, keep)
     order = priority_order(
-        checked.severity_weight, checked.category_weight, service_names, ids, survivors, services
+        checked.severity_weight, checked.category_weight, codes["service_name"], ids, survivors, services
     )
 
     report = IngestReport(

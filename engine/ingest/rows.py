@@ -12,13 +12,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.ingest.coded import Coded
+from engine.ingest.coded import Coded, TableCodes
 from engine.ingest.columns import COLUMNS, REQUIRED_VALUES, category_from, cwe_from, severity_from
 from engine.ingest.report import RowProblem
+from engine.ingest.table import STRIPPED_COLUMNS
 from engine.models import FindingCategory, Severity
 from engine.prioritize import CATEGORY_WEIGHTS, SEVERITY_WEIGHTS
 
 MAX_LINE_NUMBER = 10_000_000
+_FREE_TEXT = frozenset({"title", "description"})
 _SEVERITIES = ", ".join(s.value for s in Severity)
 _INVALID = "\x00invalid"
 
@@ -34,6 +36,7 @@ def blank_rows(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _line(value: str) -> int | str | None:
+    value = value.strip()
     if not value:
         return None
     head, _, tail = value.partition(".")
@@ -55,14 +58,21 @@ class CheckedRows:
     category_codes: np.ndarray
     line_number: np.ndarray  # int or None per row
     line_codes: np.ndarray
+    has_line: np.ndarray
     cwe_id: np.ndarray
-    file_path: pd.Series
+    paths: Coded  # file_path as given (stripped)
+    path_codes: np.ndarray  # equal codes: the same file once normalized
+    has_path: np.ndarray
     bad: np.ndarray  # bool per row
     errors: list[RowProblem]
     warnings: list[RowProblem]
 
+    def path(self, position: int) -> str:
+        code = self.paths.codes[position]
+        return normalize_path(self.paths.values[code]) if code >= 0 else ""
 
-def check_rows(frame: pd.DataFrame, skip: np.ndarray) -> CheckedRows:
+
+def check_rows(frame: pd.DataFrame, skip: np.ndarray, codes: TableCodes) -> CheckedRows:
     """Checks every row not in `skip` (blank lines)."""
     errors: list[RowProblem] = []
     warnings: list[RowProblem] = []
@@ -74,6 +84,7 @@ def check_rows(frame: pd.DataFrame, skip: np.ndarray) -> CheckedRows:
         values = frame[column].iloc[rows].tolist()
         ids = frame["finding_id"].iloc[rows].tolist()
         for position, value, fid in zip(rows, values, ids, strict=True):
+            value = value.strip()
             into.append(
                 RowProblem(
                     row=int(index[position]),
@@ -86,30 +97,31 @@ def check_rows(frame: pd.DataFrame, skip: np.ndarray) -> CheckedRows:
 
     for column in REQUIRED_VALUES:
         values = frame[column]
-        empty = ((values == "") | values.str.isspace()).to_numpy(dtype=bool)
+        if column in STRIPPED_COLUMNS:
+            empty = (values == "").to_numpy(dtype=bool)
+        elif column in _FREE_TEXT:
+            empty = ((values == "") | values.str.isspace()).to_numpy(dtype=bool)
+        else:  # few distinct values: look at each once
+            empty = codes[column].flags(lambda v: not v.strip())
         if empty.any():
             report(empty, column, lambda _v, c=column: f"{c} is empty", errors)
             bad |= empty
 
-    severities = Coded.of(frame["severity"])
-    severity = severities.map(lambda v: s.value if (s := severity_from(v)) else v and _INVALID)
-    unknown = severity == _INVALID
+    severities = codes["severity"]
+    unknown = severities.flags(lambda v: bool(v.strip()) and severity_from(v) is None)
     if unknown.any():
         report(
             unknown, "severity", lambda v: f"unknown severity {v!r} (expected one of: {_SEVERITIES})", errors
         )
         bad |= unknown
 
-    categories = Coded.of(frame["category"])
-    category = categories.map(lambda v: c.value if (c := category_from(v)) else v and _INVALID)
-    unknown_cat = category == _INVALID
+    categories = codes["category"]
+    unknown_cat = categories.flags(lambda v: bool(v.strip()) and category_from(v) is None)
     if unknown_cat.any():
         report(unknown_cat, "category", lambda v: f"unknown category {v!r}, treated as 'other'", warnings)
-        category[unknown_cat] = FindingCategory.other.value
 
-    lines = Coded.of(frame["line_number"])
-    line = lines.map(_line)
-    bad_line = line == _INVALID
+    lines = codes["line_number"]
+    bad_line = lines.flags(lambda v: _line(v) == _INVALID)
     if bad_line.any():
         report(
             bad_line,
@@ -118,34 +130,40 @@ def check_rows(frame: pd.DataFrame, skip: np.ndarray) -> CheckedRows:
             errors,
         )
         bad |= bad_line
-        line[bad_line] = None
 
-    cwe = Coded.of(frame["cwe_id"]).map(lambda v: (cwe_from(v) or _INVALID) if v else "")
-    bad_cwe = cwe == _INVALID
+    cwes = codes["cwe_id"]
+    bad_cwe = cwes.flags(lambda v: bool(v.strip()) and cwe_from(v) is None)
     if bad_cwe.any():
         report(bad_cwe, "cwe_id", lambda v: f"cwe_id {v!r} is not a CWE id such as CWE-89; ignored", warnings)
-        cwe[bad_cwe] = ""
 
+    paths = codes["file_path"]
     return CheckedRows(
-        severity=severity,
+        severity=severities.map(lambda v: s.value if (s := severity_from(v)) else None),
         severity_weight=severities.ints(lambda v: SEVERITY_WEIGHTS.get(severity_from(v), 0)),
-        category=category,
-        category_weight=categories.ints(
-            lambda v: CATEGORY_WEIGHTS[category_from(v) or FindingCategory.other]
-        ),
-        category_codes=categories.folded(lambda v: c.value if (c := category_from(v)) else "other"),
-        line_number=line,
+        category=categories.map(_category),
+        category_weight=categories.ints(lambda v: CATEGORY_WEIGHTS[FindingCategory(_category(v))]),
+        category_codes=categories.folded(_category),
+        line_number=lines.map(lambda v: n if isinstance(n := _line(v), int) else None),
         line_codes=lines.folded(_line),
-        cwe_id=cwe,
-        file_path=_normalize_paths(frame["file_path"]),
+        has_line=lines.flags(lambda v: isinstance(_line(v), int)),
+        cwe_id=cwes.map(lambda v: cwe_from(v) or ""),
+        paths=paths,
+        path_codes=paths.folded(normalize_path),
+        has_path=paths.flags(bool),
         bad=bad & ~skip,
         errors=errors,
         warnings=warnings,
     )
 
 
-def _normalize_paths(paths: pd.Series) -> pd.Series:
+def _category(value: str) -> str:
+    """An unknown category counts as 'other' (with a warning)."""
+    return (category_from(value) or FindingCategory.other).value
+
+
+def normalize_path(path: str) -> str:
     """'.\\src\\a.py' and 'src/a.py' name the same file."""
-    if not paths.str.contains("\\", regex=False).any() and not paths.str.startswith("./").any():
-        return paths
-    return paths.str.replace("\\", "/", regex=False).str.replace(r"^(?:\./)+", "", regex=True)
+    path = path.replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path

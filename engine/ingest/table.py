@@ -21,11 +21,13 @@ from engine.ingest.report import RowProblem
 FIRST_DATA_ROW = 2  # the header is row 1
 # Arrow-backed strings: pandas parses into them directly and their .str methods run in C++.
 ARROW_STR = pd.ArrowDtype(pa.string())
-FREE_TEXT = frozenset({"title", "description"})
+# Stripped for every row: ids and paths are compared row by row. The other columns are
+# stripped where they are used: per distinct value, or when findings are built.
+STRIPPED_COLUMNS = frozenset({"finding_id", "file_path"})
 
 
 def read_header(src: DecodedSource, name: str) -> list[str]:
-    text = src.data[:65536].decode(src.encoding, errors="replace")
+    text = src.head.decode(src.encoding, errors="replace")
     try:
         header = next(csv.reader(io.StringIO(text, newline="")))
     except (StopIteration, csv.Error) as exc:
@@ -63,22 +65,25 @@ def check_header(raw_header: list[str], name: str) -> tuple[list[str], list[str]
 def read_table(
     src: DecodedSource, name: str, normalized: list[str]
 ) -> tuple[pd.DataFrame, list[RowProblem], str]:
-    """All known columns as stripped strings ('' for empty), indexed by spreadsheet row;
+    """All known columns as strings ('' for empty; see STRIPPED_COLUMNS), indexed by spreadsheet row;
     the rows too broken to read; and the encoding that worked."""
     try:
         frame, problems = _read(src, normalized)
     except UnicodeDecodeError:
         src = fallback_encoding(src, name)
         frame, problems = _read(src, normalized)
+    columns = {}
     for column in COLUMNS:
         if column not in frame.columns:
-            frame[column] = ""
-    frame = frame[list(COLUMNS)]
-    for column in COLUMNS:
-        values = frame[column].astype(ARROW_STR).fillna("")
-        # Free text is stripped when findings are built; stripping it here would cost more
-        # than every other column together.
-        frame[column] = values if column in FREE_TEXT else values.str.strip()
+            columns[column] = pd.Series("", index=frame.index, dtype=ARROW_STR)
+            continue
+        values = frame[column]
+        if values.dtype != ARROW_STR:
+            values = values.astype(ARROW_STR)
+        if values.hasnans:
+            values = values.fillna("")
+        columns[column] = values.str.strip() if column in STRIPPED_COLUMNS else values
+    frame = pd.DataFrame(columns, index=frame.index)
     return frame, problems, src.encoding
 
 
@@ -103,7 +108,7 @@ def _read_fast(src: DecodedSource, normalized: list[str]) -> pd.DataFrame:
         # for any later row); make it an error so the exact reader reports that row.
         warnings.simplefilter("error", pd.errors.ParserWarning)
         frame = pd.read_csv(
-            io.BytesIO(src.data),
+            src.parser_input(),
             encoding=src.encoding,
             header=0,
             names=_unique_names(normalized),
@@ -119,7 +124,7 @@ def _read_fast(src: DecodedSource, normalized: list[str]) -> pd.DataFrame:
 
 
 def _read_tolerant(src: DecodedSource, normalized: list[str]) -> tuple[pd.DataFrame, list[RowProblem]]:
-    text = src.data.decode(src.encoding).removeprefix("\ufeff")
+    text = src.read_all().decode(src.encoding).removeprefix("\ufeff")
     # strict: an unclosed quote is an error, not a cell that swallows the rest of the file.
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     wanted = [(i, n) for i, n in enumerate(normalized) if n in COLUMNS]
