@@ -73,6 +73,9 @@ def priority_order(
     sev = severity_weight[positions]
     cat = category_weight[positions]
     svc = service_names.ints(services)[positions]
-    ids = id_order[positions]
-    order = np.lexsort((ids, -sev, -(sev + cat + svc)))  # the last key is the primary one
+    # One integer sort key: score descending, then severity descending, then id ascending.
+    score = sev + cat + svc
+    span = int(id_order.max(initial=0)) + 1
+    key = ((int(score.max(initial=0)) - score) * 256 + (255 - sev)) * span + id_order[positions]
+    order = np.argsort(key, kind="stable")
     return PriorityOrder(positions[order], sev[order], cat[order], svc[order])

@@ -6,6 +6,7 @@ Creates are sent with `idempotent: true`, so retrying one can never make a secon
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -62,6 +63,11 @@ class DevinClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.http = requests.Session()
+        # Proxy and CA settings from the environment are read once here: left to requests,
+        # every call would scan the whole environment again.
+        self.http.trust_env = False
+        self.http.proxies = requests.utils.get_environ_proxies(self.base_url)
+        self.http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         adapter = HTTPAdapter(max_retries=retry or build_retry(), pool_maxsize=16)
         self.http.mount("http://", adapter)
         self.http.mount("https://", adapter)

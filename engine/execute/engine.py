@@ -157,7 +157,7 @@ class RunEngine:
                 details={"success_rate": rate, "min_success_rate": self.config.min_success_rate},
             )
             return "gated"
-        self.rec.checkpoint()
+        self.rec.checkpoint(boundary=True)
         return "completed"
 
     def _has_more_waves(self, wave: Wave) -> bool:

@@ -49,10 +49,11 @@ class Recorder:
             self.refresh_totals()
             self.writer.save(self.run, force=True)
 
-    def checkpoint(self) -> None:
-        """A snapshot now, and the run's line in the shared index."""
+    def checkpoint(self, *, boundary: bool = False) -> None:
+        """The run's line in the shared index, and a snapshot: now, or at a wave boundary as
+        soon as the state's size allows (see StateWriter)."""
         self.refresh_totals()
-        self.writer.save(self.run, force=True)
+        self.writer.save(self.run, force=not boundary, boundary=boundary)
         upsert_run(self.paths.root.parent, entry_for(self.run))
 
     def close(self) -> None:

@@ -62,19 +62,22 @@ def location_keys(table: pd.DataFrame, checked: CheckedRows, codes: TableCodes) 
     return key
 
 
-def key_texts(table: pd.DataFrame, checked: CheckedRows, positions: list[int]) -> list[str]:
-    """Readable location keys for the report, built column-wise for the given rows."""
-    services = [_fold(s) for s in _values(table["service_name"], positions)]
-    paths = [checked.path(p) for p in positions]
-    dependencies = [_fold(d) for d in _values(table["dependency_name"], positions)]
-    titles = _values(table["title"], positions)
+def key_texts(
+    table: pd.DataFrame, checked: CheckedRows, codes: TableCodes, positions: list[int]
+) -> list[str]:
+    """Readable location keys for the report (from the per-value codes: no column scans)."""
+    services, dependencies = codes["service_name"], codes["dependency_name"]
     keys = []
-    for i, p in enumerate(positions):
+    for p in positions:
         category = checked.category[p]
-        dependency = dependencies[i] if category == FindingCategory.dependency_vulnerability.value else ""
-        key = f"{services[i]}|{paths[i]}|{checked.line_number[p] or ''}|{category}|{dependency}"
-        if not paths[i] and checked.line_number[p] is None:
-            key += "|" + _fold(titles[i])
+        dependency = ""
+        if category == FindingCategory.dependency_vulnerability.value:
+            dependency = _fold(dependencies.values[dependencies.codes[p]])
+        path = checked.path(p)
+        service = _fold(services.values[services.codes[p]])
+        key = f"{service}|{path}|{checked.line_number[p] or ''}|{category}|{dependency}"
+        if not path and checked.line_number[p] is None:
+            key += "|" + _fold(table["title"].iat[p])
         keys.append(key)
     return keys
 
@@ -110,7 +113,7 @@ def reject_reused_ids(
 
 
 def merge_duplicates(
-    table: pd.DataFrame, checked: CheckedRows, locations: np.ndarray, keep: np.ndarray
+    table: pd.DataFrame, checked: CheckedRows, codes: TableCodes, locations: np.ndarray, keep: np.ndarray
 ) -> tuple[np.ndarray, dict[int, list[str]], list[MergedGroup]]:
     """(positions of surviving rows, survivor position -> absorbed ids, the merged groups)."""
     kept = np.flatnonzero(keep)
@@ -140,7 +143,7 @@ def merge_duplicates(
     groups = _GROUPS.validate_python(
         [
             {"survivor_id": by_position[p], "merged_ids": absorbed[p], "key": key}
-            for p, key in zip(survivors, key_texts(table, checked, survivors), strict=True)
+            for p, key in zip(survivors, key_texts(table, checked, codes, survivors), strict=True)
         ]
     )
     keep = keep.copy()

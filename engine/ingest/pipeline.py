@@ -96,7 +96,7 @@ def _ingest(src: DecodedSource, name: str, services: ServiceWeights) -> IngestRe
     locations = location_keys(table, checked, codes)
     reused = reject_reused_ids(table, ids, locations, keep)
     usable = int(keep.sum())
-    survivors, absorbed, groups = merge_duplicates(table, checked, locations, keep)
+    survivors, absorbed, groups = merge_duplicates(table, checked, codes, locations, keep)
     order = priority_order(
         checked.severity_weight, checked.category_weight, codes["service_name"], ids, survivors, services
     )
