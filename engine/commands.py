@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
 from pathlib import Path
 from typing import Any
@@ -194,6 +195,9 @@ def _foreground(paths: RunPaths, settings: Settings) -> None:
 
 def execute_command(run_id: str, settings: Settings, foreground: bool) -> None:
     paths = RunPaths.existing(settings.runs_dir, run_id)
+    # Detached, this process's stderr already is engine.log, where the run's own log handler
+    # writes too: keep one copy of each line.
+    logging.getLogger().handlers.clear()
     run = execute_run(paths, settings.api_key, progress=LineProgress())
     reporting.print_run(run, run.status.value)
 

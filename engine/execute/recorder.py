@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,8 @@ from engine.runs.index import entry_for, upsert_run
 from engine.runs.journal import DispatchJournal
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import StateWriter
+
+log = logging.getLogger(__name__)
 
 
 class Recorder:
@@ -33,6 +36,7 @@ class Recorder:
 
     def event(self, kind: EventKind, message: str, **fields: Any) -> None:
         self.events.append(TimelineEvent(run_id=self.run.run_id, kind=kind, message=message, **fields))
+        log.info("%s: %s", kind.value, message)
         self.writer.mark_dirty()
 
     def mark_dirty(self) -> None:

@@ -7,6 +7,8 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 
 from filelock import FileLock, Timeout
@@ -47,7 +49,7 @@ def execute_run(
         if run.status not in RESUMABLE_RUN_STATUSES and run.status != RunStatus.running:
             raise BadInputError(f"run {paths.run_id} is {run.status.value}; nothing to resume")
         stop = threading.Event()
-        with _signals_set(stop), open_api(run.config, paths, api_key) as client:
+        with _log_to(paths), _signals_set(stop), open_api(run.config, paths, api_key) as client:
             engine = RunEngine(
                 run, paths, client, stop=stop, progress=progress, state_interval=state_interval
             )
@@ -57,6 +59,24 @@ def execute_run(
         if progress:
             progress.close()
         lock.release()
+
+
+@contextmanager
+def _log_to(paths: RunPaths) -> Iterator[None]:
+    """The engine's log lines go to the run's engine.log, whether it runs in the foreground
+    or detached (where the process's own output goes there too)."""
+    handler = logging.FileHandler(paths.engine_log, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("engine")
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+        handler.close()
 
 
 class _signals_set:
