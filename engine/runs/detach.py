@@ -1,0 +1,87 @@
+"""Starting a run's engine as a background process (`run --detach`, the app's Launch button).
+
+bootstrap.json says what happened before this returns: starting, started (with the pid) or
+failed_to_spawn (with the error), so a caller never has to guess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from engine.models import utcnow
+from engine.runs.atomic import atomic_write_bytes
+from engine.runs.paths import RunPaths
+
+SPAWN_CHECK_SECONDS = 3.0
+
+
+class Bootstrap(BaseModel):
+    status: Literal["starting", "started", "failed_to_spawn"]
+    started_at: datetime = Field(default_factory=utcnow)
+    pid: int | None = None
+    error: str | None = None
+
+
+def _write(paths: RunPaths, bootstrap: Bootstrap) -> None:
+    atomic_write_bytes(paths.bootstrap, bootstrap.model_dump_json(indent=1).encode())
+
+
+def read_bootstrap(paths: RunPaths) -> Bootstrap | None:
+    try:
+        return Bootstrap.model_validate_json(paths.bootstrap.read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def spawn_engine(paths: RunPaths, runs_dir: Path, api_key: str | None = None) -> Bootstrap:
+    _write(paths, Bootstrap(status="starting"))
+    command = [sys.executable, "-m", "engine", "execute", paths.run_id,
+               "--runs-dir", str(Path(runs_dir).resolve())]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if api_key:  # it may have come from a .env the child's working folder does not have
+        env["DEVIN_API_KEY"] = api_key
+    try:
+        with paths.engine_log.open("ab") as log:
+            process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True, env=env, cwd=_project_root(),
+            )
+    except OSError as exc:
+        failed = Bootstrap(status="failed_to_spawn", error=f"{exc.__class__.__name__}: {exc}")
+        _write(paths, failed)
+        return failed
+    # Wait until the engine has written its first state, or has died trying.
+    deadline = time.monotonic() + SPAWN_CHECK_SECONDS
+    while time.monotonic() < deadline:
+        code = process.poll()
+        if code is not None and code != 0:
+            failed = Bootstrap(status="failed_to_spawn", pid=process.pid,
+                               error=f"engine exited with code {code}: {_log_tail(paths)}")
+            _write(paths, failed)
+            return failed
+        if paths.state.exists() or code == 0:
+            break
+        time.sleep(0.05)
+    started = Bootstrap(status="started", pid=process.pid)
+    _write(paths, started)
+    return started
+
+
+def _project_root() -> Path:
+    # The engine package must be importable by the child whatever the caller's cwd.
+    return Path(__file__).resolve().parent.parent.parent
+
+
+def _log_tail(paths: RunPaths, limit: int = 600) -> str:
+    try:
+        text = paths.engine_log.read_text(errors="replace").strip()
+    except FileNotFoundError:
+        return "no output"
+    return text[-limit:] or "no output"

@@ -1,0 +1,81 @@
+"""`runs/index.json`: one line per run for the history list. Several engines and launchers
+write it, so every change is read-modify-replace under a file lock."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from filelock import FileLock
+from pydantic import BaseModel, Field
+
+from engine.models import BatchRun, RunStatus
+from engine.runs.atomic import atomic_write_bytes
+
+INDEX_NAME = "index.json"
+LOCK_TIMEOUT_SECONDS = 30
+
+
+class IndexEntry(BaseModel):
+    run_id: str
+    created_at: datetime
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    status: RunStatus
+    status_reason: str | None = None
+    data_source: str
+    source_file: str | None = None
+    findings: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    open: int = 0
+    pull_requests: int = 0
+
+
+class RunIndex(BaseModel):
+    runs: list[IndexEntry] = Field(default_factory=list)
+
+
+def index_path(runs_dir: Path) -> Path:
+    return Path(runs_dir) / INDEX_NAME
+
+
+def read_index(runs_dir: Path) -> RunIndex:
+    path = index_path(runs_dir)
+    try:
+        return RunIndex.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        return RunIndex()
+
+
+def entry_for(run: BatchRun) -> IndexEntry:
+    t = run.totals
+    return IndexEntry(
+        run_id=run.run_id,
+        created_at=run.created_at,
+        started_at=run.started_at,
+        completed_at=run.completed_at,
+        status=run.status,
+        status_reason=run.status_reason,
+        data_source=run.data_source,
+        source_file=run.source_file_name,
+        findings=t.findings,
+        succeeded=t.findings_succeeded,
+        failed=t.findings_failed,
+        open=t.findings_open,
+        pull_requests=t.pull_requests,
+    )
+
+
+def upsert_run(runs_dir: Path, entry: IndexEntry) -> None:
+    runs_dir = Path(runs_dir)
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    path = index_path(runs_dir)
+    with FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS):
+        index = read_index(runs_dir)
+        runs = [r for r in index.runs if r.run_id != entry.run_id]
+        runs.append(entry)
+        runs.sort(key=lambda r: r.created_at, reverse=True)
+        data = RunIndex(runs=runs).model_dump(mode="json")
+        atomic_write_bytes(path, json.dumps(data, indent=1).encode())

@@ -1,0 +1,79 @@
+"""`dispatch.jsonl`: the write-ahead record of session creates.
+
+The intent line is written before the create request and the created line after it, each a
+single flushed append. After a crash, `resume` replays this file over the last state snapshot,
+so a session created after the snapshot is adopted rather than created again."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.runs.appendlog import open_for_append
+
+
+@dataclass
+class JournalEntry:
+    finding_id: str
+    attempt: int
+    wave_number: int
+    tag: str
+    session_id: str | None = None
+    url: str | None = None
+
+
+class DispatchJournal:
+    def __init__(self, path: Path) -> None:
+        self._handle = open_for_append(path)
+
+    def intent(self, finding_id: str, attempt: int, wave_number: int, tag: str) -> None:
+        self._write(
+            {
+                "event": "intent",
+                "finding_id": finding_id,
+                "attempt": attempt,
+                "wave_number": wave_number,
+                "tag": tag,
+            }
+        )
+
+    def created(self, finding_id: str, attempt: int, session_id: str, url: str | None) -> None:
+        self._write(
+            {
+                "event": "created",
+                "finding_id": finding_id,
+                "attempt": attempt,
+                "session_id": session_id,
+                "url": url,
+            }
+        )
+
+    def _write(self, record: dict) -> None:
+        self._handle.write(json.dumps(record, separators=(",", ":")).encode() + b"\n")
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def replay_journal(path: Path) -> dict[tuple[str, int], JournalEntry]:
+    entries: dict[tuple[str, int], JournalEntry] = {}
+    try:
+        lines = path.read_bytes().splitlines()
+    except FileNotFoundError:
+        return entries
+    for line in lines:
+        try:
+            record = json.loads(line)
+            key = (record["finding_id"], int(record["attempt"]))
+            if record["event"] == "intent":
+                entries[key] = JournalEntry(
+                    key[0], key[1], int(record["wave_number"]), record["tag"]
+                )
+            elif record["event"] == "created" and key in entries:
+                entries[key].session_id = record["session_id"]
+                entries[key].url = record.get("url")
+        except (ValueError, KeyError, TypeError):
+            continue  # a torn last line from a killed process
+    return entries

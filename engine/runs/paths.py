@@ -1,0 +1,90 @@
+"""Where each file of a run lives, and which run ids are acceptable."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from engine.errors import BadInputError, RunNotFoundError
+
+RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def new_run_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def check_run_id(run_id: str) -> str:
+    if not RUN_ID_PATTERN.fullmatch(run_id) or ".." in run_id:
+        raise BadInputError(
+            f"invalid run id {run_id!r}: use 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return run_id
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    root: Path
+
+    @classmethod
+    def of(cls, runs_dir: Path, run_id: str) -> RunPaths:
+        return cls(Path(runs_dir) / check_run_id(run_id))
+
+    @classmethod
+    def existing(cls, runs_dir: Path, run_id: str) -> RunPaths:
+        paths = cls.of(runs_dir, run_id)
+        if not paths.launch.exists():
+            raise RunNotFoundError(run_id, runs_dir)
+        return paths
+
+    @property
+    def run_id(self) -> str:
+        return self.root.name
+
+    @property
+    def state(self) -> Path:  # written by the run's engine only
+        return self.root / "state.json"
+
+    @property
+    def events(self) -> Path:  # appended by the run's engine only
+        return self.root / "events.jsonl"
+
+    @property
+    def dispatch_journal(self) -> Path:  # appended by the run's engine only
+        return self.root / "dispatch.jsonl"
+
+    @property
+    def simulator_journal(self) -> Path:  # appended by the in-process simulator only
+        return self.root / "simulator.jsonl"
+
+    @property
+    def simulator_stats(self) -> Path:  # written by the engine when its simulator stops
+        return self.root / "simulator_stats.json"
+
+    @property
+    def input(self) -> Path:  # written once by the launcher
+        return self.root / "input.csv"
+
+    @property
+    def launch(self) -> Path:  # written once by the launcher: how the run was configured
+        return self.root / "launch.json"
+
+    @property
+    def ingest_report(self) -> Path:  # written once by the launcher
+        return self.root / "ingest_report.json"
+
+    @property
+    def bootstrap(self) -> Path:  # written by the launcher (`run --detach`, `resume --detach`)
+        return self.root / "bootstrap.json"
+
+    @property
+    def engine_log(self) -> Path:
+        return self.root / "engine.log"
+
+    @property
+    def engine_lock(self) -> Path:  # held by the live engine: one engine per run
+        return self.root / "engine.lock"
