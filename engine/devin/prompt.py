@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from engine.ingest.columns import COLUMNS
 from engine.models import Finding
 
 STEPS = ("analyzing", "fixing", "testing", "creating_pr", "completed", "failed")
@@ -37,28 +38,10 @@ DEFAULT_FIELD_LIMIT = 500
 DATA_BEGIN = "<<<BEGIN FINDING DATA>>>"
 DATA_END = "<<<END FINDING DATA>>>"
 
-_FINDING_FIELDS = (
-    "finding_id",
-    "scanner",
-    "category",
-    "severity",
-    "title",
-    "description",
-    "service_name",
-    "repo_url",
-    "file_path",
-    "line_number",
-    "cwe_id",
-    "dependency_name",
-    "current_version",
-    "fixed_version",
-    "language",
-)
-
 
 def finding_data(finding: Finding) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for name in _FINDING_FIELDS:
+    for name in COLUMNS:  # every field of the findings format
         value = getattr(finding, name)
         if isinstance(value, str):
             value = _as_data(value, FIELD_LIMITS.get(name, DEFAULT_FIELD_LIMIT))
