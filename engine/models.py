@@ -185,6 +185,7 @@ class RemediationSession(BaseModel):
     pull_request_url: str | None = None
     progress: AgentProgress | None = None
     error: str | None = None
+    retryable: bool = True  # False when another attempt would fail the same way
 
     @property
     def key(self) -> tuple[str, int]:

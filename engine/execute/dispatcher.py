@@ -49,6 +49,7 @@ class Dispatcher:
                 queue.append((fid, session.attempt))
             elif (
                 session.status in (SessionStatus.failed, SessionStatus.timeout)
+                and session.retryable
                 and session.attempt <= self.run.config.max_retries
             ):
                 queue.append((fid, session.attempt + 1))
@@ -104,8 +105,7 @@ class Dispatcher:
                 wave_number=wave_number,
                 details={"status": "failed", "error": session.error, "will_retry": False},
             )
-            # A refused request would be refused again: no further attempts for this finding.
-            session.attempt = max(session.attempt, self.run.config.max_retries + 1)
+            session.retryable = False  # the same request would be refused again
             return
         self.rec.journal.created(finding_id, attempt, created.session_id, created.url)
         self._adopt(session, created.session_id, created.url)

@@ -238,7 +238,7 @@ class RunEngine:
                 **common,
             )
             return
-        retry = session.attempt <= self.config.max_retries
+        retry = session.retryable and session.attempt <= self.config.max_retries
         self.rec.event(
             EventKind.session_failed,
             f"{session.finding_id} attempt {session.attempt} {session.status.value}: "

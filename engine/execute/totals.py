@@ -23,7 +23,7 @@ def finding_outcome(session: RemediationSession | None, max_retries: int) -> str
         return "open"
     if session.status == SessionStatus.success:
         return "succeeded"
-    if session.status.is_terminal and session.attempt > max_retries:
+    if session.status.is_terminal and (session.attempt > max_retries or not session.retryable):
         return "failed"
     return "open"
 
