@@ -162,3 +162,26 @@ def test_status_lists_runs_and_reports_one(sample_run) -> None:
     detail = json.loads(cli(runs, "status", "demo", "--json").stdout)
     assert detail["display_status"] == "completed" and detail["engine_alive"] is False
     assert cli(runs, "status", "nosuch").returncode == 2
+
+
+def test_a_refused_create_fails_the_finding_without_retrying(tmp_path) -> None:
+    from engine.execute.start import execute_run
+    from engine.models import RunConfig
+    from engine.prioritize import ServiceWeights
+    from engine.runs.launch import prepare_run
+
+    config = RunConfig(
+        data_source="simulated", speed=5000, wave_size=10, only_wave=3, max_parallel_sessions=10,
+        max_acu_per_session=0,  # the API answers 422: max_acu_limit must be > 0
+        poll_interval_seconds=20, session_timeout_minutes=90, min_success_rate=0.7, max_retries=2,
+    )
+    paths, _ = prepare_run(SAMPLE.read_bytes(), SAMPLE.name, config, ServiceWeights({}, 10), {},
+                           tmp_path, "refused")
+    run = execute_run(paths, None)
+    assert run.status == RunStatus.completed
+    assert len(run.sessions) == 4  # one attempt each: the same request would be refused again
+    assert all(s.status == SessionStatus.failed and not s.retryable and s.session_id is None
+               for s in run.sessions)
+    assert all("create refused" in (s.error or "") for s in run.sessions)
+    assert run.totals.findings_failed == 4 and run.totals.findings_open == 20
+    assert cli(tmp_path, "validate", "refused").returncode == 0
