@@ -74,10 +74,11 @@ def settings_for(runs_dir: Path | None, **overrides: Any) -> Settings:
 @click.option("-v", "--verbose", is_flag=True, help="Log more (to stderr).")
 def cli(verbose: bool) -> None:
     """Patchwave: findings in, prioritized waves of agent sessions out."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The terminal shows warnings (or everything with -v); each run's engine.log gets INFO.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)
 
 
 @cli.command()
@@ -189,7 +190,7 @@ def execute(run_id: str, runs_dir: Path | None) -> None:
     """Run a prepared run in this process (what --detach starts)."""
     from engine.commands import execute_command
 
-    execute_command(run_id, settings_for(runs_dir), foreground=False)
+    execute_command(run_id, settings_for(runs_dir))
 
 
 @cli.command()

@@ -13,7 +13,7 @@ import psutil
 
 from engine import reporting
 from engine.errors import BadInputError
-from engine.execute.progress import LineProgress, progress_for
+from engine.execute.progress import LineProgress, progress_for_output
 from engine.execute.start import execute_run
 from engine.execute.tags import attempt_tag
 from engine.ingest import ingest_bytes, ingest_file
@@ -186,14 +186,12 @@ def _detach(paths: RunPaths, settings: Settings) -> None:
 
 
 def _foreground(paths: RunPaths, settings: Settings) -> None:
-    state = paths.state
-    total = load_state(state).totals.findings if state.exists() else 0
-    run = execute_run(paths, settings.api_key, progress=progress_for(total))
+    run = execute_run(paths, settings.api_key, progress=progress_for_output())
     click.echo("")
     reporting.print_run(run, run.status.value)
 
 
-def execute_command(run_id: str, settings: Settings, foreground: bool) -> None:
+def execute_command(run_id: str, settings: Settings) -> None:
     paths = RunPaths.existing(settings.runs_dir, run_id)
     # Detached, this process's stderr already is engine.log, where the run's own log handler
     # writes too: keep one copy of each line.

@@ -8,7 +8,8 @@ from typing import Protocol
 
 import click
 
-from engine.models import BatchRun, Wave
+from engine.execute.totals import finding_outcome, latest_sessions
+from engine.models import BatchRun, Wave, WaveStatus
 
 
 class Progress(Protocol):
@@ -17,30 +18,38 @@ class Progress(Protocol):
 
 
 def _counts(run: BatchRun) -> tuple[int, int, int]:
-    from engine.execute.totals import compute_totals
-
-    t = compute_totals(run)
-    return t.findings_succeeded, t.findings_failed, t.findings
+    """(fixed, failed, findings in scope): waves skipped by `--wave` are out of scope."""
+    in_scope = [f for w in run.waves if w.status != WaveStatus.skipped for f in w.finding_ids]
+    latest = latest_sessions(run)
+    outcomes = [finding_outcome(latest.get(f), run.config.max_retries) for f in in_scope]
+    return outcomes.count("succeeded"), outcomes.count("failed"), len(in_scope)
 
 
 class BarProgress:
-    def __init__(self, total: int) -> None:
-        self._bar = click.progressbar(length=total, label="Remediating", show_pos=True)
-        self._bar.__enter__()
+    def __init__(self) -> None:
+        self._bar: click.progressbar | None = None
         self._done = 0
         self._last = 0.0
+        self._latest: tuple[BatchRun, Wave] | None = None
 
-    def update(self, run: BatchRun, wave: Wave) -> None:
-        if time.monotonic() - self._last < 0.2:
+    def update(self, run: BatchRun, wave: Wave, *, force: bool = False) -> None:
+        self._latest = (run, wave)
+        if not force and time.monotonic() - self._last < 0.2:
             return
         self._last = time.monotonic()
-        ok, failed, _ = _counts(run)
+        ok, failed, total = _counts(run)
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label="Remediating", show_pos=True)
+            self._bar.__enter__()
         self._bar.label = f"Wave {wave.number}/{len(run.waves)}  fixed {ok}  failed {failed}"
         self._bar.update(ok + failed - self._done)
         self._done = ok + failed
 
     def close(self) -> None:
-        self._bar.__exit__(None, None, None)
+        if self._latest is not None:
+            self.update(*self._latest, force=True)  # the last throttled update, shown
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
 
 
 class LineProgress:
@@ -64,5 +73,5 @@ class LineProgress:
         pass
 
 
-def progress_for(total: int) -> Progress:
-    return BarProgress(total) if sys.stdout.isatty() else LineProgress()
+def progress_for_output() -> Progress:
+    return BarProgress() if sys.stdout.isatty() else LineProgress()

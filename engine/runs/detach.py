@@ -42,16 +42,28 @@ def read_bootstrap(paths: RunPaths) -> Bootstrap | None:
 
 def spawn_engine(paths: RunPaths, runs_dir: Path, api_key: str | None = None) -> Bootstrap:
     _write(paths, Bootstrap(status="starting"))
-    command = [sys.executable, "-m", "engine", "execute", paths.run_id,
-               "--runs-dir", str(Path(runs_dir).resolve())]
+    command = [
+        sys.executable,
+        "-m",
+        "engine",
+        "execute",
+        paths.run_id,
+        "--runs-dir",
+        str(Path(runs_dir).resolve()),
+    ]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if api_key:  # it may have come from a .env the child's working folder does not have
         env["DEVIN_API_KEY"] = api_key
     try:
         with paths.engine_log.open("ab") as log:
             process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True, env=env, cwd=_project_root(),
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env=env,
+                cwd=_project_root(),
             )
     except OSError as exc:
         failed = Bootstrap(status="failed_to_spawn", error=f"{exc.__class__.__name__}: {exc}")
@@ -62,8 +74,11 @@ def spawn_engine(paths: RunPaths, runs_dir: Path, api_key: str | None = None) ->
     while time.monotonic() < deadline:
         code = process.poll()
         if code is not None and code != 0:
-            failed = Bootstrap(status="failed_to_spawn", pid=process.pid,
-                               error=f"engine exited with code {code}: {_log_tail(paths)}")
+            failed = Bootstrap(
+                status="failed_to_spawn",
+                pid=process.pid,
+                error=f"engine exited with code {code}: {_log_tail(paths)}",
+            )
             _write(paths, failed)
             return failed
         if paths.state.exists() or code == 0:

@@ -68,9 +68,7 @@ def replay_journal(path: Path) -> dict[tuple[str, int], JournalEntry]:
             record = json.loads(line)
             key = (record["finding_id"], int(record["attempt"]))
             if record["event"] == "intent":
-                entries[key] = JournalEntry(
-                    key[0], key[1], int(record["wave_number"]), record["tag"]
-                )
+                entries[key] = JournalEntry(key[0], key[1], int(record["wave_number"]), record["tag"])
             elif record["event"] == "created" and key in entries:
                 entries[key].session_id = record["session_id"]
                 entries[key].url = record.get("url")

@@ -58,17 +58,28 @@ def prepare_run(
         paths.root.mkdir()  # exclusive: a second launch of the same id fails here
     except FileExistsError as exc:
         raise BadInputError(f"run {paths.run_id!r} already exists in {runs_dir}") from exc
-    record = LaunchRecord(run_id=paths.run_id, source_file_name=source_name, config=config,
-                          service_weights=services_table,
-                          default_service_weight=services.default)
+    record = LaunchRecord(
+        run_id=paths.run_id,
+        source_file_name=source_name,
+        config=config,
+        service_weights=services_table,
+        default_service_weight=services.default,
+    )
     atomic_write_bytes(paths.input, data)
     atomic_write_bytes(paths.ingest_report, result.report.model_dump_json(indent=1).encode())
     atomic_write_bytes(paths.launch, record.model_dump_json(indent=1).encode())
-    upsert_run(Path(runs_dir), IndexEntry(
-        run_id=paths.run_id, created_at=record.created_at, status=RunStatus.pending,
-        data_source=config.data_source, source_file=source_name, findings=result.report.accepted,
-        open=result.report.accepted,
-    ))
+    upsert_run(
+        Path(runs_dir),
+        IndexEntry(
+            run_id=paths.run_id,
+            created_at=record.created_at,
+            status=RunStatus.pending,
+            data_source=config.data_source,
+            source_file=source_name,
+            findings=result.report.accepted,
+            open=result.report.accepted,
+        ),
+    )
     return paths, result
 
 
@@ -80,8 +91,10 @@ def check_plannable(result: IngestResult, config: RunConfig) -> None:
         )
     waves = -(-result.report.accepted // config.wave_size)
     if config.only_wave is not None and not 1 <= config.only_wave <= waves:
-        raise BadInputError(f"--wave {config.only_wave} is out of range: the plan has {waves} "
-                            f"wave(s) of up to {config.wave_size}")
+        raise BadInputError(
+            f"--wave {config.only_wave} is out of range: the plan has {waves} "
+            f"wave(s) of up to {config.wave_size}"
+        )
 
 
 def initial_state(paths: RunPaths) -> BatchRun:
@@ -95,7 +108,11 @@ def initial_state(paths: RunPaths) -> BatchRun:
             if wave.number != record.config.only_wave:
                 wave.status = WaveStatus.skipped
     return BatchRun(
-        run_id=record.run_id, data_source=record.config.data_source, config=record.config,
-        source_file_name=record.source_file_name, created_at=record.created_at,
-        findings=result.findings, waves=waves,
+        run_id=record.run_id,
+        data_source=record.config.data_source,
+        config=record.config,
+        source_file_name=record.source_file_name,
+        created_at=record.created_at,
+        findings=result.findings,
+        waves=waves,
     )

@@ -34,8 +34,6 @@ def heartbeat_is_fresh(run: BatchRun) -> bool:
 
 def display_status(run: BatchRun) -> str:
     """The stored status, except that a 'running' run whose engine is gone shows 'crashed'."""
-    if run.status == RunStatus.running and not (
-        heartbeat_is_fresh(run) and engine_process(run)
-    ):
+    if run.status == RunStatus.running and not (heartbeat_is_fresh(run) and engine_process(run)):
         return "crashed"
     return run.status.value

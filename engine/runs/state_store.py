@@ -25,8 +25,9 @@ SMALL_STATE = 1_000_000  # below this, a wave boundary is worth its own snapshot
 
 
 class StateWriter:
-    def __init__(self, path: Path, min_interval: float = 1.0, *, bytes_written: int = 0,
-                 writes: int = 0) -> None:
+    def __init__(
+        self, path: Path, min_interval: float = 1.0, *, bytes_written: int = 0, writes: int = 0
+    ) -> None:
         self.path = path
         self.min_interval = min_interval
         self.bytes_written = bytes_written
