@@ -72,20 +72,21 @@ def test_standalone_simulator_gives_the_same_result_one_session_per_attempt(
     runs, _ = sample_run
     simulated = load_run(runs, "demo")
     with SimulatorServer(seed=3, speed=50) as server:
-        done = cli(tmp_path, "run", str(SAMPLE), "--speed", "50", "--seed", "3", "--run-id", "demo",
+        # Another run id on purpose: a seeded run plays out the same whatever it is called.
+        done = cli(tmp_path, "run", str(SAMPLE), "--speed", "50", "--seed", "3", "--run-id", "again",
                    DEVIN_API_KEY="any-key", DEVIN_API_BASE_URL=server.base_url)
         stats = server.stats()
     assert done.returncode == 0, done.stderr
-    live = load_run(tmp_path, "demo")
+    live = load_run(tmp_path, "again")
     assert live.data_source == "live" and live.config.api_base_url == server.base_url
-    assert "any-key" not in (tmp_path / "demo" / "state.json").read_text()
+    assert "any-key" not in (tmp_path / "again" / "state.json").read_text()
     assert outcomes(live) == outcomes(simulated)
     attempt_tags = {t: n for t, n in stats["sessions_by_tag"].items() if t.rsplit("-", 1)[-1][:1] == "a"
-                    and t.startswith("patchwave-demo-")}
+                    and t.startswith("patchwave-again-")}
     assert len(attempt_tags) == len(live.sessions)
     assert set(attempt_tags.values()) == {1}
     assert stats["sessions_created"] == len(live.sessions)
-    assert cli(tmp_path, "validate", "demo").returncode == 0
+    assert cli(tmp_path, "validate", "again").returncode == 0
 
 
 def test_failing_wave_pauses_the_run_and_resume_continues(tmp_path) -> None:

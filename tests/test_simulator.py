@@ -188,7 +188,7 @@ def test_list_filters_order_and_string_output(fast_server: SimulatorServer) -> N
 
 def test_lifecycle_completes_with_pull_request(fast_server: SimulatorServer) -> None:
     client = Client(fast_server)
-    ids = [client.create(tags=[f"n{i}"])["session_id"] for i in range(30)]
+    ids = [client.create(prompt=f"{PROMPT}\nTask {i}.")["session_id"] for i in range(30)]
     finals = [client.wait_done(i) for i in ids]
     for detail in finals:
         out = detail["structured_output"]
@@ -243,7 +243,7 @@ def test_same_seed_and_requests_reproduce_sessions() -> None:
     def run(seed: int) -> list[Any]:
         with SimulatorServer(seed=seed, speed=2000.0, failure_rate=0.3) as server:
             client = Client(server)
-            ids = [client.create(tags=[f"f{i}"])["session_id"] for i in range(6)]
+            ids = [client.create(prompt=f"{PROMPT}\nTask {i}.")["session_id"] for i in range(6)]
             finals = [client.wait_done(i) for i in ids]
         return [
             (d["session_id"], d["status_enum"], d["structured_output"], d["pull_request"],
@@ -256,6 +256,17 @@ def test_same_seed_and_requests_reproduce_sessions() -> None:
     assert [f[0] for f in first] != [o[0] for o in other_seed]
     outputs = [f[2] for f in first]
     assert len({json.dumps(o, sort_keys=True) for o in outputs}) == len(outputs)  # independent
+
+
+def test_the_same_task_plays_out_the_same_way_whatever_its_tags() -> None:
+    """Runs tag sessions with their run id; a seeded demo must still look the same."""
+    with SimulatorServer(seed=4, speed=2000.0, failure_rate=0.5) as server:
+        client = Client(server)
+        first = client.wait_done(client.create(tags=["run-a"])["session_id"])
+        second = client.wait_done(client.create(tags=["run-b"])["session_id"])
+    assert first["session_id"] != second["session_id"]
+    assert first["structured_output"] == second["structured_output"]
+    assert first["status_enum"] == second["status_enum"]
 
 
 # -- faults, auth, validation ---------------------------------------------------------------

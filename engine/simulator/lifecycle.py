@@ -31,9 +31,9 @@ OUTCOME_IDLE_BLOCKED = "idle_blocked"
 OUTCOME_FAILED = "failed"
 
 
-def plan_rng(seed: int, body_sha256: str) -> random.Random:
+def plan_rng(seed: int, task_sha256: str) -> random.Random:
     # A str seed is hashed with sha512 by `random`, so this is stable across processes.
-    return random.Random(f"patchwave-sim:{seed}:{body_sha256}")
+    return random.Random(f"patchwave-sim:{seed}:{task_sha256}")
 
 
 @dataclass(frozen=True)

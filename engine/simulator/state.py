@@ -201,7 +201,10 @@ class Store:
         sha = entry["body_sha256"]
         seed = int(entry.get("seed", self.seed))
         failure_rate = float(entry.get("failure_rate", self.failure_rate))
-        plan = build_plan(plan_rng(seed, sha), params.prompt, failure_rate)
+        # The plan follows the task (the prompt), not the whole request: tags name the run, and
+        # the same findings with the same seed should play out the same way in every run.
+        task_sha = hashlib.sha256(params.prompt.encode()).hexdigest()
+        plan = build_plan(plan_rng(seed, task_sha), params.prompt, failure_rate)
         created_at = float(entry["at"])
         record = SessionRecord(
             session_id=entry["session_id"],
