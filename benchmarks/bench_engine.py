@@ -23,13 +23,13 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.execute.start import execute_run  # noqa: E402
-from engine.ingest import ingest_file  # noqa: E402
-from engine.models import RunConfig  # noqa: E402
-from engine.prioritize import ServiceWeights  # noqa: E402
-from engine.runs.launch import prepare_run  # noqa: E402
-from engine.sample import write_sample_csv  # noqa: E402
-from engine.settings import DEFAULT_SERVICE_WEIGHTS  # noqa: E402
+from engine.execute.start import execute_run
+from engine.ingest import ingest_file
+from engine.models import RunConfig
+from engine.prioritize import ServiceWeights
+from engine.runs.launch import prepare_run
+from engine.sample import write_sample_csv
+from engine.settings import DEFAULT_SERVICE_WEIGHTS
 
 MAX_SPEED = 10000.0  # the CLI's upper bound for --speed
 
@@ -64,10 +64,11 @@ def bench_ingest(folder: Path, rows: int, repeat: int) -> None:
     print(f"\n== Ingest: {rows:,} rows, {size_mb:.1f} MB ==")
     print(f"{'pandas.read_csv':<38}{pandas_s:8.3f} s")
     print(f"{'ingest (parse, check, merge, score)':<38}{ingest_s:8.3f} s")
-    print(f"{'ratio ingest / pandas':<38}{ratio:8.2f} x   target <= 3.00  "
-          f"{'PASS' if ratio <= 3 else 'FAIL'}")
-    print(f"{'  accepted / rejected / merged':<38}{result.report.accepted:,} / "
-          f"{result.report.rejected_rows:,} / {result.report.duplicates_merged:,}")
+    print(f"{'ratio ingest / pandas':<38}{ratio:8.2f} x   target <= 3.00  {'PASS' if ratio <= 3 else 'FAIL'}")
+    print(
+        f"{'  accepted / rejected / merged':<38}{result.report.accepted:,} / "
+        f"{result.report.rejected_rows:,} / {result.report.duplicates_merged:,}"
+    )
     print(f"{'  (then building Finding models)':<38}{models_s:8.3f} s  (done lazily by a run)")
 
 
@@ -77,14 +78,23 @@ def bench_run(folder: Path, findings: int, wave_size: int, parallel: int) -> Non
         write_sample_csv(handle, findings, seed=11)
     runs_dir = folder / "runs"
     config = RunConfig(
-        data_source="simulated", speed=MAX_SPEED, seed=11, wave_size=wave_size,
-        max_parallel_sessions=parallel, max_acu_per_session=5, poll_interval_seconds=20,
-        session_timeout_minutes=90, min_success_rate=0.0, max_retries=2,
-        sim_failure_rate=0.15, sim_fault_rate=0.0,
+        data_source="simulated",
+        speed=MAX_SPEED,
+        seed=11,
+        wave_size=wave_size,
+        max_parallel_sessions=parallel,
+        max_acu_per_session=5,
+        poll_interval_seconds=20,
+        session_timeout_minutes=90,
+        min_success_rate=0.0,
+        max_retries=2,
+        sim_failure_rate=0.15,
+        sim_fault_rate=0.0,
     )
     services = ServiceWeights(DEFAULT_SERVICE_WEIGHTS, 10)
-    paths, result = prepare_run(path.read_bytes(), path.name, config, services,
-                                DEFAULT_SERVICE_WEIGHTS, runs_dir, "bench")
+    paths, result = prepare_run(
+        path.read_bytes(), path.name, config, services, DEFAULT_SERVICE_WEIGHTS, runs_dir, "bench"
+    )
     peak = _PeakRSS()
     start = time.perf_counter()
     run = execute_run(paths, None)
@@ -95,18 +105,24 @@ def bench_run(folder: Path, findings: int, wave_size: int, parallel: int) -> Non
     written = run.engine_stats.state_bytes_written + final_size
     sessions = stats["sessions_created"]
     write_ratio = written / final_size
-    print(f"\n== Simulated run: {result.report.accepted:,} findings, speed {MAX_SPEED:g}, "
-          f"waves of {wave_size}, {parallel} in flight ==")
-    print(f"{'status':<38}{run.status.value}  ({run.totals.findings_succeeded:,} fixed, "
-          f"{run.totals.findings_failed:,} failed, {run.totals.findings_open:,} open)")
+    print(
+        f"\n== Simulated run: {result.report.accepted:,} findings, speed {MAX_SPEED:g}, "
+        f"waves of {wave_size}, {parallel} in flight =="
+    )
+    print(
+        f"{'status':<38}{run.status.value}  ({run.totals.findings_succeeded:,} fixed, "
+        f"{run.totals.findings_failed:,} failed, {run.totals.findings_open:,} open)"
+    )
     print(f"{'wall time':<38}{wall:8.2f} s")
     print(f"{'sessions created':<38}{sessions:8,}")
     print(f"{'HTTP requests (simulator count)':<38}{stats['requests_total']:8,}")
     print(f"{'HTTP requests per session':<38}{stats['requests_total'] / sessions:8.2f}")
     print(f"{'state.json writes':<38}{run.engine_stats.state_writes:8,}")
     print(f"{'state.json final size':<38}{final_size / 1e6:8.2f} MB")
-    print(f"{'bytes written / final size':<38}{write_ratio:8.2f}     target <= 20  "
-          f"{'PASS' if write_ratio <= 20 else 'FAIL'}")
+    print(
+        f"{'bytes written / final size':<38}{write_ratio:8.2f}     target <= 20  "
+        f"{'PASS' if write_ratio <= 20 else 'FAIL'}"
+    )
     print(f"{'peak RSS':<38}{peak.peak / 1e6:8.0f} MB")
 
 

@@ -23,8 +23,13 @@ def engine_env(runs_dir: Path, **extra: str) -> dict[str, str]:
 
 def cli(runs_dir: Path, *args: str, timeout: float = 180, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "engine", *args], cwd=REPO, env=engine_env(runs_dir, **env),
-        capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+        [sys.executable, "-m", "engine", *args],
+        cwd=REPO,
+        env=engine_env(runs_dir, **env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
     )
 
 

@@ -362,9 +362,7 @@ def test_playbook_round_trip(sim: SimulatorServer, client: DevinClient) -> None:
 # -- faults and outcomes ------------------------------------------------------------------------
 
 
-def test_injected_faults_never_duplicate_sessions(
-    make_sim: SimFactory, make_client: ClientFactory
-) -> None:
+def test_injected_faults_never_duplicate_sessions(make_sim: SimFactory, make_client: ClientFactory) -> None:
     sim = make_sim(seed=FAULT_SEED, fault_rate=0.5)
     client = make_client(sim.base_url, total=8, backoff=0.01)
     count = 8

@@ -89,8 +89,7 @@ def test_killed_engine_shows_as_crashed_and_resume_finishes(tmp_path) -> None:
     pid = start_detached(tmp_path, "crash", "--speed", "30", "--wave", "1")
     wait_for(lambda: dispatched(tmp_path, "crash"))
     os.kill(pid, signal.SIGKILL)
-    wait_for(lambda: not psutil.pid_exists(pid)
-             or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
+    wait_for(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
     shown = json.loads(cli(tmp_path, "status", "crash", "--json").stdout)
     assert shown["display_status"] == "crashed"
     assert "resume crash" in cli(tmp_path, "status", "crash").stdout

@@ -66,23 +66,35 @@ def test_timeline_records_the_run(sample_run) -> None:
     assert finished == len(run.sessions)
 
 
-def test_standalone_simulator_gives_the_same_result_one_session_per_attempt(
-    sample_run, tmp_path
-) -> None:
+def test_standalone_simulator_gives_the_same_result_one_session_per_attempt(sample_run, tmp_path) -> None:
     runs, _ = sample_run
     simulated = load_run(runs, "demo")
     with SimulatorServer(seed=3, speed=50) as server:
         # Another run id on purpose: a seeded run plays out the same whatever it is called.
-        done = cli(tmp_path, "run", str(SAMPLE), "--speed", "50", "--seed", "3", "--run-id", "again",
-                   DEVIN_API_KEY="any-key", DEVIN_API_BASE_URL=server.base_url)
+        done = cli(
+            tmp_path,
+            "run",
+            str(SAMPLE),
+            "--speed",
+            "50",
+            "--seed",
+            "3",
+            "--run-id",
+            "again",
+            DEVIN_API_KEY="any-key",
+            DEVIN_API_BASE_URL=server.base_url,
+        )
         stats = server.stats()
     assert done.returncode == 0, done.stderr
     live = load_run(tmp_path, "again")
     assert live.data_source == "live" and live.config.api_base_url == server.base_url
     assert "any-key" not in (tmp_path / "again" / "state.json").read_text()
     assert outcomes(live) == outcomes(simulated)
-    attempt_tags = {t: n for t, n in stats["sessions_by_tag"].items() if t.rsplit("-", 1)[-1][:1] == "a"
-                    and t.startswith("patchwave-again-")}
+    attempt_tags = {
+        t: n
+        for t, n in stats["sessions_by_tag"].items()
+        if t.rsplit("-", 1)[-1][:1] == "a" and t.startswith("patchwave-again-")
+    }
     assert len(attempt_tags) == len(live.sessions)
     assert set(attempt_tags.values()) == {1}
     assert stats["sessions_created"] == len(live.sessions)
@@ -90,8 +102,21 @@ def test_standalone_simulator_gives_the_same_result_one_session_per_attempt(
 
 
 def test_failing_wave_pauses_the_run_and_resume_continues(tmp_path) -> None:
-    done = cli(tmp_path, "run", str(SAMPLE), "--speed", "2000", "--run-id", "gate",
-               "--failure-rate", "1", "--max-retries", "1", "--wave-size", "12")
+    done = cli(
+        tmp_path,
+        "run",
+        str(SAMPLE),
+        "--speed",
+        "2000",
+        "--run-id",
+        "gate",
+        "--failure-rate",
+        "1",
+        "--max-retries",
+        "1",
+        "--wave-size",
+        "12",
+    )
     assert done.returncode == 0, done.stderr
     run = load_run(tmp_path, "gate")
     assert run.status == RunStatus.paused
@@ -119,15 +144,29 @@ def test_only_one_wave_runs_with_wave_flag(tmp_path) -> None:
     done = cli(tmp_path, "run", str(SAMPLE), "--speed", "2000", "--run-id", "w2", "--wave", "2")
     assert done.returncode == 0, done.stderr
     run = load_run(tmp_path, "w2")
-    assert [w.status for w in run.waves] == [WaveStatus.skipped, WaveStatus.completed,
-                                             WaveStatus.skipped]
+    assert [w.status for w in run.waves] == [WaveStatus.skipped, WaveStatus.completed, WaveStatus.skipped]
     assert {s.finding_id for s in run.sessions} == set(run.waves[1].finding_ids)
     assert cli(tmp_path, "run", str(SAMPLE), "--wave", "9").returncode == 2
 
 
 def test_sessions_time_out_and_are_terminated(tmp_path) -> None:
-    done = cli(tmp_path, "run", str(SAMPLE), "--speed", "20", "--run-id", "slow", "--wave", "3",
-               "--timeout-minutes", "1", "--max-retries", "0", "--min-success-rate", "0")
+    done = cli(
+        tmp_path,
+        "run",
+        str(SAMPLE),
+        "--speed",
+        "20",
+        "--run-id",
+        "slow",
+        "--wave",
+        "3",
+        "--timeout-minutes",
+        "1",
+        "--max-retries",
+        "0",
+        "--min-success-rate",
+        "0",
+    )
     assert done.returncode == 0, done.stderr
     run = load_run(tmp_path, "slow")
     assert {s.status for s in run.sessions} == {SessionStatus.timeout}
@@ -172,17 +211,26 @@ def test_a_refused_create_fails_the_finding_without_retrying(tmp_path) -> None:
     from engine.runs.launch import prepare_run
 
     config = RunConfig(
-        data_source="simulated", speed=5000, wave_size=10, only_wave=3, max_parallel_sessions=10,
+        data_source="simulated",
+        speed=5000,
+        wave_size=10,
+        only_wave=3,
+        max_parallel_sessions=10,
         max_acu_per_session=0,  # the API answers 422: max_acu_limit must be > 0
-        poll_interval_seconds=20, session_timeout_minutes=90, min_success_rate=0.7, max_retries=2,
+        poll_interval_seconds=20,
+        session_timeout_minutes=90,
+        min_success_rate=0.7,
+        max_retries=2,
     )
-    paths, _ = prepare_run(SAMPLE.read_bytes(), SAMPLE.name, config, ServiceWeights({}, 10), {},
-                           tmp_path, "refused")
+    paths, _ = prepare_run(
+        SAMPLE.read_bytes(), SAMPLE.name, config, ServiceWeights({}, 10), {}, tmp_path, "refused"
+    )
     run = execute_run(paths, None)
     assert run.status == RunStatus.completed
     assert len(run.sessions) == 4  # one attempt each: the same request would be refused again
-    assert all(s.status == SessionStatus.failed and not s.retryable and s.session_id is None
-               for s in run.sessions)
+    assert all(
+        s.status == SessionStatus.failed and not s.retryable and s.session_id is None for s in run.sessions
+    )
     assert all("create refused" in (s.error or "") for s in run.sessions)
     assert run.totals.findings_failed == 4 and run.totals.findings_open == 20
     assert cli(tmp_path, "validate", "refused").returncode == 0

@@ -849,11 +849,17 @@ def test_quirky_file_end_to_end() -> None:
 
 
 def test_findings_without_a_location_merge_only_with_the_same_title() -> None:
-    result = ingest(csv_bytes([
-        row("A", category="other", title="TLS disabled", file_path="", line=""),
-        row("B", category="other", title="S3 bucket unencrypted", file_path="", line=""),
-        row("C", category="other", title=" tls DISABLED ", file_path="", line="", severity="critical"),
-    ]))
+    result = ingest(
+        csv_bytes(
+            [
+                row("A", category="other", title="TLS disabled", file_path="", line=""),
+                row("B", category="other", title="S3 bucket unencrypted", file_path="", line=""),
+                row(
+                    "C", category="other", title=" tls DISABLED ", file_path="", line="", severity="critical"
+                ),
+            ]
+        )
+    )
     found = by_id(result)
     assert set(found) == {"B", "C"}
     assert found["C"].merged_ids == ["A"]
@@ -861,6 +867,7 @@ def test_findings_without_a_location_merge_only_with_the_same_title() -> None:
 
 
 def test_service_weights_ignore_case() -> None:
-    result = ingest(csv_bytes([row("A", service="Payment-Service"), row("B", service="payment-service",
-                                                                         line="11")]))
+    result = ingest(
+        csv_bytes([row("A", service="Payment-Service"), row("B", service="payment-service", line="11")])
+    )
     assert {f.priority.service for f in result.findings} == {20}

@@ -296,5 +296,12 @@ def test_session_status_is_terminal(status: SessionStatus, terminal: bool) -> No
 
 def test_every_session_status_is_classified() -> None:
     assert {s.value for s in SessionStatus} == {
-        "pending", "dispatched", "working", "blocked", "success", "failed", "timeout", "interrupted",
+        "pending",
+        "dispatched",
+        "working",
+        "blocked",
+        "success",
+        "failed",
+        "timeout",
+        "interrupted",
     }

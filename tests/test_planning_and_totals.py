@@ -25,8 +25,12 @@ SAFE_TAG = re.compile(r"[A-Za-z0-9._-]+")
 
 def _finding(fid: str, rank: int | None, severity: Severity = Severity.high) -> Finding:
     return Finding(
-        finding_id=fid, category="xss", severity=severity, title=f"finding {fid}",
-        service_name="svc", priority_rank=rank,
+        finding_id=fid,
+        category="xss",
+        severity=severity,
+        title=f"finding {fid}",
+        service_name="svc",
+        priority_rank=rank,
     )
 
 
@@ -150,8 +154,13 @@ PLAN: dict[str, tuple[Severity, list[tuple[int, SessionStatus, bool]]]] = {
 
 def _config(max_retries: int) -> RunConfig:
     return RunConfig(
-        data_source="simulated", wave_size=10, max_parallel_sessions=10, max_acu_per_session=5,
-        poll_interval_seconds=20, session_timeout_minutes=90, min_success_rate=0.7,
+        data_source="simulated",
+        wave_size=10,
+        max_parallel_sessions=10,
+        max_acu_per_session=5,
+        poll_interval_seconds=20,
+        session_timeout_minutes=90,
+        min_success_rate=0.7,
         max_retries=max_retries,
     )
 
@@ -163,13 +172,18 @@ def _run(max_retries: int = 2) -> BatchRun:
         for attempt, status, has_pr in attempts:
             sessions.append(
                 RemediationSession(
-                    finding_id=fid, attempt=attempt, wave_number=1, tag=attempt_tag("r", fid, attempt),
+                    finding_id=fid,
+                    attempt=attempt,
+                    wave_number=1,
+                    tag=attempt_tag("r", fid, attempt),
                     session_id=None if status == S.pending else f"devin-{fid}-{attempt}",
-                    status=status, pull_request_url=f"{PR}{fid}-{attempt}" if has_pr else None,
+                    status=status,
+                    pull_request_url=f"{PR}{fid}-{attempt}" if has_pr else None,
                 )
             )
-    return BatchRun(run_id="r", data_source="simulated", config=_config(max_retries),
-                    findings=findings, sessions=sessions)
+    return BatchRun(
+        run_id="r", data_source="simulated", config=_config(max_retries), findings=findings, sessions=sessions
+    )
 
 
 def test_compute_totals_by_hand() -> None:
@@ -207,8 +221,19 @@ def test_latest_sessions_pick_the_highest_attempt() -> None:
     latest = latest_sessions(_run())
     assert set(latest) == set(PLAN) - {"F6"}
     assert {fid: s.attempt for fid, s in latest.items()} == {
-        "F1": 1, "F2": 2, "F3": 3, "F4": 2, "F5": 3, "F7": 3, "F8": 2, "F9": 3, "F10": 3,
-        "F11": 1, "F12": 3, "F13": 1, "F14": 1,
+        "F1": 1,
+        "F2": 2,
+        "F3": 3,
+        "F4": 2,
+        "F5": 3,
+        "F7": 3,
+        "F8": 2,
+        "F9": 3,
+        "F10": 3,
+        "F11": 1,
+        "F12": 3,
+        "F13": 1,
+        "F14": 1,
     }
 
 
@@ -240,7 +265,13 @@ def test_finding_outcome_without_a_session_is_open() -> None:
 def test_empty_run_totals() -> None:
     totals = compute_totals(BatchRun(run_id="r", data_source="simulated", config=_config(2)))
     assert totals.model_dump() == {
-        "findings": 0, "by_severity": {}, "sessions": 0, "sessions_by_status": {},
-        "findings_succeeded": 0, "findings_failed": 0, "findings_open": 0, "pull_requests": 0,
+        "findings": 0,
+        "by_severity": {},
+        "sessions": 0,
+        "sessions_by_status": {},
+        "findings_succeeded": 0,
+        "findings_failed": 0,
+        "findings_open": 0,
+        "pull_requests": 0,
     }
     assert totals.success_rate is None

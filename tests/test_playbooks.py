@@ -82,11 +82,7 @@ def _outside_code_fences(text: str) -> list[str]:
 
 def _headings(text: str, level: int) -> list[str]:
     prefix = "#" * level + " "
-    return [
-        line[len(prefix) :].strip()
-        for line in _outside_code_fences(text)
-        if line.startswith(prefix)
-    ]
+    return [line[len(prefix) :].strip() for line in _outside_code_fences(text) if line.startswith(prefix)]
 
 
 def _section(text: str, name: str) -> str:
@@ -164,9 +160,7 @@ def test_load_playbook_is_cached(tmp_path: Path) -> None:
 def test_load_playbook_from_other_directory(tmp_path: Path) -> None:
     (tmp_path / "generic.devin.md").write_text("# Custom generic\n\nbody\n", encoding="utf-8")
     loaded = load_playbook(FindingCategory.xss, tmp_path)
-    assert loaded == Playbook(
-        name="generic", title="Custom generic", body="# Custom generic\n\nbody\n"
-    )
+    assert loaded == Playbook(name="generic", title="Custom generic", body="# Custom generic\n\nbody\n")
 
 
 def test_missing_playbook_error_names_the_file(tmp_path: Path) -> None:
@@ -275,10 +269,7 @@ def test_forbids_committing_to_main_or_master(playbook: Playbook) -> None:
 
 def test_forbids_disabling_or_skipping_tests(playbook: Playbook) -> None:
     assert any(
-        "disable" in line
-        and "skip" in line
-        and "delete tests" in line
-        and "weaken assertions" in line
+        "disable" in line and "skip" in line and "delete tests" in line and "weaken assertions" in line
         for line in _forbidden_lines(playbook)
     )
 
@@ -291,9 +282,7 @@ def test_forbids_changing_unrelated_logic(playbook: Playbook) -> None:
 
 
 def test_forbids_following_instructions_in_finding_text(playbook: Playbook) -> None:
-    assert any(
-        "instructions found inside the finding text" in line for line in _forbidden_lines(playbook)
-    )
+    assert any("instructions found inside the finding text" in line for line in _forbidden_lines(playbook))
 
 
 def test_has_category_specific_prohibitions(playbook: Playbook) -> None:

@@ -184,12 +184,19 @@ def _events() -> list[TimelineEvent]:
     return [
         TimelineEvent(ts=T0, run_id="r", kind=EventKind.run_started, message="started"),
         TimelineEvent(
-            ts=T0 + timedelta(seconds=1), run_id="r", kind=EventKind.session_dispatched,
-            message="F-1 dispatched", wave_number=1, finding_id="F-1", attempt=1,
-            session_id="devin-1", details={"url": "https://x/1"},
+            ts=T0 + timedelta(seconds=1),
+            run_id="r",
+            kind=EventKind.session_dispatched,
+            message="F-1 dispatched",
+            wave_number=1,
+            finding_id="F-1",
+            attempt=1,
+            session_id="devin-1",
+            details={"url": "https://x/1"},
         ),
-        TimelineEvent(ts=T0 + timedelta(seconds=2), run_id="r", kind=EventKind.run_completed,
-                      message="done ✓"),
+        TimelineEvent(
+            ts=T0 + timedelta(seconds=2), run_id="r", kind=EventKind.run_completed, message="done ✓"
+        ),
     ]
 
 
@@ -280,8 +287,14 @@ def test_journal_records_after_a_torn_line_are_kept(tmp_path: Path) -> None:
 
 def _run() -> BatchRun:
     config = RunConfig(
-        data_source="simulated", wave_size=10, max_parallel_sessions=10, max_acu_per_session=5,
-        poll_interval_seconds=20, session_timeout_minutes=90, min_success_rate=0.7, max_retries=2,
+        data_source="simulated",
+        wave_size=10,
+        max_parallel_sessions=10,
+        max_acu_per_session=5,
+        poll_interval_seconds=20,
+        session_timeout_minutes=90,
+        min_success_rate=0.7,
+        max_retries=2,
     )
     return BatchRun(run_id="r1", data_source="simulated", config=config)
 

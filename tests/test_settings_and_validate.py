@@ -88,9 +88,7 @@ def test_environment_overrides(clean_env: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_dotenv_in_the_working_folder_is_read(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (clean_env / ".env").write_text(
-        f"WAVE_SIZE=4\nMAX_RETRIES=5\nDEVIN_API_KEY={SECRET}\n", encoding="utf-8"
-    )
+    (clean_env / ".env").write_text(f"WAVE_SIZE=4\nMAX_RETRIES=5\nDEVIN_API_KEY={SECRET}\n", encoding="utf-8")
     s = Settings()
     assert (s.wave_size, s.max_retries, s.api_key) == (4, 5, SECRET)
     # The environment beats the file.
@@ -130,7 +128,11 @@ def test_build_config_with_a_key_is_live(clean_env: Path) -> None:
     assert config.data_source == "live"
     assert config.api_base_url == "https://devin.example/v9"
     assert (config.seed, config.speed, config.only_wave, config.dry_run, config.wave_size) == (
-        5, 2.0, 2, True, 3,
+        5,
+        2.0,
+        2,
+        True,
+        3,
     )
     assert SECRET not in config.model_dump_json()
     assert SECRET not in repr(config)
@@ -238,10 +240,30 @@ def _not_in_index(runs_dir: Path) -> str:
 
 def _created_but_missing(runs_dir: Path) -> str:
     with (runs_dir / RUN_ID / "dispatch.jsonl").open("a") as handle:
-        handle.write(json.dumps({"event": "intent", "finding_id": "PW-0001", "attempt": 3,
-                                 "wave_number": 1, "tag": "patchwave-v1-PW-0001-a3"}) + "\n")
-        handle.write(json.dumps({"event": "created", "finding_id": "PW-0001", "attempt": 3,
-                                 "session_id": "devin-ghost", "url": None}) + "\n")
+        handle.write(
+            json.dumps(
+                {
+                    "event": "intent",
+                    "finding_id": "PW-0001",
+                    "attempt": 3,
+                    "wave_number": 1,
+                    "tag": "patchwave-v1-PW-0001-a3",
+                }
+            )
+            + "\n"
+        )
+        handle.write(
+            json.dumps(
+                {
+                    "event": "created",
+                    "finding_id": "PW-0001",
+                    "attempt": 3,
+                    "session_id": "devin-ghost",
+                    "url": None,
+                }
+            )
+            + "\n"
+        )
     return "session devin-ghost (PW-0001 attempt 3) was created but is missing from state.json"
 
 

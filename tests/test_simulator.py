@@ -19,8 +19,18 @@ from engine.simulator.lifecycle import STAGE_SECONDS, build_plan, plan_rng, snap
 AUTH = {"Authorization": "Bearer test-key"}
 PROMPT = "Fix SQL injection in src/db/users.py\nrepo_url: https://github.com/acme/payments"
 DETAIL_FIELDS = {
-    "session_id", "status", "status_enum", "created_at", "updated_at", "title", "snapshot_id",
-    "playbook_id", "tags", "pull_request", "structured_output", "messages",
+    "session_id",
+    "status",
+    "status_enum",
+    "created_at",
+    "updated_at",
+    "title",
+    "snapshot_id",
+    "playbook_id",
+    "tags",
+    "pull_request",
+    "structured_output",
+    "messages",
 }
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
 
@@ -113,8 +123,7 @@ def test_create_get_and_list_shapes(slow_server: SimulatorServer) -> None:
     assert detail["structured_output"] is None  # not written yet at speed 1
     first = detail["messages"][0]
     assert first["type"] == "initial_user_message" and first["message"] == PROMPT
-    assert set(first) == {"type", "event_id", "message", "timestamp", "username", "origin",
-                          "user_id"}
+    assert set(first) == {"type", "event_id", "message", "timestamp", "username", "origin", "user_id"}
 
     # without the prefix, and on the legacy singular path
     assert client.session(session_id.removeprefix("devin-"))["session_id"] == session_id
@@ -145,8 +154,7 @@ def test_idempotent_create_returns_existing_session(slow_server: SimulatorServer
 
     body = {"prompt": "concurrent", "idempotent": True}
     with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(lambda _: Client(slow_server).post("/sessions", body).json(),
-                                range(8)))
+        results = list(pool.map(lambda _: Client(slow_server).post("/sessions", body).json(), range(8)))
     assert len({r["session_id"] for r in results}) == 1
     assert sum(r["is_new_session"] for r in results) == 1
 
@@ -198,8 +206,7 @@ def test_lifecycle_completes_with_pull_request(fast_server: SimulatorServer) -> 
         assert out["tests_passed"] is True and out["error"] is None
         assert "src/db/users.py" in out["files_modified"] and out["fix_approach"]
         assert 0 <= out["confidence"] <= 1 and round(out["confidence"], 2) == out["confidence"]
-        assert (detail["status"], detail["status_enum"]) in {("exit", "finished"),
-                                                             ("running", "blocked")}
+        assert (detail["status"], detail["status_enum"]) in {("exit", "finished"), ("running", "blocked")}
         kinds = [m["type"] for m in detail["messages"]]
         assert kinds[0] == "initial_user_message" and kinds.count("devin_message") == 5
     enums = {d["status_enum"] for d in finals}
@@ -246,8 +253,13 @@ def test_same_seed_and_requests_reproduce_sessions() -> None:
             ids = [client.create(prompt=f"{PROMPT}\nTask {i}.")["session_id"] for i in range(6)]
             finals = [client.wait_done(i) for i in ids]
         return [
-            (d["session_id"], d["status_enum"], d["structured_output"], d["pull_request"],
-             [m["message"] for m in d["messages"]])
+            (
+                d["session_id"],
+                d["status_enum"],
+                d["structured_output"],
+                d["pull_request"],
+                [m["message"] for m in d["messages"]],
+            )
             for d in finals
         ]
 
@@ -320,13 +332,13 @@ def test_auth_required_on_v1_only(slow_server: SimulatorServer) -> None:
         ({"prompt": 42}, ["body", "prompt"]),
         ({"prompt": "x", "max_acu_limit": 0}, ["body", "max_acu_limit"]),
         ({"prompt": "x", "tags": "not-a-list"}, ["body", "tags"]),
-        ({"prompt": "x", "structured_output_schema": {"$ref": "https://x/s.json"}},
-         ["body", "structured_output_schema"]),
+        (
+            {"prompt": "x", "structured_output_schema": {"$ref": "https://x/s.json"}},
+            ["body", "structured_output_schema"],
+        ),
     ],
 )
-def test_create_validation_errors(
-    slow_server: SimulatorServer, body: dict[str, Any], loc: list[str]
-) -> None:
+def test_create_validation_errors(slow_server: SimulatorServer, body: dict[str, Any], loc: list[str]) -> None:
     response = Client(slow_server).post("/sessions", body)
     assert response.status_code == 422
     error = response.json()["detail"][0]
@@ -335,8 +347,9 @@ def test_create_validation_errors(
 
 def test_invalid_json_body_is_422(slow_server: SimulatorServer) -> None:
     client = Client(slow_server)
-    response = client.http.post(client.base + "/sessions", data=b"{bad",
-                                headers={"Content-Type": "application/json"}, timeout=5)
+    response = client.http.post(
+        client.base + "/sessions", data=b"{bad", headers={"Content-Type": "application/json"}, timeout=5
+    )
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "json_invalid"
     assert slow_server.stats()["sessions_created"] == 0
@@ -380,15 +393,17 @@ def test_update_tags_replaces(slow_server: SimulatorServer) -> None:
 def test_playbooks_crud(slow_server: SimulatorServer) -> None:
     client = Client(slow_server)
     assert client.get("/playbooks").json() == []
-    created = client.post("/playbooks", {"title": "SQLi", "body": "Use bound params",
-                                         "macro": "!sqli"}).json()
+    created = client.post(
+        "/playbooks", {"title": "SQLi", "body": "Use bound params", "macro": "!sqli"}
+    ).json()
     playbook_id = created["playbook_id"]
     assert re.fullmatch(r"playbook-[0-9a-f]+", playbook_id)
     assert created["status"] == "published" and created["access_type"] == "team"
     assert created["org_id"] == "org-sim" and created["macro"] == "!sqli"
     assert client.get("/playbooks").json() == [created]
     assert client.put(f"/playbooks/{playbook_id}", {"title": "SQLi v2", "body": "b"}).json() == {
-        "status": "success"}
+        "status": "success"
+    }
     assert client.get(f"/playbooks/{playbook_id}").json()["title"] == "SQLi v2"
     assert client.post("/playbooks", {"title": "", "body": "b"}).status_code == 422
     assert client.delete(f"/playbooks/{playbook_id}").json() == {"status": "success"}
@@ -434,8 +449,7 @@ def test_journal_replay_keeps_sessions(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"speed": 0}, {"speed": -1.0}, {"failure_rate": 1.5}, {"fault_rate": -0.1},
-     {"port": 70000}],
+    [{"speed": 0}, {"speed": -1.0}, {"failure_rate": 1.5}, {"fault_rate": -0.1}, {"port": 70000}],
 )
 def test_invalid_arguments(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=next(iter(kwargs))):
