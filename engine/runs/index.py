@@ -10,6 +10,7 @@ from pathlib import Path
 from filelock import FileLock
 from pydantic import BaseModel, Field
 
+from engine.analytics.timing import agent_seconds
 from engine.models import BatchRun, RunStatus
 from engine.runs.atomic import atomic_write_bytes
 
@@ -31,6 +32,10 @@ class IndexEntry(BaseModel):
     failed: int = 0
     open: int = 0
     pull_requests: int = 0
+    sessions: int = 0
+    agent_seconds: float = 0.0  # on the agent's clock (see engine.analytics.timing)
+    speed: float = 1.0
+    max_acu_per_session: int = 0
 
 
 class RunIndex(BaseModel):
@@ -65,6 +70,10 @@ def entry_for(run: BatchRun) -> IndexEntry:
         failed=t.findings_failed,
         open=t.findings_open,
         pull_requests=t.pull_requests,
+        sessions=t.sessions,
+        agent_seconds=round(agent_seconds(run), 3),
+        speed=run.config.speed,
+        max_acu_per_session=run.config.max_acu_per_session,
     )
 
 
