@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 from pathlib import Path
 from typing import Any
 
 import click
-import psutil
 
 from engine import reporting
+from engine.control import build_config, check_resumable, services_of, stop_run
 from engine.errors import BadInputError
 from engine.execute.progress import LineProgress, progress_for_output
 from engine.execute.start import execute_run
 from engine.execute.tags import attempt_tag
 from engine.ingest import ingest_bytes, ingest_file
-from engine.models import RESUMABLE_RUN_STATUSES, BatchRun, RunConfig, RunStatus
+from engine.models import BatchRun, RunConfig
 from engine.planning import plan_waves
 from engine.playbooks import playbook_name_for
-from engine.prioritize import ServiceWeights
 from engine.runs.detach import read_bootstrap, spawn_engine
 from engine.runs.index import read_index
 from engine.runs.launch import check_plannable, prepare_run, read_source
@@ -29,35 +27,6 @@ from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state
 from engine.settings import Settings
 from engine.validate import validate_run
-
-STOP_WAIT_SECONDS = 6.0
-
-
-def services_of(settings: Settings) -> ServiceWeights:
-    return ServiceWeights(settings.service_weights, settings.default_service_weight)
-
-
-def build_config(
-    settings: Settings, *, seed: int, speed: float, only_wave: int | None, dry_run: bool = False
-) -> RunConfig:
-    live = settings.api_key is not None
-    return RunConfig(
-        data_source="live" if live else "simulated",
-        api_base_url=settings.devin_api_base_url if live else None,
-        speed=speed,
-        seed=seed,
-        wave_size=settings.wave_size,
-        only_wave=only_wave,
-        max_parallel_sessions=settings.max_parallel_sessions,
-        max_acu_per_session=settings.max_acu_per_session,
-        poll_interval_seconds=settings.poll_interval_seconds,
-        session_timeout_minutes=settings.session_timeout_minutes,
-        min_success_rate=settings.min_success_rate,
-        max_retries=settings.max_retries,
-        sim_failure_rate=settings.sim_failure_rate,
-        sim_fault_rate=settings.sim_fault_rate,
-        dry_run=dry_run,
-    )
 
 
 def _echo_json(data: Any) -> None:
@@ -286,12 +255,7 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
 
 def resume_command(run_id: str, settings: Settings, detach: bool) -> None:
     paths = RunPaths.existing(settings.runs_dir, run_id)
-    run = _load(paths)
-    if run is not None:
-        if run.status == RunStatus.running and engine_process(run):
-            raise BadInputError(f"run {run_id} is running (pid {run.pid}); nothing to resume")
-        if run.status not in RESUMABLE_RUN_STATUSES and run.status != RunStatus.running:
-            raise BadInputError(f"run {run_id} is {run.status.value}; nothing to resume")
+    check_resumable(paths)
     if detach:
         _detach(paths, settings)
     else:
@@ -299,24 +263,7 @@ def resume_command(run_id: str, settings: Settings, detach: bool) -> None:
 
 
 def stop_command(run_id: str, settings: Settings) -> None:
-    paths = RunPaths.existing(settings.runs_dir, run_id)
-    run = _load(paths)
-    process = engine_process(run) if run else None
-    if process is None:
-        shown = display_status(run) if run else "not started"
-        click.echo(f"run {run_id} has no live engine ({shown}); nothing to stop")
-        return
-    process.send_signal(signal.SIGTERM)
-    _, alive = psutil.wait_procs([process], timeout=STOP_WAIT_SECONDS)
-    if alive:
-        raise RuntimeError(
-            f"run {run_id}: engine pid {process.pid} did not exit within {STOP_WAIT_SECONDS:g} s"
-        )
-    final = load_state(paths.state)
-    click.echo(
-        f"run {run_id} stopped ({final.status.value}); remote sessions keep running, "
-        f"`python -m engine resume {run_id}` continues it"
-    )
+    click.echo(stop_run(settings, run_id).message)
 
 
 def validate_command(run_id: str, settings: Settings) -> None:

@@ -1,0 +1,100 @@
+"""The history of runs from the run index, and a side-by-side comparison of two runs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime
+
+import pandas as pd
+
+from engine.analytics import formatting as fmt
+from engine.runs.index import IndexEntry
+
+HISTORY_COLUMNS = [
+    "run_id",
+    "started",
+    "status",
+    "findings",
+    "success_rate",
+    "pull_requests",
+    "duration_s",
+    "data_source",
+]
+COMPARE_METRICS = [
+    "status",
+    "findings",
+    "fixed",
+    "failed",
+    "open",
+    "success rate",
+    "PRs",
+    "sessions",
+    "agent hours",
+    "duration",
+]
+
+
+def success_rate(entry: IndexEntry) -> float | None:
+    decided = entry.succeeded + entry.failed
+    return entry.succeeded / decided if decided else None
+
+
+def wall_seconds(entry: IndexEntry, now: datetime | None) -> float | None:
+    """Wall-clock start to completion (or to `now`); None if never started, or if unfinished
+    and no `now` is given."""
+    if entry.started_at is None:
+        return None
+    end = entry.completed_at or now
+    return None if end is None else max(0.0, (end - entry.started_at).total_seconds())
+
+
+def display_status_of(entry: IndexEntry, display_status: Mapping[str, str]) -> str:
+    return display_status.get(entry.run_id) or entry.status.value
+
+
+def history_table(
+    entries: list[IndexEntry], display_status: Mapping[str, str], now: datetime
+) -> pd.DataFrame:
+    """One row per run, newest start first (runs never started count from their creation)."""
+    ordered = sorted(entries, key=lambda e: (e.started_at or e.created_at, e.run_id), reverse=True)
+    rows = [
+        {
+            "run_id": e.run_id,
+            "started": e.started_at or e.created_at,
+            "status": display_status_of(e, display_status),
+            "findings": e.findings,
+            "success_rate": success_rate(e),
+            "pull_requests": e.pull_requests,
+            "duration_s": wall_seconds(e, now),
+            "data_source": e.data_source,
+        }
+        for e in ordered
+    ]
+    table = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+    for column in ("success_rate", "duration_s"):
+        table[column] = table[column].astype(float)  # None -> NaN
+    return table
+
+
+def _compare_values(entry: IndexEntry, display_status: Mapping[str, str]) -> list[str]:
+    return [
+        display_status_of(entry, display_status),
+        f"{entry.findings:,}",
+        f"{entry.succeeded:,}",
+        f"{entry.failed:,}",
+        f"{entry.open:,}",
+        fmt.percent(success_rate(entry)),
+        f"{entry.pull_requests:,}",
+        f"{entry.sessions:,}",
+        fmt.number(entry.agent_seconds / 3600 if math.isfinite(entry.agent_seconds) else None),
+        fmt.duration(wall_seconds(entry, None)),
+    ]
+
+
+def compare_runs(a: IndexEntry, b: IndexEntry, display_status: Mapping[str, str]) -> pd.DataFrame:
+    """Rows of metrics, one display-string column per run. A run still going has no duration
+    ("—"). Comparing a run with itself names the second column "<run_id> (2)"."""
+    b_column = b.run_id if b.run_id != a.run_id else f"{b.run_id} (2)"
+    rows = zip(COMPARE_METRICS, _compare_values(a, display_status), _compare_values(b, display_status), strict=True)
+    return pd.DataFrame(list(rows), columns=["metric", a.run_id, b_column])

@@ -1,0 +1,200 @@
+"""The findings and sessions tables, their filters, and one session's detail."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+import pandas as pd
+from pydantic import BaseModel
+
+from engine.analytics.ordering import in_priority_order, ranks
+from engine.analytics.overview import TimelineItem, event_item
+from engine.analytics.timing import session_seconds
+from engine.execute.totals import latest_sessions
+from engine.models import BatchRun, Finding, RemediationSession, TimelineEvent
+from engine.reviews import ReviewDecision, reviewable
+
+NOT_DISPATCHED = "not dispatched"
+FINDINGS_COLUMNS = [
+    "rank",
+    "finding_id",
+    "severity",
+    "category",
+    "service",
+    "score",
+    "score_parts",
+    "title",
+    "status",
+    "attempts",
+    "session_id",
+    "session_url",
+    "pull_request_url",
+    "review",
+]
+SESSIONS_COLUMNS = [
+    "finding_id",
+    "attempt",
+    "service",
+    "status",
+    "started",
+    "duration_s",
+    "pull_request_url",
+    "session_url",
+    "session_id",
+]
+
+
+def score_parts(finding: Finding) -> str:
+    """Severity + category + service weights, e.g. "40 + 25 + 20"; "" when not scored."""
+    p = finding.priority
+    return f"{p.severity} + {p.category} + {p.service}" if p else ""
+
+
+def review_state(
+    session: RemediationSession | None, decisions: Mapping[tuple[str, int], ReviewDecision]
+) -> str:
+    """"approved", "rejected", "pending" (a PR awaits a decision) or "" (nothing to review)."""
+    if session is None or not reviewable(session):
+        return ""
+    decision = decisions.get(session.key)
+    return decision.decision if decision else "pending"
+
+
+def findings_table(run: BatchRun, decisions: Mapping[tuple[str, int], ReviewDecision]) -> pd.DataFrame:
+    """One row per finding in priority order, with its latest session."""
+    latest = latest_sessions(run)
+    attempts = Counter(s.finding_id for s in run.sessions)
+    rank = ranks(run.findings)
+    rows = []
+    for f in in_priority_order(run.findings):
+        s = latest.get(f.finding_id)
+        rows.append(
+            {
+                "rank": rank[f.finding_id],
+                "finding_id": f.finding_id,
+                "severity": f.severity.value,
+                "category": f.category.value,
+                "service": f.service_name,
+                "score": f.score,
+                "score_parts": score_parts(f),
+                "title": f.title,
+                "status": s.status.value if s else NOT_DISPATCHED,
+                "attempts": attempts[f.finding_id],
+                "session_id": s.session_id if s else None,
+                "session_url": s.url if s else None,
+                "pull_request_url": s.pull_request_url if s else None,
+                "review": review_state(s, decisions),
+            }
+        )
+    return pd.DataFrame(rows, columns=FINDINGS_COLUMNS)
+
+
+def _chosen(values: Iterable[str] | None) -> list[str] | None:
+    chosen = [str(v) for v in values] if values is not None else []
+    return chosen or None
+
+
+def filter_findings(
+    table: pd.DataFrame,
+    severities: Iterable[str] | None = None,
+    categories: Iterable[str] | None = None,
+    services: Iterable[str] | None = None,
+    statuses: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Rows matching every given filter; a filter that is None or empty lets everything through."""
+    mask = pd.Series(True, index=table.index)
+    for column, values in (
+        ("severity", severities),
+        ("category", categories),
+        ("service", services),
+        ("status", statuses),
+    ):
+        chosen = _chosen(values)
+        if chosen is not None:
+            mask &= table[column].isin(chosen)
+    return table[mask].reset_index(drop=True)
+
+
+def sessions_table(run: BatchRun, now: datetime) -> pd.DataFrame:
+    """One row per session (every attempt), newest dispatch first; not yet dispatched sessions
+    sort by the time their intent was recorded."""
+    services = {f.finding_id: f.service_name for f in run.findings}
+    ordered = sorted(
+        run.sessions,
+        key=lambda s: (s.dispatched_at or s.intent_at, s.finding_id, s.attempt),
+        reverse=True,
+    )
+    rows = [
+        {
+            "finding_id": s.finding_id,
+            "attempt": s.attempt,
+            "service": services.get(s.finding_id, ""),
+            "status": s.status.value,
+            "started": s.dispatched_at,
+            "duration_s": session_seconds(s, run.config.speed, now),
+            "pull_request_url": s.pull_request_url,
+            "session_url": s.url,
+            "session_id": s.session_id,
+        }
+        for s in ordered
+    ]
+    table = pd.DataFrame(rows, columns=SESSIONS_COLUMNS)
+    table["duration_s"] = table["duration_s"].astype(float)
+    return table
+
+
+class SessionDetail(BaseModel):
+    finding: Finding
+    session: RemediationSession
+    duration_s: float | None
+    created_at: datetime | None  # when the API created the session (dispatched_at)
+    completed_at: datetime | None
+    current_step: str | None
+    progress_pct: float | None
+    fix_approach: str | None
+    files_modified: list[str]
+    tests_passed: bool | None
+    tests_added: int | None
+    confidence: float | None
+    events: list[TimelineItem]  # this session's engine events, oldest first
+
+
+def session_events(events: list[TimelineEvent], session: RemediationSession) -> list[TimelineEvent]:
+    """Events naming this finding and attempt, or (without an attempt) this session's id."""
+
+    def mine(e: TimelineEvent) -> bool:
+        if e.finding_id != session.finding_id:
+            return False
+        if e.attempt is not None:
+            return e.attempt == session.attempt
+        return session.session_id is not None and e.session_id == session.session_id
+
+    return sorted((e for e in events if mine(e)), key=lambda e: e.ts)
+
+
+def session_detail(
+    run: BatchRun, events: list[TimelineEvent], finding_id: str, attempt: int, now: datetime
+) -> SessionDetail | None:
+    """None when the run has no such finding or attempt."""
+    finding = next((f for f in run.findings if f.finding_id == finding_id), None)
+    session = next((s for s in run.sessions if s.key == (finding_id, attempt)), None)
+    if finding is None or session is None:
+        return None
+    p = session.progress
+    return SessionDetail(
+        finding=finding,
+        session=session,
+        duration_s=session_seconds(session, run.config.speed, now),
+        created_at=session.dispatched_at,
+        completed_at=session.completed_at,
+        current_step=p.current_step if p else None,
+        progress_pct=p.progress_pct if p else None,
+        fix_approach=p.fix_approach if p else None,
+        files_modified=list(p.files_modified) if p else [],
+        tests_passed=p.tests_passed if p else None,
+        tests_added=p.tests_added if p else None,
+        confidence=p.confidence if p else None,
+        events=[event_item(e) for e in session_events(events, session)],
+    )

@@ -1,0 +1,116 @@
+"""Reading run folders for the app: what runs exist, and each run's files.
+
+Every reader here is cheap to call repeatedly and tolerant of a run being written at the same
+moment (files are replaced atomically or appended whole-line, see engine.runs). The app caches
+them keyed on `fingerprint(path)`, so a changed file is read again and an unchanged one never."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from engine.ingest.report import IngestReport
+from engine.models import BatchRun, RunStatus, TimelineEvent
+from engine.reviews import ReviewDecision, read_reviews, reviews_path
+from engine.runs.detach import Bootstrap, read_bootstrap
+from engine.runs.events import read_events
+from engine.runs.index import IndexEntry, index_path, read_index
+from engine.runs.launch import LaunchRecord
+from engine.runs.liveness import display_status
+from engine.runs.paths import RunPaths
+from engine.runs.state_store import load_state
+
+Fingerprint = tuple[str, int, int] | None  # (path, mtime_ns, size), None when absent
+
+
+def fingerprint(path: Path) -> Fingerprint:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@dataclass(frozen=True)
+class RunFiles:
+    """The fingerprints of one run's files: the cache key for everything read from them."""
+
+    state: Fingerprint
+    events: Fingerprint
+    reviews: Fingerprint
+    bootstrap: Fingerprint
+
+    @classmethod
+    def of(cls, paths: RunPaths) -> RunFiles:
+        return cls(
+            state=fingerprint(paths.state),
+            events=fingerprint(paths.events),
+            reviews=fingerprint(reviews_path(paths)),
+            bootstrap=fingerprint(paths.bootstrap),
+        )
+
+
+def index_fingerprint(runs_dir: Path) -> Fingerprint:
+    return fingerprint(index_path(runs_dir))
+
+
+def run_entries(runs_dir: Path) -> list[IndexEntry]:
+    """Every run, newest first."""
+    return read_index(runs_dir).runs
+
+
+def run_state(runs_dir: Path, run_id: str) -> BatchRun | None:
+    """The run's state, or None before its engine first wrote it."""
+    paths = RunPaths.of(runs_dir, run_id)
+    try:
+        return load_state(paths.state)
+    except FileNotFoundError:
+        return None
+
+
+def run_events(runs_dir: Path, run_id: str) -> list[TimelineEvent]:
+    return read_events(RunPaths.of(runs_dir, run_id).events)
+
+
+def run_reviews(runs_dir: Path, run_id: str) -> list[ReviewDecision]:
+    return read_reviews(RunPaths.of(runs_dir, run_id))
+
+
+def run_bootstrap(runs_dir: Path, run_id: str) -> Bootstrap | None:
+    return read_bootstrap(RunPaths.of(runs_dir, run_id))
+
+
+def run_ingest_report(runs_dir: Path, run_id: str) -> IngestReport | None:
+    try:
+        return IngestReport.model_validate_json(RunPaths.of(runs_dir, run_id).ingest_report.read_bytes())
+    except (FileNotFoundError, ValidationError):
+        return None
+
+
+def run_launch(runs_dir: Path, run_id: str) -> LaunchRecord | None:
+    try:
+        return LaunchRecord.model_validate_json(RunPaths.of(runs_dir, run_id).launch.read_bytes())
+    except (FileNotFoundError, ValidationError):
+        return None
+
+
+def shown_status(entry: IndexEntry, state: BatchRun | None, bootstrap: Bootstrap | None) -> str:
+    """What a person should read as the run's status: a running run whose engine died is
+    'crashed', and a run whose engine failed to start says so."""
+    if state is not None:
+        return display_status(state)
+    if bootstrap is not None and bootstrap.status == "failed_to_spawn":
+        return "failed to start"
+    if entry.status == RunStatus.pending and bootstrap is not None:
+        return "starting"
+    return entry.status.value
+
+
+LIVE_STATUSES = frozenset({RunStatus.pending, RunStatus.running})
+
+
+def needs_liveness_check(entry: IndexEntry) -> bool:
+    """Only these entries' status can differ from the index (crashed, starting, live)."""
+    return entry.status in LIVE_STATUSES

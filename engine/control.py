@@ -1,0 +1,160 @@
+"""Starting, stopping and resuming runs: one implementation for the CLI and the app."""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import psutil
+
+from engine.errors import BadInputError
+from engine.models import RESUMABLE_RUN_STATUSES, BatchRun, RunConfig, RunStatus
+from engine.prioritize import ServiceWeights
+from engine.runs.detach import Bootstrap, read_bootstrap, spawn_engine
+from engine.runs.launch import prepare_run
+from engine.runs.liveness import display_status, engine_process
+from engine.runs.paths import RunPaths
+from engine.runs.state_store import load_state
+from engine.settings import Settings
+
+STOP_WAIT_SECONDS = 6.0
+SAMPLE_FILE = Path(__file__).resolve().parent.parent / "sample_data" / "findings.csv"
+DEMO_SPEED = 50.0
+DEMO_SEED = 7  # fixed: a demo recording looks the same every time
+
+
+def services_of(settings: Settings) -> ServiceWeights:
+    return ServiceWeights(settings.service_weights, settings.default_service_weight)
+
+
+def build_config(
+    settings: Settings,
+    *,
+    seed: int,
+    speed: float,
+    only_wave: int | None,
+    dry_run: bool = False,
+    live: bool | None = None,
+) -> RunConfig:
+    """The run's configuration from settings. `live=None` means live exactly when a key is set;
+    `live=False` forces the simulator even with a key."""
+    if live is None:
+        live = settings.api_key is not None
+    if live and settings.api_key is None:
+        raise BadInputError("live mode needs DEVIN_API_KEY; without it runs use the simulated API")
+    return RunConfig(
+        data_source="live" if live else "simulated",
+        api_base_url=settings.devin_api_base_url if live else None,
+        speed=speed,
+        seed=seed,
+        wave_size=settings.wave_size,
+        only_wave=only_wave,
+        max_parallel_sessions=settings.max_parallel_sessions,
+        max_acu_per_session=settings.max_acu_per_session,
+        poll_interval_seconds=settings.poll_interval_seconds,
+        session_timeout_minutes=settings.session_timeout_minutes,
+        min_success_rate=settings.min_success_rate,
+        max_retries=settings.max_retries,
+        sim_failure_rate=settings.sim_failure_rate,
+        sim_fault_rate=settings.sim_fault_rate,
+        dry_run=dry_run,
+    )
+
+
+@dataclass(frozen=True)
+class LaunchOptions:
+    mode: Literal["simulated", "live"] = "simulated"
+    speed: float = 1.0
+    seed: int = 0
+
+
+def launch_detached(
+    data: bytes, source_name: str, settings: Settings, options: LaunchOptions, run_id: str
+) -> Bootstrap:
+    """Prepares the run folder and starts its engine in the background.
+
+    Launching is idempotent per run id: the folder is created exclusively, so a rerun, a
+    double click or a second tab repeating the same launch finds the run instead of starting
+    it again."""
+    paths = RunPaths.of(settings.runs_dir, run_id)
+    if paths.root.exists():
+        existing = read_bootstrap(paths)
+        if existing is not None:
+            return existing
+        raise BadInputError(f"run {run_id} already exists")
+    config = build_config(
+        settings, seed=options.seed, speed=options.speed, only_wave=None, live=options.mode == "live"
+    )
+    try:
+        paths, _ = prepare_run(
+            data,
+            source_name,
+            config,
+            services_of(settings),
+            settings.service_weights,
+            settings.runs_dir,
+            run_id,
+        )
+    except BadInputError:
+        # A concurrent launch of the same id won the race: report what it started.
+        if paths.root.exists() and (existing := read_bootstrap(paths)) is not None:
+            return existing
+        raise
+    return spawn_engine(paths, settings.runs_dir, settings.api_key)
+
+
+def launch_demo(settings: Settings, run_id: str) -> Bootstrap:
+    """The sample findings, simulated, at demo speed with a fixed seed."""
+    options = LaunchOptions(mode="simulated", speed=DEMO_SPEED, seed=DEMO_SEED)
+    return launch_detached(SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, settings, options, run_id)
+
+
+def _state(paths: RunPaths) -> BatchRun | None:
+    return load_state(paths.state) if paths.state.exists() else None
+
+
+def check_resumable(paths: RunPaths) -> None:
+    run = _state(paths)
+    if run is None:
+        return
+    if run.status == RunStatus.running and engine_process(run):
+        raise BadInputError(f"run {paths.run_id} is running (pid {run.pid}); nothing to resume")
+    if run.status not in RESUMABLE_RUN_STATUSES and run.status != RunStatus.running:
+        raise BadInputError(f"run {paths.run_id} is {run.status.value}; nothing to resume")
+
+
+def resume_detached(settings: Settings, run_id: str) -> Bootstrap:
+    paths = RunPaths.existing(settings.runs_dir, run_id)
+    check_resumable(paths)
+    return spawn_engine(paths, settings.runs_dir, settings.api_key)
+
+
+@dataclass(frozen=True)
+class StopResult:
+    stopped: bool
+    message: str
+
+
+def stop_run(settings: Settings, run_id: str) -> StopResult:
+    """Signals the run's engine, after making sure the pid really is that engine, and waits for
+    it to record `interrupted`. Remote sessions keep running; resume picks them up."""
+    paths = RunPaths.existing(settings.runs_dir, run_id)
+    run = _state(paths)
+    process = engine_process(run) if run else None
+    if process is None:
+        shown = display_status(run) if run else "not started"
+        return StopResult(False, f"run {run_id} has no live engine ({shown}); nothing to stop")
+    process.send_signal(signal.SIGTERM)
+    _, alive = psutil.wait_procs([process], timeout=STOP_WAIT_SECONDS)
+    if alive:
+        raise RuntimeError(
+            f"run {run_id}: engine pid {process.pid} did not exit within {STOP_WAIT_SECONDS:g} s"
+        )
+    final = load_state(paths.state)
+    return StopResult(
+        True,
+        f"run {run_id} stopped ({final.status.value}); remote sessions keep running, "
+        f"`python -m engine resume {run_id}` continues it",
+    )
