@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.ingest.coded import Coded
+from engine.coded import Coded
 from engine.models import FindingCategory, PriorityScore, Severity
 
 SEVERITY_WEIGHTS: dict[Severity, int] = {

@@ -96,5 +96,7 @@ def compare_runs(a: IndexEntry, b: IndexEntry, display_status: Mapping[str, str]
     """Rows of metrics, one display-string column per run. A run still going has no duration
     ("—"). Comparing a run with itself names the second column "<run_id> (2)"."""
     b_column = b.run_id if b.run_id != a.run_id else f"{b.run_id} (2)"
-    rows = zip(COMPARE_METRICS, _compare_values(a, display_status), _compare_values(b, display_status), strict=True)
+    rows = zip(
+        COMPARE_METRICS, _compare_values(a, display_status), _compare_values(b, display_status), strict=True
+    )
     return pd.DataFrame(list(rows), columns=["metric", a.run_id, b_column])

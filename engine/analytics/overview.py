@@ -44,7 +44,9 @@ def overview_cards(run: BatchRun, decisions: Mapping[tuple[str, int], ReviewDeci
     severities = Counter(f.severity.value for f in run.findings)
     statuses = Counter(s.status for s in run.sessions)
     latest = latest_sessions(run)
-    outcomes = Counter(finding_outcome(latest.get(f.finding_id), run.config.max_retries) for f in run.findings)
+    outcomes = Counter(
+        finding_outcome(latest.get(f.finding_id), run.config.max_retries) for f in run.findings
+    )
     decided = outcomes["succeeded"] + outcomes["failed"]
     return OverviewCards(
         findings=len(run.findings),
@@ -146,9 +148,9 @@ def last_update(session: RemediationSession) -> datetime:
 
 def recent_sessions(run: BatchRun, now: datetime, limit: int = 10) -> pd.DataFrame:
     """The most recently updated sessions (any attempt), newest first."""
-    ordered = sorted(
-        run.sessions, key=lambda s: (last_update(s), s.finding_id, s.attempt), reverse=True
-    )[: max(0, limit)]
+    ordered = sorted(run.sessions, key=lambda s: (last_update(s), s.finding_id, s.attempt), reverse=True)[
+        : max(0, limit)
+    ]
     rows = [
         {
             "finding_id": s.finding_id,

@@ -55,7 +55,7 @@ def score_parts(finding: Finding) -> str:
 def review_state(
     session: RemediationSession | None, decisions: Mapping[tuple[str, int], ReviewDecision]
 ) -> str:
-    """"approved", "rejected", "pending" (a PR awaits a decision) or "" (nothing to review)."""
+    """ "approved", "rejected", "pending" (a PR awaits a decision) or "" (nothing to review)."""
     if session is None or not reviewable(session):
         return ""
     decision = decisions.get(session.key)

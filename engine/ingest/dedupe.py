@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from pydantic import TypeAdapter
 
-from engine.ingest.coded import TableCodes
+from engine.coded import TableCodes
 from engine.ingest.report import MergedGroup, RowProblem
 from engine.ingest.rows import CheckedRows
 from engine.models import FindingCategory

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 from pydantic import TypeAdapter
 
+from engine.coded import TableCodes, dense_rank
 from engine.errors import BadInputError
-from engine.ingest.coded import TableCodes, dense_rank
 from engine.ingest.decode import DecodedSource, source_from_bytes, source_from_path
 from engine.ingest.dedupe import location_keys, merge_duplicates, reject_reused_ids
 from engine.ingest.report import IngestReport

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.ingest.coded import Coded, TableCodes
+from engine.coded import Coded, TableCodes
 from engine.ingest.columns import COLUMNS, REQUIRED_VALUES, category_from, cwe_from, severity_from
 from engine.ingest.report import RowProblem
 from engine.ingest.table import STRIPPED_COLUMNS

@@ -1,0 +1,142 @@
+"""Return on investment per run and over all runs, from the run index and review decisions.
+
+Hours saved count every fix as `hours_per_fix` engineer hours. Agent cost is ESTIMATED: the
+v1 API reports no ACU usage, so ACUs are derived from agent time (see engine.analytics.acu)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from engine.analytics.acu import estimate_acus
+from engine.reviews import ReviewDecision, latest_decisions
+from engine.runs.index import IndexEntry
+
+ALL_RUNS = "all runs"
+NO_RUNS_STARTED = datetime(1970, 1, 1, tzinfo=UTC)  # `started` of the total over no runs
+CUMULATIVE_COLUMNS = [
+    "started",
+    "run_id",
+    "money_saved",
+    "agent_cost",
+    "net_savings",
+    "cumulative_net_savings",
+    "cumulative_money_saved",
+    "cumulative_agent_cost",
+]
+
+
+class RoiAssumptions(BaseModel):
+    hours_per_fix: float = Field(default=3.0, gt=0)  # engineer hours one fix would take by hand
+    hourly_rate: float = Field(default=80.0, ge=0)  # loaded engineer cost, dollars per hour
+    price_per_acu: float = Field(default=2.25, ge=0)  # dollars
+    minutes_per_acu: float = Field(default=15.0, gt=0)  # agent minutes one ACU buys (estimate)
+
+
+class RoiFigures(BaseModel):
+    run_id: str
+    started: datetime
+    successful_fixes: int
+    hours_saved: float
+    money_saved: float
+    acus: float
+    acus_estimated: bool = True  # always True while the API reports no ACU usage
+    agent_cost: float
+    net_savings: float
+    roi_multiple: float | None  # money_saved / agent_cost; None when the cost is 0
+    reviewed: int  # sessions with a decision in force
+    approved: int
+    acceptance_rate: float | None  # approved / reviewed; None when nothing was reviewed
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _figures(
+    run_id: str,
+    started: datetime,
+    fixes: int,
+    hours_saved: float,
+    money_saved: float,
+    acus: float,
+    agent_cost: float,
+    reviewed: int,
+    approved: int,
+) -> RoiFigures:
+    return RoiFigures(
+        run_id=run_id,
+        started=started,
+        successful_fixes=fixes,
+        hours_saved=hours_saved,
+        money_saved=money_saved,
+        acus=acus,
+        acus_estimated=True,
+        agent_cost=agent_cost,
+        net_savings=money_saved - agent_cost,
+        roi_multiple=_ratio(money_saved, agent_cost),
+        reviewed=reviewed,
+        approved=approved,
+        acceptance_rate=_ratio(approved, reviewed),
+    )
+
+
+def run_roi(entry: IndexEntry, decisions: list[ReviewDecision], assumptions: RoiAssumptions) -> RoiFigures:
+    """One run's figures; `decisions` are that run's (others' are ignored), each session counted
+    once with the decision in force."""
+    in_force = latest_decisions([d for d in decisions if d.run_id == entry.run_id]).values()
+    hours = entry.succeeded * assumptions.hours_per_fix
+    acus = estimate_acus(
+        entry.agent_seconds, entry.sessions, entry.max_acu_per_session, assumptions.minutes_per_acu
+    )
+    return _figures(
+        run_id=entry.run_id,
+        started=entry.started_at or entry.created_at,
+        fixes=entry.succeeded,
+        hours_saved=hours,
+        money_saved=hours * assumptions.hourly_rate,
+        acus=acus,
+        agent_cost=acus * assumptions.price_per_acu,
+        reviewed=len(in_force),
+        approved=sum(1 for d in in_force if d.decision == "approved"),
+    )
+
+
+def total_roi(figures: list[RoiFigures]) -> RoiFigures:
+    """Sums over runs, ratios recomputed from the sums; `started` is the earliest run's (the
+    Unix epoch when there are no runs)."""
+    return _figures(
+        run_id=ALL_RUNS,
+        started=min((f.started for f in figures), default=NO_RUNS_STARTED),
+        fixes=sum(f.successful_fixes for f in figures),
+        hours_saved=sum(f.hours_saved for f in figures),
+        money_saved=sum(f.money_saved for f in figures),
+        acus=sum(f.acus for f in figures),
+        agent_cost=sum(f.agent_cost for f in figures),
+        reviewed=sum(f.reviewed for f in figures),
+        approved=sum(f.approved for f in figures),
+    )
+
+
+def cumulative_roi(figures: list[RoiFigures]) -> pd.DataFrame:
+    """Per run in order of start, with running totals."""
+    ordered = sorted(figures, key=lambda f: (f.started, f.run_id))
+    table = pd.DataFrame(
+        [
+            {
+                "started": f.started,
+                "run_id": f.run_id,
+                "money_saved": float(f.money_saved),
+                "agent_cost": float(f.agent_cost),
+                "net_savings": float(f.net_savings),
+            }
+            for f in ordered
+        ],
+        columns=CUMULATIVE_COLUMNS[:5],
+    )
+    for column in ("money_saved", "agent_cost", "net_savings"):
+        table[column] = table[column].astype(float)
+        table[f"cumulative_{column}"] = table[column].cumsum()
+    return table[CUMULATIVE_COLUMNS]

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a bare machine, then runs the whole suite.
+# The browser tests drive Debian's chromium (Playwright cannot download browsers here).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "Installing Debian's chromium for the browser tests..."
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium
+fi
+
+python3 -m venv .venv
+.venv/bin/pip install -q -r requirements-dev.txt
+exec .venv/bin/python -m pytest "$@"
