@@ -72,9 +72,9 @@ def test_compare_runs() -> None:
         "agent hours",
         "duration",
     ]
-    # success rate 3/4; agent hours 5400 s / 3600 = 1.5 and 900 / 3600 = 0.25; r2 has no end yet
-    assert list(table["r1"]) == ["completed", "5", "3", "1", "1", "75%", "3", "6", "1.5", "1h 00m"]
-    assert list(table["r2"]) == ["stale", "4", "1", "0", "3", "100%", "1", "2", "0.2", "—"]
+    # success rate 3/4; agent hours 5400 s / 3600 = 1.50 and 900 / 3600 = 0.25; r2 has no end yet
+    assert list(table["r1"]) == ["completed", "5", "3", "1", "1", "75%", "3", "6", "1.50", "1h 00m"]
+    assert list(table["r2"]) == ["stale", "4", "1", "0", "3", "100%", "1", "2", "0.25", "—"]
 
 
 def test_compare_a_run_with_itself_and_an_undecided_run() -> None:

@@ -87,7 +87,7 @@ def _compare_values(entry: IndexEntry, display_status: Mapping[str, str]) -> lis
         fmt.percent(success_rate(entry)),
         f"{entry.pull_requests:,}",
         f"{entry.sessions:,}",
-        fmt.number(entry.agent_seconds / 3600 if math.isfinite(entry.agent_seconds) else None),
+        fmt.number(entry.agent_seconds / 3600 if math.isfinite(entry.agent_seconds) else None, 2),
         fmt.duration(wall_seconds(entry, None)),
     ]
 
