@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 from pydantic import ValidationError
 
 from engine.ingest.report import IngestReport
@@ -103,9 +104,20 @@ def shown_status(entry: IndexEntry, state: BatchRun | None, bootstrap: Bootstrap
         return display_status(state)
     if bootstrap is not None and bootstrap.status == "failed_to_spawn":
         return "failed to start"
+    if bootstrap is not None and bootstrap.status == "started" and not _alive(bootstrap.pid):
+        return "failed to start"  # the engine died before writing any state
     if entry.status == RunStatus.pending and bootstrap is not None:
         return "starting"
     return entry.status.value
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 LIVE_STATUSES = frozenset({RunStatus.pending, RunStatus.running})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -131,6 +132,19 @@ def resume_detached(settings: Settings, run_id: str) -> Bootstrap:
     return spawn_engine(paths, settings.runs_dir, settings.api_key)
 
 
+def _wait_gone(process: psutil.Process, timeout: float) -> bool:
+    """True once the process has exited (a zombie awaiting its parent counts as exited)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if process.status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 @dataclass(frozen=True)
 class StopResult:
     stopped: bool
@@ -147,8 +161,7 @@ def stop_run(settings: Settings, run_id: str) -> StopResult:
         shown = display_status(run) if run else "not started"
         return StopResult(False, f"run {run_id} has no live engine ({shown}); nothing to stop")
     process.send_signal(signal.SIGTERM)
-    _, alive = psutil.wait_procs([process], timeout=STOP_WAIT_SECONDS)
-    if alive:
+    if not _wait_gone(process, STOP_WAIT_SECONDS):
         raise RuntimeError(
             f"run {run_id}: engine pid {process.pid} did not exit within {STOP_WAIT_SECONDS:g} s"
         )

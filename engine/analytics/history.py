@@ -9,6 +9,7 @@ from datetime import datetime
 import pandas as pd
 
 from engine.analytics import formatting as fmt
+from engine.models import RunStatus
 from engine.runs.index import IndexEntry
 
 HISTORY_COLUMNS = [
@@ -41,11 +42,17 @@ def success_rate(entry: IndexEntry) -> float | None:
 
 
 def wall_seconds(entry: IndexEntry, now: datetime | None) -> float | None:
-    """Wall-clock start to completion (or to `now`); None if never started, or if unfinished
-    and no `now` is given."""
+    """Wall-clock start to completion; for a run that stopped without completing (paused,
+    interrupted, failed), to its last recorded activity; for a running one, to `now`.
+    None if never started, or if the end is unknown and no `now` is given."""
     if entry.started_at is None:
         return None
-    end = entry.completed_at or now
+    if entry.completed_at is not None:
+        end: datetime | None = entry.completed_at
+    elif entry.status in (RunStatus.running, RunStatus.pending):
+        end = now
+    else:
+        end = entry.updated_at or now
     return None if end is None else max(0.0, (end - entry.started_at).total_seconds())
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from datetime import timedelta
 
@@ -121,11 +122,20 @@ class RunEngine:
                 s.status in IN_FLIGHT or s.status == SessionStatus.pending for s in self._sessions_of(wave)
             ):
                 break
-            self.rec.save()
             if self.progress:
                 self.progress.update(self.run, wave)
-            self.stop.wait(self.poll_interval)
+            self._wait_for_next_poll()
         return self._close_wave(wave)
+
+    def _wait_for_next_poll(self) -> None:
+        """Sleeps until the next poll, waking for a due snapshot (so the state and heartbeat
+        stay fresh even when polls are 20 s apart) or at once for a stop request."""
+        deadline = time.monotonic() + self.poll_interval
+        while True:
+            self.rec.save()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self.stop.wait(min(remaining, self.rec.writer.interval)):
+                return
 
     def _close_wave(self, wave: Wave) -> str:
         latest = self.dispatcher.latest

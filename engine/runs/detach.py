@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +43,7 @@ def read_bootstrap(paths: RunPaths) -> Bootstrap | None:
 
 def spawn_engine(paths: RunPaths, runs_dir: Path, api_key: str | None = None) -> Bootstrap:
     _write(paths, Bootstrap(status="starting"))
+    spawned_at = time.time()
     command = [
         sys.executable,
         "-m",
@@ -69,7 +71,8 @@ def spawn_engine(paths: RunPaths, runs_dir: Path, api_key: str | None = None) ->
         failed = Bootstrap(status="failed_to_spawn", error=f"{exc.__class__.__name__}: {exc}")
         _write(paths, failed)
         return failed
-    # Wait until the engine has written its first state, or has died trying.
+    # Wait until the engine has written a state of its own (a resumed run already has one,
+    # so it must be newer than the spawn), or has died trying.
     deadline = time.monotonic() + SPAWN_CHECK_SECONDS
     while time.monotonic() < deadline:
         code = process.poll()
@@ -81,12 +84,26 @@ def spawn_engine(paths: RunPaths, runs_dir: Path, api_key: str | None = None) ->
             )
             _write(paths, failed)
             return failed
-        if paths.state.exists() or code == 0:
+        if code == 0 or _written_since(paths.state, spawned_at):
             break
         time.sleep(0.05)
+    _reap_when_done(process)
     started = Bootstrap(status="started", pid=process.pid)
     _write(paths, started)
     return started
+
+
+def _written_since(path: Path, moment: float) -> bool:
+    try:
+        return path.stat().st_mtime >= moment
+    except FileNotFoundError:
+        return False
+
+
+def _reap_when_done(process: subprocess.Popen) -> None:
+    """Collects the engine's exit status when it ends, so a long-lived launcher (the app's
+    server) keeps no zombie, which would look like a live engine to `stop`."""
+    threading.Thread(target=process.wait, name=f"reap-engine-{process.pid}", daemon=True).start()
 
 
 def _project_root() -> Path:

@@ -23,6 +23,7 @@ class IndexEntry(BaseModel):
     created_at: datetime
     started_at: datetime | None = None
     completed_at: datetime | None = None
+    updated_at: datetime | None = None  # the run's last recorded activity
     status: RunStatus
     status_reason: str | None = None
     data_source: str
@@ -61,6 +62,7 @@ def entry_for(run: BatchRun) -> IndexEntry:
         created_at=run.created_at,
         started_at=run.started_at,
         completed_at=run.completed_at,
+        updated_at=run.heartbeat_at,
         status=run.status,
         status_reason=run.status_reason,
         data_source=run.data_source,

@@ -1,0 +1,137 @@
+"""Patchwave: the entry file. It frames every page: navigation, the run selector (kept in the
+URL as `?run=<id>`), the selected run's status and data source, and the pending reviews."""
+
+from __future__ import annotations
+
+import streamlit as st
+from pydantic import ValidationError
+
+from engine.analytics.review_queue import pending_review_count
+from ui import components, context, loaders
+
+st.set_page_config(
+    page_title="Patchwave",
+    page_icon=":material/shield:",
+    layout="wide",
+    menu_items={"About": "Patchwave dispatches security findings to AI coding agent sessions."},
+)
+
+PAGES = {
+    "Run": [
+        st.Page(
+            context.LAUNCH,
+            title="Launch",
+            icon=":material/rocket_launch:",
+            url_path="launch",
+            help="Upload a findings CSV, check it, preview its priority order and wave plan, then launch.",
+        ),
+        st.Page(
+            context.OVERVIEW,
+            title="Overview",
+            icon=":material/dashboard:",
+            default=True,
+            help="The selected run live: headline numbers, wave progress, recent sessions and timeline.",
+        ),
+        st.Page(
+            context.FINDINGS,
+            title="Findings",
+            icon=":material/bug_report:",
+            url_path="findings",
+            help="The selected run's findings in priority order, filterable, with session and PR links.",
+        ),
+        st.Page(
+            context.SESSIONS,
+            title="Sessions",
+            icon=":material/smart_toy:",
+            url_path="sessions",
+            help="Every agent session of the selected run, and the detail and trace of one session.",
+        ),
+        st.Page(
+            context.REVIEW,
+            title="Review",
+            icon=":material/rate_review:",
+            url_path="review",
+            help="Approve or reject the agents' pull requests; pending ones first.",
+        ),
+    ],
+    "Insights": [
+        st.Page(
+            context.HISTORY,
+            title="History",
+            icon=":material/history:",
+            url_path="history",
+            help="All runs with their outcome, and a side-by-side comparison of two runs.",
+        ),
+        st.Page(
+            context.ROI,
+            title="ROI",
+            icon=":material/savings:",
+            url_path="roi",
+            help="Engineer time and money saved against estimated agent cost, per run and cumulative.",
+        ),
+        st.Page(
+            context.OPS,
+            title="Ops",
+            icon=":material/monitoring:",
+            url_path="ops",
+            help="Service levels of the selected run: durations, time to PR, throughput and ACU budget.",
+        ),
+        st.Page(
+            context.EVAL,
+            title="Eval",
+            icon=":material/fact_check:",
+            url_path="eval",
+            help="How well the agent does per finding category, with health bands.",
+        ),
+    ],
+}
+
+page = st.navigation(PAGES)
+context.follow_pending_switch()
+
+try:
+    settings = context.settings()
+except ValidationError as exc:
+    problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+    st.error(f"Patchwave's settings are invalid: {problems}. Fix the environment or `.env` and reload.")
+    st.stop()
+
+runs_dir = context.runs_dir_of(settings)
+runs = loaders.entries(runs_dir)
+run_id = context.select_run(runs)
+view = loaders.run_view(runs_dir, run_id) if run_id else None
+context.remember(
+    context.AppContext(runs_dir=runs_dir, run_id=run_id, has_api_key=settings.api_key is not None, view=view)
+)
+
+with st.sidebar:
+    if run_id is None:
+        st.caption("No runs yet. Launch one to see it here.")
+    else:
+        statuses = loaders.shown_statuses(runs_dir, runs)
+        st.selectbox(
+            "Selected run",
+            [e.run_id for e in runs],
+            key=context.PICKER_KEY,
+            format_func=lambda rid: f"{components.STATUS_ICONS.get(statuses[rid], '•')} {rid}",
+            on_change=context.on_pick,
+            help="Every run, newest first. The choice is kept in the page address (?run=…), so links work.",
+        )
+        if view is not None:
+            with st.container(horizontal=True, gap="small"):
+                components.status_badge(view.status)
+                components.source_badge(view.entry.data_source)
+            if view.state is not None:
+                pending = pending_review_count(view.state, loaders.decisions(runs_dir, run_id))
+                noun = "review" if pending == 1 else "reviews"
+                st.page_link(
+                    context.REVIEW,
+                    label=f"{pending} pending {noun}",
+                    icon=":material/pending_actions:" if pending else ":material/task_alt:",
+                    help="Pull requests of this run awaiting a human decision.",
+                    query_params={context.RUN_PARAM: run_id},
+                )
+    st.caption(f"Runs folder: `{runs_dir}`")
+
+components.flash()
+page.run()

@@ -1,0 +1,72 @@
+"""Findings: every finding of the selected run in priority order, filterable."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from engine.analytics.ordering import SEVERITY_ORDER
+from engine.analytics.tables import filter_findings, findings_table
+from ui import components as c
+from ui import context, loaders
+
+view = c.require_run()
+ctx = context.current()
+c.page_header("Findings", ":material/bug_report:")
+c.run_caption(view)
+
+table = findings_table(view.state, loaders.decisions(ctx.runs_dir, view.run_id))
+
+
+def options(column: str) -> list[str]:
+    values = sorted(set(table[column].dropna()))
+    if column == "severity":
+        values.sort(key=lambda v: SEVERITY_ORDER.get(v, 99))
+    return values
+
+
+with st.container(horizontal=True, key="findings_filters"):
+    severities = st.multiselect("Severity", options("severity"), key="findings_severity", placeholder="All")
+    categories = st.multiselect("Category", options("category"), key="findings_category", placeholder="All")
+    services = st.multiselect("Service", options("service"), key="findings_service", placeholder="All")
+    statuses = st.multiselect("Status", options("status"), key="findings_status", placeholder="All")
+
+shown = filter_findings(table, severities, categories, services, statuses)
+st.caption(f"Showing **{len(shown):,}** of {len(table):,} findings, most urgent first.")
+shown = c.http_links(shown, ["session_url", "pull_request_url"])
+shown["severity"] = shown["severity"].map(lambda s: f"{c.SEVERITY_ICONS.get(s, '')} {s}")
+st.dataframe(
+    shown,
+    hide_index=True,
+    column_order=[
+        "rank",
+        "finding_id",
+        "severity",
+        "category",
+        "service",
+        "score",
+        "score_parts",
+        "title",
+        "status",
+        "attempts",
+        "session_url",
+        "pull_request_url",
+        "review",
+    ],
+    column_config={
+        "rank": st.column_config.NumberColumn("Rank", width="small", help="1 = most urgent."),
+        "finding_id": "Finding",
+        "severity": "Severity",
+        "category": "Category",
+        "service": "Service",
+        "score": st.column_config.NumberColumn("Score", width="small"),
+        "score_parts": st.column_config.TextColumn(
+            "Score parts", help="Severity weight + category weight + service weight."
+        ),
+        "title": st.column_config.TextColumn("Title", width="large"),
+        "status": st.column_config.TextColumn("Status", help="The latest session's status."),
+        "attempts": st.column_config.NumberColumn("Attempts", width="small"),
+        "session_url": c.link_column("Session", "Open session", "The agent session (Devin)."),
+        "pull_request_url": c.link_column("PR", "Open PR", "The agent's pull request."),
+        "review": st.column_config.TextColumn("Review", help="pending, approved or rejected."),
+    },
+)

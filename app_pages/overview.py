@@ -1,0 +1,233 @@
+"""Overview: the selected run live. Refreshes itself every few seconds while the run is active
+and stops refreshing when it ends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from engine.analytics import formatting as fmt
+from engine.analytics import overview as ov
+from ui import actions, context, loaders
+from ui import components as c
+
+REFRESH_SECONDS = 2
+TIMELINE_LIMIT = 200
+
+
+def banner(view: loaders.RunView) -> None:
+    """What state the run is in, in words, with the action that fits."""
+    run = view.state
+    reason = (run.status_reason if run else None) or view.entry.status_reason
+    resume_label = "Resume run"
+    with st.container(horizontal=True, vertical_alignment="center"):
+        if view.status == "running":
+            st.caption(f":green[●] Live — this page refreshes every {REFRESH_SECONDS} s while the run works.")
+            st.button(
+                "Stop run",
+                key="overview_stop",
+                icon=":material/stop_circle:",
+                on_click=actions.stop,
+                args=(view.run_id,),
+                help="Signals the engine to stop after recording its state. Agent sessions already "
+                "dispatched keep running remotely; Resume picks them up.",
+            )
+            return
+        if view.status == "starting":
+            boot = view.bootstrap
+            detail = (
+                f" (engine pid {boot.pid}, launched {c.when(boot.started_at)})" if boot and boot.pid else ""
+            )
+            st.info(
+                f"Starting the engine{detail}. The run's data appears here in a moment.",
+                icon=":material/hourglass_top:",
+            )
+            return
+        if view.status == "completed":
+            st.success(f"Completed {c.when(view.entry.completed_at)}.", icon=":material/check_circle:")
+            return
+        if view.status == "crashed":
+            st.error(
+                "**The engine of this run stopped unexpectedly** — it no longer writes a heartbeat, or "
+                "its process is gone. Agent sessions already dispatched keep running remotely. "
+                "Resume starts a new engine that continues where this one stopped.",
+                icon=":material/error:",
+            )
+        elif view.status == "failed to start":
+            error = view.bootstrap.error if view.bootstrap else None
+            st.error(
+                f"**The engine failed to start.** {c.md(error or 'No error was recorded.')}",
+                icon=":material/warning:",
+            )
+            resume_label = "Try starting again"
+        elif view.status == "paused":
+            st.warning(f"**Paused at the wave gate.** {c.md(reason or '')}", icon=":material/pause_circle:")
+        elif view.status == "interrupted":
+            st.info(
+                f"**Stopped.** {c.md(reason or 'The run was interrupted.')}", icon=":material/stop_circle:"
+            )
+        elif view.status == "failed":
+            st.error(f"**The engine hit an internal error.** {c.md(reason or '')}", icon=":material/cancel:")
+        elif view.status == "pending":
+            st.info("Prepared, but its engine was never started.", icon=":material/schedule:")
+            resume_label = "Start run"
+        st.button(
+            resume_label,
+            key="overview_resume",
+            type="primary",
+            icon=":material/play_arrow:",
+            on_click=actions.resume,
+            args=(view.run_id,),
+            help="Starts an engine for this run with the settings it was launched with.",
+        )
+
+
+def cards(figures: ov.OverviewCards) -> None:
+    cols = st.columns(6)
+    cols[0].metric(
+        "Findings", f"{figures.findings:,}", border=True, help="Findings after merging duplicates."
+    )
+    cols[1].metric(
+        "Active sessions", figures.sessions_active, border=True, help="Dispatched, working or blocked."
+    )
+    cols[2].metric("Succeeded", figures.sessions_succeeded, border=True, help="Sessions that produced a fix.")
+    cols[3].metric("Failed", figures.sessions_failed, border=True, help="Sessions that failed or timed out.")
+    cols[4].metric(
+        "Pending reviews", figures.pending_reviews, border=True, help="Pull requests awaiting a decision."
+    )
+    cols[5].metric(
+        "Success rate",
+        fmt.percent(figures.success_rate),
+        border=True,
+        help="Findings fixed out of findings decided (fixed, or failed with no attempts left).",
+    )
+    with st.container(horizontal=True, gap="small"):
+        for severity, count in figures.by_severity.items():
+            st.badge(f"{count} {severity}", color=c.SEVERITY_COLORS[severity])  # type: ignore[arg-type]
+
+
+def waves(rows: list[ov.WaveProgress]) -> None:
+    st.subheader("Waves", anchor=False)
+    if not rows:
+        st.caption("No waves planned.")
+        return
+    box = st.container(height=360 if len(rows) > 8 else "content", border=False)
+    for w in rows:
+        done = w.succeeded + w.failed
+        text = (
+            f"**Wave {w.number}** · {w.status} — {done}/{w.findings} done · {w.succeeded} fixed · "
+            f"{w.failed} failed · {w.in_flight} in flight"
+        )
+        box.progress(w.done_fraction, text=text)
+
+
+def recent(table: pd.DataFrame, run_id: str) -> None:
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.subheader("Recent sessions", anchor=False, width="content")
+        st.page_link(
+            context.SESSIONS,
+            label="All sessions",
+            icon=":material/arrow_forward:",
+            query_params={context.RUN_PARAM: run_id},
+        )
+    if table.empty:
+        st.caption("No sessions dispatched yet.")
+        return
+    st.dataframe(
+        c.minutes(c.http_links(table, ["pull_request_url"]), "duration_s"),
+        hide_index=True,
+        column_config={
+            "finding_id": "Finding",
+            "attempt": st.column_config.NumberColumn("Attempt", width="small"),
+            "status": "Status",
+            "updated": c.datetime_column("Updated"),
+            "duration_s": c.duration_column(),
+            "pull_request_url": c.link_column("PR", "Open PR"),
+        },
+    )
+
+
+def timeline(items: list[ov.TimelineItem]) -> None:
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.subheader("Timeline", anchor=False, width="content")
+        st.caption("Engine events and review decisions, newest first.")
+    if not items:
+        st.caption("Nothing has happened yet.")
+        return
+    table = pd.DataFrame([i.model_dump() for i in items])
+    table["source"] = table["source"].map({"engine": "⚙️ engine", "review": "👤 review"})
+    st.dataframe(
+        table[["ts", "source", "kind", "message", "finding_id"]],
+        hide_index=True,
+        height=360,
+        column_config={
+            "ts": c.datetime_column("When"),
+            "source": st.column_config.TextColumn("Source", width="small"),
+            "kind": "Event",
+            "message": st.column_config.TextColumn("Message", width="large"),
+            "finding_id": "Finding",
+        },
+    )
+
+
+def not_started(runs_dir: Path, view: loaders.RunView) -> None:
+    report = loaders.ingest_report(runs_dir, view.run_id)
+    if report is not None:
+        cols = st.columns(4)
+        cols[0].metric("Findings accepted", report.accepted, border=True)
+        cols[1].metric("Rows rejected", report.rejected_rows, border=True)
+        cols[2].metric("Warnings", len(report.warnings), border=True)
+        cols[3].metric("Duplicates merged", report.duplicates_merged, border=True)
+    boot = view.bootstrap
+    if boot is not None:
+        st.caption(
+            f"Bootstrap: {boot.status} at {c.when(boot.started_at)}"
+            + (f", pid {boot.pid}" if boot.pid else "")
+        )
+
+
+_HANDOFF = "_pw_overview_view"
+
+
+def live(runs_dir: Path, run_id: str, shown: str) -> None:
+    """The part that refreshes. On the page's own run it uses the view the page already loaded;
+    on its timed reruns it reads the run again (cheap when nothing changed: cached reads)."""
+    handed = st.session_state.pop(_HANDOFF, None)
+    view = handed if handed is not None and handed.run_id == run_id else loaders.run_view(runs_dir, run_id)
+    if view is None:
+        return
+    if view.status != shown:
+        st.rerun()  # the run changed state: redraw the whole app (sidebar, buttons, refresh)
+    run = view.state
+    if run is None:
+        not_started(runs_dir, view)
+        return
+    now = datetime.now(UTC)
+    decisions = loaders.decisions(runs_dir, run_id)
+    cards(ov.overview_cards(run, decisions))
+    waves(ov.wave_progress(run))
+    left, right = st.columns([1, 1], gap="medium")
+    with left:
+        recent(ov.recent_sessions(run, now, limit=10), run_id)
+    with right:
+        timeline(
+            ov.timeline(loaders.events(runs_dir, run_id), loaders.reviews(runs_dir, run_id), TIMELINE_LIMIT)
+        )
+    with st.expander("Run settings", icon=":material/tune:"):
+        cfg = run.config.model_dump()
+        st.dataframe(
+            pd.DataFrame({"setting": list(cfg), "value": [str(v) for v in cfg.values()]}),
+            hide_index=True,
+        )
+
+
+view = c.require_run(need_state=False)
+c.page_header("Overview", ":material/dashboard:")
+c.run_caption(view)
+banner(view)
+ctx = context.current()
+st.session_state[_HANDOFF] = view
+st.fragment(live, run_every=REFRESH_SECONDS if view.active else None)(ctx.runs_dir, view.run_id, view.status)

@@ -1,0 +1,160 @@
+"""Sessions: every agent session of the selected run, and one session in detail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+from engine.analytics import formatting as fmt
+from engine.analytics.tables import SessionDetail, session_detail, sessions_table
+from ui import components as c
+from ui import context, loaders
+
+SESSION_COLORS = {
+    "success": "green",
+    "failed": "red",
+    "timeout": "red",
+    "working": "blue",
+    "dispatched": "blue",
+}
+
+view = c.require_run()
+ctx = context.current()
+c.page_header("Sessions", ":material/smart_toy:")
+c.run_caption(view)
+
+now = datetime.now(UTC)
+table = sessions_table(view.state, now)
+if table.empty:
+    st.info("No sessions yet: the engine dispatches the first wave's sessions shortly after a run starts.")
+    st.stop()
+
+keys = [(r["finding_id"], int(r["attempt"])) for r in table.to_dict("records")]
+pick_key = f"session_pick::{view.run_id}"
+table_key = f"session_table::{view.run_id}"
+
+
+def pick_row() -> None:
+    """A click on a row opens that session below (`keys`: the rows as drawn)."""
+    rows = st.session_state[table_key].selection.rows
+    if rows and rows[0] < len(keys):
+        st.session_state[pick_key] = keys[rows[0]]
+
+
+st.caption("Click a row to see that session in detail below.")
+st.dataframe(
+    c.minutes(c.http_links(table, ["pull_request_url", "session_url"]), "duration_s"),
+    hide_index=True,
+    key=table_key,
+    on_select=pick_row,
+    selection_mode="single-row",
+    column_order=[
+        "finding_id",
+        "attempt",
+        "service",
+        "status",
+        "started",
+        "duration_s",
+        "pull_request_url",
+        "session_url",
+    ],
+    column_config={
+        "finding_id": "Finding",
+        "attempt": st.column_config.NumberColumn("Attempt", width="small"),
+        "service": "Service",
+        "status": "Status",
+        "started": c.datetime_column("Started", "When the API created the session."),
+        "duration_s": c.duration_column(),
+        "pull_request_url": c.link_column("PR", "Open PR"),
+        "session_url": c.link_column("Session", "Open session"),
+    },
+)
+
+
+def label(key: tuple[str, int]) -> str:
+    row = by_key[key]
+    return f"{key[0]} · attempt {key[1]} · {row['status']}"
+
+
+by_key = {(r["finding_id"], int(r["attempt"])): r for r in table.to_dict("records")}
+st.subheader("Session detail", anchor=False)
+chosen = st.selectbox(
+    "Session",
+    list(by_key),
+    format_func=label,
+    key=pick_key,
+    help="Newest first.",
+)
+detail = session_detail(view.state, loaders.events(ctx.runs_dir, view.run_id), chosen[0], chosen[1], now)
+
+
+def status_card(d: SessionDetail) -> None:
+    s = d.session
+    with st.container(border=True):
+        st.markdown(f"**{c.md(d.finding.title)}**")
+        with st.container(horizontal=True, gap="small"):
+            st.badge(s.status.value, color=SESSION_COLORS.get(s.status.value, "gray"))  # type: ignore[arg-type]
+            st.badge(d.finding.severity.value, color=c.SEVERITY_COLORS[d.finding.severity.value])  # type: ignore[arg-type]
+            c.badge(d.finding.category.value, "gray")
+            c.badge(d.finding.service_name, "blue")
+        completed = c.when(d.completed_at) if d.completed_at else "still working"
+        st.markdown(
+            f"**Created** {c.when(d.created_at)}  \n**Completed** {completed}  \n"
+            f"**Duration** {fmt.duration(d.duration_s)} of agent time",
+            help=c.AGENT_TIME_HELP,
+        )
+        with st.container(horizontal=True, gap="small"):
+            if c.is_http(s.url):
+                st.link_button("Open session", s.url, icon=":material/open_in_new:")
+            if c.is_http(s.pull_request_url):
+                st.link_button("Open pull request", s.pull_request_url, icon=":material/merge:")
+        if s.error:
+            st.error(f"Error: {c.md(s.error)}")
+
+
+def progress_card(d: SessionDetail) -> None:
+    with st.container(border=True):
+        st.markdown("**Agent progress**")
+        pct = d.progress_pct
+        st.progress(
+            min(100, max(0, int(pct))) if pct is not None else 0,
+            text=f"Current step: {c.md(d.current_step or '—')}",
+        )
+        cols = st.columns(3)
+        passed = {True: "Passed", False: "Failed", None: fmt.DASH}[d.tests_passed]
+        cols[0].metric("Tests", passed)
+        cols[1].metric("Tests added", d.tests_added if d.tests_added is not None else fmt.DASH)
+        cols[2].metric("Confidence", fmt.percent(d.confidence), help="The agent's own confidence in its fix.")
+        st.markdown("**Fix approach**")
+        st.text(d.fix_approach or "Not reported yet.")
+        st.markdown("**Files modified**")
+        if d.files_modified:
+            st.dataframe(pd.DataFrame({"file": d.files_modified}), hide_index=True)
+        else:
+            st.caption("None reported yet.")
+
+
+if detail is None:
+    st.warning("That session is no longer in the run.")
+    st.stop()
+left, right = st.columns(2, gap="medium")
+with left:
+    status_card(detail)
+with right:
+    progress_card(detail)
+st.markdown("**Trace**")
+if detail.events:
+    trace = pd.DataFrame([e.model_dump() for e in detail.events])
+    st.dataframe(
+        trace[["ts", "kind", "message"]],
+        hide_index=True,
+        column_config={
+            "ts": c.datetime_column("When"),
+            "kind": "Event",
+            "message": st.column_config.TextColumn("Message", width="large"),
+        },
+    )
+else:
+    st.caption("No engine events for this session yet.")

@@ -1,0 +1,291 @@
+"""The app, page by page, against runs in every state (AppTest: in-process, no browser)."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import pytest
+
+from tests.app_fixtures import (
+    ALL_RUNS,
+    COMPLETED,
+    CRASHED,
+    FAILED_START,
+    FIXTURE_REVIEWER,
+    INTERRUPTED,
+    PAGES,
+    PAUSED,
+    RUNNING,
+    STARTING,
+    app_runs_fixture,  # noqa: F401  (pytest fixture)
+    copy_run,
+    decisions_of,
+    empty_runs_fixture,  # noqa: F401  (pytest fixture)
+    metric,
+    open_page,
+    texts,
+    use_runs_fixture,  # noqa: F401  (pytest fixture)
+)
+
+slow = pytest.mark.slow  # these run the engine (through the fixtures)
+
+
+# --- every page, every state -------------------------------------------------------------------
+
+
+@slow
+@pytest.mark.parametrize("page_name", list(PAGES))
+@pytest.mark.parametrize("run_id", ALL_RUNS)
+def test_every_page_renders_every_run_state(app_runs: Path, use_runs, page_name: str, run_id: str) -> None:
+    use_runs(app_runs)
+    at = open_page(page_name, run_id)
+    assert not at.exception, at.exception
+    assert at.query_params["run"] == run_id  # the selection survives the page switch
+    assert at.sidebar.selectbox(key="pw_run_picker").value == run_id
+
+
+@pytest.mark.parametrize("page_name", list(PAGES))
+def test_every_page_with_no_runs_shows_the_next_step(empty_runs: Path, use_runs, page_name: str) -> None:
+    use_runs(empty_runs)
+    at = open_page(page_name)
+    assert not at.exception, at.exception
+    assert "No runs yet" in texts(at)
+    assert any(b.label == "Start demo run" for b in at.button)
+
+
+# --- run selection -----------------------------------------------------------------------------
+
+
+@slow
+def test_without_a_run_in_the_url_the_newest_is_selected_and_written_back(app_runs: Path, use_runs) -> None:
+    use_runs(app_runs)
+    at = open_page("overview")
+    assert at.query_params["run"] == RUNNING
+    picker = at.sidebar.selectbox(key="pw_run_picker")
+    assert picker.options[0].split(" ", 1)[1] == RUNNING
+    assert picker.options[0].startswith("🟢")
+
+
+@slow
+def test_an_unknown_run_in_the_url_warns_and_shows_the_newest(app_runs: Path, use_runs) -> None:
+    use_runs(app_runs)
+    at = open_page("overview", "no-such-run")
+    assert any("no-such-run" in w.value for w in at.warning)
+    assert at.query_params["run"] == RUNNING
+
+
+@slow
+def test_the_sidebar_picker_moves_the_url(app_runs: Path, use_runs) -> None:
+    use_runs(app_runs)
+    at = open_page("findings", RUNNING)
+    at.sidebar.selectbox(key="pw_run_picker").select(COMPLETED).run()
+    assert not at.exception
+    assert at.query_params["run"] == COMPLETED
+    assert "Run `completed`" in texts(at)
+
+
+@slow
+def test_sidebar_shows_status_source_and_pending_reviews(app_runs: Path, use_runs) -> None:
+    use_runs(app_runs)
+    at = open_page("overview", COMPLETED)
+    sidebar = "\n".join(m.value for m in at.sidebar.markdown)
+    assert ":material/check_circle: completed" in sidebar and "simulated" in sidebar
+    assert [p.label for p in at.get("page_link") if "pending" in p.label] == ["23 pending reviews"]
+
+
+# --- overview ----------------------------------------------------------------------------------
+
+
+@slow
+def test_overview_of_the_sample_run(app_runs: Path, use_runs) -> None:
+    use_runs(app_runs)
+    at = open_page("overview", COMPLETED)
+    assert metric(at, "Findings") == "24"
+    assert metric(at, "Succeeded") == "24"
+    assert metric(at, "Pending reviews") == "23"
+    assert metric(at, "Success rate") == "100%"
+    assert [p.value for p in at.get("progress")] == [100, 100, 100]
+    timeline = at.dataframe[1].value
+    assert "review_approved" in set(timeline["kind"])
+    assert any(FIXTURE_REVIEWER in m for m in timeline["message"])
+    assert "5 critical" in texts(at)
+
+
+@slow
+def test_overview_of_a_running_run_offers_stop(app_runs: Path, use_runs) -> None:
+    use_runs(app_runs)
+    at = open_page("overview", RUNNING)
+    assert any(b.label == "Stop run" for b in at.button)
+    assert "Live" in texts(at)
+
+
+@slow
+@pytest.mark.parametrize(
+    ("run_id", "says", "button"),
+    [
+        (CRASHED, "stopped unexpectedly", "Resume run"),
+        (PAUSED, "Paused at the wave gate", "Resume run"),
+        (INTERRUPTED, "Stopped", "Resume run"),
+        (FAILED_START, "fixture says no", "Try starting again"),
+    ],
+)
+def test_overview_says_what_happened_and_offers_resume(
+    app_runs: Path, use_runs, run_id: str, says: str, button: str
+) -> None:
+    use_runs(app_runs)
+    at = open_page("overview", run_id)
+    assert says in texts(at)
+    assert any(b.label == button for b in at.button)
+
+
+@slow
+def test_overview_of_a_starting_run_shows_its_bootstrap(app_runs: Path, use_runs) -> None:
+    use_runs(app_runs)
+    at = open_page("overview", STARTING)
+    assert "Starting the engine" in texts(at)
+    assert metric(at, "Findings accepted") == "24"
+
+
+@slow
+def test_pages_that_need_run_data_say_so_while_it_starts(app_runs: Path, use_runs) -> None:
+    use_runs(app_runs)
+    at = open_page("findings", STARTING)
+    assert "has no data yet" in texts(at)
+
+
+# --- findings and sessions ---------------------------------------------------------------------
+
+
+@slow
+def test_findings_filter_and_links(app_runs: Path, use_runs) -> None:
+    use_runs(app_runs)
+    at = open_page("findings", COMPLETED)
+    table = at.dataframe[0].value
+    assert len(table) == 24
+    assert list(table["rank"]) == sorted(table["rank"])
+    assert table["pull_request_url"].str.startswith("https://").all()
+    at.multiselect(key="findings_severity").select("critical").run()
+    assert len(at.dataframe[0].value) == 5
+    at.multiselect(key="findings_status").select("success").run()
+    assert len(at.dataframe[0].value) == 5
+
+
+@slow
+def test_sessions_table_and_detail(app_runs: Path, use_runs) -> None:
+    use_runs(app_runs)
+    at = open_page("sessions", COMPLETED)
+    assert len(at.dataframe[0].value) == 24
+    page = texts(at)
+    assert "Agent progress" in page and "Fix approach" in page
+    assert metric(at, "Tests") == "Passed"
+    trace = at.dataframe[-1].value
+    assert {"session_dispatched", "session_completed"} <= set(trace["kind"])
+    picker = at.selectbox[0]
+    picker.select(picker.options[-1]).run()
+    assert not at.exception
+
+
+# --- review ----------------------------------------------------------------------------------
+
+
+@slow
+def test_approving_through_the_ui_records_the_local_user(app_runs: Path, use_runs, tmp_path: Path) -> None:
+    runs = copy_run(app_runs, COMPLETED, tmp_path / "runs")
+    use_runs(runs)
+    at = open_page("review", COMPLETED)
+    assert metric(at, "Pending") == "23"
+    assert "Reviewing as" in texts(at) and getpass.getuser() in texts(at)
+    assert not [t for t in at.text_input if "review" in t.label.lower() and "reason" not in t.label.lower()]
+    approve = next(b for b in at.button if b.label == "Approve")
+    finding_id, attempt = approve.key.split("::")[1:]
+    at.text_input(key=f"review_reason::{COMPLETED}::{finding_id}::{attempt}").set_value("tests pass")
+    approve.click().run()
+    assert not at.exception
+    latest = decisions_of(runs, COMPLETED)[-1]
+    assert (latest.finding_id, latest.attempt, latest.decision) == (finding_id, int(attempt), "approved")
+    assert latest.reviewer == getpass.getuser() and latest.reason == "tests pass"
+    assert metric(at, "Pending") == "22"
+    assert any("Approved the pull request" in s.value for s in at.success)
+
+    at.switch_page(PAGES["overview"]).run()
+    assert metric(at, "Pending reviews") == "22"
+    assert any(getpass.getuser() in m and finding_id in m for m in at.dataframe[1].value["message"])
+
+
+@slow
+def test_rejecting_through_the_ui(app_runs: Path, use_runs, tmp_path: Path) -> None:
+    runs = copy_run(app_runs, COMPLETED, tmp_path / "runs")
+    use_runs(runs)
+    at = open_page("review", COMPLETED)
+    reject = next(b for b in at.button if b.label == "Reject")
+    reject.click().run()
+    assert decisions_of(runs, COMPLETED)[-1].decision == "rejected"
+    at.segmented_control(key="review_filter").set_value("Decided").run()
+    assert not at.exception
+    assert "Rejected by" in texts(at)
+
+
+# --- history, ROI, ops, eval ---------------------------------------------------------------------
+
+
+@slow
+def test_history_lists_every_run_and_compares_two(app_runs: Path, use_runs) -> None:
+    use_runs(app_runs)
+    at = open_page("history", COMPLETED)
+    table = at.dataframe[0].value
+    assert set(table["run_id"]) == set(ALL_RUNS)
+    status = dict(zip(table["run_id"], table["status"], strict=True))
+    assert status[CRASHED] == "💥 crashed"
+    assert status[FAILED_START] == "⚠️ failed to start"
+    assert status[PAUSED] == "⏸️ paused"
+    at.selectbox(key="history_compare_a").select(COMPLETED).run()
+    at.selectbox(key="history_compare_b").select(PAUSED).run()
+    compare = at.dataframe[-1].value
+    assert list(compare.columns) == ["metric", COMPLETED, PAUSED]
+
+
+@slow
+def test_history_opens_a_run(app_runs: Path, use_runs) -> None:
+    use_runs(app_runs)
+    at = open_page("history", COMPLETED)
+    at.selectbox(key="history_open").select(PAUSED).run()
+    at.button(key="history_open_button").click().run()
+    assert at.query_params["run"] == PAUSED
+    assert at.title[0].value == "Overview"
+
+
+@slow
+def test_roi_counts_the_approval(app_runs: Path, use_runs) -> None:
+    use_runs(app_runs)
+    at = open_page("roi", COMPLETED)
+    assert metric(at, "Acceptance rate") == "100%"
+    assert "1 of 1 reviewed" in texts(at)
+    assert metric(at, "Agent cost (estimated)").startswith("$")
+    assert len(at.get("plotly_chart")) == 2
+    assert [b.label for b in at.get("download_button")] == ["Download executive report"]
+    money = metric(at, "Money saved")
+    at.number_input(key="roi_hourly_rate").set_value(0.0).run()
+    assert metric(at, "Money saved") == "$0" != money
+
+
+@slow
+def test_ops_figures_and_small_samples(app_runs: Path, use_runs) -> None:
+    use_runs(app_runs)
+    at = open_page("ops", COMPLETED)
+    assert metric(at, "Session duration p50") not in ("Not enough data", "")
+    assert len(at.get("plotly_chart")) == 1
+    at = open_page("ops", INTERRUPTED)
+    assert metric(at, "Session duration p50") == "Not enough data"
+
+
+@slow
+def test_eval_flags_critical_categories(app_runs: Path, use_runs) -> None:
+    use_runs(app_runs)
+    at = open_page("eval", PAUSED)
+    assert any("critical" in e.value for e in at.error)
+    bands = set(at.dataframe[0].value["band"])
+    assert "🔴 critical" in bands
+    at = open_page("eval", COMPLETED)
+    assert not at.error
+    assert "80%" in texts(at)  # the thresholds are shown

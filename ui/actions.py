@@ -1,0 +1,205 @@
+"""Button callbacks: every change to a run goes through engine.control or engine.reviews.
+
+Callbacks run before the page is drawn, so they report back through `say` and the page shows
+the message (`components.flash`). Launches are idempotent: a run id is chosen once per upload
+(or per demo button drawing) and `launch_detached` with the same id finds the run instead of
+starting it again, so a rerun, a double click or a second tab never starts a run twice."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import streamlit as st
+from pydantic import ValidationError
+
+from engine import control
+from engine.errors import BadInputError
+from engine.models import RunStatus
+from engine.reviews import record_review
+from engine.runs.paths import RunPaths, new_run_id
+from engine.settings import Settings, load_settings
+from ui import context, loaders
+
+_MESSAGES_KEY = "_pw_messages"
+_DEMO_TOKEN_KEY = "_pw_demo_token"
+_LAUNCH_TOKENS_KEY = "_pw_launch_tokens"  # upload file_id -> run id
+LAUNCH_ERROR_KEY = "_pw_launch_error"
+
+UPLOAD_KEY = "launch_upload"
+WAVE_SIZE_KEY = "launch_wave_size"
+MAX_PARALLEL_KEY = "launch_max_parallel"
+MODE_KEY = "launch_mode"
+SPEED_KEY = "launch_speed"
+SEED_KEY = "launch_seed"
+
+Kind = Literal["success", "error", "warning", "info"]
+
+
+def say(kind: Kind, text: str) -> None:
+    st.session_state.setdefault(_MESSAGES_KEY, []).append((kind, text))
+
+
+def take_messages() -> list[tuple[Kind, str]]:
+    return st.session_state.pop(_MESSAGES_KEY, [])
+
+
+def _settings(**overrides: object) -> Settings | None:
+    try:
+        return load_settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        say("error", f"Invalid setting: {problems}")
+        return None
+
+
+# --- demo ----------------------------------------------------------------------------------------
+
+
+def demo_token() -> str:
+    """The run id the demo button will use; a new one only after a demo actually started."""
+    if _DEMO_TOKEN_KEY not in st.session_state:
+        st.session_state[_DEMO_TOKEN_KEY] = f"demo-{new_run_id()}"
+    return st.session_state[_DEMO_TOKEN_KEY]
+
+
+def start_demo(run_id: str) -> None:
+    s = _settings()
+    if s is None:
+        return
+    try:
+        boot = control.launch_demo(s, run_id)
+    except BadInputError as exc:
+        say("error", f"The demo run could not start: {exc}")
+        return
+    st.session_state[_DEMO_TOKEN_KEY] = f"demo-{new_run_id()}"
+    if boot.status == "failed_to_spawn":
+        say("error", f"The demo run's engine failed to start: {boot.error}")
+        return
+    say("success", f"Demo run `{run_id}` started.")
+    context.go_to_run(run_id)
+
+
+# --- launch an upload ------------------------------------------------------------------------
+
+
+def launch_token(file_id: str) -> str:
+    tokens = st.session_state.setdefault(_LAUNCH_TOKENS_KEY, {})
+    if file_id not in tokens:
+        tokens[file_id] = new_run_id()
+    return tokens[file_id]
+
+
+def new_launch_token(file_id: str) -> None:
+    """ "Launch again as a new run": the next launch of this upload gets a fresh id."""
+    st.session_state.setdefault(_LAUNCH_TOKENS_KEY, {})[file_id] = new_run_id()
+    st.session_state.pop(LAUNCH_ERROR_KEY, None)
+
+
+def launched_run(file_id: str, runs: set[str]) -> str | None:
+    """The run this upload was already launched as, if any."""
+    run_id = st.session_state.get(_LAUNCH_TOKENS_KEY, {}).get(file_id)
+    return run_id if run_id in runs else None
+
+
+def launch_upload(file_id: str) -> None:
+    st.session_state.pop(LAUNCH_ERROR_KEY, None)
+    upload = st.session_state.get(UPLOAD_KEY)
+    if upload is None or upload.file_id != file_id:
+        st.session_state[LAUNCH_ERROR_KEY] = "The uploaded file is gone; upload it again."
+        return
+    ss = st.session_state
+    mode = "live" if ss.get(MODE_KEY) == "live" else "simulated"
+    s = _settings(wave_size=ss.get(WAVE_SIZE_KEY), max_parallel_sessions=ss.get(MAX_PARALLEL_KEY))
+    if s is None:
+        return
+    if mode == "live" and s.api_key is None:  # the widget hides it, but re-check on the server
+        st.session_state[LAUNCH_ERROR_KEY] = "Live mode needs DEVIN_API_KEY, which is not configured."
+        return
+    speed = 1.0 if mode == "live" else float(ss.get(SPEED_KEY) or control.DEMO_SPEED)
+    options = control.LaunchOptions(mode=mode, speed=speed, seed=int(ss.get(SEED_KEY) or 0))
+    run_id = launch_token(file_id)
+    try:
+        boot = control.launch_detached(upload.getvalue(), upload.name, s, options, run_id)
+    except BadInputError as exc:
+        st.session_state[LAUNCH_ERROR_KEY] = str(exc)
+        return
+    if boot.status == "failed_to_spawn":
+        st.session_state[LAUNCH_ERROR_KEY] = (
+            f"Run `{run_id}` was created but its engine failed to start: {boot.error}"
+        )
+        return
+    say("success", f"Run `{run_id}` launched: {upload.name}, {mode}.")
+    context.go_to_run(run_id)
+
+
+# --- stop / resume ---------------------------------------------------------------------------
+
+
+def stop(run_id: str) -> None:
+    s = _settings()
+    if s is None:
+        return
+    try:
+        result = control.stop_run(s, run_id)
+    except BadInputError as exc:
+        say("error", f"Could not stop run `{run_id}`: {exc}")
+        return
+    except RuntimeError as exc:
+        # The engine may record `interrupted` at once and still take a while to exit.
+        run = loaders.state(context.runs_dir_of(s), run_id)
+        if run is not None and run.status != RunStatus.running:
+            status = run.status.value
+            say("warning", f"Run `{run_id}` is {status}, but its engine process is slow to exit: {exc}")
+        else:
+            say("error", f"Could not stop run `{run_id}`: {exc}")
+        return
+    if result.stopped:
+        say("success", f"Run `{run_id}` stopped. Remote sessions keep running; **Resume** picks them up.")
+    else:
+        say("warning", result.message)
+
+
+def resume(run_id: str) -> None:
+    s = _settings()
+    if s is None:
+        return
+    try:
+        boot = control.resume_detached(s, run_id)
+    except BadInputError as exc:
+        say("error", f"Could not resume run `{run_id}`: {exc}")
+        return
+    if boot.status == "failed_to_spawn":
+        say("error", f"Run `{run_id}` could not resume: the engine failed to start: {boot.error}")
+    else:
+        say("success", f"Run `{run_id}` resumed.")
+
+
+# --- reviews ---------------------------------------------------------------------------------
+
+
+def reason_key(run_id: str, finding_id: str, attempt: int) -> str:
+    return f"review_reason::{run_id}::{finding_id}::{attempt}"
+
+
+def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approved", "rejected"]) -> None:
+    ctx = context.current()
+    run = loaders.state(ctx.runs_dir, run_id)
+    if run is None:
+        say("error", f"Run `{run_id}` has no state; nothing to review.")
+        return
+    reason = st.session_state.get(reason_key(run_id, finding_id, attempt)) or None
+    try:
+        record_review(
+            RunPaths.of(ctx.runs_dir, run_id),
+            run,
+            finding_id,
+            attempt,
+            decision,
+            context.reviewer(),
+            reason,
+        )
+    except BadInputError as exc:
+        say("error", f"The review was not recorded: {exc}")
+        return
+    verb = "Approved" if decision == "approved" else "Rejected"
+    say("success", f"{verb} the pull request for {finding_id} (attempt {attempt}).")

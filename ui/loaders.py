@@ -1,0 +1,197 @@
+"""Every read of the runs folder, cached on the files' fingerprints.
+
+Each public loader stats the files it needs (`engine.catalog.fingerprint`: path, mtime_ns,
+size) and calls a `st.cache_data` function keyed on those fingerprints. An unchanged file is
+never read twice and a changed one is read on the very next call, so pages are fast and never
+stale. Liveness (is a running run's engine still alive?) depends on time and processes, not on
+files, so it is checked on every call, and only for runs whose index status can be out of date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from engine import catalog
+from engine.analytics.preview import preview_table
+from engine.catalog import Fingerprint, RunFiles
+from engine.errors import BadInputError
+from engine.ingest import IngestReport, ingest_bytes
+from engine.models import BatchRun, TimelineEvent, Wave
+from engine.planning import plan_waves
+from engine.prioritize import ServiceWeights
+from engine.reviews import ReviewDecision, latest_decisions
+from engine.runs.detach import Bootstrap
+from engine.runs.index import IndexEntry
+from engine.runs.launch import LaunchRecord
+from engine.runs.paths import RunPaths
+
+# Statuses during which a run changes by itself: pages refresh while a run shows one of them.
+ACTIVE_STATUSES = frozenset({"running", "starting"})
+
+
+# --- cached readers (private: always call them with a fresh fingerprint) -------------------
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _index(fp: Fingerprint, runs_dir: str) -> list[IndexEntry]:
+    return catalog.run_entries(Path(runs_dir))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _state(fp: Fingerprint, runs_dir: str, run_id: str) -> BatchRun | None:
+    return catalog.run_state(Path(runs_dir), run_id)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _events(fp: Fingerprint, runs_dir: str, run_id: str) -> list[TimelineEvent]:
+    return catalog.run_events(Path(runs_dir), run_id)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _reviews(fp: Fingerprint, runs_dir: str, run_id: str) -> list[ReviewDecision]:
+    return catalog.run_reviews(Path(runs_dir), run_id)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _bootstrap(fp: Fingerprint, runs_dir: str, run_id: str) -> Bootstrap | None:
+    return catalog.run_bootstrap(Path(runs_dir), run_id)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _ingest_report(fp: Fingerprint, runs_dir: str, run_id: str) -> IngestReport | None:
+    return catalog.run_ingest_report(Path(runs_dir), run_id)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _launch(fp: Fingerprint, runs_dir: str, run_id: str) -> LaunchRecord | None:
+    return catalog.run_launch(Path(runs_dir), run_id)
+
+
+def _files(runs_dir: Path, run_id: str) -> RunFiles:
+    return RunFiles.of(RunPaths.of(runs_dir, run_id))
+
+
+# --- public loaders --------------------------------------------------------------------------
+
+
+def entries(runs_dir: Path) -> list[IndexEntry]:
+    """Every run in the index, newest first."""
+    return _index(catalog.index_fingerprint(runs_dir), str(runs_dir))
+
+
+def state(runs_dir: Path, run_id: str) -> BatchRun | None:
+    return _state(_files(runs_dir, run_id).state, str(runs_dir), run_id)
+
+
+def events(runs_dir: Path, run_id: str) -> list[TimelineEvent]:
+    return _events(_files(runs_dir, run_id).events, str(runs_dir), run_id)
+
+
+def reviews(runs_dir: Path, run_id: str) -> list[ReviewDecision]:
+    return _reviews(_files(runs_dir, run_id).reviews, str(runs_dir), run_id)
+
+
+def decisions(runs_dir: Path, run_id: str) -> dict[tuple[str, int], ReviewDecision]:
+    """The review decision in force per (finding_id, attempt)."""
+    return latest_decisions(reviews(runs_dir, run_id))
+
+
+def bootstrap(runs_dir: Path, run_id: str) -> Bootstrap | None:
+    return _bootstrap(_files(runs_dir, run_id).bootstrap, str(runs_dir), run_id)
+
+
+def ingest_report(runs_dir: Path, run_id: str) -> IngestReport | None:
+    paths = RunPaths.of(runs_dir, run_id)
+    return _ingest_report(catalog.fingerprint(paths.ingest_report), str(runs_dir), run_id)
+
+
+def launch_record(runs_dir: Path, run_id: str) -> LaunchRecord | None:
+    paths = RunPaths.of(runs_dir, run_id)
+    return _launch(catalog.fingerprint(paths.launch), str(runs_dir), run_id)
+
+
+def shown_status(runs_dir: Path, entry: IndexEntry) -> str:
+    """What a person should read as the run's status ("crashed", "starting", ...)."""
+    if not catalog.needs_liveness_check(entry):
+        return entry.status.value
+    return catalog.shown_status(entry, state(runs_dir, entry.run_id), bootstrap(runs_dir, entry.run_id))
+
+
+def shown_statuses(runs_dir: Path, runs: list[IndexEntry]) -> dict[str, str]:
+    return {e.run_id: shown_status(runs_dir, e) for e in runs}
+
+
+@dataclass(frozen=True)
+class RunView:
+    """One run as a page sees it: its index entry, state (None before the engine wrote it),
+    bootstrap record and the status to show."""
+
+    entry: IndexEntry
+    state: BatchRun | None
+    bootstrap: Bootstrap | None
+    status: str
+
+    @property
+    def run_id(self) -> str:
+        return self.entry.run_id
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+def run_view(runs_dir: Path, run_id: str) -> RunView | None:
+    """None when the index has no such run."""
+    entry = next((e for e in entries(runs_dir) if e.run_id == run_id), None)
+    if entry is None:
+        return None
+    run = state(runs_dir, run_id)
+    boot = bootstrap(runs_dir, run_id)
+    live = catalog.needs_liveness_check(entry)
+    status = catalog.shown_status(entry, run, boot) if live else entry.status.value
+    return RunView(entry=entry, state=run, bootstrap=boot, status=status)
+
+
+def reviews_by_run(runs_dir: Path, runs: list[IndexEntry]) -> dict[str, list[ReviewDecision]]:
+    return {e.run_id: reviews(runs_dir, e.run_id) for e in runs}
+
+
+# --- an uploaded file, checked before launch ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IngestPreview:
+    """The engine's ingest of an upload, or the engine's reason for refusing the file."""
+
+    error: str | None
+    report: IngestReport | None
+    findings: pd.DataFrame  # priority order, the score's parts as columns
+    waves: list[Wave]
+
+
+@st.cache_data(max_entries=8, show_spinner="Checking the file…")
+def ingest_preview(
+    file_id: str,
+    name: str,
+    _data: bytes,
+    weights: tuple[tuple[str, int], ...],
+    default_weight: int,
+    wave_size: int,
+) -> IngestPreview:
+    """`file_id` (unique per upload) stands for the bytes in the cache key."""
+    try:
+        result = ingest_bytes(_data, name, ServiceWeights(dict(weights), default_weight))
+        findings = result.findings
+        waves = plan_waves(findings, wave_size) if findings else []
+    except BadInputError as exc:
+        return IngestPreview(error=str(exc), report=None, findings=pd.DataFrame(), waves=[])
+    return IngestPreview(error=None, report=result.report, findings=preview_table(findings), waves=waves)
+
+
+def weights_key(weights: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(weights.items()))
