@@ -113,7 +113,7 @@ with st.sidebar:
             "Selected run",
             [e.run_id for e in runs],
             key=context.PICKER_KEY,
-            format_func=lambda rid: f"{components.STATUS_ICONS.get(statuses[rid], '•')} {rid}",
+            format_func=lambda rid: f"{rid} · {statuses[rid]}",
             on_change=context.on_pick,
             help="Every run, newest first. The choice is kept in the page address (?run=…), so links work.",
         )

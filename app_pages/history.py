@@ -44,7 +44,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
     opened = st.selectbox(
         "Open a run",
         [e.run_id for e in runs],
-        format_func=lambda rid: f"{c.STATUS_ICONS.get(statuses[rid], '•')} {rid}",
+        format_func=lambda rid: f"{rid} · {statuses[rid]}",
         key="history_open",
     )
     st.button(

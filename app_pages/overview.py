@@ -158,7 +158,6 @@ def timeline(items: list[ov.TimelineItem]) -> None:
         st.caption("Nothing has happened yet.")
         return
     table = pd.DataFrame([i.model_dump() for i in items])
-    table["source"] = table["source"].map({"engine": "⚙️ engine", "review": "👤 review"})
     st.dataframe(
         table[["ts", "source", "kind", "message", "finding_id"]],
         hide_index=True,

@@ -88,7 +88,7 @@ cols[0].metric(
 )
 cols[1].metric("Money saved", fmt.money(total.money_saved), border=True)
 cols[2].metric(
-    "Agent cost (estimated)",
+    "Est. agent cost",
     fmt.money(total.agent_cost),
     border=True,
     help=f"{fmt.number(total.acus)} ACUs, estimated.",

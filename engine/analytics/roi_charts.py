@@ -37,6 +37,7 @@ def cumulative_chart(figures: list[RoiFigures]) -> go.Figure:
             hovertemplate="%{x}<br>after %{customdata}: $%{y:,.0f}<extra></extra>",
         )
     )
+    figure.update_yaxes(rangemode="tozero")  # one run alone would otherwise fill the axis with $1 steps
     return _layout(figure, "Cumulative net savings", table.empty)
 
 
