@@ -18,12 +18,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+# AppTest runs the script without a browser session, and Streamlit warns about that on every run.
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from benchmarks.fixture_runs import build_runs_folder  # noqa: E402
 
-PAGES = {"History": "pages/history.py", "ROI": "pages/roi.py", "Ops": "pages/ops.py"}
+PAGES = {"History": "app_pages/history.py", "ROI": "app_pages/roi.py", "Ops": "app_pages/ops.py"}
 TARGET_SECONDS = 2.0
 
 
