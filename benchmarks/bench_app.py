@@ -3,7 +3,8 @@
 Each page is rendered through Streamlit's AppTest (the real script, in-process) once to warm
 the caches, then timed over several warm renders. Target: History, ROI and Ops under 2 s warm.
 
-Usage: python benchmarks/bench_app.py [--runs 100] [--findings 1000] [--repeat 3]
+Usage: python benchmarks/bench_app.py [--runs 100] [--findings 1000] [--repeat 3] 2>/dev/null
+(AppTest renders without a browser session; Streamlit says so on stderr once per render.)
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-# AppTest runs the script without a browser session, and Streamlit warns about that on every run.
-os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
