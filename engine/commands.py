@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from engine import reporting
+from engine.catalog import needs_liveness_check, shown_status
 from engine.control import build_config, check_resumable, services_of, stop_run
 from engine.errors import BadInputError
 from engine.execute.progress import LineProgress, progress_for_output
@@ -178,9 +179,13 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
         entries = read_index(settings.runs_dir).runs
         live = {}
         for e in entries:
+            # Only a pending or running entry can differ from the index (crashed, starting):
+            # loading every run's whole state would make a long history slow to list.
             paths = RunPaths.of(settings.runs_dir, e.run_id)
-            run = _load(paths) if paths.root.exists() else None
-            live[e.run_id] = display_status(run) if run else e.status.value
+            run = _load(paths) if needs_liveness_check(e) and paths.root.exists() else None
+            live[e.run_id] = (
+                shown_status(e, run, read_bootstrap(paths)) if needs_liveness_check(e) else e.status.value
+            )
         if as_json:
             _echo_json([{**e.model_dump(mode="json"), "display_status": live[e.run_id]} for e in entries])
             return
