@@ -4,10 +4,27 @@ from __future__ import annotations
 
 import streamlit as st
 
+from engine.analytics.exports import csv_export
 from engine.analytics.ordering import SEVERITY_ORDER
 from engine.analytics.tables import filter_findings, findings_table
 from ui import components as c
 from ui import context, loaders
+
+COLUMNS = [
+    "rank",
+    "finding_id",
+    "severity",
+    "category",
+    "service",
+    "score",
+    "score_parts",
+    "title",
+    "status",
+    "attempts",
+    "session_url",
+    "pull_request_url",
+    "review",
+]
 
 view = c.require_run()
 ctx = context.current()
@@ -31,27 +48,25 @@ with st.container(horizontal=True, key="findings_filters"):
     statuses = st.multiselect("Status", options("status"), key="findings_status", placeholder="All")
 
 shown = filter_findings(table, severities, categories, services, statuses)
-st.caption(f"Showing **{len(shown):,}** of {len(table):,} findings, most urgent first.")
 shown = c.http_links(shown, ["session_url", "pull_request_url"])
+with st.container(horizontal=True, vertical_alignment="center"):
+    st.caption(f"Showing **{len(shown):,}** of {len(table):,} findings, most urgent first.")
+    st.download_button(
+        "Download CSV",
+        csv_export(shown[COLUMNS]),
+        file_name=f"{view.run_id}-findings.csv",
+        mime="text/csv",
+        key="findings_download",
+        icon=":material/download:",
+        on_click="ignore",
+        help="The findings shown, with the filters applied. Spreadsheet formulas in the text are "
+        "neutralised.",
+    )
 shown["severity"] = shown["severity"].map(lambda s: f"{c.SEVERITY_ICONS.get(s, '')} {s}")
 st.dataframe(
     shown,
     hide_index=True,
-    column_order=[
-        "rank",
-        "finding_id",
-        "severity",
-        "category",
-        "service",
-        "score",
-        "score_parts",
-        "title",
-        "status",
-        "attempts",
-        "session_url",
-        "pull_request_url",
-        "review",
-    ],
+    column_order=COLUMNS,
     column_config={
         "rank": st.column_config.NumberColumn("Rank", width="small", help="1 = most urgent."),
         "finding_id": "Finding",

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import streamlit as st
 
 from engine.analytics.preview import problems_table
 from engine.control import DEMO_SPEED
+from engine.ingest import IngestLimits
+from engine.ingest.limits import byte_size
 from ui import actions, context, loaders
 from ui import components as c
 
-MAX_UPLOAD_MB = 10
 SPEEDS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]
 REQUIRED = "finding_id, category, severity, title, service_name"
 
 ctx = context.current()
 settings = context.settings()
+limits = IngestLimits.from_settings(settings)
 c.page_header(
     "Launch a run",
     ":material/rocket_launch:",
@@ -42,8 +46,10 @@ with left:
         "Findings file (CSV)",
         type=["csv"],
         key=actions.UPLOAD_KEY,
-        max_upload_size=MAX_UPLOAD_MB,
-        help=f"Required columns: {REQUIRED}. Up to {MAX_UPLOAD_MB} MB.",
+        # The uploader counts whole megabytes; the exact byte limit is checked below.
+        max_upload_size=max(1, math.ceil(limits.max_upload_bytes / (1024 * 1024))),
+        help=f"Required columns: {REQUIRED}. Up to {byte_size(limits.max_upload_bytes)} and "
+        f"{limits.max_rows_per_run:,} rows.",
     )
     st.caption(
         f"Required columns: `{REQUIRED}`. Header names and values may vary in case and spacing; "
@@ -51,8 +57,12 @@ with left:
     )
 if upload is None:
     st.stop()
-if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-    st.error(f"{c.md(upload.name)} is larger than {MAX_UPLOAD_MB} MB.")
+if upload.size > limits.max_upload_bytes:
+    st.error(
+        f"**This file cannot be used.** {c.md(upload.name)} is {c.md(byte_size(upload.size))}; "
+        f"the limit is {c.md(byte_size(limits.max_upload_bytes))}.",
+        icon=":material/block:",
+    )
     st.stop()
 
 # --- options -----------------------------------------------------------------------------------
@@ -114,6 +124,7 @@ preview = loaders.ingest_preview(
     loaders.weights_key(settings.service_weights),
     settings.default_service_weight,
     wave_size,
+    limits,
 )
 if preview.error is not None:
     st.error(f"**This file cannot be used.** {c.md(preview.error)}", icon=":material/block:")

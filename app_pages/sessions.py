@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from engine.analytics import formatting as fmt
+from engine.analytics.exports import csv_export
 from engine.analytics.tables import SessionDetail, session_detail, sessions_table
 from ui import components as c
 from ui import context, loaders
@@ -19,6 +20,16 @@ SESSION_COLORS = {
     "working": "blue",
     "dispatched": "blue",
 }
+COLUMNS = [
+    "finding_id",
+    "attempt",
+    "service",
+    "status",
+    "started",
+    "duration_s",
+    "pull_request_url",
+    "session_url",
+]
 
 view = c.require_run()
 ctx = context.current()
@@ -43,23 +54,27 @@ def pick_row() -> None:
         st.session_state[pick_key] = keys[rows[0]]
 
 
-st.caption("Click a row to see that session in detail below.")
+linked = c.http_links(table, ["pull_request_url", "session_url"])
+with st.container(horizontal=True, vertical_alignment="center"):
+    st.caption("Click a row to see that session in detail below.")
+    st.download_button(
+        "Download CSV",
+        csv_export(linked[COLUMNS]),
+        file_name=f"{view.run_id}-sessions.csv",
+        mime="text/csv",
+        key="sessions_download",
+        icon=":material/download:",
+        on_click="ignore",
+        help="Every session in the table (durations in seconds of agent time). "
+        "Spreadsheet formulas in the text are neutralised.",
+    )
 st.dataframe(
-    c.minutes(c.http_links(table, ["pull_request_url", "session_url"]), "duration_s"),
+    c.minutes(linked, "duration_s"),
     hide_index=True,
     key=table_key,
     on_select=pick_row,
     selection_mode="single-row",
-    column_order=[
-        "finding_id",
-        "attempt",
-        "service",
-        "status",
-        "started",
-        "duration_s",
-        "pull_request_url",
-        "session_url",
-    ],
+    column_order=COLUMNS,
     column_config={
         "finding_id": "Finding",
         "attempt": st.column_config.NumberColumn("Attempt", width="small"),

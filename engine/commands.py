@@ -16,7 +16,7 @@ from engine.errors import BadInputError
 from engine.execute.progress import LineProgress, progress_for_output
 from engine.execute.start import execute_run
 from engine.execute.tags import attempt_tag
-from engine.ingest import ingest_bytes, ingest_file
+from engine.ingest import IngestLimits, ingest_bytes, ingest_file
 from engine.models import BatchRun, RunConfig
 from engine.planning import plan_waves
 from engine.playbooks import playbook_name_for
@@ -35,7 +35,7 @@ def _echo_json(data: Any) -> None:
 
 
 def ingest_command(file: Path, settings: Settings, as_json: bool) -> None:
-    result = ingest_file(file, services_of(settings))
+    result = ingest_file(file, services_of(settings), limits=IngestLimits.from_settings(settings))
     report = result.report
     if as_json:
         _echo_json(
@@ -58,7 +58,7 @@ def ingest_command(file: Path, settings: Settings, as_json: bool) -> None:
 
 
 def plan_command(file: Path, settings: Settings, as_json: bool) -> None:
-    result = ingest_file(file, services_of(settings))
+    result = ingest_file(file, services_of(settings), limits=IngestLimits.from_settings(settings))
     check_plannable(result, build_config(settings, seed=0, speed=1, only_wave=None))
     waves = plan_waves(result.findings, settings.wave_size)
     by_id = {f.finding_id: f for f in result.findings}
@@ -99,7 +99,8 @@ def run_command(
     detach: bool,
 ) -> None:
     config = build_config(settings, seed=seed, speed=speed, only_wave=only_wave, dry_run=dry_run)
-    data = read_source(file)
+    limits = IngestLimits.from_settings(settings)
+    data = read_source(file, limits)
     if dry_run:
         _dry_run(data, file.name, settings, config)
         return
@@ -111,6 +112,7 @@ def run_command(
         settings.service_weights,
         settings.runs_dir,
         run_id,
+        limits,
     )
     r = result.report
     click.echo(
@@ -125,7 +127,7 @@ def run_command(
 
 
 def _dry_run(data: bytes, name: str, settings: Settings, config: RunConfig) -> None:
-    result = ingest_bytes(data, name, services_of(settings))
+    result = ingest_bytes(data, name, services_of(settings), limits=IngestLimits.from_settings(settings))
     check_plannable(result, config)
     waves = plan_waves(result.findings, config.wave_size)
     by_id = {f.finding_id: f for f in result.findings}

@@ -11,6 +11,7 @@ from typing import Literal
 import psutil
 
 from engine.errors import BadInputError
+from engine.ingest import IngestLimits
 from engine.models import RESUMABLE_RUN_STATUSES, BatchRun, RunConfig, RunStatus
 from engine.prioritize import ServiceWeights
 from engine.runs.detach import Bootstrap, read_bootstrap, spawn_engine
@@ -60,6 +61,8 @@ def build_config(
         max_retries=settings.max_retries,
         sim_failure_rate=settings.sim_failure_rate,
         sim_fault_rate=settings.sim_fault_rate,
+        breaker_failure_threshold=settings.breaker_failure_threshold,
+        breaker_cooldown_seconds=settings.breaker_cooldown_seconds,
         dry_run=dry_run,
     )
 
@@ -97,6 +100,7 @@ def launch_detached(
             settings.service_weights,
             settings.runs_dir,
             run_id,
+            IngestLimits.from_settings(settings),
         )
     except BadInputError:
         # A concurrent launch of the same id won the race: report what it started.

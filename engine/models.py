@@ -89,6 +89,8 @@ class EventKind(StrEnum):
     run_completed = "run_completed"
     run_interrupted = "run_interrupted"
     run_failed = "run_failed"
+    api_unavailable = "api_unavailable"  # the circuit breaker opened: dispatch paused
+    api_recovered = "api_recovered"  # a probe succeeded: dispatch resumed
 
 
 class PriorityScore(BaseModel):
@@ -227,6 +229,8 @@ class RunConfig(BaseModel):
     max_retries: int
     sim_failure_rate: float = 0.15
     sim_fault_rate: float = 0.0
+    breaker_failure_threshold: int = 5
+    breaker_cooldown_seconds: float = 30.0  # before speed scaling
     dry_run: bool = False
 
 
@@ -254,6 +258,14 @@ class EngineStats(BaseModel):
     api_calls: int = 0
 
 
+class ApiHealth(BaseModel):
+    """The agent API as the engine's circuit breaker sees it."""
+
+    status: Literal["ok", "unavailable"] = "ok"
+    since: datetime | None = None  # when it became unavailable
+    last_error: str | None = None
+
+
 class BatchRun(BaseModel):
     run_id: str
     status: RunStatus = RunStatus.pending
@@ -273,6 +285,7 @@ class BatchRun(BaseModel):
     playbook_ids: dict[str, str] = Field(default_factory=dict)
     totals: RunTotals = Field(default_factory=RunTotals)
     engine_stats: EngineStats = Field(default_factory=EngineStats)
+    api_health: ApiHealth = Field(default_factory=ApiHealth)
 
 
 class TimelineEvent(BaseModel):

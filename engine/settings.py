@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     wave_size: int = Field(10, ge=1)
     max_retries: int = Field(2, ge=0, le=10)
     runs_dir: Path = Path("./runs")
+    # Limits on one findings file (uploads and the ingest, plan and run commands).
+    max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1)
+    max_rows_per_run: int = Field(5000, ge=1)
+    parse_time_limit_seconds: float = Field(10, gt=0)
     slack_webhook_url: SecretStr | None = None
     # Service name -> priority weight; env SERVICE_WEIGHTS='{"payment-service": 20}'.
     service_weights: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_SERVICE_WEIGHTS))
@@ -38,6 +42,10 @@ class Settings(BaseSettings):
     # The simulated API's knobs, used when no key is set.
     sim_failure_rate: float = Field(0.15, ge=0, le=1)
     sim_fault_rate: float = Field(0.0, ge=0, le=1)
+    # The circuit breaker on the agent API: transient failures in a row before dispatch
+    # pauses, and seconds (before speed scaling) before the first probe.
+    breaker_failure_threshold: int = Field(5, ge=1)
+    breaker_cooldown_seconds: float = Field(30, gt=0)
 
     @property
     def api_key(self) -> str | None:

@@ -164,6 +164,7 @@ def test_findings_filter_and_links(app_runs: Path, use_runs) -> None:
     assert len(table) == 24
     assert list(table["rank"]) == sorted(table["rank"])
     assert table["pull_request_url"].str.startswith("https://").all()
+    assert at.download_button(key="findings_download").label == "Download CSV"
     at.multiselect(key="findings_severity").select("critical").run()
     assert len(at.dataframe[0].value) == 5
     at.multiselect(key="findings_status").select("success").run()
@@ -175,6 +176,7 @@ def test_sessions_table_and_detail(app_runs: Path, use_runs) -> None:
     use_runs(app_runs)
     at = open_page("sessions", COMPLETED)
     assert len(at.dataframe[0].value) == 24
+    assert at.download_button(key="sessions_download").label == "Download CSV"
     page = texts(at)
     assert "Agent progress" in page and "Fix approach" in page
     assert metric(at, "Tests") == "Passed"

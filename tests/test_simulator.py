@@ -464,3 +464,52 @@ def test_stop_is_idempotent_and_closes_port() -> None:
     server.stop()
     with pytest.raises(requests.ConnectionError):
         client.get("/auth_status")
+
+
+def test_outage_answers_503_on_v1_for_its_duration_and_is_counted() -> None:
+    with SimulatorServer(seed=4, speed=2000.0, failure_rate=0.0, fault_rate=1.0) as server:
+        server._api.fault_rate = 0.0  # faults off for now: only the outage answers 503
+        client = Client(server)
+        before = client.create(idempotent=True, tags=["before"])["session_id"]
+        root = server.base_url.removesuffix("/v1")
+        assert sim_stats(server)["outage_until"] is None
+        for bad in ({}, {"seconds": -1}, {"seconds": "ten"}, {"seconds": True}):
+            assert requests.post(root + "/_sim/outage", json=bad, timeout=5).status_code == 422
+        started = time.time()
+        answer = requests.post(root + "/_sim/outage", json={"seconds": 0.6}, timeout=5)
+        assert answer.status_code == 200
+        assert started + 0.6 <= answer.json()["outage_until"] <= time.time() + 0.6
+
+        server._api.fault_rate = 1.0  # an outage is not a fault: none is drawn during it
+        rejected = [
+            client.post("/sessions", {"prompt": PROMPT}),
+            client.get("/sessions"),
+            client.get(f"/sessions/{before}"),
+            Client(server, {}).get("/auth_status"),  # before auth: the whole API is down
+        ]
+        assert [r.status_code for r in rejected] == [503] * 4
+        assert all("Retry-After" not in r.headers for r in rejected)
+        assert rejected[0].json() == {"detail": "Service Unavailable (simulated outage)"}
+        during = sim_stats(server)  # /_sim/* stays up during an outage
+        assert during["outage_active"] is True
+        assert during["outage_until"] == answer.json()["outage_until"]
+        assert during["outage_rejections"] == 4
+        assert during["outage_rejections_by_route"]["POST /v1/sessions"] == 1
+        assert during["create_requests"] == 1 and during["faults_injected"] == 0
+        assert during["sessions_created"] == 1
+
+        server._api.fault_rate = 0.0
+        wait_for(lambda: time.time() >= during["outage_until"] + 0.01, timeout=3)
+        assert client.session(before)["session_id"] == before
+        after = sim_stats(server)
+    assert after["outage_active"] is False and after["outage_rejections"] == 4
+
+
+def test_outage_can_be_started_from_python_and_ended_early() -> None:
+    with SimulatorServer(seed=4, speed=1.0) as server:
+        client = Client(server)
+        server.outage(60)
+        assert client.get("/sessions").status_code == 503
+        server.outage(0)
+        assert client.get("/sessions").status_code == 200
+        assert server.stats()["outage_rejections"] == 1

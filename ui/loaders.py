@@ -20,7 +20,7 @@ from engine import catalog
 from engine.analytics.preview import preview_table
 from engine.catalog import Fingerprint, RunFiles
 from engine.errors import BadInputError
-from engine.ingest import IngestReport, ingest_bytes
+from engine.ingest import IngestLimits, IngestReport, ingest_bytes
 from engine.models import BatchRun, TimelineEvent, Wave
 from engine.planning import plan_waves
 from engine.prioritize import ServiceWeights
@@ -182,10 +182,13 @@ def ingest_preview(
     weights: tuple[tuple[str, int], ...],
     default_weight: int,
     wave_size: int,
+    limits: IngestLimits | None = None,
 ) -> IngestPreview:
-    """`file_id` (unique per upload) stands for the bytes in the cache key."""
+    """`file_id` (unique per upload) stands for the bytes in the cache key; `limits` (frozen,
+    so hashable) is part of it, so a changed limit re-checks the file."""
     try:
-        result = ingest_bytes(_data, name, ServiceWeights(dict(weights), default_weight))
+        services = ServiceWeights(dict(weights), default_weight)
+        result = ingest_bytes(_data, name, services, limits=limits)
         findings = result.findings
         waves = plan_waves(findings, wave_size) if findings else []
     except BadInputError as exc:

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from engine.devin.client import DevinClient
+from engine.devin.client import DevinClient, build_retry
 from engine.models import RunConfig
 from engine.runs.atomic import atomic_write_bytes
 from engine.runs.paths import RunPaths
@@ -19,6 +19,16 @@ from engine.simulator import SimulatorServer
 log = logging.getLogger(__name__)
 
 SIMULATED_KEY = "simulated-local-key"  # the in-process simulator accepts any bearer token
+BASE_BACKOFF_SECONDS = 0.5
+MIN_BACKOFF_SECONDS = 0.01
+
+
+def run_client(base_url: str, api_key: str, config: RunConfig) -> DevinClient:
+    """The run's client: its retry backoff is scaled by the run's speed like every other
+    timing, so a failing call gives up (and counts toward the circuit breaker) in seconds of
+    run time rather than half a minute of wall time. Retry-After is still obeyed as sent."""
+    backoff = max(MIN_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS / config.speed)
+    return DevinClient(base_url, api_key, retry=build_retry(backoff=backoff))
 
 
 @contextmanager
@@ -28,7 +38,7 @@ def open_api(config: RunConfig, paths: RunPaths, api_key: str | None) -> Iterato
             from engine.errors import BadInputError
 
             raise BadInputError("this run was launched in live mode: set DEVIN_API_KEY to resume it")
-        client = DevinClient(config.api_base_url or "", api_key)
+        client = run_client(config.api_base_url or "", api_key, config)
         try:
             yield client
         finally:
@@ -43,7 +53,7 @@ def open_api(config: RunConfig, paths: RunPaths, api_key: str | None) -> Iterato
         journal_path=paths.simulator_journal,
     ).start()
     log.info("simulated Devin API listening on %s", server.base_url)
-    client = DevinClient(server.base_url, SIMULATED_KEY)
+    client = run_client(server.base_url, SIMULATED_KEY, config)
     try:
         yield client
     finally:

@@ -9,18 +9,21 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import timedelta
 
 from engine.devin.client import DevinAPIError, DevinClient
 from engine.devin.schemas import SessionDetails
 from engine.devin.status import map_status
+from engine.execute.breaker import CircuitBreaker, is_transient
 from engine.execute.dispatcher import Dispatcher
 from engine.execute.playbook_sync import sync_playbooks
 from engine.execute.progress import Progress
 from engine.execute.recorder import Recorder
-from engine.execute.tags import wave_tag
+from engine.execute.tags import run_tag, wave_tag
 from engine.models import (
     AgentProgress,
+    ApiHealth,
     BatchRun,
     EventKind,
     RemediationSession,
@@ -37,6 +40,7 @@ log = logging.getLogger(__name__)
 MIN_POLL_SECONDS = 0.05
 IN_FLIGHT = frozenset({SessionStatus.dispatched, SessionStatus.working, SessionStatus.blocked})
 MAX_SINGLE_GETS_PER_POLL = 25  # sessions the list missed, fetched one by one
+PROBE_POLL_FACTOR = 3  # while the API is unavailable, probes come this many poll intervals apart
 
 
 class FatalAPIError(Exception):
@@ -63,6 +67,10 @@ class RunEngine:
         self.dispatcher = Dispatcher(run, client, self.rec)
         self.poll_interval = max(MIN_POLL_SECONDS, self.config.poll_interval_seconds / self.config.speed)
         self.timeout = timedelta(seconds=self.config.session_timeout_minutes * 60 / self.config.speed)
+        self.probe_interval = self.poll_interval * PROBE_POLL_FACTOR
+        self.breaker = CircuitBreaker(
+            self.config.breaker_failure_threshold, self.config.breaker_cooldown_seconds / self.config.speed
+        )
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -71,6 +79,7 @@ class RunEngine:
         resumed = run.started_at is not None
         run.status, run.status_reason, run.completed_at = RunStatus.running, None, None
         run.started_at = run.started_at or utcnow()
+        run.api_health = ApiHealth()  # this engine's breaker starts closed
         self.rec.event(
             EventKind.run_resumed if resumed else EventKind.run_started,
             f"Run {'resumed' if resumed else 'started'} ({run.data_source})",
@@ -109,15 +118,12 @@ class RunEngine:
         while True:
             if self.stop.is_set():
                 return "stopped"
-            active = sum(1 for s in self._sessions_of(wave) if s.status in IN_FLIGHT)
-            try:
-                self.dispatcher.dispatch(queue, self.config.max_parallel_sessions - active)
-                self._poll(wave, queue)
-            except DevinAPIError as exc:
-                if exc.status in (401, 403):
-                    raise FatalAPIError(f"the API refused our key: {exc}") from exc
-                log.warning("API call failed, will retry: %s", exc)
-            self._check_timeouts(wave, queue)
+            if self.breaker.closed:
+                self._talk(lambda: self._dispatch_and_poll(wave, queue))
+            elif self.breaker.allows_calls():  # half-open: one probe, no dispatch
+                self._talk(lambda: self._probe(wave, queue))
+            if self.breaker.closed:  # while the API is away, nothing can be terminated or checked
+                self._check_timeouts(wave, queue)
             if not queue and not any(
                 s.status in IN_FLIGHT or s.status == SessionStatus.pending for s in self._sessions_of(wave)
             ):
@@ -127,10 +133,79 @@ class RunEngine:
             self._wait_for_next_poll()
         return self._close_wave(wave)
 
+    # -- talking to the API through the circuit breaker ----------------------------------------
+
+    def _dispatch_and_poll(self, wave: Wave, queue: deque[tuple[str, int]]) -> None:
+        active = sum(1 for s in self._sessions_of(wave) if s.status in IN_FLIGHT)
+        self.dispatcher.dispatch(queue, self.config.max_parallel_sessions - active)
+        self._poll(wave, queue)
+
+    def _probe(self, wave: Wave, queue: deque[tuple[str, int]]) -> None:
+        """A half-open probe: the wave's poll, or one small list if nothing is in flight."""
+        if any(s.session_id and s.status in IN_FLIGHT for s in self._sessions_of(wave)):
+            self._poll(wave, queue)
+        else:
+            self.client.list_sessions(tags=[run_tag(self.run.run_id)], limit=1)
+
+    def _talk(self, action: Callable[[], None]) -> None:
+        """Runs `action` and tells the breaker how the API answered. A failed create stays at
+        the head of its queue and in-flight sessions stay tracked, so an outage loses nothing."""
+        sent = self.client.requests_sent
+        try:
+            action()
+        except DevinAPIError as exc:
+            if exc.status in (401, 403):
+                raise FatalAPIError(f"the API refused our key: {exc}") from exc
+            if not is_transient(exc):  # this request is wrong; the API itself answered
+                log.warning("API call failed, will retry: %s", exc)
+                return
+            log.warning("API call failed (%d in a row), will retry: %s", self.breaker.failures + 1, exc)
+            if self.breaker.record_failure():
+                self._api_unavailable(exc)
+            elif not self.breaker.closed:
+                self.run.api_health.last_error = str(exc)
+                self.rec.mark_dirty()
+            return
+        if self.client.requests_sent > sent and self.breaker.record_success():
+            self._api_recovered()
+
+    def _api_unavailable(self, exc: DevinAPIError) -> None:
+        self.run.api_health = ApiHealth(status="unavailable", since=utcnow(), last_error=str(exc))
+        self.rec.event(
+            EventKind.api_unavailable,
+            f"Agent API unavailable after {self.breaker.failures} failed calls in a row; "
+            f"dispatch paused, probing every {self._probe_wait():g} s: {exc}",
+            details={
+                "consecutive_failures": self.breaker.failures,
+                "error": str(exc),
+                "status": exc.status,
+                "cooldown_seconds": self.breaker.cooldown,
+            },
+        )
+        self.rec.checkpoint()
+
+    def _api_recovered(self) -> None:
+        since = self.run.api_health.since
+        down = (utcnow() - since).total_seconds() if since else None
+        self.run.api_health = ApiHealth()
+        self.rec.event(
+            EventKind.api_recovered,
+            "Agent API answering again; dispatch resumed"
+            + (f" after {down:.0f} s unavailable" if down is not None else ""),
+            details={"unavailable_seconds": down},
+        )
+        self.rec.checkpoint()
+
+    def _probe_wait(self) -> float:
+        """While the breaker is not closed: probes at the slower pace, and never before the
+        cool-down has passed."""
+        return max(self.probe_interval, self.breaker.cooldown_remaining())
+
     def _wait_for_next_poll(self) -> None:
         """Sleeps until the next poll, waking for a due snapshot (so the state and heartbeat
         stay fresh even when polls are 20 s apart) or at once for a stop request."""
-        deadline = time.monotonic() + self.poll_interval
+        pause = self.poll_interval if self.breaker.closed else self._probe_wait()
+        deadline = time.monotonic() + pause
         while True:
             self.rec.save()
             remaining = deadline - time.monotonic()

@@ -13,6 +13,7 @@ from engine.coded import TableCodes, dense_rank
 from engine.errors import BadInputError
 from engine.ingest.decode import DecodedSource, source_from_bytes, source_from_path
 from engine.ingest.dedupe import location_keys, merge_duplicates, reject_reused_ids
+from engine.ingest.limits import IngestLimits
 from engine.ingest.report import IngestReport
 from engine.ingest.rows import CheckedRows, blank_rows, check_rows
 from engine.ingest.table import check_header, read_header, read_table
@@ -75,22 +76,47 @@ class IngestResult:
         return records
 
 
-def ingest_file(path: Path, services: ServiceWeights, *, source_name: str | None = None) -> IngestResult:
+def ingest_file(
+    path: Path,
+    services: ServiceWeights,
+    *,
+    source_name: str | None = None,
+    limits: IngestLimits | None = None,
+) -> IngestResult:
+    """`limits=None`: no limits, for files the engine itself wrote (a run folder's input)."""
     name = source_name or path.name
-    return _ingest(source_from_path(path, name), name, services)
+    if limits is not None:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0  # source_from_path says what is wrong with the path
+        limits.check_size(size, name)
+    return _ingest(source_from_path(path, name), name, services, limits)
 
 
-def ingest_bytes(data: bytes, name: str, services: ServiceWeights) -> IngestResult:
-    return _ingest(source_from_bytes(data, name), name, services)
+def ingest_bytes(
+    data: bytes, name: str, services: ServiceWeights, *, limits: IngestLimits | None = None
+) -> IngestResult:
+    if limits is not None:
+        limits.check_size(len(data), name)
+    return _ingest(source_from_bytes(data, name), name, services, limits)
 
 
-def _ingest(src: DecodedSource, name: str, services: ServiceWeights) -> IngestResult:
+def _ingest(
+    src: DecodedSource, name: str, services: ServiceWeights, limits: IngestLimits | None
+) -> IngestResult:
+    watch = limits.stopwatch(name) if limits is not None else None
     normalized, ignored = check_header(read_header(src, name), name)
     table, broken_rows, encoding = read_table(src, name, normalized)
-    # Checks produce masks over the whole table; rows are taken once, at the end.
     blank = blank_rows(table)
+    data_rows = len(table) - int(blank.sum()) + len(broken_rows)
+    if limits is not None and watch is not None:
+        limits.check_rows(data_rows, name)
+        watch.check("reading the rows")
     codes = TableCodes(table)
     checked = check_rows(table, blank, codes)
+    if watch is not None:
+        watch.check("checking the rows")
     keep = ~blank & ~checked.bad
     ids = dense_rank(table["finding_id"])
     locations = location_keys(table, checked, codes)
@@ -100,12 +126,14 @@ def _ingest(src: DecodedSource, name: str, services: ServiceWeights) -> IngestRe
     order = priority_order(
         checked.severity_weight, checked.category_weight, codes["service_name"], ids, survivors, services
     )
+    if watch is not None:
+        watch.check("merging duplicates")
 
     report = IngestReport(
         source_name=name,
         encoding=encoding,
         blank_rows=int(blank.sum()),
-        total_rows=len(table) - int(blank.sum()) + len(broken_rows),
+        total_rows=data_rows,
         ignored_columns=ignored,
     )
     report.rejected = sorted([*broken_rows, *checked.errors, *reused], key=lambda p: (p.row, p.column or ""))

@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from engine.errors import BadInputError
-from engine.ingest import IngestResult, ingest_bytes, ingest_file
+from engine.ingest import IngestLimits, IngestResult, ingest_bytes, ingest_file
 from engine.models import BatchRun, RunConfig, RunStatus, WaveStatus, utcnow
 from engine.planning import plan_waves
 from engine.prioritize import ServiceWeights
@@ -29,8 +29,11 @@ class LaunchRecord(BaseModel):
     default_service_weight: int
 
 
-def read_source(path: Path) -> bytes:
+def read_source(path: Path, limits: IngestLimits | None = None) -> bytes:
+    """The file's bytes; with `limits`, an oversized file is refused before it is read."""
     try:
+        if limits is not None:
+            limits.check_size(path.stat().st_size, path.name)
         return path.read_bytes()
     except FileNotFoundError as exc:
         raise BadInputError(f"{path}: no such file") from exc
@@ -48,9 +51,11 @@ def prepare_run(
     services_table: dict[str, int],
     runs_dir: Path,
     run_id: str | None = None,
+    limits: IngestLimits | None = None,
 ) -> tuple[RunPaths, IngestResult]:
-    """Checks the input and creates the run folder; nothing is written if the input is bad."""
-    result = ingest_bytes(data, source_name, services)
+    """Checks the input (within `limits`, when given) and creates the run folder; nothing is
+    written if the input is bad or over a limit."""
+    result = ingest_bytes(data, source_name, services, limits=limits)
     check_plannable(result, config)
     paths = RunPaths.of(runs_dir, run_id or new_run_id())
     Path(runs_dir).mkdir(parents=True, exist_ok=True)

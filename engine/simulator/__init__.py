@@ -2,7 +2,8 @@
 
 It speaks the same paths and JSON shapes as https://api.devin.ai/v1 (sessions, messages,
 tags, playbooks, auth_status), so simulated and live runs share one client code path. Extra,
-unauthenticated, never-faulted endpoints: GET /_sim/stats and GET /_sim/health.
+unauthenticated, never-faulted endpoints: GET /_sim/stats, GET /_sim/health, and
+POST /_sim/outage {"seconds": N}, after which every /v1 request answers 503 for N seconds.
 
 Sessions advance lazily by wall time × speed through analyzing -> fixing -> testing ->
 creating_pr -> completed; the whole plan of a session is drawn from (seed, sha256 of the

@@ -6,6 +6,7 @@ import random
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from engine.simulator.schemas import (
 from engine.simulator.state import Store
 
 ALREADY_EXITED = "Devin session already exited"
+OUTAGE_DETAIL = "Service Unavailable (simulated outage)"
 FAULT_STATUSES = (429, 503, 500)
 _FAULT_DETAIL = {
     429: "Too Many Requests",
@@ -80,17 +82,23 @@ class Api:
         self.fault_rate = fault_rate
         self._fault_rng = random.Random(f"patchwave-sim-faults:{seed}")
         self._fault_lock = threading.Lock()
+        # A simulated outage: every /v1 request answers 503 until this wall time (time.time()).
+        self.outage_until: float | None = None
+        self.outage_rejections = 0
+        self.outage_rejections_by_route: Counter[str] = Counter()
 
     # -- dispatch ---------------------------------------------------------------------------
 
     def handle(self, req: Request) -> Response:
         path = req.path.rstrip("/") or "/"
         if path == "/_sim" or path.startswith("/_sim/"):
-            return self._sim(req.method, path)
+            return self._sim(req, path)
         key, handler, params, allowed = self._match(req.method, path)
         self.store.count_request(f"{req.method} {key}")
         if path != "/v1" and not path.startswith("/v1/"):
             return error(404, "Not Found")
+        if self._in_outage(f"{req.method} {key}"):
+            return error(503, OUTAGE_DETAIL)  # no Retry-After: a real outage does not say when it ends
         if not self._authorized(req.headers):
             return error(401, "Missing or invalid API key", {"WWW-Authenticate": "Bearer"})
         creating = handler == "create_session"
@@ -145,9 +153,46 @@ class Api:
             after_work = creating and status == 500 and self._fault_rng.random() < 0.5
         return status, after_work
 
-    def _sim(self, method: str, path: str) -> Response:
+    def _in_outage(self, route: str) -> bool:
+        with self._fault_lock:
+            if self.outage_until is None or time.time() >= self.outage_until:
+                return False
+            self.outage_rejections += 1
+            self.outage_rejections_by_route[route] += 1
+            return True
+
+    def start_outage(self, seconds: float) -> float:
+        """Every /v1 request answers 503 for `seconds` of wall time from now (0 ends an outage).
+        Returns the wall time (epoch seconds) the outage ends."""
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not 0 <= seconds <= 86400:
+            raise ValueError("seconds must be a number between 0 and 86400")
+        with self._fault_lock:
+            self.outage_until = time.time() + float(seconds)
+            return self.outage_until
+
+    def stats(self) -> dict[str, Any]:
+        stats = self.store.stats(fault_rate=self.fault_rate)
+        with self._fault_lock:
+            stats.update(
+                outage_until=self.outage_until,
+                outage_active=self.outage_until is not None and time.time() < self.outage_until,
+                outage_rejections=self.outage_rejections,
+                outage_rejections_by_route=dict(sorted(self.outage_rejections_by_route.items())),
+            )
+        return stats
+
+    def _sim(self, req: Request, path: str) -> Response:
+        method = req.method
         if method == "GET" and path == "/_sim/stats":
-            return Response(200, self.store.stats(fault_rate=self.fault_rate))
+            return Response(200, self.stats())
+        if method == "POST" and path == "/_sim/outage":
+            try:
+                body = parse_json(req.body)
+                seconds = body.get("seconds") if isinstance(body, dict) else None
+                until = self.start_outage(seconds)  # type: ignore[arg-type]
+            except (RequestValidationError, ValueError) as exc:
+                return error(422, getattr(exc, "detail", str(exc)))
+            return Response(200, {"outage_until": until, "seconds": float(seconds)})
         if method == "GET" and path == "/_sim/health":
             return Response(200, {"status": "ok"})
         return error(404, "Not Found")

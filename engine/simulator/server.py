@@ -176,7 +176,12 @@ class SimulatorServer:
 
     def stats(self) -> dict[str, Any]:
         """The same JSON as GET /_sim/stats."""
-        return self._store.stats(fault_rate=self._api.fault_rate)
+        return self._api.stats()
+
+    def outage(self, seconds: float) -> float:
+        """The same as POST /_sim/outage: every /v1 request answers 503 for `seconds` of wall
+        time. Returns when the outage ends (epoch seconds)."""
+        return self._api.start_outage(seconds)
 
     def start(self) -> SimulatorServer:
         """Serve in a daemon thread and return self."""
