@@ -1,13 +1,17 @@
 """Patchwave: the entry file. It frames every page: navigation, the run selector (kept in the
-URL as `?run=<id>`), the selected run's status and data source, and the pending reviews."""
+URL as `?run=<id>`), the selected run's status and data source, and the pending reviews.
+
+Before anything else it settles who is using the app (ui/identity.py): the pages offered
+depend on the role. The button callbacks check the role again on the server (ui/actions.py)."""
 
 from __future__ import annotations
 
 import streamlit as st
 from pydantic import ValidationError
 
+from engine.access import Action, can
 from engine.analytics.review_queue import pending_review_count
-from ui import components, context, loaders
+from ui import components, context, identity, loaders
 
 st.set_page_config(
     page_title="Patchwave",
@@ -86,9 +90,6 @@ PAGES = {
     ],
 }
 
-page = st.navigation(PAGES)
-context.follow_pending_switch()
-
 try:
     settings = context.settings()
 except ValidationError as exc:
@@ -96,15 +97,44 @@ except ValidationError as exc:
     st.error(f"Patchwave's settings are invalid: {problems}. Fix the environment or `.env` and reload.")
     st.stop()
 
+who = identity.gate(settings)
+
+
+def offered(page: st.Page) -> bool:
+    """Pages by role: Launch for operators and up, Review for reviewers and up, Audit for admins."""
+    needs = {"launch": Action.launch, "review": Action.review, "audit": Action.read_audit}
+    return can(who, needs.get(page.url_path, Action.read))
+
+
+PAGES["Admin"] = [
+    st.Page(
+        context.AUDIT,
+        title="Audit",
+        icon=":material/policy:",
+        url_path="audit",
+        help="Who launched, stopped, resumed and reviewed what, and when.",
+    )
+]
+shown = {section: [p for p in pages if offered(p)] for section, pages in PAGES.items()}
+page = st.navigation({section: pages for section, pages in shown.items() if pages})
+context.follow_pending_switch()
+
 runs_dir = context.runs_dir_of(settings)
 runs = loaders.entries(runs_dir)
 run_id = context.select_run(runs)
 view = loaders.run_view(runs_dir, run_id) if run_id else None
 context.remember(
-    context.AppContext(runs_dir=runs_dir, run_id=run_id, has_api_key=settings.api_key is not None, view=view)
+    context.AppContext(
+        runs_dir=runs_dir,
+        run_id=run_id,
+        has_api_key=settings.api_key is not None,
+        view=view,
+        identity=who,
+    )
 )
 
 with st.sidebar:
+    identity.sidebar(who)
     if run_id is None:
         st.caption("No runs yet. Launch one to see it here.")
     else:
@@ -121,7 +151,7 @@ with st.sidebar:
             with st.container(horizontal=True, gap="small"):
                 components.status_badge(view.status)
                 components.source_badge(view.entry.data_source)
-            if view.state is not None:
+            if view.state is not None and can(who, Action.review):
                 pending = pending_review_count(view.state, loaders.decisions(runs_dir, run_id))
                 noun = "review" if pending == 1 else "reviews"
                 st.page_link(

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from engine.access import Action
 from engine.analytics import formatting as fmt
 from engine.analytics import overview as ov
 from ui import actions, context, loaders
@@ -26,6 +27,8 @@ def banner(view: loaders.RunView) -> None:
     with st.container(horizontal=True, vertical_alignment="center"):
         if view.status == "running":
             st.caption(f":green[●] Live — this page refreshes every {REFRESH_SECONDS} s while the run works.")
+            if not context.allowed(Action.stop):
+                return
             st.button(
                 "Stop run",
                 key="overview_stop",
@@ -74,6 +77,8 @@ def banner(view: loaders.RunView) -> None:
         elif view.status == "pending":
             st.info("Prepared, but its engine was never started.", icon=":material/schedule:")
             resume_label = "Start run"
+        if not context.allowed(Action.resume):
+            return
         st.button(
             resume_label,
             key="overview_resume",

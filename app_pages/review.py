@@ -1,5 +1,5 @@
 """Review: approve or reject the agents' pull requests. The reviewer is the signed-in identity
-(until sign-in lands, the local user); it is shown, never typed."""
+(the signed-in e-mail, or the local admin when sign-in is off); it is shown, never typed."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ c.run_caption(view)
 queue = review_queue(view.state, loaders.decisions(ctx.runs_dir, view.run_id))
 pending = [i for i in queue if i.state == "pending"]
 decided = [i for i in queue if i.state != "pending"]
-st.markdown(f"Reviewing as :material/person: **{c.md(context.reviewer())}**")
+reviewer = ctx.identity.email if ctx.identity else "nobody"
+st.markdown(f"Reviewing as :material/person: **{c.md(reviewer)}**")
 
 if not queue:
     st.info(

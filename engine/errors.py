@@ -9,3 +9,18 @@ class RunNotFoundError(BadInputError):
     def __init__(self, run_id: str, runs_dir: object) -> None:
         super().__init__(f"no run {run_id!r} in {runs_dir}")
         self.run_id = run_id
+
+
+class PermissionDeniedError(BadInputError):
+    """The signed-in identity's role does not allow the action."""
+
+    def __init__(self, action: str, role: str, needed: str, who: str = "") -> None:
+        by = f"{who} ({role})" if who else f"role {role!r}"
+        super().__init__(f"{by} may not {action}: it needs the {needed!r} role or higher")
+        self.action = action
+        self.role = role
+        self.needed = needed
+
+
+class RolesFileError(BadInputError):
+    """The roles file is unreadable or names an unknown role."""

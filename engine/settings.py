@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1)
     max_rows_per_run: int = Field(5000, ge=1)
     parse_time_limit_seconds: float = Field(10, gt=0)
+    # Access control (engine/access.py): who has which role, and whether the app demands sign-in.
+    roles_file: Path = Path("./roles.toml")
+    require_auth: bool = False
     slack_webhook_url: SecretStr | None = None
     # Service name -> priority weight; env SERVICE_WEIGHTS='{"payment-service": 20}'.
     service_weights: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_SERVICE_WEIGHTS))

@@ -205,7 +205,7 @@ def test_approving_through_the_ui_records_the_local_user(app_runs: Path, use_run
     assert not at.exception
     latest = decisions_of(runs, COMPLETED)[-1]
     assert (latest.finding_id, latest.attempt, latest.decision) == (finding_id, int(attempt), "approved")
-    assert latest.reviewer == getpass.getuser() and latest.reason == "tests pass"
+    assert latest.reviewer == f"{getpass.getuser()}@localhost" and latest.reason == "tests pass"
     assert metric(at, "Pending") == "22"
     assert any("Approved the pull request" in s.value for s in at.success)
 

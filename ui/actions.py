@@ -3,22 +3,29 @@
 Callbacks run before the page is drawn, so they report back through `say` and the page shows
 the message (`components.flash`). Launches are idempotent: a run id is chosen once per upload
 (or per demo button drawing) and `launch_detached` with the same id finds the run instead of
-starting it again, so a rerun, a double click or a second tab never starts a run twice."""
+starting it again, so a rerun, a double click or a second tab never starts a run twice.
+
+Every callback checks the caller's role on the server (`_authorize`, engine.access) before it
+acts, and records what it did in the audit trail (engine.audit) after it succeeded. Hiding a
+button is only a courtesy; this check is what protects."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 import streamlit as st
+from filelock import Timeout
 from pydantic import ValidationError
 
 from engine import control
-from engine.errors import BadInputError
+from engine.access import Action, Identity, require
+from engine.audit import record_audit
+from engine.errors import BadInputError, PermissionDeniedError
 from engine.models import RunStatus
 from engine.reviews import record_review
 from engine.runs.paths import RunPaths, new_run_id
 from engine.settings import Settings, load_settings
-from ui import context, loaders
+from ui import context, identity, loaders
 
 _MESSAGES_KEY = "_pw_messages"
 _DEMO_TOKEN_KEY = "_pw_demo_token"
@@ -52,6 +59,31 @@ def _settings(**overrides: object) -> Settings | None:
         return None
 
 
+def _authorize(s: Settings, action: Action) -> Identity | None:
+    """The caller, when allowed to do `action`; otherwise says why not and returns None."""
+    try:
+        who = identity.resolve(s)
+    except BadInputError as exc:
+        say("error", f"Access roles could not be read: {exc}")
+        return None
+    if who is None:
+        say("error", f"Sign in to {action.value}.")
+        return None
+    try:
+        require(who, action)
+    except PermissionDeniedError as exc:
+        say("error", f"Not allowed: {exc}.")
+        return None
+    return who
+
+
+def _audit(s: Settings, who: Identity, action: Action, target: str, details: dict[str, object]) -> None:
+    try:
+        record_audit(context.runs_dir_of(s), who, action, target, details)
+    except (OSError, Timeout) as exc:
+        say("warning", f"Done, but the audit trail could not be written: {exc}")
+
+
 # --- demo ----------------------------------------------------------------------------------------
 
 
@@ -66,6 +98,9 @@ def start_demo(run_id: str) -> None:
     s = _settings()
     if s is None:
         return
+    who = _authorize(s, Action.launch)
+    if who is None:
+        return
     try:
         boot = control.launch_demo(s, run_id)
     except BadInputError as exc:
@@ -75,6 +110,7 @@ def start_demo(run_id: str) -> None:
     if boot.status == "failed_to_spawn":
         say("error", f"The demo run's engine failed to start: {boot.error}")
         return
+    _audit(s, who, Action.launch, run_id, {"demo": True, "mode": "simulated"})
     say("success", f"Demo run `{run_id}` started.")
     context.go_to_run(run_id)
 
@@ -112,6 +148,9 @@ def launch_upload(file_id: str) -> None:
     s = _settings(wave_size=ss.get(WAVE_SIZE_KEY), max_parallel_sessions=ss.get(MAX_PARALLEL_KEY))
     if s is None:
         return
+    who = _authorize(s, Action.launch)
+    if who is None:
+        return
     if mode == "live" and s.api_key is None:  # the widget hides it, but re-check on the server
         st.session_state[LAUNCH_ERROR_KEY] = "Live mode needs DEVIN_API_KEY, which is not configured."
         return
@@ -128,6 +167,8 @@ def launch_upload(file_id: str) -> None:
             f"Run `{run_id}` was created but its engine failed to start: {boot.error}"
         )
         return
+    details = {"source": upload.name, "mode": mode, "speed": speed, "seed": options.seed}
+    _audit(s, who, Action.launch, run_id, {**details, "wave_size": s.wave_size})
     say("success", f"Run `{run_id}` launched: {upload.name}, {mode}.")
     context.go_to_run(run_id)
 
@@ -139,6 +180,9 @@ def stop(run_id: str) -> None:
     s = _settings()
     if s is None:
         return
+    who = _authorize(s, Action.stop)
+    if who is None:
+        return
     try:
         result = control.stop_run(s, run_id)
     except BadInputError as exc:
@@ -149,11 +193,13 @@ def stop(run_id: str) -> None:
         run = loaders.state(context.runs_dir_of(s), run_id)
         if run is not None and run.status != RunStatus.running:
             status = run.status.value
+            _audit(s, who, Action.stop, run_id, {"status": status, "engine_slow_to_exit": True})
             say("warning", f"Run `{run_id}` is {status}, but its engine process is slow to exit: {exc}")
         else:
             say("error", f"Could not stop run `{run_id}`: {exc}")
         return
     if result.stopped:
+        _audit(s, who, Action.stop, run_id, {})
         say("success", f"Run `{run_id}` stopped. Remote sessions keep running; **Resume** picks them up.")
     else:
         say("warning", result.message)
@@ -163,6 +209,9 @@ def resume(run_id: str) -> None:
     s = _settings()
     if s is None:
         return
+    who = _authorize(s, Action.resume)
+    if who is None:
+        return
     try:
         boot = control.resume_detached(s, run_id)
     except BadInputError as exc:
@@ -171,6 +220,7 @@ def resume(run_id: str) -> None:
     if boot.status == "failed_to_spawn":
         say("error", f"Run `{run_id}` could not resume: the engine failed to start: {boot.error}")
     else:
+        _audit(s, who, Action.resume, run_id, {})
         say("success", f"Run `{run_id}` resumed.")
 
 
@@ -182,24 +232,33 @@ def reason_key(run_id: str, finding_id: str, attempt: int) -> str:
 
 
 def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approved", "rejected"]) -> None:
-    ctx = context.current()
-    run = loaders.state(ctx.runs_dir, run_id)
+    s = _settings()
+    if s is None:
+        return
+    who = _authorize(s, Action.review)
+    if who is None:
+        return
+    runs_dir = context.runs_dir_of(s)
+    run = loaders.state(runs_dir, run_id)
     if run is None:
         say("error", f"Run `{run_id}` has no state; nothing to review.")
         return
     reason = st.session_state.get(reason_key(run_id, finding_id, attempt)) or None
     try:
         record_review(
-            RunPaths.of(ctx.runs_dir, run_id),
+            RunPaths.of(runs_dir, run_id),
             run,
             finding_id,
             attempt,
             decision,
-            context.reviewer(),
+            who.email,
             reason,
         )
     except BadInputError as exc:
         say("error", f"The review was not recorded: {exc}")
         return
+    _audit(
+        s, who, Action.review, run_id, {"finding_id": finding_id, "attempt": attempt, "decision": decision}
+    )
     verb = "Approved" if decision == "approved" else "Rejected"
     say("success", f"{verb} the pull request for {finding_id} (attempt {attempt}).")

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import streamlit as st
 
+from engine.access import Action
 from engine.analytics import formatting as fmt
 from engine.analytics.ops import Stat
 from ui import actions, context, loaders
@@ -115,6 +116,8 @@ def flash() -> None:
 
 
 def demo_button(key: str, primary: bool = True) -> None:
+    if not context.allowed(Action.launch):  # hidden from viewers; actions.start_demo checks too
+        return
     st.button(
         "Start demo run",
         key=key,
@@ -136,7 +139,8 @@ def empty_state(key: str = "demo_empty") -> None:
         )
         with st.container(horizontal=True):
             demo_button(key)
-            st.page_link(context.LAUNCH, label="Upload findings", icon=":material/upload_file:")
+            if context.allowed(Action.launch):
+                st.page_link(context.LAUNCH, label="Upload findings", icon=":material/upload_file:")
 
 
 def require_run(*, need_state: bool = True) -> loaders.RunView:

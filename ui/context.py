@@ -7,12 +7,12 @@ fills it back in; an unknown id falls back to the newest run with a warning."""
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
+from engine.access import Action, Identity, can
 from engine.runs.index import IndexEntry
 from engine.settings import Settings, load_settings
 from ui.loaders import RunView
@@ -33,6 +33,7 @@ HISTORY = "app_pages/history.py"
 ROI = "app_pages/roi.py"
 OPS = "app_pages/ops.py"
 EVAL = "app_pages/eval.py"
+AUDIT = "app_pages/audit.py"
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class AppContext:
     # The selected run as loaded by the entry file in this script run, so the page does not
     # load it again (None when there are no runs, or the run left the index).
     view: RunView | None = None
+    # Who is using the app, as the entry file resolved it (None for a page run on its own).
+    identity: Identity | None = None
 
 
 def settings() -> Settings:
@@ -54,12 +57,10 @@ def runs_dir_of(s: Settings) -> Path:
     return Path(s.runs_dir).expanduser().resolve()
 
 
-def reviewer() -> str:
-    """The identity recorded with a review. Until sign-in lands it is the local user."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+def allowed(action: Action) -> bool:
+    """Whether to show a control for `action`. Only for drawing: the callbacks check again."""
+    who = current().identity
+    return who is not None and can(who, action)
 
 
 def select_run(runs: list[IndexEntry]) -> str | None:

@@ -1,0 +1,134 @@
+"""Who may do what: roles, identities and the permission table.
+
+Roles are ordered, each including the rights of the ones below it: viewers read; operators
+also launch, stop and resume runs; reviewers also approve or reject pull requests; admins also
+change settings and read the audit log.
+
+Roles come from a TOML file (setting `roles_file`, default `./roles.toml`):
+
+    default_role = "viewer"
+
+    [users]
+    "ana@acme.com" = "admin"
+
+    [domains]
+    "acme.com" = "reviewer"
+
+An exact e-mail beats its domain, which beats `default_role`. E-mails and domains match
+case-insensitively. When the file does not exist everyone gets `viewer`. An unknown role
+name anywhere in the file is an error that names the file and the entry."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from engine.errors import PermissionDeniedError, RolesFileError
+
+DEFAULT_ROLE_NAME = "viewer"
+
+
+class Role(Enum):
+    viewer = 0
+    operator = 1
+    reviewer = 2
+    admin = 3
+
+    def allows(self, needed: Role) -> bool:
+        return self.value >= needed.value
+
+    @classmethod
+    def parse(cls, name: object, where: str) -> Role:
+        if isinstance(name, str) and name.strip().lower() in cls.__members__:
+            return cls[name.strip().lower()]
+        known = ", ".join(cls.__members__)
+        raise RolesFileError(f"{where}: unknown role {name!r} (known roles: {known})")
+
+
+class Action(Enum):
+    read = "read"
+    launch = "launch"
+    stop = "stop"
+    resume = "resume"
+    review = "review"
+    change_settings = "change_settings"
+    read_audit = "read_audit"
+
+
+# Action -> the least role allowed to do it.
+PERMISSIONS: dict[Action, Role] = {
+    Action.read: Role.viewer,
+    Action.launch: Role.operator,
+    Action.stop: Role.operator,
+    Action.resume: Role.operator,
+    Action.review: Role.reviewer,
+    Action.change_settings: Role.admin,
+    Action.read_audit: Role.admin,
+}
+
+
+@dataclass(frozen=True)
+class Identity:
+    email: str
+    name: str | None
+    role: Role
+    authenticated: bool
+
+
+def can(identity: Identity, action: Action) -> bool:
+    return identity.role.allows(PERMISSIONS[action])
+
+
+def require(identity: Identity, action: Action) -> None:
+    """Raises PermissionDeniedError unless `identity` may do `action`."""
+    needed = PERMISSIONS[action]
+    if not identity.role.allows(needed):
+        raise PermissionDeniedError(action.value, identity.role.name, needed.name, identity.email)
+
+
+@dataclass(frozen=True)
+class RoleTable:
+    users: dict[str, Role]
+    domains: dict[str, Role]
+    default_role: Role = Role.viewer
+
+    def role_of(self, email: str) -> Role:
+        address = email.strip().lower()
+        if address in self.users:
+            return self.users[address]
+        domain = address.rpartition("@")[2]
+        if domain and "@" in address and domain in self.domains:
+            return self.domains[domain]
+        return self.default_role
+
+
+def load_roles(path: Path) -> RoleTable:
+    """The role table in `path`; a missing file gives everyone `viewer`."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return RoleTable(users={}, domains={})
+    except OSError as exc:
+        raise RolesFileError(f"roles file {path} cannot be read: {exc}") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RolesFileError(f"roles file {path} is not valid TOML: {exc}") from exc
+    default = Role.parse(data.get("default_role", DEFAULT_ROLE_NAME), f"{path}: default_role")
+    tables: dict[str, dict[str, Role]] = {}
+    for section in ("users", "domains"):
+        entries = data.get(section, {})
+        if not isinstance(entries, dict):
+            raise RolesFileError(f'{path}: [{section}] must be a table of "name" = "role" entries')
+        tables[section] = {
+            str(k).strip().lower(): Role.parse(v, f"{path}: [{section}] {k!r}") for k, v in entries.items()
+        }
+    return RoleTable(users=tables["users"], domains=tables["domains"], default_role=default)
+
+
+def resolve_identity(email: str, name: str | None, roles_file: Path, *, authenticated: bool) -> Identity:
+    return Identity(
+        email=email, name=name, role=load_roles(roles_file).role_of(email), authenticated=authenticated
+    )
