@@ -88,7 +88,11 @@ def test_standalone_simulator_gives_the_same_result_one_session_per_attempt(samp
     assert done.returncode == 0, done.stderr
     live = load_run(tmp_path, "again")
     assert live.data_source == "live" and live.config.api_base_url == server.base_url
-    assert "any-key" not in (tmp_path / "again" / "state.json").read_text()
+    # The key lives only in the environment: no run file, log or index line carries it.
+    for path in [tmp_path / "index.json", *(tmp_path / "again").rglob("*")]:
+        if path.is_file():
+            assert b"any-key" not in path.read_bytes(), path.name
+    assert "any-key" not in done.stdout + done.stderr
     assert outcomes(live) == outcomes(simulated)
     attempt_tags = {
         t: n
