@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from engine.access import Action, can
 from engine.analytics.review_queue import pending_review_count
+from engine.errors import BadInputError
 from ui import components, context, identity, loaders
 
 st.set_page_config(
@@ -94,15 +95,27 @@ try:
     settings = context.settings()
 except ValidationError as exc:
     problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-    st.error(f"Patchwave's settings are invalid: {problems}. Fix the environment or `.env` and reload.")
+    st.error(
+        f"Patchwave's settings are invalid: {problems}. Fix the environment, `.env` or the settings "
+        "file and reload."
+    )
+    st.stop()
+except BadInputError as exc:  # the settings file is unreadable
+    st.error(f"Patchwave's settings are invalid: {exc}. Fix it and reload.")
     st.stop()
 
 who = identity.gate(settings)
 
 
 def offered(page: st.Page) -> bool:
-    """Pages by role: Launch for operators and up, Review for reviewers and up, Audit for admins."""
-    needs = {"launch": Action.launch, "review": Action.review, "audit": Action.read_audit}
+    """Pages by role: Launch for operators and up, Review for reviewers and up, Audit and Settings
+    for admins."""
+    needs = {
+        "launch": Action.launch,
+        "review": Action.review,
+        "audit": Action.read_audit,
+        "settings": Action.change_settings,
+    }
     return can(who, needs.get(page.url_path, Action.read))
 
 
@@ -113,7 +126,14 @@ PAGES["Admin"] = [
         icon=":material/policy:",
         url_path="audit",
         help="Who launched, stopped, resumed and reviewed what, and when.",
-    )
+    ),
+    st.Page(
+        context.SETTINGS,
+        title="Settings",
+        icon=":material/settings:",
+        url_path="settings",
+        help="Change the run settings kept in the settings file; every change is audited.",
+    ),
 ]
 shown = {section: [p for p in pages if offered(p)] for section, pages in PAGES.items()}
 page = st.navigation({section: pages for section, pages in shown.items() if pages})

@@ -49,6 +49,19 @@ class Settings(BaseSettings):
     # pauses, and seconds (before speed scaling) before the first probe.
     breaker_failure_threshold: int = Field(5, ge=1)
     breaker_cooldown_seconds: float = Field(30, gt=0)
+    # The app-editable settings file (engine/settings_file.py), read below env and `.env`.
+    settings_file: Path = Path("./patchwave.toml")
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):  # type: ignore[override]
+        """Precedence: init kwargs (CLI flags) > env > `.env` > settings file > defaults."""
+        from engine.settings_file import customise_sources
+
+        return customise_sources(
+            settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+        )
 
     @property
     def api_key(self) -> str | None:

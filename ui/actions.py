@@ -25,6 +25,7 @@ from engine.models import RunStatus
 from engine.reviews import record_review
 from engine.runs.paths import RunPaths, new_run_id
 from engine.settings import Settings, load_settings
+from engine.settings_file import EDITABLE, origins, save_settings
 from ui import context, identity, loaders
 
 _MESSAGES_KEY = "_pw_messages"
@@ -56,6 +57,9 @@ def _settings(**overrides: object) -> Settings | None:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         say("error", f"Invalid setting: {problems}")
+        return None
+    except BadInputError as exc:  # an unreadable settings file
+        say("error", f"Invalid setting: {exc}")
         return None
 
 
@@ -262,3 +266,78 @@ def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approv
     )
     verb = "Approved" if decision == "approved" else "Rejected"
     say("success", f"{verb} the pull request for {finding_id} (attempt {attempt}).")
+
+
+# --- settings (admins) -----------------------------------------------------------------------
+
+SETTINGS_KEY_PREFIX = "settings_field::"
+WEIGHTS_EDITOR_KEY = "settings_weights_editor"
+WEIGHTS_BASE_KEY = "_pw_settings_weights_base"  # the rows the weights editor was drawn with
+
+
+def settings_field_key(name: str) -> str:
+    return f"{SETTINGS_KEY_PREFIX}{name}"
+
+
+def _edited_weights() -> dict[str, int] | None:
+    """The service weights table after the edits in the data editor (None: not drawn)."""
+    base = st.session_state.get(WEIGHTS_BASE_KEY)
+    if base is None:
+        return None
+    rows = [dict(r) for r in base]
+    delta = st.session_state.get(WEIGHTS_EDITOR_KEY) or {}
+    for index, edits in (delta.get("edited_rows") or {}).items():
+        rows[int(index)].update(edits)
+    deleted = {int(i) for i in delta.get("deleted_rows") or []}
+    rows = [r for i, r in enumerate(rows) if i not in deleted]
+    rows.extend(dict(r) for r in delta.get("added_rows") or [])
+    weights: dict[str, int] = {}
+    for row in rows:
+        service = str(row.get("service") or "").strip()
+        if service:  # a row without a service name is ignored
+            weights[service] = row.get("weight")  # type: ignore[assignment]  (validated by the engine)
+    return weights
+
+
+def _form_changes() -> dict[str, object]:
+    changes: dict[str, object] = {}
+    for name in EDITABLE:
+        key = settings_field_key(name)
+        if name != "service_weights" and key in st.session_state:
+            changes[name] = st.session_state[key]
+    weights = _edited_weights()
+    if weights is not None:
+        changes["service_weights"] = weights
+    return changes
+
+
+def change_settings(changes: dict[str, object] | None = None) -> None:
+    """Save the Settings page's form (or `changes`) to the settings file; admins only."""
+    s = _settings()
+    if s is None:
+        return
+    who = _authorize(s, Action.change_settings)
+    if who is None:
+        return
+    if changes is None:
+        changes = _form_changes()
+    try:
+        done = save_settings(s.settings_file, changes, who, context.runs_dir_of(s))
+    except BadInputError as exc:
+        say("error", f"Settings not saved: {exc}.")
+        return
+    except (OSError, Timeout) as exc:
+        say("error", f"Settings not saved (or not audited): {exc}")
+        return
+    if not done:
+        say("info", "Nothing changed.")
+        return
+    listed = "; ".join(f"`{name}` {old} → {new}" for name, (old, new) in done.items())
+    say("success", f"Saved to `{s.settings_file}`: {listed}. New runs use these values.")
+    shadowed = [name for name in done if origins()[name] in ("environment", ".env")]
+    if shadowed:
+        say(
+            "warning",
+            "Set in the environment or `.env`, which wins over the settings file, so still in force "
+            f"there: {', '.join(f'`{n}`' for n in shadowed)}.",
+        )

@@ -34,6 +34,7 @@ ROI = "app_pages/roi.py"
 OPS = "app_pages/ops.py"
 EVAL = "app_pages/eval.py"
 AUDIT = "app_pages/audit.py"
+SETTINGS = "app_pages/settings.py"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,289 @@
+"""The app-editable settings file (setting `settings_file`, default `./patchwave.toml`).
+
+Admins change a fixed set of tuning settings from the app (the Settings page); the values
+land in this flat TOML file, which `Settings` reads as a source below the environment:
+
+    init kwargs (CLI flags) > environment > `.env` > settings file > defaults
+
+Only the keys in `EDITABLE` are read from or written to the file; any other key in it is
+ignored. The API key, base URL, roles file, `require_auth`, and anything named like a key,
+secret or token never come from it and are never written to it.
+
+The file's own path is a setting too, so it is resolved before the sources are built: an
+explicit `settings_file=` keyword, else `SETTINGS_FILE` in the environment, else in `.env`,
+else the default. The file itself cannot name another file.
+
+Saving (`save_settings`) validates the merged values with `Settings`' own field definitions,
+writes the file atomically under a file lock, and records one audit entry."""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+from filelock import FileLock
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pydantic_settings import PydanticBaseSettingsSource, TomlConfigSettingsSource
+
+from engine.access import Action, Identity, require
+from engine.audit import record_audit
+from engine.errors import BadInputError
+from engine.runs.atomic import atomic_write_bytes
+
+# The settings an admin may change from the app, in the order the page shows them.
+EDITABLE: tuple[str, ...] = (
+    "wave_size",
+    "max_parallel_sessions",
+    "max_acu_per_session",
+    "poll_interval_seconds",
+    "session_timeout_minutes",
+    "min_success_rate",
+    "max_retries",
+    "service_weights",
+    "default_service_weight",
+    "max_upload_bytes",
+    "max_rows_per_run",
+    "parse_time_limit_seconds",
+    "breaker_failure_threshold",
+    "breaker_cooldown_seconds",
+)
+_FORBIDDEN_WORDS = ("key", "secret", "token", "password")
+assert not any(w in name for name in EDITABLE for w in _FORBIDDEN_WORDS)
+
+ENV_NAME = "SETTINGS_FILE"
+LOCK_TIMEOUT_SECONDS = 10
+HEADER = (
+    "# Patchwave settings, changed from the app's Settings page (each change is audited).\n"
+    "# Environment variables and .env win over this file; command-line flags win over both.\n"
+)
+
+Origin = str  # "environment", ".env", "settings file" or "default"
+
+
+class SettingsFileError(BadInputError):
+    """The settings file is unreadable or not valid TOML."""
+
+
+def read_settings_file(path: Path) -> dict[str, Any]:
+    """The editable values the file sets (unvalidated); a missing file sets none."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise SettingsFileError(f"settings file {path} cannot be read: {exc}") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsFileError(f"settings file {path} is not valid TOML: {exc}") from exc
+    return {name: data[name] for name in EDITABLE if name in data}
+
+
+class SettingsFileSource(TomlConfigSettingsSource):
+    """`TomlConfigSettingsSource` limited to the editable keys, with errors naming the file."""
+
+    def _read_file(self, file_path: Path) -> dict[str, Any]:
+        return read_settings_file(file_path)
+
+
+def _env_file_of(settings_cls: type) -> str | None:
+    env_file = settings_cls.model_config.get("env_file")
+    return env_file if isinstance(env_file, str | os.PathLike) else None
+
+
+def _from_environ(name: str) -> str | None:
+    wanted = name.upper()
+    for key, value in os.environ.items():
+        if key.upper() == wanted:
+            return value
+    return None
+
+
+def _from_dotenv(settings_cls: type, name: str) -> str | None:
+    env_file = _env_file_of(settings_cls)
+    if env_file is None or not Path(env_file).is_file():
+        return None
+    values = dotenv_values(env_file, encoding=settings_cls.model_config.get("env_file_encoding"))
+    wanted = name.upper()
+    return next((v for k, v in values.items() if k.upper() == wanted and v is not None), None)
+
+
+def resolve_path(settings_cls: type, init_kwargs: dict[str, Any] | None = None) -> Path:
+    """The settings file: `settings_file=` given, else SETTINGS_FILE in the environment, else
+    in `.env`, else the field's default."""
+    given = (init_kwargs or {}).get("settings_file")
+    if given is not None:
+        return Path(given)
+    found = _from_environ(ENV_NAME) or _from_dotenv(settings_cls, ENV_NAME)
+    if found:
+        return Path(found)
+    return Path(settings_cls.model_fields["settings_file"].default)
+
+
+def customise_sources(
+    settings_cls: type,
+    init_settings: PydanticBaseSettingsSource,
+    env_settings: PydanticBaseSettingsSource,
+    dotenv_settings: PydanticBaseSettingsSource,
+    *rest: PydanticBaseSettingsSource,
+) -> tuple[PydanticBaseSettingsSource, ...]:
+    """For `Settings.settings_customise_sources`: the settings file below `.env`."""
+    path = resolve_path(settings_cls, getattr(init_settings, "init_kwargs", None))
+    file_source = SettingsFileSource(settings_cls, toml_file=path)
+    return (init_settings, env_settings, dotenv_settings, file_source, *rest)
+
+
+# --- where each value comes from -------------------------------------------------------------
+
+
+def default_of(name: str) -> Any:
+    from engine.settings import Settings
+
+    return Settings.model_fields[name].get_default(call_default_factory=True)
+
+
+def origins(settings_cls: type | None = None) -> dict[str, Origin]:
+    """Where each editable setting's effective value comes from (CLI flags aside)."""
+    if settings_cls is None:
+        from engine.settings import Settings
+
+        settings_cls = Settings
+    in_file = read_settings_file(resolve_path(settings_cls))
+    env_file = _env_file_of(settings_cls)
+    dotenv = (
+        {k.upper() for k, v in dotenv_values(env_file).items() if v is not None}
+        if env_file and Path(env_file).is_file()
+        else set()
+    )
+    found: dict[str, Origin] = {}
+    for name in EDITABLE:
+        if _from_environ(name) is not None:
+            found[name] = "environment"
+        elif name.upper() in dotenv:
+            found[name] = ".env"
+        elif name in in_file:
+            found[name] = "settings file"
+        else:
+            found[name] = "default"
+    return found
+
+
+# --- saving ------------------------------------------------------------------------------------
+
+_editable_model: type[BaseModel] | None = None
+
+
+def _model() -> type[BaseModel]:
+    """A model of the editable fields with `Settings`' own types and bounds."""
+    global _editable_model
+    if _editable_model is None:
+        from engine.settings import Settings
+
+        fields: dict[str, Any] = {
+            name: (Settings.model_fields[name].annotation, Settings.model_fields[name]) for name in EDITABLE
+        }
+        _editable_model = create_model(
+            "EditableSettings", __config__=ConfigDict(extra="forbid", allow_inf_nan=False), **fields
+        )
+    return _editable_model
+
+
+def _problems(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(map(str, error["loc"])) or "settings"
+        parts.append(f"{where}: {error['msg']} (got {error.get('input')!r})")
+    return "; ".join(parts)
+
+
+def validate_values(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` (every editable setting) validated and coerced; BadInputError names the field."""
+    try:
+        return _model().model_validate(values).model_dump()
+    except ValidationError as exc:
+        raise BadInputError(f"invalid setting: {_problems(exc)}") from exc
+
+
+def save_settings(
+    path: Path, changes: dict[str, Any], actor: Identity, runs_dir: Path
+) -> dict[str, tuple[Any, Any]]:
+    """Applies `changes` to the settings file; returns {field: (old, new)} for what changed.
+
+    "old" is the file's value, or the default when the file did not set it. A bad value or a
+    non-editable name raises BadInputError and writes nothing. One audit entry is recorded
+    (action "change_settings", target the file's name) when anything changed."""
+    require(actor, Action.change_settings)
+    path = Path(path)
+    refused = sorted(set(changes) - set(EDITABLE))
+    if refused:
+        raise BadInputError(f"these settings cannot be changed from the app: {', '.join(refused)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS):
+        current = read_settings_file(path)
+        old = {name: current.get(name, default_of(name)) for name in EDITABLE}
+        new = validate_values({**old, **changes})
+        changed = {
+            name: (old[name], new[name]) for name in EDITABLE if name in changes and new[name] != old[name]
+        }
+        if not changed:
+            return {}
+        written = {**current, **{name: new[name] for name in changed}}
+        atomic_write_bytes(path, render_toml(written))
+        details = {name: {"old": o, "new": n} for name, (o, n) in changed.items()}
+        record_audit(runs_dir, actor, Action.change_settings, path.name, details)
+    return changed
+
+
+# --- writing TOML (flat schema: scalars, then one table per dict) ------------------------------
+
+
+def _string(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return _string(value)
+    raise TypeError(f"cannot write {type(value).__name__} to the settings file")
+
+
+def render_toml(values: dict[str, Any]) -> bytes:
+    """The settings file's bytes: editable keys only, in `EDITABLE` order."""
+    lines = [HEADER]
+    tables = []
+    for name in EDITABLE:
+        if name not in values:
+            continue
+        value = values[name]
+        if isinstance(value, dict):
+            tables.append((name, value))
+        else:
+            lines.append(f"{name} = {_scalar(value)}\n")
+    for name, table in tables:
+        lines.append(f"\n[{name}]\n")
+        lines.extend(f"{_string(str(k))} = {_scalar(v)}\n" for k, v in table.items())
+    text = "".join(lines)
+    tomllib.loads(text)  # what we write must read back
+    return text.encode("utf-8")
