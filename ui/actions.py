@@ -81,6 +81,16 @@ def _authorize(s: Settings, action: Action) -> Identity | None:
     return who
 
 
+def _permitted(action: Action, **overrides: object) -> tuple[Settings, Identity] | None:
+    """The settings and the caller, when the caller may do `action`; otherwise None, with the
+    reason said. Every action starts here: the server-side check hidden buttons rely on."""
+    s = _settings(**overrides)
+    if s is None:
+        return None
+    who = _authorize(s, action)
+    return None if who is None else (s, who)
+
+
 def _audit(s: Settings, who: Identity, action: Action, target: str, details: dict[str, object]) -> None:
     try:
         record_audit(context.runs_dir_of(s), who, action, target, details)
@@ -99,12 +109,10 @@ def demo_token() -> str:
 
 
 def start_demo(run_id: str) -> None:
-    s = _settings()
-    if s is None:
+    allowed = _permitted(Action.launch)
+    if allowed is None:
         return
-    who = _authorize(s, Action.launch)
-    if who is None:
-        return
+    s, who = allowed
     try:
         boot = control.launch_demo(s, run_id)
     except BadInputError as exc:
@@ -149,12 +157,12 @@ def launch_upload(file_id: str) -> None:
         return
     ss = st.session_state
     mode = "live" if ss.get(MODE_KEY) == "live" else "simulated"
-    s = _settings(wave_size=ss.get(WAVE_SIZE_KEY), max_parallel_sessions=ss.get(MAX_PARALLEL_KEY))
-    if s is None:
+    allowed = _permitted(
+        Action.launch, wave_size=ss.get(WAVE_SIZE_KEY), max_parallel_sessions=ss.get(MAX_PARALLEL_KEY)
+    )
+    if allowed is None:
         return
-    who = _authorize(s, Action.launch)
-    if who is None:
-        return
+    s, who = allowed
     if mode == "live" and s.api_key is None:  # the widget hides it, but re-check on the server
         st.session_state[LAUNCH_ERROR_KEY] = "Live mode needs DEVIN_API_KEY, which is not configured."
         return
@@ -181,12 +189,10 @@ def launch_upload(file_id: str) -> None:
 
 
 def stop(run_id: str) -> None:
-    s = _settings()
-    if s is None:
+    allowed = _permitted(Action.stop)
+    if allowed is None:
         return
-    who = _authorize(s, Action.stop)
-    if who is None:
-        return
+    s, who = allowed
     try:
         result = control.stop_run(s, run_id)
     except BadInputError as exc:
@@ -210,12 +216,10 @@ def stop(run_id: str) -> None:
 
 
 def resume(run_id: str) -> None:
-    s = _settings()
-    if s is None:
+    allowed = _permitted(Action.resume)
+    if allowed is None:
         return
-    who = _authorize(s, Action.resume)
-    if who is None:
-        return
+    s, who = allowed
     try:
         boot = control.resume_detached(s, run_id)
     except BadInputError as exc:
@@ -236,12 +240,10 @@ def reason_key(run_id: str, finding_id: str, attempt: int) -> str:
 
 
 def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approved", "rejected"]) -> None:
-    s = _settings()
-    if s is None:
+    allowed = _permitted(Action.review)
+    if allowed is None:
         return
-    who = _authorize(s, Action.review)
-    if who is None:
-        return
+    s, who = allowed
     runs_dir = context.runs_dir_of(s)
     run = loaders.state(runs_dir, run_id)
     if run is None:
@@ -313,12 +315,10 @@ def _form_changes() -> dict[str, object]:
 
 def change_settings(changes: dict[str, object] | None = None) -> None:
     """Save the Settings page's form (or `changes`) to the settings file; admins only."""
-    s = _settings()
-    if s is None:
+    allowed = _permitted(Action.change_settings)
+    if allowed is None:
         return
-    who = _authorize(s, Action.change_settings)
-    if who is None:
-        return
+    s, who = allowed
     if changes is None:
         changes = _form_changes()
     try:
