@@ -16,8 +16,16 @@ SAMPLE = REPO / "sample_data" / "findings.csv"
 
 
 def engine_env(runs_dir: Path, **extra: str) -> dict[str, str]:
+    """The engine's environment for a test: nothing from the developer's shell, `.env` or
+    settings file in the repository may steer it (an explicit empty key beats `.env`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEVIN_", "RUNS_DIR"))}
-    env.update(RUNS_DIR=str(runs_dir), PYTHONUNBUFFERED="1", **extra)
+    env.update(
+        RUNS_DIR=str(runs_dir),
+        PYTHONUNBUFFERED="1",
+        DEVIN_API_KEY="",
+        SETTINGS_FILE=str(runs_dir / ".no-settings-file.toml"),
+    )
+    env.update(extra)
     return env
 
 
