@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from engine.access import Action, can
 from engine.analytics.review_queue import pending_review_count
 from engine.errors import BadInputError
+from engine.settings import describe_invalid_settings
 from ui import components, context, identity, loaders
 
 st.set_page_config(
@@ -94,7 +95,7 @@ PAGES = {
 try:
     settings = context.settings()
 except ValidationError as exc:
-    problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+    problems = describe_invalid_settings(exc)
     st.error(
         f"Patchwave's settings are invalid: {problems}. Fix the environment, `.env` or the settings "
         "file and reload."

@@ -21,7 +21,7 @@ from engine.runs.index import IndexEntry, index_path, read_index
 from engine.runs.launch import LaunchRecord
 from engine.runs.liveness import display_status
 from engine.runs.paths import RunPaths
-from engine.runs.state_store import load_state
+from engine.runs.state_store import load_state_if_present
 
 Fingerprint = tuple[str, int, int] | None  # (path, mtime_ns, size), None when absent
 
@@ -64,11 +64,7 @@ def run_entries(runs_dir: Path) -> list[IndexEntry]:
 
 def run_state(runs_dir: Path, run_id: str) -> BatchRun | None:
     """The run's state, or None before its engine first wrote it."""
-    paths = RunPaths.of(runs_dir, run_id)
-    try:
-        return load_state(paths.state)
-    except FileNotFoundError:
-        return None
+    return load_state_if_present(RunPaths.of(runs_dir, run_id).state)
 
 
 def run_events(runs_dir: Path, run_id: str) -> list[TimelineEvent]:

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from engine.errors import BadInputError
-from engine.settings import Settings, load_settings
+from engine.settings import Settings, describe_invalid_settings, load_settings
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -50,7 +50,7 @@ def _settings_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            problems = describe_invalid_settings(exc)
             raise BadInputError(f"invalid setting: {problems}") from exc
 
     return wrapper

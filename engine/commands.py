@@ -17,7 +17,7 @@ from engine.execute.progress import LineProgress, progress_for_output
 from engine.execute.start import execute_run
 from engine.execute.tags import attempt_tag
 from engine.ingest import IngestLimits, ingest_bytes, ingest_file
-from engine.models import BatchRun, RunConfig
+from engine.models import RunConfig
 from engine.planning import plan_waves
 from engine.playbooks import playbook_name_for
 from engine.runs.detach import read_bootstrap, spawn_engine
@@ -25,7 +25,7 @@ from engine.runs.index import read_index
 from engine.runs.launch import check_plannable, prepare_run, read_source
 from engine.runs.liveness import display_status, engine_process
 from engine.runs.paths import RunPaths
-from engine.runs.state_store import load_state
+from engine.runs.state_store import load_state, load_state_if_present
 from engine.settings import Settings
 from engine.validate import validate_run
 
@@ -172,10 +172,6 @@ def execute_command(run_id: str, settings: Settings) -> None:
     reporting.print_run(run, run.status.value)
 
 
-def _load(paths: RunPaths) -> BatchRun | None:
-    return load_state(paths.state) if paths.state.exists() else None
-
-
 def status_command(run_id: str | None, settings: Settings, as_json: bool) -> None:
     if run_id is None:
         entries = read_index(settings.runs_dir).runs
@@ -183,11 +179,10 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
         for e in entries:
             # Only a pending or running entry can differ from the index (crashed, starting):
             # loading every run's whole state would make a long history slow to list.
-            paths = RunPaths.of(settings.runs_dir, e.run_id)
-            run = _load(paths) if needs_liveness_check(e) and paths.root.exists() else None
-            live[e.run_id] = (
-                shown_status(e, run, read_bootstrap(paths)) if needs_liveness_check(e) else e.status.value
-            )
+            live[e.run_id] = e.status.value
+            if needs_liveness_check(e):
+                paths = RunPaths.of(settings.runs_dir, e.run_id)
+                live[e.run_id] = shown_status(e, load_state_if_present(paths.state), read_bootstrap(paths))
         if as_json:
             _echo_json([{**e.model_dump(mode="json"), "display_status": live[e.run_id]} for e in entries])
             return
@@ -230,7 +225,7 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
         )
         return
     paths = RunPaths.existing(settings.runs_dir, run_id)
-    run = _load(paths)
+    run = load_state_if_present(paths.state)
     boot = read_bootstrap(paths)
     if run is None:
         shown = boot.status if boot else "pending"

@@ -12,13 +12,13 @@ import psutil
 
 from engine.errors import BadInputError
 from engine.ingest import IngestLimits
-from engine.models import RESUMABLE_RUN_STATUSES, BatchRun, RunConfig, RunStatus
+from engine.models import RESUMABLE_RUN_STATUSES, RunConfig, RunStatus
 from engine.prioritize import ServiceWeights
 from engine.runs.detach import Bootstrap, read_bootstrap, spawn_engine
 from engine.runs.launch import prepare_run
 from engine.runs.liveness import display_status, engine_process
 from engine.runs.paths import RunPaths
-from engine.runs.state_store import load_state
+from engine.runs.state_store import load_state, load_state_if_present
 from engine.settings import Settings
 
 STOP_WAIT_SECONDS = 6.0
@@ -116,12 +116,8 @@ def launch_demo(settings: Settings, run_id: str) -> Bootstrap:
     return launch_detached(SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, settings, options, run_id)
 
 
-def _state(paths: RunPaths) -> BatchRun | None:
-    return load_state(paths.state) if paths.state.exists() else None
-
-
 def check_resumable(paths: RunPaths) -> None:
-    run = _state(paths)
+    run = load_state_if_present(paths.state)
     if run is None:
         return
     if run.status == RunStatus.running and engine_process(run):
@@ -159,7 +155,7 @@ def stop_run(settings: Settings, run_id: str) -> StopResult:
     """Signals the run's engine, after making sure the pid really is that engine, and waits for
     it to record `interrupted`. Remote sessions keep running; resume picks them up."""
     paths = RunPaths.existing(settings.runs_dir, run_id)
-    run = _state(paths)
+    run = load_state_if_present(paths.state)
     process = engine_process(run) if run else None
     if process is None:
         shown = display_status(run) if run else "not started"

@@ -1,5 +1,9 @@
 """Errors the command line turns into exit codes: bad input is 2, everything else 1."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 
 class BadInputError(Exception):
     """The user gave something unusable; the message names the problem."""
@@ -24,3 +28,16 @@ class PermissionDeniedError(BadInputError):
 
 class RolesFileError(BadInputError):
     """The roles file is unreadable or names an unknown role."""
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Failures to read a user's file become bad input naming the file and the reason."""
+    try:
+        yield
+    except FileNotFoundError as exc:
+        raise BadInputError(f"{path}: no such file") from exc
+    except IsADirectoryError as exc:
+        raise BadInputError(f"{path}: is a directory, not a file") from exc
+    except OSError as exc:
+        raise BadInputError(f"{path}: cannot read the file ({exc.strerror})") from exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REAL_API_BASE_URL = "https://api.devin.ai/v1"
@@ -69,6 +69,11 @@ class Settings(BaseSettings):
             return None
         value = self.devin_api_key.get_secret_value().strip()
         return value or None
+
+
+def describe_invalid_settings(exc: ValidationError) -> str:
+    """Each invalid setting with its problem, e.g. "wave_size: Input should be greater than 0"."""
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -24,7 +24,7 @@ from engine.errors import BadInputError, PermissionDeniedError
 from engine.models import RunStatus
 from engine.reviews import record_review
 from engine.runs.paths import RunPaths, new_run_id
-from engine.settings import Settings, load_settings
+from engine.settings import Settings, describe_invalid_settings, load_settings
 from engine.settings_file import EDITABLE, origins, save_settings
 from ui import context, identity, loaders
 
@@ -55,7 +55,7 @@ def _settings(**overrides: object) -> Settings | None:
     try:
         return load_settings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        problems = describe_invalid_settings(exc)
         say("error", f"Invalid setting: {problems}")
         return None
     except BadInputError as exc:  # an unreadable settings file

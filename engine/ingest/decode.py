@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from engine.errors import BadInputError
+from engine.errors import BadInputError, reading
 
 HEAD_BYTES = 65536  # enough for any header row; the rest of the file is the parser's
 
@@ -39,16 +39,10 @@ def source_from_bytes(data: bytes, name: str) -> DecodedSource:
 
 
 def source_from_path(path: Path, name: str) -> DecodedSource:
-    try:
+    with reading(path):
         size = path.stat().st_size
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
-    except FileNotFoundError as exc:
-        raise BadInputError(f"{path}: no such file") from exc
-    except IsADirectoryError as exc:
-        raise BadInputError(f"{path}: is a directory, not a file") from exc
-    except OSError as exc:
-        raise BadInputError(f"{path}: cannot read the file ({exc.strerror})") from exc
     return decode_source(head, name, whole=size <= HEAD_BYTES, path=path)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from engine.errors import BadInputError
+from engine.errors import BadInputError, reading
 from engine.ingest import IngestLimits, IngestResult, ingest_bytes, ingest_file
 from engine.models import BatchRun, RunConfig, RunStatus, WaveStatus, utcnow
 from engine.planning import plan_waves
@@ -31,16 +31,10 @@ class LaunchRecord(BaseModel):
 
 def read_source(path: Path, limits: IngestLimits | None = None) -> bytes:
     """The file's bytes; with `limits`, an oversized file is refused before it is read."""
-    try:
+    with reading(path):
         if limits is not None:
             limits.check_size(path.stat().st_size, path.name)
         return path.read_bytes()
-    except FileNotFoundError as exc:
-        raise BadInputError(f"{path}: no such file") from exc
-    except IsADirectoryError as exc:
-        raise BadInputError(f"{path}: is a directory, not a file") from exc
-    except OSError as exc:
-        raise BadInputError(f"{path}: cannot read the file ({exc.strerror})") from exc
 
 
 def prepare_run(

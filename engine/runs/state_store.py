@@ -74,6 +74,14 @@ def load_state(path: Path) -> BatchRun:
     return BatchRun.model_validate_json(path.read_bytes())
 
 
+def load_state_if_present(path: Path) -> BatchRun | None:
+    """The state, or None before the run's engine first wrote it."""
+    try:
+        return load_state(path)
+    except FileNotFoundError:
+        return None
+
+
 _CREATE_TIME: float | None = None
 
 
