@@ -152,6 +152,19 @@ def test_upsert_keeps_one_entry_per_run_newest_first(tmp_path: Path) -> None:
     assert not list(runs_dir.glob(".tmp-*"))
 
 
+def test_upsert_removes_the_temp_file_of_a_writer_killed_mid_write(tmp_path: Path) -> None:
+    runs_dir = tmp_path / "runs"
+    upsert_run(runs_dir, _entry("a", T0))
+    leftover = runs_dir / ".tmp-index.json.k1ll3d"
+    leftover.write_bytes(b'{"runs": [')  # what a SIGKILL during the write leaves
+    other = runs_dir / "a-note.txt"
+    other.write_text("kept")
+    upsert_run(runs_dir, _entry("b", T0 + timedelta(hours=1)))
+    assert not leftover.exists()
+    assert other.exists()
+    assert [r.run_id for r in read_index(runs_dir).runs] == ["b", "a"]
+
+
 def _upsert_many(runs_dir: str, worker: int, count: int) -> None:
     base = datetime(2025, 1, 1, tzinfo=UTC)
     for j in range(count):

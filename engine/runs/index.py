@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from engine.analytics.timing import agent_seconds
 from engine.models import BatchRun, RunStatus
-from engine.runs.atomic import atomic_write_bytes
+from engine.runs.atomic import TEMP_PREFIX, atomic_write_bytes
 
 INDEX_NAME = "index.json"
 LOCK_TIMEOUT_SECONDS = 30
@@ -84,6 +84,10 @@ def upsert_run(runs_dir: Path, entry: IndexEntry) -> None:
     runs_dir.mkdir(parents=True, exist_ok=True)
     path = index_path(runs_dir)
     with FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS):
+        # Every writer holds this lock while its temp file exists, so any temp file seen
+        # here was left by a writer that was killed mid-write.
+        for leftover in runs_dir.glob(f"{TEMP_PREFIX}{INDEX_NAME}.*"):
+            leftover.unlink(missing_ok=True)
         index = read_index(runs_dir)
         runs = [r for r in index.runs if r.run_id != entry.run_id]
         runs.append(entry)
