@@ -124,6 +124,9 @@ class Finding(BaseModel):
     current_version: str | None = None
     fixed_version: str | None = None
     language: str | None = None
+    # Stable identity across scans and runs (20 hex characters; see engine.fingerprints).
+    fingerprint: str | None = None
+    rule_id: str | None = None  # the scanner's rule or advisory id
     # Ids of the duplicate rows folded into this finding (the survivor's own id excluded).
     merged_ids: list[str] = Field(default_factory=list)
     # Spreadsheet-style row of the source file (header is row 1).
