@@ -1,8 +1,9 @@
 """Who may do what: roles, identities and the permission table.
 
 Roles are ordered, each including the rights of the ones below it: viewers read; operators
-also launch, stop and resume runs; reviewers also approve or reject pull requests; admins also
-change settings and read the audit log.
+also launch, stop and resume runs and import scans into the findings ledger; reviewers also
+approve or reject pull requests and triage ledger findings (false positive, risk accepted);
+admins also change settings, services and policy, and read the audit log.
 
 Roles come from a TOML file (setting `roles_file`, default `./roles.toml`):
 
@@ -20,6 +21,7 @@ name anywhere in the file is an error that names the file and the entry."""
 
 from __future__ import annotations
 
+import getpass
 import tomllib
 from dataclasses import dataclass
 from enum import Enum
@@ -53,6 +55,8 @@ class Action(Enum):
     stop = "stop"
     resume = "resume"
     review = "review"
+    import_scan = "import_scan"  # record a scan in the findings ledger
+    triage = "triage"  # false positive, risk acceptance, reopen, pull request state by hand
     change_settings = "change_settings"
     read_audit = "read_audit"
 
@@ -64,6 +68,8 @@ PERMISSIONS: dict[Action, Role] = {
     Action.stop: Role.operator,
     Action.resume: Role.operator,
     Action.review: Role.reviewer,
+    Action.import_scan: Role.operator,
+    Action.triage: Role.reviewer,
     Action.change_settings: Role.admin,
     Action.read_audit: Role.admin,
 }
@@ -75,6 +81,16 @@ class Identity:
     name: str | None
     role: Role
     authenticated: bool
+
+
+def local_admin() -> Identity:
+    """Whoever runs Patchwave on this machine without sign-in (the CLI, or the app with
+    authentication off): an admin, named after the operating-system user."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return Identity(email=f"{user}@localhost", name=user, role=Role.admin, authenticated=False)
 
 
 def can(identity: Identity, action: Action) -> bool:

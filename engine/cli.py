@@ -14,6 +14,7 @@ import click
 
 from engine.errors import BadInputError
 from engine.settings import Settings, describe_invalid_settings, load_settings
+from engine.sources import SourceDefaults
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -66,6 +67,14 @@ def runs_dir_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--service/--repo: what a scanner file that does not name them belongs to."""
+    fn = click.option("--repo", "repo_url", help="Repository URL for findings that do not name one.")(fn)
+    return click.option(
+        "--service", "service_name", help="Service for findings that do not name one (scanner files)."
+    )(fn)
+
+
 def settings_for(runs_dir: Path | None, **overrides: Any) -> Settings:
     return load_settings(runs_dir=runs_dir, **overrides)
 
@@ -84,26 +93,51 @@ def cli(verbose: bool) -> None:
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@source_options
 @runs_dir_option
 @_settings_errors
-def ingest(file: Path, as_json: bool, runs_dir: Path | None) -> None:
-    """Check a findings file: accepted, rejected rows with reasons, merged duplicates."""
+def ingest(
+    file: Path, as_json: bool, service_name: str | None, repo_url: str | None, runs_dir: Path | None
+) -> None:
+    """Check a findings file (CSV or a scanner's JSON/SARIF): accepted, rejected, merged."""
     from engine.commands import ingest_command
 
-    ingest_command(file, settings_for(runs_dir), as_json)
+    ingest_command(file, settings_for(runs_dir), as_json, SourceDefaults(service_name, repo_url))
 
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--wave-size", type=click.IntRange(min=1), help="Findings per wave.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--ledger/--no-ledger",
+    "use_ledger",
+    default=True,
+    show_default=True,
+    help="Show what the findings ledger would skip, and why.",
+)
+@source_options
 @runs_dir_option
 @_settings_errors
-def plan(file: Path, wave_size: int | None, as_json: bool, runs_dir: Path | None) -> None:
+def plan(
+    file: Path,
+    use_ledger: bool,
+    wave_size: int | None,
+    as_json: bool,
+    service_name: str | None,
+    repo_url: str | None,
+    runs_dir: Path | None,
+) -> None:
     """Print the wave plan for a findings file without running anything."""
     from engine.commands import plan_command
 
-    plan_command(file, settings_for(runs_dir, wave_size=wave_size), as_json)
+    plan_command(
+        file,
+        settings_for(runs_dir, wave_size=wave_size),
+        as_json,
+        SourceDefaults(service_name, repo_url),
+        use_ledger,
+    )
 
 
 @cli.command()
@@ -154,10 +188,22 @@ def plan(file: Path, wave_size: int | None, as_json: bool, runs_dir: Path | None
     type=click.FloatRange(0, 1),
     help="Simulated mode: share of API requests answered with 429/500/503.",
 )
+@click.option(
+    "--ledger/--no-ledger",
+    "use_ledger",
+    default=True,
+    show_default=True,
+    help="Plan against the findings ledger: skip work in progress, fixed, triaged or cooling down; "
+    "keep the global session budget.",
+)
+@source_options
 @runs_dir_option
 @_settings_errors
 def run(
     file: Path,
+    use_ledger: bool,
+    service_name: str | None,
+    repo_url: str | None,
     run_id: str | None,
     dry_run: bool,
     only_wave: int | None,
@@ -179,6 +225,8 @@ def run(
         seed=seed,
         speed=speed,
         detach=detach,
+        defaults=SourceDefaults(service_name, repo_url),
+        use_ledger=use_ledger,
     )
 
 
@@ -271,3 +319,12 @@ def sample(rows: int, seed: int, out: Path | None) -> None:
     with out.open("w", newline="", encoding="utf-8") as handle:
         written = write_sample_csv(handle, rows, seed)
     click.echo(f"wrote {written} findings to {out}", err=True)
+
+
+def _add_ledger_commands() -> None:
+    from engine.ledger_cli import ledger
+
+    cli.add_command(ledger)
+
+
+_add_ledger_commands()

@@ -10,23 +10,26 @@ from typing import Any
 import click
 
 from engine import reporting
+from engine.alerts import AlertSender
 from engine.catalog import needs_liveness_check, shown_status
-from engine.control import build_config, check_resumable, services_of, stop_run
+from engine.control import build_config, check_resumable, ledger_setup, services_of, stop_run
 from engine.errors import BadInputError
 from engine.execute.progress import LineProgress, progress_for_output
 from engine.execute.start import execute_run
 from engine.execute.tags import attempt_tag
-from engine.ingest import IngestLimits, ingest_bytes, ingest_file
+from engine.ingest import IngestLimits, IngestResult, ingest_bytes, ingest_file
 from engine.models import RunConfig
 from engine.planning import plan_waves
 from engine.playbooks import playbook_name_for
 from engine.runs.detach import read_bootstrap, spawn_engine
 from engine.runs.index import read_index
 from engine.runs.launch import check_plannable, prepare_run, read_source
+from engine.runs.ledger_plan import LedgerPlan, LedgerSetup, ledger_config, preview_plan, skipped_ids
 from engine.runs.liveness import display_status, engine_process
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state, load_state_if_present
 from engine.settings import Settings
+from engine.sources import SourceDefaults
 from engine.validate import validate_run
 
 
@@ -34,12 +37,22 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
 
-def ingest_command(file: Path, settings: Settings, as_json: bool) -> None:
-    result = ingest_file(file, services_of(settings), limits=IngestLimits.from_settings(settings))
+def ingest_command(
+    file: Path, settings: Settings, as_json: bool, defaults: SourceDefaults | None = None
+) -> None:
+    result = ingest_file(
+        file, services_of(settings), limits=IngestLimits.from_settings(settings), defaults=defaults
+    )
     report = result.report
     if as_json:
         _echo_json(
             {
+                "format": report.format,
+                "format_label": report.format_label,
+                "tools": report.tools,
+                "suppressed": report.suppressed,
+                "suppressed_findings": [s.model_dump(mode="json") for s in report.suppressed_findings],
+                "not_findings": report.not_findings,
                 "accepted": report.accepted,
                 "rejected": [p.model_dump() for p in report.rejected],
                 "rejected_rows": report.rejected_rows,
@@ -57,11 +70,24 @@ def ingest_command(file: Path, settings: Settings, as_json: bool) -> None:
         raise BadInputError(f"{file.name}: no usable findings")
 
 
-def plan_command(file: Path, settings: Settings, as_json: bool) -> None:
-    result = ingest_file(file, services_of(settings), limits=IngestLimits.from_settings(settings))
-    check_plannable(result, build_config(settings, seed=0, speed=1, only_wave=None))
-    waves = plan_waves(result.findings, settings.wave_size)
-    by_id = {f.finding_id: f for f in result.findings}
+def plan_command(
+    file: Path,
+    settings: Settings,
+    as_json: bool,
+    defaults: SourceDefaults | None = None,
+    use_ledger: bool = True,
+) -> None:
+    limits = IngestLimits.from_settings(settings)
+    data = read_source(file, limits)
+    result = ingest_bytes(data, file.name, services_of(settings), limits=limits, defaults=defaults)
+    config = build_config(settings, seed=0, speed=1, only_wave=None)
+    check_plannable(result, config)
+    findings, skipped = result.findings, []
+    if use_ledger:
+        planned = preview_ledger_plan(result, data, config, settings, ledger_setup(settings))
+        findings, skipped = [p.finding for p in planned.plan.selected], planned.plan.skipped
+    waves = plan_waves(findings, settings.wave_size)
+    by_id = {f.finding_id: f for f in findings}
     if as_json:
         _echo_json(
             {
@@ -76,15 +102,17 @@ def plan_command(file: Path, settings: Settings, as_json: bool) -> None:
                     }
                     for w in waves
                 ],
+                "skipped": [s.model_dump(mode="json") for s in skipped],
             }
         )
         return
     click.echo(
-        f"{result.report.accepted} findings in {len(waves)} waves of up to "
-        f"{settings.wave_size} ({result.report.rejected_rows} rows rejected, "
-        f"{result.report.duplicates_merged} duplicates merged)"
+        f"{len(findings)} findings in {len(waves)} waves of up to "
+        f"{settings.wave_size} ({result.report.rejected_rows} {result.report.row_label}s rejected, "
+        f"{result.report.duplicates_merged} duplicates merged, {len(skipped)} skipped by the ledger)"
     )
     reporting.print_plan(waves, by_id)
+    reporting.print_skipped(skipped)
 
 
 def run_command(
@@ -97,12 +125,22 @@ def run_command(
     seed: int,
     speed: float,
     detach: bool,
+    defaults: SourceDefaults | None = None,
+    use_ledger: bool = True,
 ) -> None:
-    config = build_config(settings, seed=seed, speed=speed, only_wave=only_wave, dry_run=dry_run)
+    setup = ledger_setup(settings) if use_ledger else None
+    config = build_config(
+        settings,
+        seed=seed,
+        speed=speed,
+        only_wave=only_wave,
+        dry_run=dry_run,
+        ledger=ledger_config(setup.policy) if setup else None,
+    )
     limits = IngestLimits.from_settings(settings)
     data = read_source(file, limits)
     if dry_run:
-        _dry_run(data, file.name, settings, config)
+        _dry_run(data, file.name, settings, config, defaults, setup)
         return
     paths, result = prepare_run(
         data,
@@ -113,6 +151,8 @@ def run_command(
         settings.runs_dir,
         run_id,
         limits,
+        defaults,
+        setup,
     )
     r = result.report
     click.echo(
@@ -126,11 +166,26 @@ def run_command(
     _foreground(paths, settings)
 
 
-def _dry_run(data: bytes, name: str, settings: Settings, config: RunConfig) -> None:
-    result = ingest_bytes(data, name, services_of(settings), limits=IngestLimits.from_settings(settings))
+def _dry_run(
+    data: bytes,
+    name: str,
+    settings: Settings,
+    config: RunConfig,
+    defaults: SourceDefaults | None,
+    setup: LedgerSetup | None,
+) -> None:
+    result = ingest_bytes(
+        data, name, services_of(settings), limits=IngestLimits.from_settings(settings), defaults=defaults
+    )
     check_plannable(result, config)
-    waves = plan_waves(result.findings, config.wave_size)
-    by_id = {f.finding_id: f for f in result.findings}
+    findings = result.findings
+    if setup is not None:
+        planned = preview_ledger_plan(result, data, config, settings, setup)
+        findings = [p.finding for p in planned.plan.selected]
+        reporting.print_skipped(planned.plan.skipped)
+        check_plannable(result, config, len(findings), skipped=skipped_ids(planned))
+    waves = plan_waves(findings, config.wave_size)
+    by_id = {f.finding_id: f for f in findings}
     rows = [
         (
             w.number,
@@ -150,6 +205,19 @@ def _dry_run(data: bytes, name: str, settings: Settings, config: RunConfig) -> N
     )
 
 
+def preview_ledger_plan(
+    result: IngestResult, data: bytes, config: RunConfig, settings: Settings, setup: LedgerSetup
+) -> LedgerPlan:
+    return preview_plan(
+        result,
+        data,
+        data_source=config.data_source,
+        runs_dir=settings.runs_dir,
+        setup=setup,
+        max_acu_per_session=config.max_acu_per_session,
+    )
+
+
 def _detach(paths: RunPaths, settings: Settings) -> None:
     boot = spawn_engine(paths, settings.runs_dir, settings.api_key)
     if boot.status == "failed_to_spawn":
@@ -158,7 +226,8 @@ def _detach(paths: RunPaths, settings: Settings) -> None:
 
 
 def _foreground(paths: RunPaths, settings: Settings) -> None:
-    run = execute_run(paths, settings.api_key, progress=progress_for_output())
+    with AlertSender.from_settings(settings) as alerts:
+        run = execute_run(paths, settings.api_key, progress=progress_for_output(), alerts=alerts)
     click.echo("")
     reporting.print_run(run, run.status.value)
 
@@ -168,7 +237,8 @@ def execute_command(run_id: str, settings: Settings) -> None:
     # Detached, this process's stderr already is engine.log, where the run's own log handler
     # writes too: keep one copy of each line.
     logging.getLogger().handlers.clear()
-    run = execute_run(paths, settings.api_key, progress=LineProgress())
+    with AlertSender.from_settings(settings) as alerts:
+        run = execute_run(paths, settings.api_key, progress=LineProgress(), alerts=alerts)
     reporting.print_run(run, run.status.value)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -12,14 +12,17 @@ import psutil
 
 from engine.errors import BadInputError
 from engine.ingest import IngestLimits
-from engine.models import RESUMABLE_RUN_STATUSES, RunConfig, RunStatus
+from engine.models import RESUMABLE_RUN_STATUSES, RunConfig, RunLedgerConfig, RunStatus
+from engine.policy import load_policy, load_services
 from engine.prioritize import ServiceWeights
 from engine.runs.detach import Bootstrap, read_bootstrap, spawn_engine
 from engine.runs.launch import prepare_run
+from engine.runs.ledger_plan import LedgerSetup, ledger_config
 from engine.runs.liveness import display_status, engine_process
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state, load_state_if_present
 from engine.settings import Settings
+from engine.sources import SourceDefaults
 
 STOP_WAIT_SECONDS = 6.0
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "sample_data" / "findings.csv"
@@ -39,9 +42,11 @@ def build_config(
     only_wave: int | None,
     dry_run: bool = False,
     live: bool | None = None,
+    ledger: RunLedgerConfig | None = None,
 ) -> RunConfig:
     """The run's configuration from settings. `live=None` means live exactly when a key is set;
-    `live=False` forces the simulator even with a key."""
+    `live=False` forces the simulator even with a key. `ledger`: the run plans against the
+    findings ledger and keeps its limits (see `ledger_setup`)."""
     if live is None:
         live = settings.api_key is not None
     if live and settings.api_key is None:
@@ -64,6 +69,14 @@ def build_config(
         breaker_failure_threshold=settings.breaker_failure_threshold,
         breaker_cooldown_seconds=settings.breaker_cooldown_seconds,
         dry_run=dry_run,
+        ledger=ledger,
+    )
+
+
+def ledger_setup(settings: Settings) -> LedgerSetup:
+    """The cross-run policy and services, read from their files (errors name the file)."""
+    return LedgerSetup(
+        policy=load_policy(settings.policy_file), services=load_services(settings.services_file)
     )
 
 
@@ -72,6 +85,8 @@ class LaunchOptions:
     mode: Literal["simulated", "live"] = "simulated"
     speed: float = 1.0
     seed: int = 0
+    use_ledger: bool = True  # plan against the findings ledger; demos do not, to replay the same
+    source: SourceDefaults = field(default_factory=SourceDefaults)
 
 
 def launch_detached(
@@ -88,8 +103,14 @@ def launch_detached(
         if existing is not None:
             return existing
         raise BadInputError(f"run {run_id} already exists")
+    setup = ledger_setup(settings) if options.use_ledger else None
     config = build_config(
-        settings, seed=options.seed, speed=options.speed, only_wave=None, live=options.mode == "live"
+        settings,
+        seed=options.seed,
+        speed=options.speed,
+        only_wave=None,
+        live=options.mode == "live",
+        ledger=ledger_config(setup.policy) if setup else None,
     )
     try:
         paths, _ = prepare_run(
@@ -101,6 +122,8 @@ def launch_detached(
             settings.runs_dir,
             run_id,
             IngestLimits.from_settings(settings),
+            options.source,
+            setup,
         )
     except BadInputError:
         # A concurrent launch of the same id won the race: report what it started.
@@ -112,7 +135,7 @@ def launch_detached(
 
 def launch_demo(settings: Settings, run_id: str) -> Bootstrap:
     """The sample findings, simulated, at demo speed with a fixed seed."""
-    options = LaunchOptions(mode="simulated", speed=DEMO_SPEED, seed=DEMO_SEED)
+    options = LaunchOptions(mode="simulated", speed=DEMO_SPEED, seed=DEMO_SEED, use_ledger=False)
     return launch_detached(SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, settings, options, run_id)
 
 

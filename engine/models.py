@@ -91,6 +91,21 @@ class EventKind(StrEnum):
     run_failed = "run_failed"
     api_unavailable = "api_unavailable"  # the circuit breaker opened: dispatch paused
     api_recovered = "api_recovered"  # a probe succeeded: dispatch resumed
+    finding_held_back = "finding_held_back"  # the ledger refused a dispatch (budget, other run)
+
+
+class LedgerScore(BaseModel):
+    """Priority across runs, in points that add up to `total` (see engine.policy.priority)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service_importance: float
+    severity: float
+    sla_urgency: float
+    fix_rate: float
+    recurrence: float
+    objective_boost: float = 0.0
+    total: float
 
 
 class PriorityScore(BaseModel):
@@ -133,6 +148,7 @@ class Finding(BaseModel):
     source_row: int | None = None
     priority: PriorityScore | None = None
     priority_rank: int | None = None  # 1 = most urgent
+    ledger_score: LedgerScore | None = None  # set when the run was planned against the ledger
 
     @property
     def score(self) -> int:
@@ -215,6 +231,15 @@ class Wave(BaseModel):
 DataSource = Literal["simulated", "live"]
 
 
+class RunLedgerConfig(BaseModel):
+    """The cross-run limits a run keeps while it dispatches, fixed when it was launched."""
+
+    global_session_limit: int = Field(ge=0)
+    global_period_hours: float = Field(gt=0)
+    cooldown_hours: list[float]
+    max_failures: int = Field(ge=1)
+
+
 class RunConfig(BaseModel):
     """Everything `resume` needs to continue a run as it was launched. Never the API key."""
 
@@ -235,6 +260,7 @@ class RunConfig(BaseModel):
     breaker_failure_threshold: int = 5
     breaker_cooldown_seconds: float = 30.0  # before speed scaling
     dry_run: bool = False
+    ledger: RunLedgerConfig | None = None  # None: the run does not use the findings ledger
 
 
 class RunTotals(BaseModel):
@@ -269,6 +295,16 @@ class ApiHealth(BaseModel):
     last_error: str | None = None
 
 
+class HeldBackFinding(BaseModel):
+    """A finding of the upload this run does not work on, and why (see engine.policy.plan)."""
+
+    finding: Finding
+    reason: str  # a SkipReason value
+    detail: str
+    at: datetime = Field(default_factory=utcnow)
+    when: Literal["planned", "dispatch"] = "planned"  # refused at plan time or at dispatch
+
+
 class BatchRun(BaseModel):
     run_id: str
     status: RunStatus = RunStatus.pending
@@ -283,6 +319,7 @@ class BatchRun(BaseModel):
     pid: int | None = None
     pid_create_time: float | None = None  # tells our engine from a later process reusing the pid
     findings: list[Finding] = Field(default_factory=list)
+    held_back: list[HeldBackFinding] = Field(default_factory=list)
     waves: list[Wave] = Field(default_factory=list)
     sessions: list[RemediationSession] = Field(default_factory=list)
     playbook_ids: dict[str, str] = Field(default_factory=dict)

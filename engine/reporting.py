@@ -8,6 +8,7 @@ import click
 
 from engine.ingest import IngestReport
 from engine.models import BatchRun, Finding, Wave
+from engine.policy import SkippedFinding
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -24,27 +25,32 @@ def _cell(value: object) -> str:
 
 
 def print_ingest(report: IngestReport) -> None:
+    unit = f"{report.row_label}s"
     click.echo(
-        f"{report.source_name}: {report.total_rows} rows, {report.accepted} findings "
-        f"accepted, {report.rejected_rows} rows rejected, "
+        f"{report.source_name} ({report.format_label}): {report.total_rows} {unit}, {report.accepted} "
+        f"findings accepted, {report.rejected_rows} {unit} rejected, "
         f"{report.duplicates_merged} duplicates merged"
     )
+    if report.suppressed:
+        click.echo(f"suppressed in the file (counted, never dispatched): {report.suppressed}")
+    if report.not_findings:
+        click.echo(f"results that report no problem (skipped): {report.not_findings}")
     if report.ignored_columns:
         click.echo(f"ignored columns: {', '.join(report.ignored_columns)}")
     if report.rejected:
         click.echo("\nRejected:")
         click.echo(
             table(
-                ["row", "column", "reason"],
-                [(p.row, p.column or "", p.reason) for p in report.rejected],
+                [report.row_label, "column", "reason"],
+                [(p.ref or p.row, p.column or "", p.reason) for p in report.rejected],
             )
         )
     if report.warnings:
         click.echo("\nWarnings:")
         click.echo(
             table(
-                ["row", "column", "note"],
-                [(p.row, p.column or "", p.reason) for p in report.warnings],
+                [report.row_label, "column", "note"],
+                [(p.ref or p.row, p.column or "", p.reason) for p in report.warnings],
             )
         )
     if report.merged_groups:
@@ -89,6 +95,16 @@ def print_plan(waves: Sequence[Wave], findings: dict[str, Finding]) -> None:
     for wave in waves:
         click.echo(f"\nWave {wave.number} ({len(wave.finding_ids)} findings)")
         click.echo(table(FINDING_HEADERS, finding_rows([findings[f] for f in wave.finding_ids])))
+
+
+def print_skipped(skipped: Sequence[SkippedFinding]) -> None:
+    """What the ledger plan leaves out of the run, and why."""
+    if not skipped:
+        return
+    click.echo(f"\nSkipped ({len(skipped)}):")
+    click.echo(
+        table(["finding", "reason", "detail"], [(s.finding_id, s.reason.value, s.detail) for s in skipped])
+    )
 
 
 def print_run(run: BatchRun, status: str) -> None:

@@ -38,7 +38,22 @@ class Settings(BaseSettings):
     # Access control (engine/access.py): who has which role, and whether the app demands sign-in.
     roles_file: Path = Path("./roles.toml")
     require_auth: bool = False
+    # Cross-run policy (engine/policy/): services with their importance and limits, and the
+    # SLA, budgets, retry cooldowns and objectives. Both are TOML files admins edit in the app.
+    services_file: Path = Path("./services.toml")
+    policy_file: Path = Path("./policy.toml")
+    # Pull request states for the findings ledger come from a GitHub-compatible API.
+    git_api_base_url: str = "https://api.github.com"
+    github_token: SecretStr | None = None
+    # Alerts (engine/alerts/): Slack's incoming-webhook URL (its path is itself a secret) and a
+    # generic webhook that receives each alert as JSON, signed with HMAC-SHA256 when the secret
+    # is set. Neither secret is ever logged or written to a run file.
     slack_webhook_url: SecretStr | None = None
+    alert_webhook_url: str | None = None
+    alert_webhook_secret: SecretStr | None = None
+    # Retries per alert delivery (on 429, 5xx and failed connections) and each request's timeout.
+    alert_retries: int = Field(3, ge=0)
+    alert_timeout_seconds: float = Field(5, gt=0)
     # Service name -> priority weight; env SERVICE_WEIGHTS='{"payment-service": 20}'.
     service_weights: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_SERVICE_WEIGHTS))
     default_service_weight: int = 10

@@ -36,8 +36,19 @@ def write(tmp_path: Path, text: str) -> Path:
     ("role", "allowed"),
     [
         (Role.viewer, {Action.read}),
-        (Role.operator, {Action.read, Action.launch, Action.stop, Action.resume}),
-        (Role.reviewer, {Action.read, Action.launch, Action.stop, Action.resume, Action.review}),
+        (Role.operator, {Action.read, Action.launch, Action.stop, Action.resume, Action.import_scan}),
+        (
+            Role.reviewer,
+            {
+                Action.read,
+                Action.launch,
+                Action.stop,
+                Action.resume,
+                Action.import_scan,
+                Action.review,
+                Action.triage,
+            },
+        ),
         (Role.admin, set(Action)),
     ],
 )

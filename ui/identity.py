@@ -6,11 +6,9 @@ check always sees the current sign-in and the current roles file."""
 
 from __future__ import annotations
 
-import getpass
-
 import streamlit as st
 
-from engine.access import Identity, Role, resolve_identity
+from engine.access import Identity, local_admin, resolve_identity
 from engine.errors import BadInputError
 from engine.settings import Settings
 
@@ -23,14 +21,6 @@ def auth_configured() -> bool:
         return "auth" in st.secrets
     except Exception:  # StreamlitSecretNotFoundError, or an unreadable secrets file
         return False
-
-
-def local_admin() -> Identity:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return Identity(email=f"{user}@localhost", name=user, role=Role.admin, authenticated=False)
 
 
 def logged_in() -> bool:

@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from itertools import islice
 
 from engine.devin.client import DevinAPIError, DevinClient
 from engine.devin.prompt import STRUCTURED_OUTPUT_SCHEMA, build_prompt, session_title
+from engine.execute.ledger_link import LedgerLink
 from engine.execute.recorder import Recorder
 from engine.execute.tags import attempt_tag, run_tag, session_tags
 from engine.execute.totals import latest_sessions
-from engine.models import BatchRun, EventKind, RemediationSession, SessionStatus, Wave, utcnow
+from engine.models import (
+    BatchRun,
+    EventKind,
+    HeldBackFinding,
+    RemediationSession,
+    SessionStatus,
+    Wave,
+    utcnow,
+)
 from engine.playbooks import load_playbook, playbook_name_for
 from engine.runs.journal import replay_journal
 
@@ -25,10 +35,13 @@ REQUEST_REJECTED = frozenset({400, 404, 409, 413, 422})
 
 
 class Dispatcher:
-    def __init__(self, run: BatchRun, client: DevinClient, rec: Recorder) -> None:
+    def __init__(
+        self, run: BatchRun, client: DevinClient, rec: Recorder, ledger: LedgerLink | None = None
+    ) -> None:
         self.run = run
         self.client = client
         self.rec = rec
+        self.ledger = ledger
         self.by_key = {s.key: s for s in run.sessions}
         self.findings = {f.finding_id: f for f in run.findings}
         self.wave_of = {fid: w.number for w in run.waves for fid in w.finding_ids}
@@ -56,6 +69,10 @@ class Dispatcher:
         return queue
 
     def dispatch(self, queue: deque[tuple[str, int]], capacity: int) -> None:
+        if self.ledger is not None and capacity > 0 and queue:
+            for item, reason in self.ledger.claim(list(islice(queue, capacity))).items():
+                queue.remove(item)
+                self._hold_back(*item, reason)
         while capacity > 0 and queue:
             finding_id, attempt = queue[0]
             self._create(finding_id, attempt)  # raises on a transient failure: stays queued
@@ -117,6 +134,32 @@ class Dispatcher:
             wave_number=wave_number,
             session_id=created.session_id,
             details={"url": created.url, "is_new_session": created.is_new_session},
+        )
+
+    def _hold_back(self, finding_id: str, attempt: int, reason: str) -> None:
+        """The ledger refused this session. A first attempt leaves the run (listed with the
+        reason); a refused retry ends the finding as failed."""
+        wave_number = self.wave_of[finding_id]
+        previous = self.by_key.get((finding_id, attempt - 1))
+        if previous is not None:
+            previous.retryable = False
+            previous.error = f"{previous.error or previous.status.value}; retry held back: {reason}"
+        else:
+            finding = self.findings.pop(finding_id)
+            self.run.findings.remove(finding)
+            for wave in self.run.waves:
+                if finding_id in wave.finding_ids:
+                    wave.finding_ids.remove(finding_id)
+            self.run.held_back.append(
+                HeldBackFinding(finding=finding, reason="ledger", detail=reason, when="dispatch")
+            )
+        self.rec.event(
+            EventKind.finding_held_back,
+            f"{finding_id} attempt {attempt} not dispatched: {reason}",
+            finding_id=finding_id,
+            attempt=attempt,
+            wave_number=wave_number,
+            details={"reason": reason},
         )
 
     def _adopt(self, session: RemediationSession, session_id: str, url: str | None) -> None:

@@ -12,11 +12,13 @@ from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
 
+from engine.alerts import Alert, AlertKind, AlertSender
 from engine.devin.client import DevinAPIError, DevinClient
 from engine.devin.schemas import SessionDetails
 from engine.devin.status import map_status
 from engine.execute.breaker import CircuitBreaker, is_transient
 from engine.execute.dispatcher import Dispatcher
+from engine.execute.ledger_link import LedgerLink
 from engine.execute.playbook_sync import sync_playbooks
 from engine.execute.progress import Progress
 from engine.execute.recorder import Recorder
@@ -57,14 +59,19 @@ class RunEngine:
         stop: threading.Event,
         progress: Progress | None = None,
         state_interval: float = 1.0,
+        alerts: AlertSender | None = None,
     ) -> None:
         self.run = run
+        self.alerts = alerts
         self.config = run.config
         self.client = client
         self.stop = stop
         self.progress = progress
         self.rec = Recorder(run, paths, state_interval, api_calls=lambda: client.requests_sent)
-        self.dispatcher = Dispatcher(run, client, self.rec)
+        self.ledger = (
+            LedgerLink(run, paths.root.parent, self.config.ledger) if self.config.ledger is not None else None
+        )
+        self.dispatcher = Dispatcher(run, client, self.rec, self.ledger)
         self.poll_interval = max(MIN_POLL_SECONDS, self.config.poll_interval_seconds / self.config.speed)
         self.timeout = timedelta(seconds=self.config.session_timeout_minutes * 60 / self.config.speed)
         self.probe_interval = self.poll_interval * PROBE_POLL_FACTOR
@@ -88,6 +95,8 @@ class RunEngine:
             if not run.playbook_ids:
                 run.playbook_ids = sync_playbooks(self.client)
             self.dispatcher.reconcile()
+            if self.ledger is not None:
+                self.ledger.catch_up()
             self.rec.checkpoint()
             for wave in run.waves:
                 if wave.status in (WaveStatus.completed, WaveStatus.gated, WaveStatus.skipped):
@@ -105,6 +114,15 @@ class RunEngine:
             raise
         finally:
             self.rec.close()
+            self._flush_ledger()
+
+    def _flush_ledger(self) -> None:
+        if self.ledger is None:
+            return
+        try:
+            self.ledger.flush()
+        except Exception:  # the outcomes stay in state.json; resume records them
+            log.exception("could not record outcomes in the findings ledger")
 
     def _run_wave(self, wave: Wave) -> str:
         if wave.status == WaveStatus.pending:
@@ -124,6 +142,8 @@ class RunEngine:
                 self._talk(lambda: self._probe(wave, queue))
             if self.breaker.closed:  # while the API is away, nothing can be terminated or checked
                 self._check_timeouts(wave, queue)
+            if self.ledger is not None:
+                self.ledger.flush()
             if not queue and not any(
                 s.status in IN_FLIGHT or s.status == SessionStatus.pending for s in self._sessions_of(wave)
             ):
@@ -229,7 +249,9 @@ class RunEngine:
         )
         if self.progress:
             self.progress.update(self.run, wave)
-        if rate < self.config.min_success_rate and self._has_more_waves(wave):
+        # A wave left empty (its findings held back by the ledger) has no rate to gate on.
+        gate = wave.success_rate is not None and rate < self.config.min_success_rate
+        if gate and self._has_more_waves(wave):
             wave.status = WaveStatus.gated
             self.run.status_reason = (
                 f"wave {wave.number} success rate {rate:.0%} is below the "
@@ -240,6 +262,11 @@ class RunEngine:
                 f"Wave {wave.number} gated: {self.run.status_reason}",
                 wave_number=wave.number,
                 details={"success_rate": rate, "min_success_rate": self.config.min_success_rate},
+            )
+            self._alert(
+                AlertKind.wave_gated,
+                f"Run {self.run.run_id}: wave {wave.number} gated",
+                self.run.status_reason,
             )
             return "gated"
         self.rec.checkpoint(boundary=True)
@@ -309,6 +336,8 @@ class RunEngine:
 
     def _on_terminal(self, session: RemediationSession, queue: deque[tuple[str, int]]) -> None:
         session.completed_at = utcnow()
+        if self.ledger is not None:
+            self.ledger.ended(session)
         common = {
             "wave_number": session.wave_number,
             "finding_id": session.finding_id,
@@ -334,6 +363,10 @@ class RunEngine:
         if retry:
             queue.append((session.finding_id, session.attempt + 1))
 
+    def _alert(self, kind: AlertKind, title: str, text: str) -> None:
+        if self.alerts is not None:  # queued: delivery never holds up or fails the run
+            self.alerts.send(Alert(kind=kind, title=title, text=text, run_id=self.run.run_id))
+
     def _sessions_of(self, wave: Wave) -> list[RemediationSession]:
         return [s for s in self.run.sessions if s.wave_number == wave.number]
 
@@ -349,6 +382,12 @@ class RunEngine:
             details=t.model_dump(),
         )
         self.rec.checkpoint()
+        self._alert(
+            AlertKind.run_completed,
+            f"Run {self.run.run_id} completed",
+            f"{t.findings_succeeded} fixed, {t.findings_failed} failed, {t.findings_open} open; "
+            f"{t.pull_requests} pull requests to review.",
+        )
         return self.run.status
 
     def _finish_paused(self, wave: Wave) -> RunStatus:

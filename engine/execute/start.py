@@ -13,6 +13,7 @@ from types import FrameType
 
 from filelock import FileLock, Timeout
 
+from engine.alerts import AlertSender
 from engine.errors import BadInputError
 from engine.execute.connection import open_api
 from engine.execute.engine import RunEngine
@@ -37,6 +38,7 @@ def execute_run(
     *,
     progress: Progress | None = None,
     state_interval: float = 1.0,
+    alerts: AlertSender | None = None,
 ) -> BatchRun:
     lock = FileLock(str(paths.engine_lock), timeout=0)
     try:
@@ -51,7 +53,13 @@ def execute_run(
         stop = threading.Event()
         with _log_to(paths), _signals_set(stop), open_api(run.config, paths, api_key) as client:
             engine = RunEngine(
-                run, paths, client, stop=stop, progress=progress, state_interval=state_interval
+                run,
+                paths,
+                client,
+                stop=stop,
+                progress=progress,
+                state_interval=state_interval,
+                alerts=alerts,
             )
             engine.execute()
         return run

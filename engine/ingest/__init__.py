@@ -2,7 +2,8 @@
 
 from engine.ingest.limits import IngestLimits
 from engine.ingest.pipeline import IngestResult, ingest_bytes, ingest_file
-from engine.ingest.report import IngestReport, MergedGroup, RowProblem
+from engine.ingest.report import IngestReport, MergedGroup, RowProblem, SuppressedFinding
+from engine.sources import SourceDefaults
 
 __all__ = [
     "IngestLimits",
@@ -10,6 +11,8 @@ __all__ = [
     "IngestResult",
     "MergedGroup",
     "RowProblem",
+    "SourceDefaults",
+    "SuppressedFinding",
     "ingest_bytes",
     "ingest_file",
 ]

@@ -22,6 +22,9 @@ COLUMNS: tuple[str, ...] = (
     "current_version",
     "fixed_version",
     "language",
+    # Optional identity columns: scanner imports fill them; a CSV may carry them too.
+    "fingerprint",
+    "rule_id",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("finding_id", "category", "severity", "title", "service_name")
 # Cells that must hold a value for the row to be usable.
@@ -74,6 +77,15 @@ def severity_from(raw: str) -> Severity | None:
 
 def category_from(raw: str) -> FindingCategory | None:
     return CATEGORY_ALIASES.get(normalize_name(raw))
+
+
+_FINGERPRINT = re.compile(r"^[0-9a-f]{20}$")
+
+
+def fingerprint_from(raw: str) -> str | None:
+    """A well-formed fingerprint (20 hex characters, any case) in lower case, else None."""
+    value = raw.strip().lower()
+    return value if _FINGERPRINT.match(value) else None
 
 
 _CWE = re.compile(r"^(?:cwe)?[\s:_-]*0*(\d{1,5})$", re.IGNORECASE)

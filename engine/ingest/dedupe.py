@@ -16,6 +16,7 @@ import pandas as pd
 from pydantic import TypeAdapter
 
 from engine.coded import TableCodes
+from engine.ingest.columns import fingerprint_from
 from engine.ingest.report import MergedGroup, RowProblem
 from engine.ingest.rows import CheckedRows
 from engine.models import FindingCategory
@@ -59,7 +60,19 @@ def location_keys(table: pd.DataFrame, checked: CheckedRows, codes: TableCodes) 
             bound = int(key.max(initial=0)) + 1
         key = key * radix + (part + 1)
         bound *= radix
-    return key
+    return _fingerprints_first(table["fingerprint"], key)
+
+
+def _fingerprints_first(fingerprints: pd.Series, key: np.ndarray) -> np.ndarray:
+    """Rows that carry a fingerprint (scanner imports) are the same finding exactly when their
+    fingerprints are equal: two rules firing on one line are two findings, and one finding
+    reported on several lines is one."""
+    has = fingerprints.str.strip().str.fullmatch(r"[0-9a-fA-F]{20}").to_numpy(dtype=bool)
+    if not has.any():
+        return key
+    location = pd.factorize(key)[0]
+    codes = pd.factorize(fingerprints.str.strip().str.lower())[0]
+    return np.where(has, int(location.max(initial=0)) + 1 + codes, location)
 
 
 def key_texts(
@@ -75,6 +88,10 @@ def key_texts(
             dependency = _fold(dependencies.values[dependencies.codes[p]])
         path = checked.path(p)
         service = _fold(services.values[services.codes[p]])
+        fingerprint = fingerprint_from(table["fingerprint"].iat[p])
+        if fingerprint:
+            keys.append(f"fingerprint {fingerprint}")
+            continue
         key = f"{service}|{path}|{checked.line_number[p] or ''}|{category}|{dependency}"
         if not path and checked.line_number[p] is None:
             key += "|" + _fold(table["title"].iat[p])

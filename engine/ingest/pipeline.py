@@ -10,17 +10,22 @@ import pandas as pd
 from pydantic import TypeAdapter
 
 from engine.coded import TableCodes, dense_rank
-from engine.errors import BadInputError
+from engine.errors import BadInputError, reading
 from engine.ingest.decode import DecodedSource, source_from_bytes, source_from_path
 from engine.ingest.dedupe import location_keys, merge_duplicates, reject_reused_ids
-from engine.ingest.limits import IngestLimits
-from engine.ingest.report import IngestReport
+from engine.ingest.identity import csv_fingerprints
+from engine.ingest.limits import IngestLimits, Stopwatch
+from engine.ingest.report import IngestReport, RowProblem
 from engine.ingest.rows import CheckedRows, blank_rows, check_rows
+from engine.ingest.scan_table import scan_table, suppressed_findings
 from engine.ingest.table import check_header, read_header, read_table
 from engine.models import Finding
 from engine.prioritize import PriorityOrder, ServiceWeights, priority_order
+from engine.scanners import parse_scan
+from engine.sources import SourceDefaults
 
 _FINDINGS = TypeAdapter(list[Finding])
+_JSON_SNIFF = 64
 _TEXT_COLUMNS = (
     "finding_id",
     "scanner",
@@ -32,6 +37,7 @@ _TEXT_COLUMNS = (
     "current_version",
     "fixed_version",
     "language",
+    "rule_id",
 )
 
 
@@ -73,6 +79,9 @@ class IngestResult:
                 priority_rank=i + 1,
             )
             records.append(record)
+        given = self.table["fingerprint"].take(p).tolist()
+        for record, fingerprint in zip(records, csv_fingerprints(records, given), strict=True):
+            record["fingerprint"] = fingerprint
         return records
 
 
@@ -82,6 +91,7 @@ def ingest_file(
     *,
     source_name: str | None = None,
     limits: IngestLimits | None = None,
+    defaults: SourceDefaults | None = None,
 ) -> IngestResult:
     """`limits=None`: no limits, for files the engine itself wrote (a run folder's input)."""
     name = source_name or path.name
@@ -91,15 +101,38 @@ def ingest_file(
         except OSError:
             size = 0  # source_from_path says what is wrong with the path
         limits.check_size(size, name)
+    if _is_json(_head_of(path, name)):
+        with reading(path):
+            data = path.read_bytes()
+        return _ingest_scan(data, name, services, limits, defaults or SourceDefaults())
     return _ingest(source_from_path(path, name), name, services, limits)
 
 
 def ingest_bytes(
-    data: bytes, name: str, services: ServiceWeights, *, limits: IngestLimits | None = None
+    data: bytes,
+    name: str,
+    services: ServiceWeights,
+    *,
+    limits: IngestLimits | None = None,
+    defaults: SourceDefaults | None = None,
 ) -> IngestResult:
     if limits is not None:
         limits.check_size(len(data), name)
+    if _is_json(data[:_JSON_SNIFF]):
+        return _ingest_scan(data, name, services, limits, defaults or SourceDefaults())
     return _ingest(source_from_bytes(data, name), name, services, limits)
+
+
+def _head_of(path: Path, name: str) -> bytes:
+    with reading(path), path.open("rb") as handle:
+        return handle.read(_JSON_SNIFF)
+
+
+def _is_json(head: bytes) -> bool:
+    """Scanner formats are JSON documents (legacy Trivy writes a bare `null`); CSV never
+    starts with a brace or bracket."""
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return first[:1] in (b"{", b"[") or first.rstrip() == b"null"
 
 
 def _ingest(
@@ -108,6 +141,49 @@ def _ingest(
     watch = limits.stopwatch(name) if limits is not None else None
     normalized, ignored = check_header(read_header(src, name), name)
     table, broken_rows, encoding = read_table(src, name, normalized)
+    report = IngestReport(source_name=name, encoding=encoding, ignored_columns=ignored)
+    return _check(table, broken_rows, report, services, limits, watch)
+
+
+def _ingest_scan(
+    data: bytes, name: str, services: ServiceWeights, limits: IngestLimits | None, defaults: SourceDefaults
+) -> IngestResult:
+    watch = limits.stopwatch(name) if limits is not None else None
+    parse = parse_scan(data, name)
+    if not parse.records:
+        raise BadInputError(f"{name}: no findings to import: {parse.empty_reason or 'the file holds none'}")
+    suppressed, listed = suppressed_findings(parse)
+    if suppressed == len(parse.records):
+        raise BadInputError(
+            f"{name}: all {suppressed:,} results are suppressed or dismissed in the file, so there is "
+            "nothing to remediate"
+        )
+    table, refs = scan_table(parse, name, defaults)
+    report = IngestReport(
+        source_name=name,
+        encoding="utf-8",
+        format=parse.format,
+        format_label=parse.format_label,
+        tools=parse.tools,
+        suppressed=suppressed,
+        suppressed_findings=listed,
+        not_findings=parse.not_findings,
+    )
+    result = _check(table, [], report, services, limits, watch)
+    for problem in (*report.rejected, *report.warnings):
+        problem.ref = refs[problem.row - 1]
+    return result
+
+
+def _check(
+    table: pd.DataFrame,
+    broken_rows: list[RowProblem],
+    report: IngestReport,
+    services: ServiceWeights,
+    limits: IngestLimits | None,
+    watch: Stopwatch | None,
+) -> IngestResult:
+    name = report.source_name
     blank = blank_rows(table)
     data_rows = len(table) - int(blank.sum()) + len(broken_rows)
     if limits is not None and watch is not None:
@@ -129,13 +205,8 @@ def _ingest(
     if watch is not None:
         watch.check("merging duplicates")
 
-    report = IngestReport(
-        source_name=name,
-        encoding=encoding,
-        blank_rows=int(blank.sum()),
-        total_rows=data_rows,
-        ignored_columns=ignored,
-    )
+    report.blank_rows = int(blank.sum())
+    report.total_rows = data_rows
     report.rejected = sorted([*broken_rows, *checked.errors, *reused], key=lambda p: (p.row, p.column or ""))
     report.rejected_rows = len(rejected_rows := {p.row for p in report.rejected})
     # A refused row's lesser problems would only bury the reason it was refused.

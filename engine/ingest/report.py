@@ -4,13 +4,31 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from engine.models import Severity
+
 
 class RowProblem(BaseModel):
-    row: int  # spreadsheet-style: the header is row 1, the first data row is row 2
+    # CSV: spreadsheet-style, the header is row 1 and the first data row is row 2.
+    # Scanner files: the result's number, 1 for the file's first finding.
+    row: int
     column: str | None
     reason: str
     value: str | None = None
     finding_id: str | None = None
+    ref: str | None = None  # scanner files: where the result is, e.g. "runs[0].results[12]"
+
+
+class SuppressedFinding(BaseModel):
+    """A result the scanner itself marks as not to be worked on; never dispatched."""
+
+    ref: str
+    title: str
+    rule_id: str | None = None
+    severity: Severity
+    file_path: str | None = None
+    line_number: int | None = None
+    reason: str
+    fingerprint: str
 
 
 class MergedGroup(BaseModel):
@@ -22,6 +40,9 @@ class MergedGroup(BaseModel):
 class IngestReport(BaseModel):
     source_name: str
     encoding: str
+    format: str = "csv"  # csv, sarif, semgrep, trivy, snyk, dependabot, github_code_scanning
+    format_label: str = "CSV"
+    tools: list[str] = Field(default_factory=list)
     total_rows: int = 0  # data rows seen, blank lines excluded
     blank_rows: int = 0
     accepted: int = 0  # findings after merging duplicates
@@ -31,3 +52,11 @@ class IngestReport(BaseModel):
     duplicates_merged: int = 0  # rows folded into another finding
     merged_groups: list[MergedGroup] = Field(default_factory=list)
     ignored_columns: list[str] = Field(default_factory=list)
+    suppressed: int = 0  # scanner results marked suppressed, dismissed or fixed: counted, not run
+    suppressed_findings: list[SuppressedFinding] = Field(default_factory=list)  # the first 500
+    not_findings: int = 0  # results that report no problem (SARIF kind "pass" and the like)
+
+    @property
+    def row_label(self) -> str:
+        """What `RowProblem.row` counts in this file."""
+        return "row" if self.format == "csv" else "result"

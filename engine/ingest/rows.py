@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 
 from engine.coded import Coded, TableCodes
-from engine.ingest.columns import COLUMNS, REQUIRED_VALUES, category_from, cwe_from, severity_from
+from engine.ingest.columns import (
+    COLUMNS,
+    REQUIRED_VALUES,
+    category_from,
+    cwe_from,
+    fingerprint_from,
+    severity_from,
+)
 from engine.ingest.report import RowProblem
 from engine.ingest.table import STRIPPED_COLUMNS
 from engine.models import FindingCategory, Severity
@@ -135,6 +142,16 @@ def check_rows(frame: pd.DataFrame, skip: np.ndarray, codes: TableCodes) -> Chec
     bad_cwe = cwes.flags(lambda v: bool(v.strip()) and cwe_from(v) is None)
     if bad_cwe.any():
         report(bad_cwe, "cwe_id", lambda v: f"cwe_id {v!r} is not a CWE id such as CWE-89; ignored", warnings)
+
+    fingerprints = codes["fingerprint"]
+    bad_fp = fingerprints.flags(lambda v: bool(v.strip()) and fingerprint_from(v) is None)
+    if bad_fp.any():
+        report(
+            bad_fp,
+            "fingerprint",
+            lambda v: f"fingerprint {v!r} is not 20 hex characters; one is derived from the row instead",
+            warnings,
+        )
 
     paths = codes["file_path"]
     return CheckedRows(

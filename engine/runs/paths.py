@@ -70,6 +70,10 @@ class RunPaths:
         return self.root / "input.csv"
 
     @property
+    def plan(self) -> Path:  # written once by the launcher of a run that uses the ledger
+        return self.root / "plan.json"
+
+    @property
     def launch(self) -> Path:  # written once by the launcher: how the run was configured
         return self.root / "launch.json"
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from engine.simulator.pulls import PULL_PATH, PullRequests
 from engine.simulator.records import ORG_ID, REQUESTING_USER_EMAIL, playbook_response
 from engine.simulator.schemas import (
     CreateSessionParams,
@@ -86,6 +87,7 @@ class Api:
         self.outage_until: float | None = None
         self.outage_rejections = 0
         self.outage_rejections_by_route: Counter[str] = Counter()
+        self.pulls = PullRequests(store)
 
     # -- dispatch ---------------------------------------------------------------------------
 
@@ -93,6 +95,8 @@ class Api:
         path = req.path.rstrip("/") or "/"
         if path == "/_sim" or path.startswith("/_sim/"):
             return self._sim(req, path)
+        if path.startswith("/repos/"):
+            return self._pull_request(req, path)
         key, handler, params, allowed = self._match(req.method, path)
         self.store.count_request(f"{req.method} {key}")
         if path != "/v1" and not path.startswith("/v1/"):
@@ -193,9 +197,27 @@ class Api:
             except (RequestValidationError, ValueError) as exc:
                 return error(422, getattr(exc, "detail", str(exc)))
             return Response(200, {"outage_until": until, "seconds": float(seconds)})
+        if method == "POST" and path == "/_sim/pulls":
+            try:
+                body = parse_json(req.body)
+                if not isinstance(body, dict):
+                    raise ValueError("expected a JSON object with url and state")
+                return Response(200, self.pulls.set_state(str(body.get("url")), str(body.get("state"))))
+            except (RequestValidationError, ValueError) as exc:
+                return error(422, getattr(exc, "detail", str(exc)))
         if method == "GET" and path == "/_sim/health":
             return Response(200, {"status": "ok"})
         return error(404, "Not Found")
+
+    def _pull_request(self, req: Request, path: str) -> Response:
+        """GitHub's pull request shape, for the ledger's tracker (see simulator/pulls.py)."""
+        found = PULL_PATH.fullmatch(path)
+        if found is None:
+            return error(404, "Not Found")
+        if req.method != "GET":
+            return error(405, "Method Not Allowed", {"Allow": "GET"})
+        pull = self.pulls.get(found["owner"], found["repo"], int(found["number"]))
+        return Response(200, pull) if pull is not None else error(404, "Not Found")
 
     # -- sessions ---------------------------------------------------------------------------
 

@@ -1,0 +1,95 @@
+"""The run's side of the findings ledger: claim each session before creating it, record each
+outcome after it ends.
+
+Claims and outcomes are batched (one locked ledger write per dispatch round, one per poll
+round with news), because the ledger is shared by every run and rewritten whole. A claim is
+what makes two runs never work on one finding at once: it is granted under the ledger's
+lock, and a finding another run holds, or one past the global session limit, is refused
+and held back with the reason."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from engine.ledger import Claim, GlobalBudget, claim, record_outcome, update_ledger
+from engine.models import BatchRun, RemediationSession, RunLedgerConfig, SessionStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+_OUTCOMES = {
+    SessionStatus.success: "success",
+    SessionStatus.failed: "failed",
+    SessionStatus.timeout: "timeout",
+}
+
+
+class LedgerLink:
+    def __init__(self, run: BatchRun, runs_dir: Path, config: RunLedgerConfig) -> None:
+        self.run = run
+        self.runs_dir = runs_dir
+        self.config = config
+        self.fingerprints = {f.finding_id: f.fingerprint or "" for f in run.findings}
+        self.claimed: set[tuple[str, int]] = set()
+        self.pending: list[RemediationSession] = []
+
+    def claim(self, items: list[tuple[str, int]]) -> dict[tuple[str, int], str]:
+        """Claims the (finding, attempt) pairs not claimed yet; returns the refused ones with
+        the reason. Claiming again after a restart is granted: the ledger knows the run."""
+        todo = [item for item in items if item not in self.claimed]
+        if not todo:
+            return {}
+        claims = [Claim(fingerprint=self.fingerprints[f], finding_id=f, attempt=a) for f, a in todo]
+        budget = GlobalBudget(
+            limit=self.config.global_session_limit, period_hours=self.config.global_period_hours
+        )
+        result = update_ledger(
+            self.runs_dir,
+            self.run.data_source,
+            lambda ledger: claim(ledger, self.run.run_id, claims, utcnow(), budget),
+        )
+        refused: dict[tuple[str, int], str] = {}
+        for item, c in zip(todo, claims, strict=True):
+            if c.fingerprint in result.refused:
+                refused[item] = result.refused[c.fingerprint]
+            else:
+                self.claimed.add(item)
+        return refused
+
+    def ended(self, session: RemediationSession) -> None:
+        if session.status in _OUTCOMES:
+            self.pending.append(session)
+
+    def catch_up(self) -> None:
+        """After a restart: outcomes that ended before the last snapshot but may not have
+        reached the ledger (recording them twice changes nothing)."""
+        self.pending.extend(s for s in self.run.sessions if s.status in _OUTCOMES)
+        self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        ended, self.pending = self.pending, []
+        now = utcnow()
+
+        def record(ledger) -> None:  # type: ignore[no-untyped-def]
+            for s in ended:
+                record_outcome(
+                    ledger,
+                    self.run.run_id,
+                    self.fingerprints[s.finding_id],
+                    s.attempt,
+                    _OUTCOMES[s.status],
+                    now,
+                    session_id=s.session_id,
+                    pr_url=s.pull_request_url,
+                    cooldown_hours=tuple(self.config.cooldown_hours),
+                    max_failures=self.config.max_failures,
+                )
+
+        try:
+            update_ledger(self.runs_dir, self.run.data_source, record)
+        except Exception:
+            # The run's own state has every outcome; the next flush or resume records them.
+            self.pending = ended + self.pending
+            raise
