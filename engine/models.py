@@ -95,7 +95,8 @@ class EventKind(StrEnum):
 
 
 class LedgerScore(BaseModel):
-    """Priority across runs, in points that add up to `total` (see engine.policy.priority)."""
+    """A finding's priority across runs, in points; `total` is the sum of the parts (see
+    engine.policy.priority for what each part means)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -104,8 +105,38 @@ class LedgerScore(BaseModel):
     sla_urgency: float
     fix_rate: float
     recurrence: float
-    objective_boost: float = 0.0
+    objective_boost: float
     total: float
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        service_importance: float,
+        severity: float,
+        sla_urgency: float,
+        fix_rate: float,
+        recurrence: float,
+        objective_boost: float,
+    ) -> LedgerScore:
+        """Rounds each part to 0.1 and sets `total` to their sum, so the UI's parts add up."""
+        parts = [
+            round(value, 1)
+            for value in (service_importance, severity, sla_urgency, fix_rate, recurrence, objective_boost)
+        ]
+        return cls(
+            service_importance=parts[0],
+            severity=parts[1],
+            sla_urgency=parts[2],
+            fix_rate=parts[3],
+            recurrence=parts[4],
+            objective_boost=parts[5],
+            total=round(sum(parts), 1),
+        )
+
+    def parts(self) -> dict[str, float]:
+        """The parts by name, in display order (without the total)."""
+        return self.model_dump(exclude={"total"})
 
 
 class PriorityScore(BaseModel):

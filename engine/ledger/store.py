@@ -1,0 +1,88 @@
+"""The ledger file: `<runs_dir>/ledger/<data_source>.json`, one per data source so simulated
+outcomes never block real work.
+
+Engines, launchers and the app may change it at the same time, so every change goes through
+`update_ledger`: a file lock on `<file>.lock`, read, change, atomic replace. Readers need no
+lock: the atomic replace means they see the old file or the new one. A file that does not
+parse is reported, never overwritten: it holds history nobody can rebuild.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from filelock import FileLock
+from pydantic import ValidationError
+
+from engine.errors import BadInputError
+from engine.ledger.models import LEDGER_VERSION, Ledger
+from engine.runs.atomic import TEMP_PREFIX, atomic_write_bytes
+
+LEDGER_DIR = "ledger"
+LOCK_TIMEOUT_SECONDS = 30
+_SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+
+T = TypeVar("T")
+
+
+def ledger_path(runs_dir: Path | str, data_source: str) -> Path:
+    # The name becomes a file name: nothing that could climb out of the ledger folder.
+    if not _SOURCE_NAME.fullmatch(data_source):
+        raise BadInputError(
+            f"data source {data_source!r} is not a valid ledger name (use 'live' or 'simulated')"
+        )
+    return Path(runs_dir) / LEDGER_DIR / f"{data_source}.json"
+
+
+def read_ledger(runs_dir: Path | str, data_source: str) -> Ledger:
+    """The ledger as last written; an empty one when there is no file yet."""
+    return _read(ledger_path(runs_dir, data_source))
+
+
+def update_ledger(runs_dir: Path | str, data_source: str, change: Callable[[Ledger], T]) -> T:
+    """Runs `change` on the current ledger under the lock and writes the result if the content
+    changed. If `change` raises, nothing is written."""
+    path = ledger_path(runs_dir, data_source)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS):
+        # Every writer holds this lock while its temp file exists, so a temp file seen here
+        # was left by a writer that was killed mid-write.
+        for leftover in path.parent.glob(f"{TEMP_PREFIX}{path.name}.*"):
+            leftover.unlink(missing_ok=True)
+        ledger = _read(path)
+        before = _dump(ledger)
+        result = change(ledger)
+        after = _dump(ledger)
+        if after != before:
+            atomic_write_bytes(path, after)
+        return result
+
+
+def _dump(ledger: Ledger) -> bytes:
+    return ledger.model_dump_json(indent=1).encode()
+
+
+def _read(path: Path) -> Ledger:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Ledger()
+    except OSError as exc:
+        raise BadInputError(f"{path}: cannot read the ledger file ({exc.strerror or exc})") from exc
+    try:
+        ledger = Ledger.model_validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the top level"
+        raise BadInputError(
+            f"{path}: not a valid ledger file ({first['msg']} at {where}); it is left as it is, "
+            "move it away to start a new ledger"
+        ) from exc
+    if ledger.version > LEDGER_VERSION:
+        raise BadInputError(
+            f"{path}: ledger version {ledger.version} is newer than this Patchwave reads ({LEDGER_VERSION})"
+        )
+    return ledger

@@ -1,0 +1,186 @@
+"""Which findings of an upload get sessions in this run, given everything earlier runs did.
+
+Findings are scored (priority.py) and walked in score order (ties: finding_id ascending).
+For each finding, in this order:
+
+1. duplicate: a better-scored finding of this upload has the same fingerprint;
+2. the ledger gates (gates.py): active session, open PR, merged awaiting verification,
+   verified fixed, false positive, risk accepted, too many attempts, needs human review,
+   cooldown. A finding the ledger does not know (or without a fingerprint) is new and passes;
+3. `global_limit`: sessions started within the last `global_period_hours` by any run
+   (ledger attempts, refused ones excluded; window `(now - period, now]` and anything
+   later) plus the ones selected here may not exceed `global_session_limit`. Never exceeded;
+4. `service_cap`: at most `max_sessions_per_run` (the service's profile) or else
+   `policy.per_service_cap` selected per service in this run. Critical findings may go over
+   the cap (they still count toward it, so they use up the non-critical slots first);
+5. `acu_budget`: selected x `max_acu_per_session` may not exceed `policy.acu_budget_per_run`
+   (no ACU check when either is None).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field
+
+from engine.ledger.models import Ledger, LedgerEntry
+from engine.models import Finding, Severity
+from engine.policy.gates import SkipReason, gate
+from engine.policy.objectives import ObjectiveProgress, objective_progress
+from engine.policy.policy import Policy
+from engine.policy.priority import LedgerScore, category_fix_rates, cross_run_score
+from engine.policy.services import ServiceCatalog, service_key
+from engine.policy.states import as_utc
+
+ACU_TOLERANCE = 1e-9  # 0.1 + 0.2 ACU must still fit a 0.3 ACU budget
+
+
+class PlannedFinding(BaseModel):
+    finding: Finding
+    score: LedgerScore
+
+
+class SkippedFinding(BaseModel):
+    finding_id: str
+    fingerprint: str | None
+    reason: SkipReason
+    detail: str
+
+
+class BudgetUse(BaseModel):
+    global_limit: int
+    global_period_hours: float
+    global_used_before: int  # sessions other runs started within the period
+    global_remaining_after: int  # what is left after this plan's selection
+    acu_budget: float | None
+    acu_planned: float  # selected x max_acu_per_session (0 when the cap is unknown)
+
+
+class CrossRunPlan(BaseModel):
+    selected: list[PlannedFinding] = Field(default_factory=list)
+    skipped: list[SkippedFinding] = Field(default_factory=list)
+    budget: BudgetUse
+    objectives: list[ObjectiveProgress] = Field(default_factory=list)
+
+    def skipped_by_reason(self) -> dict[SkipReason, int]:
+        return dict(Counter(item.reason for item in self.skipped))
+
+
+def sessions_started_within(ledger: Ledger, now: datetime, period_hours: float) -> int:
+    """Attempts (any run, refused excluded) started after `now - period_hours`."""
+    since = as_utc(now) - timedelta(hours=period_hours)
+    return sum(
+        1
+        for entry in ledger.entries.values()
+        for attempt in entry.attempts
+        if attempt.outcome != "refused" and as_utc(attempt.started_at) > since
+    )
+
+
+def _service_cap(finding: Finding, services: ServiceCatalog, policy: Policy) -> int | None:
+    profile = services.profile(finding.service_name)
+    if profile is not None and profile.max_sessions_per_run is not None:
+        return profile.max_sessions_per_run
+    return policy.per_service_cap
+
+
+class _Budgets:
+    """The run's remaining budgets while the plan is being filled, in check order."""
+
+    def __init__(
+        self, ledger: Ledger, services: ServiceCatalog, policy: Policy, now: datetime, acu: float | None
+    ) -> None:
+        self.services = services
+        self.policy = policy
+        self.used_before = sessions_started_within(ledger, now, policy.global_period_hours)
+        self.remaining = max(policy.global_session_limit - self.used_before, 0)
+        self.acu_per_session = acu if acu is not None and acu > 0 else None
+        self.per_service: Counter[str] = Counter()
+        self.selected = 0
+
+    def refusal(self, finding: Finding) -> tuple[SkipReason, str] | None:
+        policy = self.policy
+        if self.remaining <= 0:
+            return SkipReason.global_limit, (
+                f"global limit of {policy.global_session_limit} sessions per "
+                f"{policy.global_period_hours:g} h reached ({self.used_before} started by earlier runs "
+                f"in the window, {self.selected} planned here)"
+            )
+        cap = _service_cap(finding, self.services, policy)
+        key = service_key(finding.service_name)
+        if cap is not None and self.per_service[key] >= cap and finding.severity != Severity.critical:
+            return (
+                SkipReason.service_cap,
+                f"{finding.service_name} already has {cap} sessions in this run (cap {cap})",
+            )
+        budget = policy.acu_budget_per_run
+        if budget is not None and self.acu_per_session is not None:
+            needed = (self.selected + 1) * self.acu_per_session
+            if needed > budget + ACU_TOLERANCE:
+                return SkipReason.acu_budget, (
+                    f"{self.selected + 1} sessions x {self.acu_per_session:g} ACU would exceed the run's "
+                    f"budget of {budget:g} ACU"
+                )
+        return None
+
+    def take(self, finding: Finding) -> None:
+        self.remaining -= 1
+        self.selected += 1
+        self.per_service[service_key(finding.service_name)] += 1
+
+    def use(self) -> BudgetUse:
+        return BudgetUse(
+            global_limit=self.policy.global_session_limit,
+            global_period_hours=self.policy.global_period_hours,
+            global_used_before=self.used_before,
+            global_remaining_after=self.remaining,
+            acu_budget=self.policy.acu_budget_per_run,
+            acu_planned=self.selected * (self.acu_per_session or 0.0),
+        )
+
+
+def plan_across_runs(
+    findings: Sequence[Finding],
+    ledger: Ledger,
+    services: ServiceCatalog,
+    policy: Policy,
+    now: datetime,
+    max_acu_per_session: float | None,
+) -> CrossRunPlan:
+    """The findings to dispatch in this run, best first, and why every other one waits."""
+    fix_rates = category_fix_rates(ledger)
+    progress = [objective_progress(objective, ledger, now) for objective in policy.objectives]
+    unmet = [o for o, p in zip(policy.objectives, progress, strict=True) if o.active and not p.met]
+
+    scored: list[tuple[Finding, LedgerEntry | None, LedgerScore]] = []
+    for finding in findings:
+        entry = ledger.entries.get(finding.fingerprint) if finding.fingerprint else None
+        score = cross_run_score(finding, entry, services, policy, fix_rates, now, unmet)
+        scored.append((finding, entry, score))
+    scored.sort(key=lambda item: (-item[2].total, item[0].finding_id))
+
+    budgets = _Budgets(ledger, services, policy, now, max_acu_per_session)
+    kept: dict[str, str] = {}  # fingerprint -> the finding_id that represents it
+    selected: list[PlannedFinding] = []
+    skipped: list[SkippedFinding] = []
+    for finding, entry, score in scored:
+        fingerprint = finding.fingerprint
+        reason: tuple[SkipReason, str] | None = None
+        if fingerprint is not None and fingerprint in kept:
+            reason = SkipReason.duplicate, f"same fingerprint as {kept[fingerprint]}, which ranks higher"
+        else:
+            if fingerprint is not None:
+                kept[fingerprint] = finding.finding_id
+            reason = (gate(entry, policy, now) if entry is not None else None) or budgets.refusal(finding)
+        if reason is None:
+            budgets.take(finding)
+            selected.append(PlannedFinding(finding=finding, score=score))
+        else:
+            skipped.append(
+                SkippedFinding(
+                    finding_id=finding.finding_id, fingerprint=fingerprint, reason=reason[0], detail=reason[1]
+                )
+            )
+    return CrossRunPlan(selected=selected, skipped=skipped, budget=budgets.use(), objectives=progress)
