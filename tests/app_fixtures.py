@@ -30,7 +30,7 @@ from engine.runs.liveness import engine_process
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state
 from engine.settings import load_settings
-from tests.engine_helpers import REPO, SAMPLE, cli, load_run
+from tests.engine_helpers import REPO, SAMPLE, cli, load_run, roomy_policy
 
 APP = str(REPO / "app.py")
 PAGES = {
@@ -206,6 +206,8 @@ def use_runs_fixture(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], None]:
 
     def point(runs: Path) -> None:
         monkeypatch.setenv("RUNS_DIR", str(runs))
+        monkeypatch.setenv("POLICY_FILE", str(roomy_policy(runs)))
+        monkeypatch.setenv("SERVICES_FILE", str(runs / ".no-services-file.toml"))
         monkeypatch.delenv("DEVIN_API_KEY", raising=False)
 
     return point

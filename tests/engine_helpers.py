@@ -10,9 +10,21 @@ from pathlib import Path
 from typing import Any
 
 from engine.models import BatchRun
+from engine.policy import Policy, save_policy
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data" / "findings.csv"
+
+
+def roomy_policy(runs_dir: Path) -> Path:
+    """A policy whose global session budget never binds: tests of other things run every
+    finding of the sample (whose 24 findings exceed the default budget of 20 a day). Tests of
+    the budget write their own policy file."""
+    path = Path(runs_dir).parent / f".{Path(runs_dir).name}-policy.toml"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_policy(path, Policy(global_session_limit=100_000))
+    return path
 
 
 def engine_env(runs_dir: Path, **extra: str) -> dict[str, str]:
@@ -24,6 +36,8 @@ def engine_env(runs_dir: Path, **extra: str) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
         DEVIN_API_KEY="",
         SETTINGS_FILE=str(runs_dir / ".no-settings-file.toml"),
+        POLICY_FILE=str(roomy_policy(runs_dir)),
+        SERVICES_FILE=str(runs_dir / ".no-services-file.toml"),
     )
     env.update(extra)
     return env

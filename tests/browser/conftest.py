@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.engine_helpers import roomy_policy
+
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = REPO / "tests" / "browser" / "screenshots"
@@ -76,7 +78,13 @@ def runs_dir() -> Iterator[Path]:
 def app_url(runs_dir: Path) -> Iterator[str]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEVIN_")}
-    env.update(RUNS_DIR=str(runs_dir), PYTHONUNBUFFERED="1")
+    env.update(
+        RUNS_DIR=str(runs_dir),
+        PYTHONUNBUFFERED="1",
+        POLICY_FILE=str(roomy_policy(runs_dir)),
+        SERVICES_FILE=str(runs_dir / ".no-services-file.toml"),
+        SETTINGS_FILE=str(runs_dir / ".no-settings-file.toml"),
+    )
     # Output to a file, not a pipe: a full pipe would stall the server.
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(

@@ -1,0 +1,115 @@
+"""Planning across runs: work in progress is never dispatched twice, and cooldowns and the
+global session limit hold from one run to the next (with a controllable clock)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from engine.ingest import ingest_bytes
+from engine.ledger import LifecycleState, read_ledger
+from engine.models import utcnow
+from engine.policy import Policy, ServiceCatalog, SkipReason, save_policy
+from engine.prioritize import ServiceWeights
+from engine.runs.ledger_plan import LedgerSetup, preview_plan
+from tests.crash_helpers import wait_for
+from tests.engine_helpers import SAMPLE, cli, load_run
+
+
+def _plan(runs: Path, *args: str, **env: str) -> dict:
+    done = cli(runs, "plan", str(SAMPLE), "--json", *args, **env)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_finding_in_progress_is_never_planned_again(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    started = cli(runs, "run", str(SAMPLE), "--detach", "--run-id", "first", "--speed", "2")
+    assert started.returncode == 0, started.stderr
+    try:
+        wait_for(
+            lambda: (
+                sum(
+                    e.state == LifecycleState.dispatched
+                    for e in read_ledger(runs, "simulated").entries.values()
+                )
+                >= 10
+            ),
+            60,
+            what="the first wave to be claimed",
+        )
+        dispatched = {
+            e.fingerprint
+            for e in read_ledger(runs, "simulated").entries.values()
+            if e.state == LifecycleState.dispatched
+        }
+        plan = _plan(runs)
+        skipped = {s["fingerprint"]: s for s in plan["skipped"]}
+        assert dispatched <= set(skipped)
+        assert {skipped[fp]["reason"] for fp in dispatched} == {"active_session"}
+        assert all("first" in skipped[fp]["detail"] for fp in dispatched)
+        planned = {f["fingerprint"] for w in plan["waves"] for f in w["findings"]}
+        assert not planned & dispatched
+    finally:
+        assert cli(runs, "stop", "first").returncode == 0
+    # Stopped, its sessions keep running remotely: still in progress for the next plan.
+    assert dispatched <= {s["fingerprint"] for s in _plan(runs)["skipped"]}
+
+
+def test_cooldown_and_the_global_limit_hold_across_runs(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    policy_file = tmp_path / "policy.toml"
+    save_policy(policy_file, Policy(global_session_limit=3, global_period_hours=24))
+    env = {"POLICY_FILE": str(policy_file)}
+    done = cli(
+        runs,
+        "run",
+        str(SAMPLE),
+        "--run-id",
+        "r1",
+        "--speed",
+        "200",
+        "--failure-rate",
+        "1",
+        "--max-retries",
+        "0",
+        **env,
+    )
+    assert done.returncode == 0, done.stderr
+    run = load_run(runs, "r1")
+    assert len(run.findings) == 3 and len(run.sessions) == 3
+    assert {h.reason for h in run.held_back} == {"global_limit"} and len(run.held_back) == 17
+    ledger = read_ledger(runs, "simulated")
+    failed = {e.fingerprint for e in ledger.entries.values() if e.failures == 1}
+    assert len(failed) == 3
+
+    result = ingest_bytes(SAMPLE.read_bytes(), SAMPLE.name, ServiceWeights({}, 10))
+    policy = Policy(global_session_limit=3, global_period_hours=24)
+
+    def plan_at(hours: float):  # type: ignore[no-untyped-def]
+        setup = LedgerSetup(policy=policy, services=ServiceCatalog(), now=utcnow() + timedelta(hours=hours))
+        return preview_plan(
+            result,
+            SAMPLE.read_bytes(),
+            data_source="simulated",
+            runs_dir=runs,
+            setup=setup,
+            max_acu_per_session=5,
+        ).plan
+
+    soon = plan_at(1)
+    reasons = {s.fingerprint: s.reason for s in soon.skipped}
+    assert {reasons[fp] for fp in failed} == {SkipReason.cooldown}
+    assert soon.selected == []  # the three sessions of the last 24 hours use up the limit
+    assert soon.budget.global_used_before == 3
+
+    later = plan_at(25)  # the failures' 24 h cooldown and the 24 h window are both over
+    assert len(later.selected) == 3
+    assert not any(s.reason == SkipReason.cooldown for s in later.skipped)
+
+    # The second run honours the same limit: nothing may start within the window.
+    refused = cli(runs, "run", str(SAMPLE), "--run-id", "r2", **env)
+    assert refused.returncode == 2
+    assert "nothing to dispatch" in refused.stderr and "cooldown" in refused.stderr
+    assert not (runs / "r2").exists()
