@@ -1,0 +1,110 @@
+"""Scanner output files (SARIF, Semgrep, Trivy, Snyk, GitHub exports) -> flat scan records.
+
+`parse_scan` decodes the bytes once (UTF-8, a byte-order mark allowed), parses the JSON once,
+tells the format by the document's shape (detect.py) and hands the document to that format's
+parser. Anything unusable is a BadInputError naming the file and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from engine.errors import BadInputError
+from engine.scanners.dependabot import parse_dependabot
+from engine.scanners.detect import SUPPORTED_FORMATS, describe, shape_of
+from engine.scanners.github import parse_code_scanning
+from engine.scanners.records import ScanParse, ScanRecord
+from engine.scanners.sarif import parse_sarif
+from engine.scanners.semgrep import parse_semgrep
+from engine.scanners.snyk import parse_snyk
+from engine.scanners.trivy import parse_trivy
+
+__all__ = ["SUPPORTED_FORMATS", "ScanParse", "ScanRecord", "detect_format", "parse_scan"]
+
+_PARSERS: dict[str, Callable[[object, str], ScanParse]] = {
+    "sarif": parse_sarif,
+    "semgrep": parse_semgrep,
+    "trivy": parse_trivy,
+    "snyk": parse_snyk,
+    "dependabot": parse_dependabot,
+    "github_code_scanning": parse_code_scanning,
+}
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _text(data: bytes, name: str) -> str:
+    if data.startswith(_UTF8_BOM):
+        data = data[3:]
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise BadInputError(
+            f"{name}: the file is UTF-16 text; scanner files are read as UTF-8, save it as UTF-8"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if b"\x00" in data[:4096]:
+            raise BadInputError(f"{name}: this is a binary file, not a scanner's JSON output") from exc
+        raise BadInputError(
+            f"{name}: not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start:,}); "
+            "scanner JSON files are UTF-8"
+        ) from exc
+
+
+def _load(data: bytes, name: str) -> object:
+    text = _text(data, name)
+    if "\x00" in text[:4096]:
+        raise BadInputError(f"{name}: this is a binary file, not a scanner's JSON output")
+    if not text.strip():
+        raise BadInputError(f"{name}: the file is empty")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInputError(
+            f"{name}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+            f"{_looks_like(text)}; "
+            f"the scanner formats read are {SUPPORTED_FORMATS}"
+        ) from exc
+    except RecursionError as exc:
+        raise BadInputError(f"{name}: the JSON is nested too deeply to read") from exc
+
+
+def _looks_like(text: str) -> str:
+    """A hint at what a file that is not JSON is instead."""
+    head = text.lstrip()[:2048]
+    if head.startswith("<"):
+        return ": it looks like XML or HTML"
+    first = head.split("\n", 1)[0]
+    if head[:1] in "{[":
+        return ": it starts like JSON but is cut short or malformed"
+    if first.count(",") >= 2 or first.count(";") >= 2 or "\t" in first:
+        return ": it looks like CSV or another delimited table"
+    return ": it looks like plain text"
+
+
+def detect_format(data: bytes) -> str | None:
+    """The scanner format of a file's bytes, judged by content only; None when the bytes are not
+    JSON or not a JSON shape we read."""
+    try:
+        doc = _load(data, "input")
+    except BadInputError:
+        return None
+    return shape_of(doc)
+
+
+def parse_scan(data: bytes, name: str) -> ScanParse:
+    """Every result of a scanner file as a ScanRecord (suppressed ones flagged), or a
+    BadInputError naming the file and saying what it is instead."""
+    doc = _load(data, name)
+    shape = shape_of(doc)
+    if doc == []:
+        raise BadInputError(
+            f"{name}: the file is an empty JSON list: it holds no findings and does not say which scanner "
+            "wrote it (an export with no alerts or projects)"
+        )
+    if shape is None:
+        raise BadInputError(
+            f"{name}: {describe(doc)}, which is not a scanner format this tool reads; "
+            f"the formats read are {SUPPORTED_FORMATS}"
+        )
+    return _PARSERS[shape](doc, name)
