@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from engine.settings import Settings
+from tests.engine_helpers import roomy_policy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_FILE = REPO_ROOT / "sample_data" / "findings.csv"
@@ -38,6 +39,7 @@ _SETTING_VARS = {name.upper() for name in Settings.model_fields} | {"PATCHWAVE_D
 def _env(runs_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k.upper() not in _SETTING_VARS}
     env["RUNS_DIR"] = str(runs_dir)
+    env["POLICY_FILE"] = str(roomy_policy(runs_dir))
     return env
 
 
@@ -187,7 +189,8 @@ def test_ingest_missing_file(tmp_path: Path) -> None:
 def test_plan_json_waves_of_seven(
     tmp_path: Path, sample_ingest: tuple[subprocess.CompletedProcess[str], dict[str, Any]]
 ) -> None:
-    proc = run_cli(tmp_path / "runs", "plan", SAMPLE_FILE, "--wave-size", "7", "--json")
+    # Without the ledger: the plan follows the file's own priority (severity + category + service).
+    proc = run_cli(tmp_path / "runs", "plan", SAMPLE_FILE, "--wave-size", "7", "--json", "--no-ledger")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["wave_size"] == 7
@@ -204,7 +207,7 @@ def test_plan_json_waves_of_seven(
 
 
 def test_plan_text_output(tmp_path: Path) -> None:
-    proc = run_cli(tmp_path / "runs", "plan", SAMPLE_FILE, "--wave-size", "7")
+    proc = run_cli(tmp_path / "runs", "plan", SAMPLE_FILE, "--wave-size", "7", "--no-ledger")
     assert proc.returncode == 0, proc.stderr
     assert "Wave 1" in proc.stdout
     assert "Wave 4 (3 findings)" in proc.stdout

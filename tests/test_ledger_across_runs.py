@@ -79,7 +79,7 @@ def test_cooldown_and_the_global_limit_hold_across_runs(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     run = load_run(runs, "r1")
     assert len(run.findings) == 3 and len(run.sessions) == 3
-    assert {h.reason for h in run.held_back} == {"global_limit"} and len(run.held_back) == 17
+    assert {h.reason for h in run.held_back} == {"global_limit"} and len(run.held_back) == 21
     ledger = read_ledger(runs, "simulated")
     failed = {e.fingerprint for e in ledger.entries.values() if e.failures == 1}
     assert len(failed) == 3

@@ -18,6 +18,7 @@ from engine.commands import build_config
 from engine.runs.paths import RunPaths
 from engine.settings import Settings, load_settings
 from engine.validate import validate_run
+from tests.engine_helpers import roomy_policy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_FILE = REPO_ROOT / "sample_data" / "findings.csv"
@@ -154,7 +155,18 @@ def engine_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One real simulated run, made once; tests copy it."""
     base = tmp_path_factory.mktemp("validate")
     runs_dir = base / "runs"
-    proc = run_cli(base, "run", SAMPLE_FILE, "--speed", "500", "--runs-dir", runs_dir, "--run-id", RUN_ID)
+    proc = run_cli(
+        base,
+        "run",
+        SAMPLE_FILE,
+        "--speed",
+        "500",
+        "--runs-dir",
+        runs_dir,
+        "--run-id",
+        RUN_ID,
+        POLICY_FILE=str(roomy_policy(runs_dir)),
+    )
     assert proc.returncode == 0, proc.stderr
     return runs_dir
 
