@@ -1,4 +1,5 @@
-"""Launch: upload findings, check them, preview the priority order and wave plan, launch a run."""
+"""Launch: upload findings (CSV or a scanner's output), check them, preview the plan against the
+findings ledger (what runs in which order, what is skipped and why), launch a run."""
 
 from __future__ import annotations
 
@@ -11,11 +12,16 @@ from engine.analytics.preview import problems_table
 from engine.control import DEMO_SPEED
 from engine.ingest import IngestLimits
 from engine.ingest.limits import byte_size
-from ui import actions, context, loaders
+from engine.sources import SourceDefaults
+from ui import actions, context, loaders, priority_tables
 from ui import components as c
 
 SPEEDS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]
 REQUIRED = "finding_id, category, severity, title, service_name"
+FORMATS = (
+    "SARIF (CodeQL, Semgrep, Snyk Code, Trivy…), Semgrep, Trivy and Snyk JSON, "
+    "GitHub Dependabot and code-scanning exports"
+)
 
 ctx = context.current()
 settings = context.settings()
@@ -23,8 +29,9 @@ limits = IngestLimits.from_settings(settings)
 c.page_header(
     "Launch a run",
     ":material/rocket_launch:",
-    "Upload scanner findings as CSV. Patchwave checks every row, merges duplicates, scores each finding "
-    "and plans the findings into waves of agent sessions.",
+    "Upload scanner findings: a CSV export or a scanner's own output. Patchwave checks every finding, "
+    "merges duplicates, skips what the findings ledger says is already handled, scores the rest and "
+    "plans them into waves of agent sessions.",
 )
 
 if not loaders.entries(ctx.runs_dir):
@@ -43,17 +50,31 @@ with right, st.container(border=True):
     c.demo_button("demo_launch_page", primary=False)
 with left:
     upload = st.file_uploader(
-        "Findings file (CSV)",
-        type=["csv"],
+        "Findings file (CSV, SARIF or scanner JSON)",
+        type=["csv", "json", "sarif"],
         key=actions.UPLOAD_KEY,
         # The uploader counts whole megabytes; the exact byte limit is checked below.
         max_upload_size=max(1, math.ceil(limits.max_upload_bytes / (1024 * 1024))),
-        help=f"Required columns: {REQUIRED}. Up to {byte_size(limits.max_upload_bytes)} and "
-        f"{limits.max_rows_per_run:,} rows.",
+        help=f"CSV required columns: {REQUIRED}. Scanner formats: {FORMATS}. Up to "
+        f"{byte_size(limits.max_upload_bytes)} and {limits.max_rows_per_run:,} findings.",
     )
     st.caption(
-        f"Required columns: `{REQUIRED}`. Header names and values may vary in case and spacing; "
-        "rows that cannot be used are listed with their reason, never dropped silently."
+        f"CSV needs the columns `{REQUIRED}`; scanner files ({FORMATS}) are recognised by their "
+        "content. Anything that cannot be used is listed with its reason, never dropped silently."
+    )
+    source_cols = st.columns(2)
+    source_cols[0].text_input(
+        "Service",
+        key=actions.SOURCE_SERVICE_KEY,
+        placeholder="e.g. payment-service",
+        help="For findings whose file does not name a service (most scanner output). "
+        "Without it, the service is taken from the repository name when the file names one.",
+    )
+    source_cols[1].text_input(
+        "Repository URL",
+        key=actions.SOURCE_REPO_KEY,
+        placeholder="https://github.com/acme/payment-service",
+        help="For findings whose file does not name their repository.",
     )
 if upload is None:
     st.stop()
@@ -111,6 +132,14 @@ with cols[3]:
     else:
         st.markdown("**Speed**")
         st.caption("Real time: live sessions run at the agent's own pace.")
+use_ledger = st.toggle(
+    "Plan against the findings ledger",
+    value=True,
+    key=actions.USE_LEDGER_KEY,
+    help="Records this upload as a scan in the ledger, skips findings already in progress, with an open or "
+    "merged pull request, fixed, triaged or cooling down after a failure, keeps the session budget, "
+    "and orders the rest by priority across runs. Off: every finding runs, in the file's own order.",
+)
 with st.expander("Advanced", icon=":material/tune:"):
     st.number_input(
         "Simulator seed", 0, 2**31 - 1, 0, key=actions.SEED_KEY, help="The same seed plays the same run."
@@ -125,6 +154,10 @@ preview = loaders.ingest_preview(
     settings.default_service_weight,
     wave_size,
     limits,
+    SourceDefaults(
+        st.session_state.get(actions.SOURCE_SERVICE_KEY), st.session_state.get(actions.SOURCE_REPO_KEY)
+    ),
+    loaders.ledger_preview_key(settings, mode) if use_ledger else None,
 )
 if preview.error is not None:
     st.error(f"**This file cannot be used.** {c.md(preview.error)}", icon=":material/block:")
@@ -133,12 +166,38 @@ report = preview.report
 assert report is not None
 
 st.subheader("Check", anchor=False)
-cols = st.columns(5)
-cols[0].metric("Rows read", f"{report.total_rows:,}", border=True, help=f"Encoding: {report.encoding}.")
+unit = "Rows" if report.format == "csv" else "Results"
+st.caption(
+    f"Read as **{c.md(report.format_label)}**"
+    + (f" from {c.md(', '.join(report.tools))}" if report.tools else "")
+    + (
+        f"; {report.suppressed:,} results are suppressed or dismissed in the file"
+        if report.suppressed
+        else ""
+    )
+    + (f"; {report.not_findings:,} results report no problem" if report.not_findings else "")
+    + "."
+)
+cols = st.columns(6)
+cols[0].metric(f"{unit} read", f"{report.total_rows:,}", border=True, help=f"Encoding: {report.encoding}.")
 cols[1].metric("Findings accepted", f"{report.accepted:,}", border=True, help="After merging duplicates.")
-cols[2].metric("Rows rejected", f"{report.rejected_rows:,}", border=True)
+cols[2].metric(f"{unit} rejected", f"{report.rejected_rows:,}", border=True)
 cols[3].metric("Warnings", f"{len(report.warnings):,}", border=True)
 cols[4].metric("Duplicates merged", f"{report.duplicates_merged:,}", border=True)
+planned = len(preview.findings)
+cols[5].metric(
+    "To dispatch",
+    f"{planned:,}",
+    border=True,
+    help="After the findings ledger's skips." if preview.ledger else "Every accepted finding.",
+)
+if preview.ledger and preview.ledger_counts:
+    counts = preview.ledger_counts
+    st.caption(
+        f"Findings ledger ({mode}): this upload holds {counts['new']:,} new, {counts['unchanged']:,} known, "
+        f"{counts['recurring'] + counts['regressed']:,} returning findings; launching records it "
+        f"and verifies {counts['verified_fixed']:,} merged fix(es) that no longer appear."
+    )
 if report.ignored_columns:
     st.caption("Ignored columns: " + ", ".join(f"`{c.md(x)}`" for x in report.ignored_columns))
 
@@ -149,6 +208,12 @@ with st.container(border=True):
     if report.accepted == 0:
         st.error(
             "No usable findings in this file: every row was rejected. See the reasons below.",
+            icon=":material/block:",
+        )
+    elif planned == 0:
+        st.warning(
+            "Nothing to dispatch: the findings ledger skips every finding of this file (see *Skipped* "
+            "below for why). Turn the ledger off to run them anyway.",
             icon=":material/block:",
         )
     elif already is not None:
@@ -173,7 +238,7 @@ with st.container(border=True):
         waves = len(preview.waves)
         plural = "s" if waves != 1 else ""
         st.markdown(
-            f"Ready: **{report.accepted:,} findings** in **{waves} wave{plural}** of up to {wave_size}, "
+            f"Ready: **{planned:,} findings** in **{waves} wave{plural}** of up to {wave_size}, "
             f"{mode}, as run `{actions.launch_token(upload.file_id)}`."
         )
         st.button(
@@ -189,44 +254,57 @@ with st.container(border=True):
         st.error(c.md(error), icon=":material/report:")
 
 # --- details -------------------------------------------------------------------------------
+skipped = preview.skipped if preview.skipped is not None else pd.DataFrame()
+suppressed = preview.suppressed if preview.suppressed is not None else pd.DataFrame()
 tabs = st.tabs(
     [
-        f"Priority order ({report.accepted:,})",
+        f"Priority order ({planned:,})",
         f"Wave plan ({len(preview.waves)})",
-        f"Rejected rows ({report.rejected_rows:,})",
+        f"Skipped ({len(skipped):,})",
+        f"Rejected {unit.lower()} ({report.rejected_rows:,})",
         f"Warnings ({len(report.warnings):,})",
         f"Merged duplicates ({report.duplicates_merged:,})",
+        f"Suppressed ({report.suppressed:,})",
     ]
 )
 with tabs[0]:
-    findings = preview.findings.copy()
-    findings["severity"] = findings["severity"].map(lambda s: f"{c.SEVERITY_ICONS.get(s, '')} {s}")
-    st.dataframe(
-        findings,
-        hide_index=True,
-        column_config={
-            "rank": st.column_config.NumberColumn("Rank", width="small"),
-            "finding_id": "Finding",
-            "severity": "Severity",
-            "category": "Category",
-            "service": "Service",
-            "score": st.column_config.ProgressColumn(
-                "Score",
-                min_value=0,
-                max_value=100,
-                format="%d",
-                help="Severity + category + service weights.",
-            ),
-            "severity_weight": st.column_config.NumberColumn("Severity pts", width="small"),
-            "category_weight": st.column_config.NumberColumn("Category pts", width="small"),
-            "service_weight": st.column_config.NumberColumn("Service pts", width="small"),
-            "title": st.column_config.TextColumn("Title", width="large"),
-            "location": "Location",
-            "merged": st.column_config.NumberColumn(
-                "Merged rows", width="small", help="Duplicates folded in."
-            ),
-        },
-    )
+    if preview.ledger:
+        priority_tables.ledger_order(preview.findings)
+    else:
+        priority_tables.file_order(preview.findings)
+with tabs[2]:
+    if skipped.empty:
+        st.caption(
+            "The ledger skips nothing." if preview.ledger else "The findings ledger is off: nothing skipped."
+        )
+    else:
+        st.caption("Findings the ledger keeps out of this run, and why. They are recorded, not lost.")
+        st.dataframe(
+            skipped,
+            hide_index=True,
+            column_config={
+                "finding_id": "Finding",
+                "reason": "Skipped because",
+                "detail": st.column_config.TextColumn("Detail", width="large"),
+                "severity": "Severity",
+                "title": "Title",
+                "location": "Location",
+            },
+        )
+with tabs[6]:
+    if suppressed.empty:
+        st.caption("No results are suppressed in the file.")
+    else:
+        st.caption(
+            "The scanner or a person marked these as not to be fixed (suppressed, dismissed or already "
+            "fixed). They are counted here and never dispatched."
+            + (
+                f" The first {len(suppressed):,} of {report.suppressed:,} are listed."
+                if len(suppressed) < report.suppressed
+                else ""
+            )
+        )
+        st.dataframe(suppressed, hide_index=True)
 with tabs[1]:
     severity_of = dict(zip(preview.findings["finding_id"], preview.findings["severity"], strict=True))
     plan = pd.DataFrame(
@@ -255,18 +333,18 @@ with tabs[1]:
             "finding_ids": st.column_config.ListColumn("Findings in priority order", width="large"),
         },
     )
-with tabs[2]:
+with tabs[3]:
     if report.rejected:
         st.dataframe(problems_table(report.rejected), hide_index=True, column_config={"row": "Row"})
         st.caption("Row numbers are spreadsheet rows: the header is row 1.")
     else:
         st.caption("No rows rejected.")
-with tabs[3]:
+with tabs[4]:
     if report.warnings:
         st.dataframe(problems_table(report.warnings), hide_index=True, column_config={"row": "Row"})
     else:
         st.caption("No warnings.")
-with tabs[4]:
+with tabs[5]:
     if report.merged_groups:
         st.dataframe(
             pd.DataFrame([g.model_dump() for g in report.merged_groups]),

@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from engine.access import local_admin
+from engine.ledger_ops import import_scan_bytes, mark_false_positive_as
 from engine.models import RunStatus
 from engine.runs.index import read_index
 from engine.runs.state_store import load_state
+from engine.settings import load_settings
 from tests.app_fixtures import (
     PAGES,
     metric,
@@ -20,7 +23,9 @@ from tests.app_fixtures import (
     use_runs_fixture,  # noqa: F401  (pytest fixture)
     wait_for,
 )
-from tests.engine_helpers import SAMPLE, cli
+from tests.engine_helpers import SAMPLE, cli, roomy_policy
+
+SCANNER_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "scanner_samples"
 
 pytestmark = pytest.mark.slow
 
@@ -52,15 +57,29 @@ def test_upload_shows_the_check_the_priority_order_and_the_plan(fresh_runs: Path
     at = upload(open_page("launch"), "findings.csv", SAMPLE.read_bytes())
     assert metric(at, "Findings accepted") == "24"
     assert metric(at, "Rows rejected") == "0"
+    assert metric(at, "To dispatch") == "24"  # a fresh ledger skips nothing
     preview, plan = at.dataframe[0].value, at.dataframe[1].value
     assert len(preview) == 24 and list(preview["rank"]) == list(range(1, 25))
+    parts = [
+        "service_importance",
+        "severity_points",
+        "sla_urgency",
+        "fix_rate",
+        "recurrence",
+        "objective_boost",
+    ]
+    assert ((preview["score"] - preview[parts].sum(axis=1)).abs() < 0.11).all()
+    assert list(preview["score"]) == sorted(preview["score"], reverse=True)
+    assert list(plan["findings"]) == [10, 10, 4]
+    at.number_input(key="launch_wave_size").set_value(12).run()
+    assert list(at.dataframe[1].value["findings"]) == [12, 12]
+    # Without the ledger the file's own priority rules: severity + category + service weights.
+    at.toggle(key="launch_use_ledger").set_value(False).run()
+    preview = at.dataframe[0].value
     assert (
         preview["score"]
         == preview["severity_weight"] + preview["category_weight"] + preview["service_weight"]
     ).all()
-    assert list(plan["findings"]) == [10, 10, 4]
-    at.number_input(key="launch_wave_size").set_value(12).run()
-    assert list(at.dataframe[1].value["findings"]) == [12, 12]
     assert "Live mode needs a Devin API key" in texts(at)
     assert run_ids(fresh_runs) == []  # nothing is written before Launch
 
@@ -153,3 +172,42 @@ def test_stop_then_resume_through_the_ui(fresh_runs: Path, use_runs) -> None:
     events = (fresh_runs / "live" / "events.jsonl").read_text().splitlines()
     kinds = [json.loads(line)["kind"] for line in events]
     assert "run_resumed" in kinds
+
+
+def test_a_scanner_file_is_read_by_content_and_takes_its_service_from_the_form(
+    fresh_runs: Path, use_runs
+) -> None:
+    use_runs(fresh_runs)
+    trivy = SCANNER_SAMPLES / "trivy" / "defectdojo_trivy_cvssv4_severity_source.json"
+    at = upload(open_page("launch"), "results.json", trivy.read_bytes())
+    assert "Service field" in texts(at)  # the file names no service: the form must
+    at.text_input(key="launch_service").input("billing-service").run()
+    assert metric(at, "Findings accepted") == "3"
+    assert "Trivy" in texts(at)
+    assert set(at.dataframe[0].value["service"]) == {"billing-service"}
+
+
+def test_suppressed_results_are_counted_and_listed_not_planned(fresh_runs: Path, use_runs) -> None:
+    use_runs(fresh_runs)
+    export = SCANNER_SAMPLES / "github" / "souschef_code_scanning_alerts_codeql_snykcode.json"
+    at = upload(open_page("launch"), "alerts.json", export.read_bytes())
+    at.text_input(key="launch_service").input("souschef").run()
+    assert metric(at, "Results read") == "21"  # 43 alerts, 22 dismissed or fixed
+    suppressed = at.dataframe[-1].value
+    assert len(suppressed) == 22
+    assert suppressed["reason"].str.contains("dismissed|fixed").all()
+
+
+def test_the_plan_lists_what_the_ledger_skips_and_why(fresh_runs: Path, use_runs) -> None:
+    use_runs(fresh_runs)
+    settings = load_settings(runs_dir=fresh_runs, policy_file=roomy_policy(fresh_runs))
+    result = import_scan_bytes(
+        settings, local_admin(), SAMPLE.read_bytes(), "findings.csv", data_source="simulated"
+    )
+    fingerprint = result.summary.new[0]
+    mark_false_positive_as(settings, local_admin(), "simulated", fingerprint, "test fixture, not shipped")
+    at = upload(open_page("launch"), "findings.csv", SAMPLE.read_bytes())
+    assert metric(at, "To dispatch") == "23"
+    skipped = at.dataframe[2].value
+    assert list(skipped["reason"]) == ["false positive"]
+    assert "test fixture" in skipped["detail"].iloc[0] or skipped["detail"].iloc[0]

@@ -17,18 +17,28 @@ import pandas as pd
 import streamlit as st
 
 from engine import catalog
-from engine.analytics.preview import preview_table
+from engine.analytics.preview import (
+    ledger_preview_table,
+    preview_table,
+    skipped_table,
+    suppressed_table,
+)
 from engine.catalog import Fingerprint, RunFiles
 from engine.errors import BadInputError
 from engine.ingest import IngestLimits, IngestReport, ingest_bytes
+from engine.ledger import Ledger, ledger_path, read_ledger
 from engine.models import BatchRun, TimelineEvent, Wave
 from engine.planning import plan_waves
+from engine.policy import Policy, ServiceCatalog, load_policy, load_services
 from engine.prioritize import ServiceWeights
 from engine.reviews import ReviewDecision, latest_decisions
 from engine.runs.detach import Bootstrap
 from engine.runs.index import IndexEntry
 from engine.runs.launch import LaunchRecord
+from engine.runs.ledger_plan import LedgerSetup, preview_plan
 from engine.runs.paths import RunPaths
+from engine.settings import Settings
+from engine.sources import SourceDefaults
 
 # Statuses during which a run changes by itself: pages refresh while a run shows one of them.
 ACTIVE_STATUSES = frozenset({"running", "starting"})
@@ -70,6 +80,21 @@ def _ingest_report(fp: Fingerprint, runs_dir: str, run_id: str) -> IngestReport 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _launch(fp: Fingerprint, runs_dir: str, run_id: str) -> LaunchRecord | None:
     return catalog.run_launch(Path(runs_dir), run_id)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _ledger(fp: Fingerprint, runs_dir: str, data_source: str) -> Ledger:
+    return read_ledger(Path(runs_dir), data_source)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _policy(fp: Fingerprint, path: str) -> Policy:
+    return load_policy(Path(path))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _services(fp: Fingerprint, path: str) -> ServiceCatalog:
+    return load_services(Path(path))
 
 
 def _files(runs_dir: Path, run_id: str) -> RunFiles:
@@ -161,20 +186,81 @@ def reviews_by_run(runs_dir: Path, runs: list[IndexEntry]) -> dict[str, list[Rev
     return {e.run_id: reviews(runs_dir, e.run_id) for e in runs}
 
 
+# --- the findings ledger and the cross-run policy ----------------------------------------------
+
+
+def ledger(runs_dir: Path, data_source: str) -> Ledger:
+    """One data source's findings ledger (empty before anything was recorded). Raises
+    BadInputError for an unusable data source name or ledger file."""
+    path = ledger_path(runs_dir, data_source)
+    return _ledger(catalog.fingerprint(path), str(runs_dir), data_source)
+
+
+def policy(settings: Settings) -> Policy:
+    """The policy file's policy (the defaults when there is no file); BadInputError names the
+    file and key of a problem."""
+    path = Path(settings.policy_file).absolute()
+    return _policy(catalog.fingerprint(path), str(path))
+
+
+def services(settings: Settings) -> ServiceCatalog:
+    """The services file's catalog (empty when there is no file); BadInputError as for `policy`."""
+    path = Path(settings.services_file).absolute()
+    return _services(catalog.fingerprint(path), str(path))
+
+
+def policy_and_services(settings: Settings) -> tuple[Policy, ServiceCatalog]:
+    """What engine.control.ledger_setup reads, cached on both files' fingerprints."""
+    return policy(settings), services(settings)
+
+
 # --- an uploaded file, checked before launch ---------------------------------------------------
 
 
 @dataclass(frozen=True)
 class IngestPreview:
-    """The engine's ingest of an upload, or the engine's reason for refusing the file."""
+    """The engine's ingest of an upload, or the engine's reason for refusing the file; with the
+    ledger, also what the plan would skip and why (nothing is recorded by a preview)."""
 
     error: str | None
     report: IngestReport | None
-    findings: pd.DataFrame  # priority order, the score's parts as columns
+    findings: pd.DataFrame  # the run's order, the score's parts as columns
     waves: list[Wave]
+    ledger: bool = False  # planned against the ledger
+    skipped: pd.DataFrame | None = None
+    suppressed: pd.DataFrame | None = None
+    ledger_counts: dict[str, int] | None = None  # what importing the upload would record
 
 
-@st.cache_data(max_entries=8, show_spinner="Checking the file…")
+@dataclass(frozen=True)
+class LedgerPreviewKey:
+    """What a ledger-planned preview depends on besides the upload: the ledger, the policy and
+    services files (fingerprints, so a change re-plans), and the run's data source."""
+
+    runs_dir: str
+    data_source: str
+    policy_file: str
+    services_file: str
+    ledger: Fingerprint
+    policy: Fingerprint
+    services: Fingerprint
+    max_acu_per_session: int
+
+
+def ledger_preview_key(settings: Settings, data_source: str) -> LedgerPreviewKey:
+    return LedgerPreviewKey(
+        runs_dir=str(settings.runs_dir),
+        data_source=data_source,
+        policy_file=str(settings.policy_file),
+        services_file=str(settings.services_file),
+        ledger=catalog.fingerprint(ledger_path(settings.runs_dir, data_source)),
+        policy=catalog.fingerprint(Path(settings.policy_file)),
+        services=catalog.fingerprint(Path(settings.services_file)),
+        max_acu_per_session=settings.max_acu_per_session,
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner="Checking the file…", ttl=300)
 def ingest_preview(
     file_id: str,
     name: str,
@@ -183,17 +269,51 @@ def ingest_preview(
     default_weight: int,
     wave_size: int,
     limits: IngestLimits | None = None,
+    source: SourceDefaults | None = None,
+    ledger_key: LedgerPreviewKey | None = None,
 ) -> IngestPreview:
     """`file_id` (unique per upload) stands for the bytes in the cache key; `limits` (frozen,
-    so hashable) is part of it, so a changed limit re-checks the file."""
+    so hashable) is part of it, so a changed limit re-checks the file. The ttl re-plans a
+    ledger preview whose cooldowns or budget window moved on with time."""
     try:
         services = ServiceWeights(dict(weights), default_weight)
-        result = ingest_bytes(_data, name, services, limits=limits)
+        result = ingest_bytes(_data, name, services, limits=limits, defaults=source)
         findings = result.findings
-        waves = plan_waves(findings, wave_size) if findings else []
+        suppressed = suppressed_table(result.report.suppressed_findings)
+        if ledger_key is None:
+            waves = plan_waves(findings, wave_size) if findings else []
+            return IngestPreview(
+                error=None,
+                report=result.report,
+                findings=preview_table(findings),
+                waves=waves,
+                suppressed=suppressed,
+            )
+        setup = LedgerSetup(
+            policy=load_policy(Path(ledger_key.policy_file)),
+            services=load_services(Path(ledger_key.services_file)),
+        )
+        planned = preview_plan(
+            result,
+            _data,
+            data_source=ledger_key.data_source,
+            runs_dir=Path(ledger_key.runs_dir),
+            setup=setup,
+            max_acu_per_session=ledger_key.max_acu_per_session,
+        )
     except BadInputError as exc:
         return IngestPreview(error=str(exc), report=None, findings=pd.DataFrame(), waves=[])
-    return IngestPreview(error=None, report=result.report, findings=preview_table(findings), waves=waves)
+    selected = [p.finding for p in planned.plan.selected]
+    return IngestPreview(
+        error=None,
+        report=result.report,
+        findings=ledger_preview_table(selected),
+        waves=plan_waves(selected, wave_size) if selected else [],
+        ledger=True,
+        skipped=skipped_table(planned.plan.skipped, findings),
+        suppressed=suppressed,
+        ledger_counts=planned.summary.counts,
+    )
 
 
 def weights_key(weights: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
