@@ -89,6 +89,13 @@ PAGES = {
             url_path="eval",
             help="How well the agent does per finding category, with health bands.",
         ),
+        st.Page(
+            context.LEDGER,
+            title="Ledger",
+            icon=":material/inventory_2:",
+            url_path="ledger",
+            help="Every finding across scans and runs: lifecycle state, SLA, objectives and triage.",
+        ),
     ],
 }
 
@@ -109,13 +116,14 @@ who = identity.gate(settings)
 
 
 def offered(page: st.Page) -> bool:
-    """Pages by role: Launch for operators and up, Review for reviewers and up, Audit and Settings
-    for admins."""
+    """Pages by role: Launch for operators and up, Review for reviewers and up, Audit, Settings
+    and Policy for admins."""
     needs = {
         "launch": Action.launch,
         "review": Action.review,
         "audit": Action.read_audit,
         "settings": Action.change_settings,
+        "policy": Action.change_settings,
     }
     return can(who, needs.get(page.url_path, Action.read))
 
@@ -134,6 +142,14 @@ PAGES["Admin"] = [
         icon=":material/settings:",
         url_path="settings",
         help="Change the run settings kept in the settings file; every change is audited.",
+    ),
+    st.Page(
+        context.POLICY,
+        title="Policy",
+        icon=":material/gavel:",
+        url_path="policy",
+        help="Services (importance, session caps) and the cross-run policy: SLAs, budgets, retries, "
+        "objectives; every change is audited.",
     ),
 ]
 shown = {section: [p for p in pages if offered(p)] for section, pages in PAGES.items()}

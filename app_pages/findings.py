@@ -6,7 +6,7 @@ import streamlit as st
 
 from engine.analytics.exports import csv_export
 from engine.analytics.ordering import SEVERITY_ORDER
-from engine.analytics.tables import filter_findings, findings_table
+from engine.analytics.tables import filter_findings, findings_table, held_back_table
 from ui import components as c
 from ui import context, loaders
 
@@ -75,7 +75,9 @@ st.dataframe(
         "service": "Service",
         "score": st.column_config.NumberColumn("Score", width="small"),
         "score_parts": st.column_config.TextColumn(
-            "Score parts", help="Severity weight + category weight + service weight."
+            "Score parts",
+            help="Planned against the ledger: the parts of the priority across runs. Otherwise: "
+            "severity weight + category weight + service weight.",
         ),
         "title": st.column_config.TextColumn("Title", width="large"),
         "status": st.column_config.TextColumn("Status", help="The latest session's status."),
@@ -85,3 +87,13 @@ st.dataframe(
         "review": st.column_config.TextColumn("Review", help="pending, approved or rejected."),
     },
 )
+held = held_back_table(view.state)
+if not held.empty:
+    with st.expander(f"Not in this run ({len(held):,})", icon=":material/pause_circle:"):
+        st.caption(
+            "Findings of the upload the findings ledger kept out of this run, and why: work in "
+            "progress elsewhere, already fixed or triaged, cooling down, or over a budget."
+        )
+        st.dataframe(
+            held, hide_index=True, column_config={"detail": st.column_config.TextColumn(width="large")}
+        )

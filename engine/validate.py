@@ -69,6 +69,8 @@ def _check_waves(run: BatchRun) -> list[str]:
     findings = {f.finding_id for f in run.findings}
     for fid in findings - placed.keys():
         problems.append(f"finding {fid} is in no wave")
+    for fid in sorted(findings & {h.finding.finding_id for h in run.held_back}):
+        problems.append(f"finding {fid} is both planned and held back")
     for fid, count in placed.items():
         if fid not in findings:
             problems.append(f"wave lists unknown finding {fid}")

@@ -78,6 +78,11 @@ def _engine_running(runs: Path, run_id: str) -> bool:
     return run.status == RunStatus.running and run.pid is not None
 
 
+# The fixtures run the same sample several times in one folder, each run standing for a state
+# the pages must show; through the ledger, later runs would skip the work earlier ones hold.
+NO_LEDGER = ("--no-ledger",)
+
+
 def _dispatched(runs: Path, run_id: str) -> bool:
     try:
         return any(s.session_id for s in load_run(runs, run_id).sessions)
@@ -86,7 +91,7 @@ def _dispatched(runs: Path, run_id: str) -> bool:
 
 
 def _completed(runs: Path) -> None:
-    _ok(cli(runs, "run", str(SAMPLE), "--speed", "2000", "--run-id", COMPLETED))
+    _ok(cli(runs, "run", str(SAMPLE), "--speed", "2000", "--run-id", COMPLETED, *NO_LEDGER))
     run = load_run(runs, COMPLETED)
     first = next(s for s in run.sessions if reviewable(s))
     record_review(
@@ -116,19 +121,34 @@ def _paused(runs: Path) -> None:
             "2000",
             "--run-id",
             PAUSED,
+            *NO_LEDGER,
         )
     )
 
 
 def _interrupted(runs: Path) -> None:
-    _ok(cli(runs, "run", str(SAMPLE), "--detach", "--speed", "30", "--wave", "3", "--run-id", INTERRUPTED))
+    _ok(
+        cli(
+            runs,
+            "run",
+            str(SAMPLE),
+            "--detach",
+            "--speed",
+            "30",
+            "--wave",
+            "3",
+            "--run-id",
+            INTERRUPTED,
+            *NO_LEDGER,
+        )
+    )
     wait_for(lambda: _dispatched(runs, INTERRUPTED))
     _ok(cli(runs, "stop", INTERRUPTED))
 
 
 def _crashed(runs: Path) -> None:
     """A running run whose engine is killed outright: no chance to record anything."""
-    _ok(cli(runs, "run", str(SAMPLE), "--detach", "--speed", "1", "--run-id", CRASHED))
+    _ok(cli(runs, "run", str(SAMPLE), "--detach", "--speed", "1", "--run-id", CRASHED, *NO_LEDGER))
     wait_for(lambda: _engine_running(runs, CRASHED))
     pid = load_run(runs, CRASHED).pid
     assert pid
@@ -153,7 +173,7 @@ def _prepared(runs: Path, run_id: str, bootstrap: Bootstrap) -> None:
 
 
 def _running(runs: Path) -> None:
-    _ok(cli(runs, "run", str(SAMPLE), "--detach", "--speed", "1", "--run-id", RUNNING))
+    _ok(cli(runs, "run", str(SAMPLE), "--detach", "--speed", "1", "--run-id", RUNNING, *NO_LEDGER))
     wait_for(lambda: _engine_running(runs, RUNNING))
 
 

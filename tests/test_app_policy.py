@@ -207,6 +207,8 @@ def test_an_invalid_policy_value_is_refused_by_name(files: tuple[Path, Path]) ->
 
     at = call_as(ADMIN, "save_policy", {"budget.global_period_hours": 0})
     assert any("budget.global_period_hours" in e.value for e in at.error)
+    at = call_as(ADMIN, "save_policy", {"sla.critical": None})
+    assert any("sla.critical: a value is required" in e.value for e in at.error)
     at = call_as(ADMIN, "save_policy", {}, [{"title": "no id"}])
     assert any("objectives[0].id" in e.value for e in at.error)
     assert not policy_file.exists()

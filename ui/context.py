@@ -33,8 +33,10 @@ HISTORY = "app_pages/history.py"
 ROI = "app_pages/roi.py"
 OPS = "app_pages/ops.py"
 EVAL = "app_pages/eval.py"
+LEDGER = "app_pages/ledger.py"
 AUDIT = "app_pages/audit.py"
 SETTINGS = "app_pages/settings.py"
+POLICY = "app_pages/policy.py"
 
 
 @dataclass(frozen=True)

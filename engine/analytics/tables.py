@@ -47,9 +47,43 @@ SESSIONS_COLUMNS = [
 
 
 def score_parts(finding: Finding) -> str:
-    """Severity + category + service weights, e.g. "40 + 25 + 20"; "" when not scored."""
+    """The parts of the score the run was ordered by: across runs (the ledger's score, e.g.
+    "service 26.2 + severity 30 + SLA 0.1 + fix rate 5 + recurrence 0 + objectives 0"), else the
+    file's own weights ("40 + 25 + 20"); "" when not scored."""
+    s = finding.ledger_score
+    if s is not None:
+        return (
+            f"service {s.service_importance:g} + severity {s.severity:g} + SLA {s.sla_urgency:g} + "
+            f"fix rate {s.fix_rate:g} + recurrence {s.recurrence:g} + objectives {s.objective_boost:g}"
+        )
     p = finding.priority
     return f"{p.severity} + {p.category} + {p.service}" if p else ""
+
+
+def score_of(finding: Finding) -> float:
+    return finding.ledger_score.total if finding.ledger_score is not None else finding.score
+
+
+HELD_BACK_COLUMNS = ["finding_id", "severity", "service", "title", "reason", "detail", "when"]
+
+
+def held_back_table(run: BatchRun) -> pd.DataFrame:
+    """The upload's findings this run does not work on, with the reason (ledger plan or claim)."""
+    return pd.DataFrame(
+        [
+            {
+                "finding_id": h.finding.finding_id,
+                "severity": h.finding.severity.value,
+                "service": h.finding.service_name,
+                "title": h.finding.title,
+                "reason": h.reason.replace("_", " "),
+                "detail": h.detail,
+                "when": "at plan time" if h.when == "planned" else "at dispatch",
+            }
+            for h in run.held_back
+        ],
+        columns=HELD_BACK_COLUMNS,
+    )
 
 
 def review_state(
@@ -77,7 +111,7 @@ def findings_table(run: BatchRun, decisions: Mapping[tuple[str, int], ReviewDeci
                 "severity": f.severity.value,
                 "category": f.category.value,
                 "service": f.service_name,
-                "score": f.score,
+                "score": score_of(f),
                 "score_parts": score_parts(f),
                 "title": f.title,
                 "status": s.status.value if s else NOT_DISPATCHED,

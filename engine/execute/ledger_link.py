@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from engine.errors import BadInputError
 from engine.ledger import Claim, GlobalBudget, claim, record_outcome, update_ledger
 from engine.models import BatchRun, RemediationSession, RunLedgerConfig, SessionStatus, utcnow
 
@@ -74,18 +75,26 @@ class LedgerLink:
 
         def record(ledger) -> None:  # type: ignore[no-untyped-def]
             for s in ended:
-                record_outcome(
-                    ledger,
-                    self.run.run_id,
-                    self.fingerprints[s.finding_id],
-                    s.attempt,
-                    _OUTCOMES[s.status],
-                    now,
-                    session_id=s.session_id,
-                    pr_url=s.pull_request_url,
-                    cooldown_hours=tuple(self.config.cooldown_hours),
-                    max_failures=self.config.max_failures,
-                )
+                try:
+                    record_outcome(
+                        ledger,
+                        self.run.run_id,
+                        self.fingerprints[s.finding_id],
+                        s.attempt,
+                        _OUTCOMES[s.status],
+                        now,
+                        session_id=s.session_id,
+                        pr_url=s.pull_request_url,
+                        cooldown_hours=tuple(self.config.cooldown_hours),
+                        max_failures=self.config.max_failures,
+                    )
+                except BadInputError as exc:
+                    # The ledger never saw this attempt claimed (a ledger file replaced or
+                    # restored from a backup): the run's own record stays complete; the ledger
+                    # learns the outcome's finding again from the next scan.
+                    log.warning(
+                        "ledger: outcome of %s attempt %s not recorded: %s", s.finding_id, s.attempt, exc
+                    )
 
         try:
             update_ledger(self.runs_dir, self.run.data_source, record)

@@ -6,7 +6,8 @@ import re
 
 from engine.models import FindingCategory, Severity
 
-COLUMNS: tuple[str, ...] = (
+# The findings CSV format as exports write it (and `sample` generates it), in order.
+CSV_COLUMNS: tuple[str, ...] = (
     "finding_id",
     "scanner",
     "category",
@@ -22,10 +23,10 @@ COLUMNS: tuple[str, ...] = (
     "current_version",
     "fixed_version",
     "language",
-    # Optional identity columns: scanner imports fill them; a CSV may carry them too.
-    "fingerprint",
-    "rule_id",
 )
+# Every column the ingest knows: the CSV format plus optional identity columns, which scanner
+# imports fill and a CSV may carry too.
+COLUMNS: tuple[str, ...] = (*CSV_COLUMNS, "fingerprint", "rule_id")
 REQUIRED_COLUMNS: tuple[str, ...] = ("finding_id", "category", "severity", "title", "service_name")
 # Cells that must hold a value for the row to be usable.
 REQUIRED_VALUES: tuple[str, ...] = REQUIRED_COLUMNS

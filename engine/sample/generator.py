@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import NamedTuple, TextIO
 
-from engine.ingest.columns import COLUMNS
+from engine.ingest.columns import CSV_COLUMNS
 from engine.sample.code_templates import FILLS, TEMPLATES
 from engine.sample.dependencies import (
     DEP_DESCRIPTIONS,
@@ -39,7 +39,7 @@ from engine.sample.services import (
     SEVERITY_PERCENT,
 )
 
-SAMPLE_COLUMNS: tuple[str, ...] = COLUMNS  # the findings CSV format, in order
+SAMPLE_COLUMNS: tuple[str, ...] = CSV_COLUMNS  # the findings CSV format, in order
 
 DUPLICATE_RATE = 0.02
 _CHUNK_ROWS = 5_000

@@ -1,0 +1,202 @@
+"""Policy: the services file (importance, tags, session caps) and the cross-run policy file
+(SLAs, session budgets, retries, objectives). Admins only; the engine checks every value
+before anything is written, and every change is audited."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from engine.access import Action
+from engine.errors import BadInputError
+from engine.models import FindingCategory, Severity
+from engine.policy import IMPORTANCE_WORDS
+from ui import actions, context, loaders, policy_forms
+from ui import components as c
+
+c.page_header(
+    "Policy",
+    ":material/gavel:",
+    "How much each service matters, and the rules every run plans with: SLAs, session budgets, "
+    "retries and objectives. Each change is recorded in the audit log.",
+)
+if not context.allowed(Action.change_settings):  # the page is only offered to admins; check anyway
+    st.error("Only admins can change the services and the policy.", icon=":material/block:")
+    st.stop()
+
+s = context.settings()
+st.info(
+    f"Services file: `{s.services_file}`. Policy file: `{s.policy_file}`. Saving rewrites the whole "
+    "file (comments are not kept). New runs plan with the saved values; runs already running keep "
+    "what they started with.",
+    icon=":material/info:",
+)
+
+
+def services_tab() -> None:
+    try:
+        catalog = loaders.services(s)
+    except BadInputError as exc:
+        st.error(
+            f"The services file could not be read: {c.md(exc)}. Fix it by hand.", icon=":material/error:"
+        )
+        return
+    st.caption(
+        f"Importance is {'/'.join(IMPORTANCE_WORDS)} or a number 0-100 (services not listed count "
+        "as medium). Tags are comma-separated. An empty session cap uses the policy's per-service cap. "
+        "Rows without a name are ignored."
+    )
+    rows = policy_forms.service_rows(catalog)
+    st.session_state[actions.SERVICES_BASE_KEY] = rows
+    table = pd.DataFrame(rows, columns=policy_forms.SERVICE_COLUMNS)
+    table["max_sessions_per_run"] = table["max_sessions_per_run"].astype("Int64")
+    with st.form("policy_services_form"):
+        st.data_editor(
+            table,
+            num_rows="dynamic",
+            hide_index=True,
+            key=actions.SERVICES_EDITOR_KEY,
+            column_config={
+                "name": st.column_config.TextColumn("Service", required=True),
+                "importance": st.column_config.TextColumn(
+                    "Importance", default="medium", help="critical, high, medium, low, or 0-100."
+                ),
+                "tags": st.column_config.TextColumn("Tags", help="Comma-separated, e.g. pci, tier-1."),
+                "max_sessions_per_run": st.column_config.NumberColumn(
+                    "Max sessions per run", min_value=0, step=1, format="%d", help="Empty: no own cap."
+                ),
+            },
+        )
+        st.form_submit_button(
+            "Save services", type="primary", on_click=actions.save_services, key="policy_save_services"
+        )
+
+
+def _number(label: str, field: str, value: object, help: str | None = None, **bounds: object) -> None:
+    st.number_input(label, value=value, key=actions.policy_field_key(field), help=help, **bounds)  # type: ignore[call-overload]
+
+
+def objectives_editor(policy_rows: list[dict[str, object]]) -> None:
+    st.session_state[actions.OBJECTIVES_BASE_KEY] = policy_rows
+    table = pd.DataFrame(policy_rows, columns=policy_forms.OBJECTIVE_COLUMNS)
+    table["fraction"] = table["fraction"].astype("Float64")
+    table["baseline"] = table["baseline"].astype("Int64")
+    table["active"] = table["active"].astype("boolean")
+    st.data_editor(
+        table,
+        num_rows="dynamic",
+        hide_index=True,
+        key=actions.OBJECTIVES_EDITOR_KEY,
+        column_config={
+            "id": st.column_config.TextColumn("Id", required=True),
+            "title": st.column_config.TextColumn("Title"),
+            "kind": st.column_config.SelectboxColumn(
+                "Kind", options=["eliminate", "reduce"], default="eliminate"
+            ),
+            "severity": st.column_config.SelectboxColumn("Severity", options=[v.value for v in Severity]),
+            "category": st.column_config.SelectboxColumn(
+                "Category", options=[v.value for v in FindingCategory]
+            ),
+            "fraction": st.column_config.NumberColumn(
+                "Fraction",
+                min_value=0.0,
+                max_value=1.0,
+                step=0.05,
+                help="reduce: the share of the baseline to remove.",
+            ),
+            "baseline": st.column_config.NumberColumn(
+                "Baseline", min_value=0, step=1, format="%d", help="Empty: the count at the first import."
+            ),
+            "active": st.column_config.CheckboxColumn("Active", default=True),
+        },
+    )
+
+
+def policy_tab() -> None:
+    try:
+        policy = loaders.policy(s)
+    except BadInputError as exc:
+        st.error(f"The policy file could not be read: {c.md(exc)}. Fix it by hand.", icon=":material/error:")
+        return
+    v = policy_forms.policy_values(policy)
+    with st.form("policy_form"):
+        st.markdown("**SLA**: days a finding of each severity may stay open")
+        cols = st.columns(5)
+        for col, field in zip(cols, policy_forms.SLA_FIELDS, strict=False):
+            with col:
+                _number(field.split(".")[1].capitalize(), field, int(v[field]), min_value=1, step=1)
+        with cols[4]:
+            _number(
+                "At risk from",
+                "sla.at_risk_fraction",
+                float(v["sla.at_risk_fraction"]),
+                "The share of the SLA elapsed from which an open finding counts as at risk.",
+                min_value=0.0,
+                max_value=1.0,
+                step=0.05,
+            )
+        st.markdown("**Session budget**")
+        cols = st.columns(4)
+        with cols[0]:
+            _number(
+                "Global session limit",
+                "budget.global_session_limit",
+                int(v["budget.global_session_limit"]),
+                "Sessions across all runs within the period.",
+                min_value=0,
+                step=1,
+            )
+        with cols[1]:
+            _number(
+                "Period (hours)",
+                "budget.global_period_hours",
+                float(v["budget.global_period_hours"]),
+                min_value=0.0,
+            )
+        with cols[2]:
+            _number(
+                "Per-service cap",
+                "budget.per_service_cap",
+                v["budget.per_service_cap"],
+                "Sessions per service per run; empty: no cap.",
+                min_value=0,
+                step=1,
+                placeholder="no cap",
+            )
+        with cols[3]:
+            acu = v["budget.acu_budget_per_run"]
+            _number(
+                "ACU budget per run",
+                "budget.acu_budget_per_run",
+                None if acu is None else float(acu),
+                "Empty: no budget.",
+                min_value=0.0,
+                placeholder="no budget",
+            )
+        st.markdown("**Retries**")
+        cols = st.columns(2)
+        with cols[0]:
+            _number(
+                "Max attempts",
+                "retry.max_attempts",
+                int(v["retry.max_attempts"]),
+                "Failed attempts before a finding needs a human.",
+                min_value=1,
+                step=1,
+            )
+        cols[1].text_input(
+            "Cooldown hours",
+            value=str(v["retry.cooldown_hours"]),
+            key=actions.policy_field_key("retry.cooldown_hours"),
+            help="Wait after the 1st, 2nd, 3rd... failure, comma-separated; the last one repeats.",
+        )
+        st.markdown("**Objectives** (rows without an id are refused; empty rows are ignored)")
+        objectives_editor(policy_forms.objective_rows(policy))
+        st.form_submit_button("Save policy", type="primary", on_click=actions.save_policy, key="policy_save")
+
+
+services, rules = st.tabs(["Services", "Policy"])
+with services:
+    services_tab()
+with rules:
+    policy_tab()
