@@ -11,7 +11,7 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, Field
 
 from engine.access import Action, Identity, require
-from engine.alerts import Alert, AlertKind, AlertSender
+from engine.alerts import Alert
 from engine.audit import record_audit
 from engine.control import ledger_setup, services_of
 from engine.ingest import IngestLimits, IngestReport, ingest_bytes
@@ -31,8 +31,8 @@ from engine.ledger import (
     set_pull_request_state,
     update_ledger,
 )
+from engine.ledger_alerts import ledger_alerts, send_alerts
 from engine.models import DataSource, utcnow
-from engine.policy import Policy, objective_progress, sla_summary
 from engine.settings import Settings
 from engine.sources import SourceDefaults
 
@@ -87,62 +87,6 @@ def import_scan_bytes(
     )
     send_alerts(settings, alerts)
     return ScanImportResult(report=result.report, summary=summary, expired_risks=expired, alerts=alerts)
-
-
-def ledger_alerts(
-    before: Ledger, after: Ledger, summary: ImportSummary, policy: Policy, now: datetime
-) -> list[Alert]:
-    """Fixes this import verified, SLAs breached since the previous import, and objectives it
-    met. Comparing with the previous import's time keeps each breach to one alert."""
-    alerts = []
-    if summary.verified_fixed:
-        titles = [after.entries[fp].title for fp in summary.verified_fixed[:5]]
-        alerts.append(
-            Alert(
-                kind=AlertKind.fix_verified,
-                title=f"{len(summary.verified_fixed)} fix(es) verified by {summary.source_name}",
-                text="Absent from the new scan after their pull requests merged:\n" + "\n".join(titles),
-                details={"fingerprints": summary.verified_fixed},
-            )
-        )
-    previous = max((i.imported_at for i in before.imports), default=None)
-    breached_now = set(sla_summary(after, policy, now).breached_fingerprints)
-    breached_before = set(sla_summary(before, policy, previous).breached_fingerprints) if previous else set()
-    newly = sorted(breached_now - breached_before)
-    if newly:
-        alerts.append(
-            Alert(
-                kind=AlertKind.sla_breached,
-                title=f"{len(newly)} finding(s) breached their SLA",
-                text="\n".join(
-                    f"{after.entries[fp].severity.value}: {after.entries[fp].title}" for fp in newly[:5]
-                ),
-                details={"fingerprints": newly},
-            )
-        )
-    for objective in policy.objectives:
-        if not objective.active:
-            continue
-        was = objective_progress(objective, before, now).met if before.entries else False
-        progress = objective_progress(objective, after, now)
-        if progress.met and not was:
-            alerts.append(
-                Alert(
-                    kind=AlertKind.objective_met,
-                    title=f"Objective met: {objective.title}",
-                    text=f"{progress.current} open against a target of {progress.target}.",
-                    details={"objective_id": objective.id},
-                )
-            )
-    return alerts
-
-
-def send_alerts(settings: Settings, alerts: list[Alert]) -> None:
-    if not alerts:
-        return
-    with AlertSender.from_settings(settings) as sender:
-        for alert in alerts:
-            sender.send(alert)
 
 
 def _triage(

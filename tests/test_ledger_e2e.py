@@ -7,10 +7,13 @@ serves GitHub's pull request API, which `ledger sync-prs` reads."""
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import requests
 
+from engine.alerts import HEADER_EVENT, HEADER_SIGNATURE, HEADER_TIMESTAMP, verify_signature
 from engine.ledger import LifecycleState, read_ledger
 from engine.simulator.server import SimulatorServer
 from tests.engine_helpers import cli
@@ -33,6 +36,35 @@ SCAN_2 = [
     SCAN_1[4],
     Result("py/hardcoded-credentials", "app/config.py", 9, "Hard-coded password used as a credential."),
 ]
+
+
+class WebhookReceiver:
+    """A real HTTP endpoint that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((dict(self.headers), body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/patchwave"
+
+    def __enter__(self) -> WebhookReceiver:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def _states(runs: Path) -> dict[str, LifecycleState]:
@@ -69,8 +101,23 @@ def test_scan_run_merge_rescan_verifies_fixes_and_reimport_changes_nothing(tmp_p
     states = _states(runs)
     assert {p for p, s in states.items() if s == LifecycleState.pr_merged} == MERGED
 
-    imported = cli(runs, "ledger", "import", str(scan2), "--data-source", "live")
+    with WebhookReceiver() as hook:
+        imported = cli(
+            runs,
+            "ledger",
+            "import",
+            str(scan2),
+            "--data-source",
+            "live",
+            ALERT_WEBHOOK_URL=hook.url,
+            ALERT_WEBHOOK_SECRET="s3cret",
+        )
     assert imported.returncode == 0, imported.stderr
+    # The verified fixes were announced on the webhook, signed.
+    (headers, body), *_ = hook.received
+    assert headers[HEADER_EVENT] == "fix_verified"
+    assert verify_signature(body, "s3cret", headers[HEADER_TIMESTAMP], headers[HEADER_SIGNATURE])
+    assert len(json.loads(body)["details"]["fingerprints"]) == 2
     states = _states(runs)
     assert states == {
         "app/orders.py": LifecycleState.verified_fixed,

@@ -92,6 +92,8 @@ def prepare_run(
             commit=True,
         )
         plan = plan_file(planned, scan_id, now)
+        if ledger.notify is not None:
+            ledger.notify(planned.alerts)
         check_plannable(result, config, len(plan.selected), skipped=plan.skipped)
     Path(runs_dir).mkdir(parents=True, exist_ok=True)
     try:

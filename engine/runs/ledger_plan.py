@@ -7,14 +7,17 @@ to build its first state, so it never needs the ledger or the policy files to st
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from engine.alerts import Alert
 from engine.ingest import IngestResult
-from engine.ledger import ImportSummary, import_scan, read_ledger, scan_id_of, update_ledger
+from engine.ledger import ImportSummary, expire_risks, import_scan, read_ledger, scan_id_of, update_ledger
+from engine.ledger_alerts import ledger_alerts
 from engine.models import Finding, HeldBackFinding, LedgerScore, RunLedgerConfig, utcnow
 from engine.policy import CrossRunPlan, Policy, ServiceCatalog, plan_across_runs
 from engine.runs.atomic import atomic_write_bytes
@@ -27,6 +30,8 @@ class LedgerSetup:
     policy: Policy
     services: ServiceCatalog
     now: datetime | None = None
+    # Receives the alerts a launch's scan import raises (fixes verified, SLAs breached…).
+    notify: Callable[[list[Alert]], None] | None = None
 
 
 class PlannedId(BaseModel):
@@ -53,6 +58,7 @@ class RunPlanFile(BaseModel):
 class LedgerPlan(BaseModel):
     plan: CrossRunPlan
     summary: ImportSummary
+    alerts: list[Alert] = Field(default_factory=list)
 
 
 def ledger_config(policy: Policy) -> RunLedgerConfig:
@@ -82,9 +88,12 @@ def plan_against_ledger(
     name = result.report.source_name
 
     def plan(ledger) -> LedgerPlan:  # type: ignore[no-untyped-def]
+        before = ledger.model_copy(deep=True) if commit else None
+        expire_risks(ledger, now)
         summary = import_scan(ledger, scan_id, name, findings, now, run_id=run_id)
         cross = plan_across_runs(findings, ledger, services, policy, now, max_acu_per_session)
-        return LedgerPlan(plan=cross, summary=summary)
+        alerts = ledger_alerts(before, ledger, summary, policy, now) if before is not None else []
+        return LedgerPlan(plan=cross, summary=summary, alerts=alerts)
 
     if commit:
         return update_ledger(runs_dir, data_source, plan)
