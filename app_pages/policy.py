@@ -11,8 +11,8 @@ from engine.access import Action
 from engine.errors import BadInputError
 from engine.models import FindingCategory, Severity
 from engine.policy import IMPORTANCE_WORDS
-from ui import actions, context, loaders, policy_forms
 from ui import components as c
+from ui import context, loaders, policy_actions, policy_forms
 
 c.page_header(
     "Policy",
@@ -47,7 +47,7 @@ def services_tab() -> None:
         "Rows without a name are ignored."
     )
     rows = policy_forms.service_rows(catalog)
-    st.session_state[actions.SERVICES_BASE_KEY] = rows
+    st.session_state[policy_actions.SERVICES_BASE_KEY] = rows
     table = pd.DataFrame(rows, columns=policy_forms.SERVICE_COLUMNS)
     table["max_sessions_per_run"] = table["max_sessions_per_run"].astype("Int64")
     with st.form("policy_services_form"):
@@ -55,7 +55,7 @@ def services_tab() -> None:
             table,
             num_rows="dynamic",
             hide_index=True,
-            key=actions.SERVICES_EDITOR_KEY,
+            key=policy_actions.SERVICES_EDITOR_KEY,
             column_config={
                 "name": st.column_config.TextColumn("Service", required=True),
                 "importance": st.column_config.TextColumn(
@@ -68,16 +68,16 @@ def services_tab() -> None:
             },
         )
         st.form_submit_button(
-            "Save services", type="primary", on_click=actions.save_services, key="policy_save_services"
+            "Save services", type="primary", on_click=policy_actions.save_services, key="policy_save_services"
         )
 
 
 def _number(label: str, field: str, value: object, help: str | None = None, **bounds: object) -> None:
-    st.number_input(label, value=value, key=actions.policy_field_key(field), help=help, **bounds)  # type: ignore[call-overload]
+    st.number_input(label, value=value, key=policy_actions.policy_field_key(field), help=help, **bounds)  # type: ignore[call-overload]
 
 
 def objectives_editor(policy_rows: list[dict[str, object]]) -> None:
-    st.session_state[actions.OBJECTIVES_BASE_KEY] = policy_rows
+    st.session_state[policy_actions.OBJECTIVES_BASE_KEY] = policy_rows
     table = pd.DataFrame(policy_rows, columns=policy_forms.OBJECTIVE_COLUMNS)
     table["fraction"] = table["fraction"].astype("Float64")
     table["baseline"] = table["baseline"].astype("Int64")
@@ -86,7 +86,7 @@ def objectives_editor(policy_rows: list[dict[str, object]]) -> None:
         table,
         num_rows="dynamic",
         hide_index=True,
-        key=actions.OBJECTIVES_EDITOR_KEY,
+        key=policy_actions.OBJECTIVES_EDITOR_KEY,
         column_config={
             "id": st.column_config.TextColumn("Id", required=True),
             "title": st.column_config.TextColumn("Title"),
@@ -187,12 +187,14 @@ def policy_tab() -> None:
         cols[1].text_input(
             "Cooldown hours",
             value=str(v["retry.cooldown_hours"]),
-            key=actions.policy_field_key("retry.cooldown_hours"),
+            key=policy_actions.policy_field_key("retry.cooldown_hours"),
             help="Wait after the 1st, 2nd, 3rd... failure, comma-separated; the last one repeats.",
         )
         st.markdown("**Objectives** (rows without an id are refused; empty rows are ignored)")
         objectives_editor(policy_forms.objective_rows(policy))
-        st.form_submit_button("Save policy", type="primary", on_click=actions.save_policy, key="policy_save")
+        st.form_submit_button(
+            "Save policy", type="primary", on_click=policy_actions.save_policy, key="policy_save"
+        )
 
 
 services, rules = st.tabs(["Services", "Policy"])

@@ -174,9 +174,10 @@ def _call(action: str, args: tuple) -> None:
     """A tiny app that calls one ui.actions callback directly, then shows what it said."""
     import streamlit as st
 
-    from ui import actions
+    from ui import actions, ledger_actions, policy_actions
 
-    getattr(actions, action)(*args)
+    module = next(m for m in (actions, ledger_actions, policy_actions) if hasattr(m, action))
+    getattr(module, action)(*args)
     for kind, text in actions.take_messages():
         getattr(st, kind)(text)
 

@@ -33,7 +33,7 @@ from tests.app_fixtures import (
 )
 from tests.engine_helpers import SAMPLE
 from tests.test_app_access import ADMIN, AUTH, OPERATOR, REVIEWER, ROLES, VIEWER, call_as
-from ui.actions import triage_key
+from ui.ledger_actions import triage_key
 
 LEDGER_PAGE = "app_pages/ledger.py"
 SOURCE = "simulated"
@@ -246,7 +246,7 @@ def test_a_reviewer_accepts_a_risk_until_a_future_date(runs: Path, ledger: Ledge
 def test_a_risk_cannot_expire_today(runs: Path, ledger: Ledger, roles: Path, monkeypatch) -> None:
     fp = next(iter(ledger.entries))
     at = select(open_ledger(REVIEWER), fp)
-    monkeypatch.setattr("ui.actions.utcnow", lambda: utcnow() + timedelta(days=400))
+    monkeypatch.setattr("ui.ledger_actions.utcnow", lambda: utcnow() + timedelta(days=400))
     at.text_input(key=triage_key("risk_owner", SOURCE, fp)).input("payments team")
     at.text_input(key=triage_key("risk_reason", SOURCE, fp)).input("later")
     at.button(key=f"ledger_risk::{fp}").click().run()

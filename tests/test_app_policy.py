@@ -18,7 +18,7 @@ from tests.app_fixtures import (
     use_runs_fixture,  # noqa: F401  (pytest fixture)
 )
 from tests.test_app_access import ADMIN, AUTH, OPERATOR, REVIEWER, ROLES, VIEWER, call_as
-from ui.actions import OBJECTIVES_EDITOR_KEY, SERVICES_EDITOR_KEY, policy_field_key
+from ui.policy_actions import OBJECTIVES_EDITOR_KEY, SERVICES_EDITOR_KEY, policy_field_key
 
 POLICY_PAGE = "app_pages/policy.py"
 LEDGER_PAGE = "app_pages/ledger.py"

@@ -15,8 +15,8 @@ from engine.access import Action
 from engine.analytics.ledger_view import entry_attempts, entry_history
 from engine.ledger import LedgerEntry, LifecycleState
 from engine.models import DataSource, utcnow
-from ui import actions, context
 from ui import components as c
+from ui import context, ledger_actions
 
 S = LifecycleState
 CLOSED = frozenset({S.verified_fixed, S.fixed})
@@ -119,7 +119,7 @@ def _triage(entry: LedgerEntry, source: DataSource) -> None:
     fp = entry.fingerprint
 
     def key(field: str) -> str:
-        return actions.triage_key(field, source, fp)
+        return ledger_actions.triage_key(field, source, fp)
 
     forms = []
     if entry.state not in CLOSED | {S.false_positive}:
@@ -142,7 +142,7 @@ def _triage(entry: LedgerEntry, source: DataSource) -> None:
                         "Mark false positive",
                         key=f"ledger_fp::{fp}",
                         icon=":material/block:",
-                        on_click=actions.mark_false_positive,
+                        on_click=ledger_actions.mark_false_positive,
                         args=(source, fp),
                     )
             elif form == "risk":
@@ -161,7 +161,7 @@ def _triage(entry: LedgerEntry, source: DataSource) -> None:
                         "Accept risk",
                         key=f"ledger_risk::{fp}",
                         icon=":material/verified_user:",
-                        on_click=actions.accept_risk,
+                        on_click=ledger_actions.accept_risk,
                         args=(source, fp),
                     )
             elif form == "reopen":
@@ -171,7 +171,7 @@ def _triage(entry: LedgerEntry, source: DataSource) -> None:
                         "Reopen",
                         key=f"ledger_reopen::{fp}",
                         icon=":material/undo:",
-                        on_click=actions.reopen,
+                        on_click=ledger_actions.reopen,
                         args=(source, fp),
                     )
             else:
@@ -185,7 +185,7 @@ def _triage(entry: LedgerEntry, source: DataSource) -> None:
                             label,
                             key=f"ledger_pr_{state}::{fp}",
                             icon=icon,
-                            on_click=actions.set_pull_request,
+                            on_click=ledger_actions.set_pull_request,
                             args=(source, fp, state),
                         )
 

@@ -18,7 +18,7 @@ from engine.ledger_ops import default_data_source
 from engine.models import DataSource
 from engine.policy.states import OPEN_STATES
 from engine.settings import Settings
-from ui import actions, charts, context
+from ui import charts, context, ledger_actions
 from ui import components as c
 
 SLA_STATES = ["breached", "at_risk", "on_track", "met", "n/a"]
@@ -54,14 +54,14 @@ def source_switch(settings: Settings) -> DataSource:
     """Which ledger to show: live or simulated (the live one by default once a key is set)."""
     chosen = st.segmented_control(
         "Data source",
-        list(actions.DATA_SOURCES),
+        list(ledger_actions.DATA_SOURCES),
         default=default_data_source(settings),
-        key=actions.LEDGER_SOURCE_KEY,
+        key=ledger_actions.LEDGER_SOURCE_KEY,
         required=True,
         format_func={"live": "Live (Devin API)", "simulated": "Simulated"}.get,
         help="One ledger per data source, so simulated outcomes never block real work.",
     )
-    return chosen if chosen in actions.DATA_SOURCES else default_data_source(settings)  # type: ignore[return-value]
+    return chosen if chosen in ledger_actions.DATA_SOURCES else default_data_source(settings)  # type: ignore[return-value]
 
 
 def empty_state(source: DataSource, other: DataSource, other_count: int) -> None:

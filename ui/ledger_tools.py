@@ -15,8 +15,8 @@ from engine.ledger import Ledger
 from engine.ledger_ops import ScanImportResult
 from engine.models import DataSource
 from engine.settings import Settings
-from ui import actions, context
 from ui import components as c
+from ui import context, ledger_actions
 
 SCAN_TYPES = ["csv", "json", "sarif"]
 
@@ -46,7 +46,7 @@ def _import_result(name: str, result: ScanImportResult) -> None:
 def import_expander(source: DataSource, settings: Settings) -> None:
     if not context.allowed(Action.import_scan):
         return
-    last = st.session_state.get(actions.LEDGER_IMPORT_RESULT_KEY)
+    last = st.session_state.get(ledger_actions.LEDGER_IMPORT_RESULT_KEY)
     last = last if last is not None and last[0] == source else None
     limit = IngestLimits.from_settings(settings).max_upload_bytes
     with st.expander(
@@ -61,20 +61,20 @@ def import_expander(source: DataSource, settings: Settings) -> None:
         upload = st.file_uploader(
             "Scan file (CSV, scanner JSON or SARIF)",
             type=SCAN_TYPES,
-            key=actions.LEDGER_UPLOAD_KEY,
+            key=ledger_actions.LEDGER_UPLOAD_KEY,
             max_upload_size=max(1, math.ceil(limit / (1024 * 1024))),
             help=f"Patchwave's findings CSV, or a scanner's JSON or SARIF output. Up to {byte_size(limit)}.",
         )
         cols = st.columns(2)
         cols[0].text_input(
             "Service",
-            key=actions.LEDGER_SERVICE_KEY,
+            key=ledger_actions.LEDGER_SERVICE_KEY,
             placeholder="e.g. payment-service",
             help="For findings whose file names no service (most scanner output does not).",
         )
         cols[1].text_input(
             "Repository URL",
-            key=actions.LEDGER_REPO_KEY,
+            key=ledger_actions.LEDGER_REPO_KEY,
             placeholder="https://github.com/acme/payment-service",
             help="For findings whose file names no repository.",
         )
@@ -84,7 +84,7 @@ def import_expander(source: DataSource, settings: Settings) -> None:
             type="primary",
             icon=":material/upload:",
             disabled=upload is None,
-            on_click=actions.import_scan,
+            on_click=ledger_actions.import_scan,
             args=(source,),
         )
         if last is not None:
@@ -99,7 +99,7 @@ def sync_button(source: DataSource, ledger: Ledger, settings: Settings) -> None:
         "Sync pull requests",
         key="ledger_sync",
         icon=":material/sync:",
-        on_click=actions.sync_pull_requests,
+        on_click=ledger_actions.sync_pull_requests,
         args=(source,),
         help=f"Asks the Git host ({settings.git_api_base_url}) whether each of the {waiting} open pull "
         "request(s) was merged or closed, and records the answers.",
@@ -107,7 +107,7 @@ def sync_button(source: DataSource, ledger: Ledger, settings: Settings) -> None:
 
 
 def sync_results(source: DataSource, ledger: Ledger) -> None:
-    last = st.session_state.get(actions.LEDGER_SYNC_RESULT_KEY)
+    last = st.session_state.get(ledger_actions.LEDGER_SYNC_RESULT_KEY)
     if last is None or last[0] != source or not last[1]:
         return
     rows = [
