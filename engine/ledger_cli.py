@@ -52,11 +52,12 @@ def import_(
 ) -> None:
     """Record a scan (CSV or a scanner's JSON/SARIF) without running anything."""
     from engine.access import local_admin
+    from engine.ingest import IngestLimits
     from engine.ledger_ops import import_scan_bytes
     from engine.runs.launch import read_source
 
     settings = _settings(runs_dir)
-    data = read_source(file)
+    data = read_source(file, IngestLimits.from_settings(settings))  # an oversized file is never read
     result = import_scan_bytes(
         settings,
         local_admin(),
