@@ -24,8 +24,7 @@ from tests.app_fixtures import (
     wait_for,
 )
 from tests.engine_helpers import SAMPLE, cli, roomy_policy
-
-SCANNER_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "scanner_samples"
+from tests.scanner_samples import needs_samples, sample
 
 pytestmark = pytest.mark.slow
 
@@ -174,11 +173,12 @@ def test_stop_then_resume_through_the_ui(fresh_runs: Path, use_runs) -> None:
     assert "run_resumed" in kinds
 
 
+@needs_samples
 def test_a_scanner_file_is_read_by_content_and_takes_its_service_from_the_form(
     fresh_runs: Path, use_runs
 ) -> None:
     use_runs(fresh_runs)
-    trivy = SCANNER_SAMPLES / "trivy" / "defectdojo_trivy_cvssv4_severity_source.json"
+    trivy = sample("trivy/defectdojo_trivy_cvssv4_severity_source.json")
     at = upload(open_page("launch"), "results.json", trivy.read_bytes())
     assert "Service field" in texts(at)  # the file names no service: the form must
     at.text_input(key="launch_service").input("billing-service").run()
@@ -187,9 +187,10 @@ def test_a_scanner_file_is_read_by_content_and_takes_its_service_from_the_form(
     assert set(at.dataframe[0].value["service"]) == {"billing-service"}
 
 
+@needs_samples
 def test_suppressed_results_are_counted_and_listed_not_planned(fresh_runs: Path, use_runs) -> None:
     use_runs(fresh_runs)
-    export = SCANNER_SAMPLES / "github" / "souschef_code_scanning_alerts_codeql_snykcode.json"
+    export = sample("github/souschef_code_scanning_alerts_codeql_snykcode.json")
     at = upload(open_page("launch"), "alerts.json", export.read_bytes())
     at.text_input(key="launch_service").input("souschef").run()
     assert metric(at, "Results read") == "21"  # 43 alerts, 22 dismissed or fixed

@@ -24,8 +24,10 @@ from engine.fingerprints import fingerprint
 from engine.models import FindingCategory, Severity
 from engine.scanners import ScanParse, detect_format, parse_scan
 from engine.scanners.identity import dependency_fingerprint
+from tests.scanner_samples import SAMPLES_DIR, needs_samples
 
-SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "scanner_samples"
+pytestmark = needs_samples
+SAMPLES = SAMPLES_DIR or Path("scanner-samples-not-found")
 SAMPLE_COUNT = 37
 
 # file -> (format, records, suppressed, not_findings)
