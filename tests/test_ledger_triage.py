@@ -6,12 +6,16 @@ import pytest
 
 from engine.errors import BadInputError
 from engine.ledger import (
+    Claim,
+    GlobalBudget,
     Ledger,
     LifecycleState,
     accept_risk,
+    claim,
     expire_risks,
     import_scan,
     mark_false_positive,
+    record_outcome,
     reopen,
 )
 from tests.ledger_helpers import at, finding, fp, round_trips
@@ -75,7 +79,10 @@ def test_reopen_returns_decisions_to_work() -> None:
 
 def test_only_decisions_can_be_reopened() -> None:
     ledger = _ledger()
-    with pytest.raises(BadInputError, match="is new; only a false positive or an accepted risk"):
+    with pytest.raises(
+        BadInputError,
+        match="is new; only a false positive, an accepted risk or a finding that needs human review",
+    ):
         reopen(ledger, fp(1), ANA, "why not", at(1))
 
 
@@ -102,3 +109,19 @@ def test_bad_decisions_are_bad_input_and_change_nothing(call, message: str) -> N
     with pytest.raises(BadInputError, match=message):
         call(ledger)
     assert ledger.model_dump_json() == before
+
+
+def test_a_reviewed_finding_gets_a_new_round_of_attempts() -> None:
+    ledger = _ledger()
+    budget = GlobalBudget(limit=100, period_hours=24)
+    for attempt in range(1, 5):  # four failed attempts: needs a human
+        claim(
+            ledger, "r1", [Claim(fingerprint=fp(1), finding_id="F-1", attempt=attempt)], at(attempt), budget
+        )
+        record_outcome(ledger, "r1", fp(1), attempt, "failed", at(attempt + 0.5))
+    entry = ledger.entries[fp(1)]
+    assert entry.state == S.needs_human_review and entry.failures == 4
+    reopen(ledger, fp(1), ANA, "the test fixture was broken; fixed it", at(10))
+    assert entry.state == S.recurring and entry.failures == 0 and entry.cooldown_until is None
+    assert len(entry.attempts) == 4  # the history stays
+    assert entry.history[-1].actor == ANA and "fixture" in entry.history[-1].reason

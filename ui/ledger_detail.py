@@ -20,7 +20,7 @@ from ui import context, ledger_actions
 
 S = LifecycleState
 CLOSED = frozenset({S.verified_fixed, S.fixed})
-REOPENABLE = frozenset({S.false_positive, S.risk_accepted})
+REOPENABLE = frozenset({S.false_positive, S.risk_accepted, S.needs_human_review})
 DEFAULT_RISK_DAYS = 90
 
 
@@ -124,7 +124,7 @@ def _triage(entry: LedgerEntry, source: DataSource) -> None:
     forms = []
     if entry.state not in CLOSED | {S.false_positive}:
         forms.append("fp")
-    if entry.state not in CLOSED | REOPENABLE:
+    if entry.state not in CLOSED | {S.false_positive, S.risk_accepted}:
         forms.append("risk")
     if entry.state in REOPENABLE:
         forms.append("reopen")

@@ -14,7 +14,8 @@ from engine.ledger.models import Ledger, LedgerEntry, LifecycleState, RiskAccept
 from engine.ledger.transitions import change_state, get_entry, require_aware, require_text
 
 S = LifecycleState
-REOPENABLE = (S.false_positive, S.risk_accepted)
+# needs_human_review: a person looked at the failed attempts and sends it back for more.
+REOPENABLE = (S.false_positive, S.risk_accepted, S.needs_human_review)
 
 
 def mark_false_positive(ledger: Ledger, fp: str, actor: str, reason: str, now: datetime) -> LedgerEntry:
@@ -52,7 +53,9 @@ def accept_risk(
 
 
 def reopen(ledger: Ledger, fp: str, actor: str, reason: str, now: datetime) -> LedgerEntry:
-    """Returns a false positive or an accepted risk to the work queue (as recurring)."""
+    """Returns a false positive, an accepted risk or a finding that needed human review to the
+    work queue (as recurring). After a review the failure count starts again, so the finding
+    gets a new round of attempts; the earlier attempts stay in its history."""
     require_aware(now, "now")
     actor = require_text(actor, "actor")
     reason = require_text(reason, "a reason for reopening")
@@ -60,8 +63,11 @@ def reopen(ledger: Ledger, fp: str, actor: str, reason: str, now: datetime) -> L
     if entry.state not in REOPENABLE:
         raise BadInputError(
             f"fingerprint {fp!r} is {entry.state.value}; "
-            "only a false positive or an accepted risk can be reopened"
+            "only a false positive, an accepted risk or a finding that needs human review can be reopened"
         )
+    if entry.state == S.needs_human_review:
+        entry.failures = 0
+        entry.cooldown_until = None
     _back_to_work(entry)
     change_state(entry, S.recurring, now, f"reopened: {reason}", actor)
     return entry
