@@ -191,7 +191,9 @@ cols[5].metric(
     border=True,
     help="After the findings ledger's skips." if preview.ledger else "Every accepted finding.",
 )
-if preview.ledger and preview.ledger_counts:
+if preview.ledger and preview.ledger_already:
+    st.caption(f"Findings ledger ({mode}): this exact file is already recorded; launching adds no sightings.")
+elif preview.ledger and preview.ledger_counts:
     counts = preview.ledger_counts
     st.caption(
         f"Findings ledger ({mode}): this upload holds {counts['new']:,} new, {counts['unchanged']:,} known, "

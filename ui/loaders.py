@@ -230,6 +230,7 @@ class IngestPreview:
     skipped: pd.DataFrame | None = None
     suppressed: pd.DataFrame | None = None
     ledger_counts: dict[str, int] | None = None  # what importing the upload would record
+    ledger_already: bool = False  # this exact file is already recorded in the ledger
 
 
 @dataclass(frozen=True)
@@ -313,6 +314,7 @@ def ingest_preview(
         skipped=skipped_table(planned.plan.skipped, findings),
         suppressed=suppressed,
         ledger_counts=planned.summary.counts,
+        ledger_already=planned.summary.already_imported,
     )
 
 
