@@ -177,7 +177,8 @@ def accept_risk(
 @click.option("--reason", required=True)
 @ledger_options
 def reopen(fingerprint: str, reason: str, data_source: str | None, runs_dir: Path | None) -> None:
-    """Undo a false positive or risk acceptance."""
+    """Undo a false positive or risk acceptance, or send a finding that needs human review back
+    for a new round of attempts."""
     from engine.access import local_admin
     from engine.ledger_ops import reopen_as
 
