@@ -69,8 +69,9 @@ def _ledger_call(failed: str, call: Callable[[], T]) -> tuple[bool, T | None]:
     return False, None
 
 
-def _triage_start(data_source: str) -> tuple[Settings, Identity, DataSource] | None:
-    allowed = _permitted(Action.triage)
+def _start(action: Action, data_source: str) -> tuple[Settings, Identity, DataSource] | None:
+    """The settings, the caller and the ledger, when the caller may do `action` on it."""
+    allowed = _permitted(action)
     if allowed is None:
         return None
     source = _source_of(data_source)
@@ -78,7 +79,7 @@ def _triage_start(data_source: str) -> tuple[Settings, Identity, DataSource] | N
 
 
 def mark_false_positive(data_source: str, fingerprint: str) -> None:
-    start = _triage_start(data_source)
+    start = _start(Action.triage, data_source)
     if start is None:
         return
     s, who, source = start
@@ -95,7 +96,7 @@ def mark_false_positive(data_source: str, fingerprint: str) -> None:
 
 
 def accept_risk(data_source: str, fingerprint: str) -> None:
-    start = _triage_start(data_source)
+    start = _start(Action.triage, data_source)
     if start is None:
         return
     s, who, source = start
@@ -123,7 +124,7 @@ def accept_risk(data_source: str, fingerprint: str) -> None:
 
 
 def reopen(data_source: str, fingerprint: str) -> None:
-    start = _triage_start(data_source)
+    start = _start(Action.triage, data_source)
     if start is None:
         return
     s, who, source = start
@@ -138,7 +139,7 @@ def reopen(data_source: str, fingerprint: str) -> None:
 
 def set_pull_request(data_source: str, fingerprint: str, state: str) -> None:
     """A reviewer records what became of a pull request the Git host cannot tell us about."""
-    start = _triage_start(data_source)
+    start = _start(Action.triage, data_source)
     if start is None:
         return
     s, who, source = start
@@ -158,13 +159,10 @@ def set_pull_request(data_source: str, fingerprint: str, state: str) -> None:
 def import_scan(data_source: str) -> None:
     """Records the uploaded scan in the ledger (nothing runs); importing it again changes nothing."""
     st.session_state.pop(LEDGER_IMPORT_RESULT_KEY, None)
-    allowed = _permitted(Action.import_scan)
-    if allowed is None:
+    start = _start(Action.import_scan, data_source)
+    if start is None:
         return
-    s, who = allowed
-    source = _source_of(data_source)
-    if source is None:
-        return
+    s, who, source = start
     upload = st.session_state.get(LEDGER_UPLOAD_KEY)
     if upload is None:
         say("error", "Choose a scan file to import first.")
@@ -190,13 +188,10 @@ def import_scan(data_source: str) -> None:
 def sync_pull_requests(data_source: str) -> None:
     """Asks the Git host what became of every open pull request in the ledger."""
     st.session_state.pop(LEDGER_SYNC_RESULT_KEY, None)
-    allowed = _permitted(Action.import_scan)
-    if allowed is None:
+    start = _start(Action.import_scan, data_source)
+    if start is None:
         return
-    s, who = allowed
-    source = _source_of(data_source)
-    if source is None:
-        return
+    s, who, source = start
     try:
         answers = ledger_ops.sync_pull_requests_from_git(s, who, source)
     except (BadInputError, requests.RequestException) as exc:
