@@ -63,6 +63,17 @@ def print_ingest(report: IngestReport) -> None:
         )
 
 
+def score_text(f: Finding) -> str:
+    """The score the plan is ordered by, with its parts: across runs (service + severity + SLA +
+    fix rate + recurrence + objectives) when planned against the ledger, else sev+cat+svc."""
+    s = f.ledger_score
+    if s is not None:
+        parts = (s.service_importance, s.severity, s.sla_urgency, s.fix_rate, s.recurrence, s.objective_boost)
+        return f"{s.total:g} = " + "+".join(f"{p:g}" for p in parts)
+    p = f.priority
+    return f"{f.score} = {p.severity}+{p.category}+{p.service}" if p else ""
+
+
 def finding_rows(findings: Sequence[Finding]) -> list[tuple[object, ...]]:
     return [
         (
@@ -71,9 +82,7 @@ def finding_rows(findings: Sequence[Finding]) -> list[tuple[object, ...]]:
             f.severity.value,
             f.category.value,
             f.service_name,
-            f"{f.score} = {f.priority.severity}+{f.priority.category}+{f.priority.service}"
-            if f.priority
-            else "",
+            score_text(f),
             f.title,
         )
         for f in findings
@@ -91,10 +100,17 @@ FINDING_HEADERS = [
 ]
 
 
+LEDGER_SCORE_HEADER = "score (svc+sev+sla+fix+rec+obj)"
+
+
 def print_plan(waves: Sequence[Wave], findings: dict[str, Finding]) -> None:
+    across_runs = any(f.ledger_score is not None for f in findings.values())
+    headers = [
+        LEDGER_SCORE_HEADER if h == "score (sev+cat+svc)" and across_runs else h for h in FINDING_HEADERS
+    ]
     for wave in waves:
         click.echo(f"\nWave {wave.number} ({len(wave.finding_ids)} findings)")
-        click.echo(table(FINDING_HEADERS, finding_rows([findings[f] for f in wave.finding_ids])))
+        click.echo(table(headers, finding_rows([findings[f] for f in wave.finding_ids])))
 
 
 def print_skipped(skipped: Sequence[SkippedFinding]) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from itertools import islice
 
 from engine.devin.client import DevinAPIError, DevinClient
 from engine.devin.prompt import STRUCTURED_OUTPUT_SCHEMA, build_prompt, session_title
@@ -70,7 +69,8 @@ class Dispatcher:
 
     def dispatch(self, queue: deque[tuple[str, int]], capacity: int) -> None:
         if self.ledger is not None and capacity > 0 and queue:
-            for item, reason in self.ledger.claim(list(islice(queue, capacity))).items():
+            # The whole queue at once: one ledger write per wave (and per batch of retries).
+            for item, reason in self.ledger.claim(list(queue)).items():
                 queue.remove(item)
                 self._hold_back(*item, reason)
         while capacity > 0 and queue:

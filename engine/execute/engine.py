@@ -120,7 +120,7 @@ class RunEngine:
         if self.ledger is None:
             return
         try:
-            self.ledger.flush()
+            self.ledger.flush(force=True)
         except Exception:  # the outcomes stay in state.json; resume records them
             log.exception("could not record outcomes in the findings ledger")
 
@@ -233,6 +233,8 @@ class RunEngine:
                 return
 
     def _close_wave(self, wave: Wave) -> str:
+        if self.ledger is not None:
+            self.ledger.flush(force=True)  # the wave's outcomes are in the ledger before the next
         latest = self.dispatcher.latest
         wave.succeeded = sum(
             1 for f in wave.finding_ids if (s := latest.get(f)) and s.status == SessionStatus.success

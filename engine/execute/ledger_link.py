@@ -1,8 +1,9 @@
 """The run's side of the findings ledger: claim each session before creating it, record each
 outcome after it ends.
 
-Claims and outcomes are batched (one locked ledger write per dispatch round, one per poll
-round with news), because the ledger is shared by every run and rewritten whole. A claim is
+Claims and outcomes are batched, because the ledger is shared by every run and rewritten
+whole: a wave's queued sessions are claimed together (one locked write), and outcomes are
+written at most once a second (`FLUSH_INTERVAL_SECONDS`) and at every wave's end. A claim is
 what makes two runs never work on one finding at once: it is granted under the ledger's
 lock, and a finding another run holds, or one past the global session limit, is refused
 and held back with the reason."""
@@ -10,6 +11,7 @@ and held back with the reason."""
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from engine.errors import BadInputError
@@ -17,6 +19,11 @@ from engine.ledger import Claim, GlobalBudget, claim, record_outcome, update_led
 from engine.models import BatchRun, RemediationSession, RunLedgerConfig, SessionStatus, utcnow
 
 log = logging.getLogger(__name__)
+
+FLUSH_INTERVAL_SECONDS = 1.0
+# A large ledger takes a while to rewrite: outcome writes then come at most this many write
+# times apart, so the run spends at most about a fifth of its time on the ledger.
+FLUSH_COST_FACTOR = 4.0
 
 _OUTCOMES = {
     SessionStatus.success: "success",
@@ -33,6 +40,8 @@ class LedgerLink:
         self.fingerprints = {f.finding_id: f.fingerprint or "" for f in run.findings}
         self.claimed: set[tuple[str, int]] = set()
         self.pending: list[RemediationSession] = []
+        self._flushed_at = 0.0  # time.monotonic() of the last outcome write
+        self._write_seconds = 0.0  # how long the last outcome write took
 
     def claim(self, items: list[tuple[str, int]]) -> dict[tuple[str, int], str]:
         """Claims the (finding, attempt) pairs not claimed yet; returns the refused ones with
@@ -65,11 +74,16 @@ class LedgerLink:
         """After a restart: outcomes that ended before the last snapshot but may not have
         reached the ledger (recording them twice changes nothing)."""
         self.pending.extend(s for s in self.run.sessions if s.status in _OUTCOMES)
-        self.flush()
+        self.flush(force=True)
 
-    def flush(self) -> None:
+    def flush(self, *, force: bool = False) -> None:
+        """Writes the outcomes gathered so far; unforced, at most once a FLUSH_INTERVAL."""
         if not self.pending:
             return
+        interval = max(FLUSH_INTERVAL_SECONDS, FLUSH_COST_FACTOR * self._write_seconds)
+        if not force and time.monotonic() - self._flushed_at < interval:
+            return
+        self._flushed_at = time.monotonic()
         ended, self.pending = self.pending, []
         now = utcnow()
 
@@ -98,6 +112,7 @@ class LedgerLink:
 
         try:
             update_ledger(self.runs_dir, self.run.data_source, record)
+            self._write_seconds = time.monotonic() - self._flushed_at
         except Exception:
             # The run's own state has every outcome; the next flush or resume records them.
             self.pending = ended + self.pending

@@ -52,26 +52,37 @@ def update_ledger(runs_dir: Path | str, data_source: str, change: Callable[[Ledg
         # was left by a writer that was killed mid-write.
         for leftover in path.parent.glob(f"{TEMP_PREFIX}{path.name}.*"):
             leftover.unlink(missing_ok=True)
-        ledger = _read(path)
-        before = _dump(ledger)
+        before = _raw(path)
+        ledger = _parse(path, before) if before is not None else Ledger()
         result = change(ledger)
         after = _dump(ledger)
-        if after != before:
+        # The file is always this function's own dump, so equal bytes mean nothing changed.
+        if after != (before if before is not None else _dump(Ledger())):
             atomic_write_bytes(path, after)
         return result
 
 
 def _dump(ledger: Ledger) -> bytes:
-    return ledger.model_dump_json(indent=1).encode()
+    # Compact: the ledger is rewritten whole on every change, and `ledger list/show` and the
+    # Ledger page are how people read it.
+    return ledger.model_dump_json().encode()
+
+
+def _raw(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise BadInputError(f"{path}: cannot read the ledger file ({exc.strerror or exc})") from exc
 
 
 def _read(path: Path) -> Ledger:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return Ledger()
-    except OSError as exc:
-        raise BadInputError(f"{path}: cannot read the ledger file ({exc.strerror or exc})") from exc
+    data = _raw(path)
+    return _parse(path, data) if data is not None else Ledger()
+
+
+def _parse(path: Path, data: bytes) -> Ledger:
     try:
         ledger = Ledger.model_validate_json(data)
     except ValidationError as exc:
