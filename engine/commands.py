@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,14 @@ from engine.playbooks import playbook_name_for
 from engine.runs.detach import read_bootstrap, spawn_engine
 from engine.runs.index import read_index
 from engine.runs.launch import check_plannable, prepare_run, read_source
-from engine.runs.ledger_plan import LedgerPlan, LedgerSetup, ledger_config, preview_plan, skipped_ids
+from engine.runs.ledger_plan import (
+    LedgerPlan,
+    LedgerSetup,
+    RunPlanFile,
+    ledger_config,
+    preview_plan,
+    skipped_ids,
+)
 from engine.runs.liveness import display_status, engine_process
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state, load_state_if_present
@@ -155,9 +163,16 @@ def run_command(
         setup,
     )
     r = result.report
+    skipped = ""
+    if paths.plan.exists():
+        plan = RunPlanFile.model_validate_json(paths.plan.read_bytes())
+        if plan.skipped:
+            reasons = Counter(s.reason.replace("_", " ") for s in plan.skipped)
+            why = ", ".join(f"{n} {reason}" for reason, n in reasons.most_common())
+            skipped = f"; the findings ledger skips {len(plan.skipped)} ({why}), see `plan`"
     click.echo(
-        f"run {paths.run_id}: {r.accepted} findings ({r.rejected_rows} rows rejected, "
-        f"{r.duplicates_merged} duplicates merged), {config.data_source} mode",
+        f"run {paths.run_id}: {r.accepted} findings ({r.rejected_rows} {r.row_label}s rejected, "
+        f"{r.duplicates_merged} duplicates merged), {config.data_source} mode{skipped}",
         err=True,
     )
     if detach:
