@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +27,10 @@ from engine.runs.launch import check_plannable, prepare_run, read_source
 from engine.runs.ledger_plan import (
     LedgerPlan,
     LedgerSetup,
-    RunPlanFile,
     ledger_config,
     preview_plan,
+    read_plan_file,
+    skip_reasons,
     skipped_ids,
 )
 from engine.runs.liveness import display_status, engine_process
@@ -164,12 +164,11 @@ def run_command(
     )
     r = result.report
     skipped = ""
-    if paths.plan.exists():
-        plan = RunPlanFile.model_validate_json(paths.plan.read_bytes())
-        if plan.skipped:
-            reasons = Counter(s.reason.replace("_", " ") for s in plan.skipped)
-            why = ", ".join(f"{n} {reason}" for reason, n in reasons.most_common())
-            skipped = f"; the findings ledger skips {len(plan.skipped)} ({why}), see `plan`"
+    plan = read_plan_file(paths.plan)
+    if plan is not None and plan.skipped:
+        skipped = (
+            f"; the findings ledger skips {len(plan.skipped)} ({skip_reasons(plan.skipped)}), see `plan`"
+        )
     click.echo(
         f"run {paths.run_id}: {r.accepted} findings ({r.rejected_rows} {r.row_label}s rejected, "
         f"{r.duplicates_merged} duplicates merged), {config.data_source} mode{skipped}",

@@ -189,8 +189,8 @@ def sync_pull_requests_from_git(
     calls never hold it), then applies the answers under the lock."""
     require(identity, Action.import_scan)
     token = settings.github_token.get_secret_value() if settings.github_token else None
-    tracker = GitPullRequests(base_url or settings.git_api_base_url, token)
-    states = poll_pull_requests(read_ledger(settings.runs_dir, data_source), tracker)
+    with GitPullRequests(base_url or settings.git_api_base_url, token) as tracker:
+        states = poll_pull_requests(read_ledger(settings.runs_dir, data_source), tracker)
     now = utcnow()
     applied = update_ledger(
         settings.runs_dir,

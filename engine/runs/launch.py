@@ -6,7 +6,6 @@ keeps a single writer from the very first byte."""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -27,6 +26,8 @@ from engine.runs.ledger_plan import (
     apply_plan_file,
     plan_against_ledger,
     plan_file,
+    read_plan_file,
+    skip_reasons,
     write_plan_file,
 )
 from engine.runs.paths import RunPaths, new_run_id
@@ -150,11 +151,9 @@ def check_plannable(
             f"({report.rejected_rows} {report.row_label}s rejected; run `ingest` to see why)"
         )
     if planned == 0:
-        reasons = Counter(s.reason.replace("_", " ") for s in skipped or [])
-        why = ", ".join(f"{n} {reason}" for reason, n in reasons.most_common())
         raise BadInputError(
             f"{report.source_name}: nothing to dispatch: all {report.accepted:,} findings are skipped "
-            f"({why}); the scan is recorded in the findings ledger"
+            f"({skip_reasons(skipped or [])}); the scan is recorded in the findings ledger"
         )
     count = report.accepted if planned is None else planned
     waves = -(-count // config.wave_size)
@@ -171,9 +170,7 @@ def initial_state(paths: RunPaths) -> BatchRun:
     services = ServiceWeights(record.service_weights, record.default_service_weight)
     result = ingest_file(paths.input, services, source_name=record.source_file_name)
     findings, held_back = result.findings, []
-    if paths.plan.exists():
-        with reading(paths.plan):
-            plan = RunPlanFile.model_validate_json(paths.plan.read_bytes())
+    if (plan := read_plan_file(paths.plan)) is not None:
         findings, held_back = apply_plan_file(findings, plan)
     waves = plan_waves(findings, record.config.wave_size)
     if record.config.only_wave is not None:

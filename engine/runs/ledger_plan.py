@@ -7,6 +7,7 @@ to build its first state, so it never needs the ledger or the policy files to st
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from engine.alerts import Alert
+from engine.errors import reading
 from engine.ingest import IngestResult
 from engine.ledger import ImportSummary, expire_risks, import_scan, read_ledger, scan_id_of, update_ledger
 from engine.ledger_alerts import ledger_alerts
@@ -149,6 +151,20 @@ def plan_file(planned: LedgerPlan, scan_id: str, now: datetime) -> RunPlanFile:
 
 def write_plan_file(path: Path, plan: RunPlanFile) -> None:
     atomic_write_bytes(path, plan.model_dump_json(indent=1).encode())
+
+
+def read_plan_file(path: Path) -> RunPlanFile | None:
+    """A run's plan.json; None for a run launched without the ledger."""
+    if not path.exists():
+        return None
+    with reading(path):
+        return RunPlanFile.model_validate_json(path.read_bytes())
+
+
+def skip_reasons(skipped: list[SkippedId]) -> str:
+    """'21 global limit, 3 cooldown': how many findings are skipped for each reason, most first."""
+    reasons = Counter(s.reason.replace("_", " ") for s in skipped)
+    return ", ".join(f"{n} {reason}" for reason, n in reasons.most_common())
 
 
 def apply_plan_file(
