@@ -333,6 +333,12 @@ class FakeGitHost:
     def __init__(self, base_url: str, token: str | None) -> None:
         pass
 
+    def __enter__(self) -> FakeGitHost:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
     def state(self, pr_url: str) -> str:
         if self.answer == "down":
             raise ConnectionError("connection refused")
