@@ -5,7 +5,9 @@
 
 Settings: `slack_webhook_url`, `alert_webhook_url`, `alert_webhook_secret`, `alert_retries`,
 `alert_timeout_seconds`. Outcomes land in `<runs_dir>/alerts.jsonl` (`read_alert_log`).
-Receivers of the generic webhook check requests with `verify_signature`."""
+Receivers of the generic webhook check requests with `verify_signature`. Making a sender
+installs the log redaction of `engine.alerts.redaction`: no log line or warning of this
+process (urllib3's retry warnings included) shows a target's URL path, query or secret."""
 
 from engine.alerts.delivery import slack_payload, webhook_body, webhook_headers
 from engine.alerts.log import ALERT_LOG_FILE, alert_log_path, read_alert_log

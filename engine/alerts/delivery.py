@@ -13,13 +13,14 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 import requests
 from requests.utils import requote_uri
 from urllib3.util.retry import Retry
 
 from engine.alerts.models import Alert, Channel
+from engine.alerts.redaction import redact_text, url_host
 from engine.alerts.signing import HEADER_DELIVERY, HEADER_EVENT, HEADER_SIGNATURE, HEADER_TIMESTAMP, sign
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -129,20 +130,6 @@ def webhook_headers(alert: Alert, body: bytes, secret: str | None, timestamp: in
 # -- targets and error text -------------------------------------------------------------------
 
 
-def url_host(url: str) -> str | None:
-    """The host (and port, when given) of `url`: all of it that may be logged."""
-    try:
-        parts = urlsplit(url.strip())
-        host = parts.hostname
-        port = parts.port
-    except ValueError:
-        return None
-    if not host:
-        return None
-    host = f"[{host}]" if ":" in host else host
-    return f"{host}:{port}" if port else host
-
-
 def _secret_fragments(url: str, secret: str | None) -> tuple[str, ...]:
     """Every piece of `url` (and `secret`) that may not appear in a log, longest first.
 
@@ -191,7 +178,9 @@ class Target:
         return cls(channel, url, url_host(url), secret, _secret_fragments(url, secret))
 
     def error_text(self, text: str) -> str:
-        return _clip(redact(text, self.fragments), ERROR_MAX_CHARS)
+        """`text` for the alert log: every piece of this target's URL and secret out, then
+        whatever the process-wide redaction knows (other targets, generic rules)."""
+        return _clip(redact_text(redact(text, self.fragments)), ERROR_MAX_CHARS)
 
 
 def describe_exception(exc: BaseException) -> str:

@@ -34,6 +34,7 @@ from engine.alerts.delivery import (
 )
 from engine.alerts.log import alert_log_path, append_deliveries
 from engine.alerts.models import Alert, AlertDelivery, Channel, DeliveryResult, Outcome
+from engine.alerts.redaction import install_log_redaction
 
 if TYPE_CHECKING:
     from engine.settings import Settings
@@ -90,6 +91,8 @@ class AlertSender:
             Target.make("webhook", webhook_url, webhook_secret),
         )
         self._targets: tuple[Target, ...] = tuple(t for t in targets if t is not None)
+        # Before the first request: urllib3 logs each retry with the URL's path and query.
+        install_log_redaction(urls=(t.url for t in self._targets), secrets=(webhook_secret,))
 
         self._http = requests.Session()
         # As in the Devin client: proxy and CA settings are read from the environment once.
@@ -113,7 +116,9 @@ class AlertSender:
     @classmethod
     def from_settings(cls, settings: Settings, log_path: Path | None = None) -> AlertSender:
         """A sender for the channels `settings` configure, logging to `log_path` (by default
-        `<runs_dir>/alerts.jsonl`)."""
+        `<runs_dir>/alerts.jsonl`). The agent API key and the Git host token are added to
+        what log lines are redacted of, in case a base URL or an error ever carries them."""
+        install_log_redaction(secrets=(settings.devin_api_key, settings.github_token))
         return cls(
             alert_log_path(settings.runs_dir) if log_path is None else log_path,
             slack_webhook_url=_secret_value(settings.slack_webhook_url),

@@ -14,6 +14,7 @@ from types import FrameType
 from filelock import FileLock, Timeout
 
 from engine.alerts import AlertSender
+from engine.alerts.redaction import attach_redaction
 from engine.errors import BadInputError
 from engine.execute.connection import open_api
 from engine.execute.engine import RunEngine
@@ -75,6 +76,7 @@ def _log_to(paths: RunPaths) -> Iterator[None]:
     or detached (where the process's own output goes there too)."""
     handler = logging.FileHandler(paths.engine_log, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    attach_redaction(handler)  # records from loggers made after the alert sender's install
     logger = logging.getLogger("engine")
     previous = logger.level
     logger.addHandler(handler)
