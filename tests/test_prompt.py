@@ -257,11 +257,17 @@ def test_invalid_outputs_do_not_validate(output: Any) -> None:
 def test_session_title_is_at_most_120_chars(changes: dict[str, Any]) -> None:
     title = session_title(make_finding(**changes))
     assert len(title) <= 120
-    assert title.startswith("[Patchwave] CRITICAL ")
+    assert title.startswith("[Patchwave] CRITICAL: fix SQL injection in payments-api (")
     assert title == session_title(make_finding(**changes))
 
 
 def test_short_session_title_is_complete() -> None:
     assert session_title(make_finding()) == (
-        "[Patchwave] CRITICAL SNYK-2024-0042: SQL injection in user lookup"
+        "[Patchwave] CRITICAL: fix SQL injection in payments-api (SNYK-2024-0042)"
     )
+
+
+def test_every_category_has_a_title_label_that_fits() -> None:
+    for category in FindingCategory:
+        title = session_title(make_finding(category=category, finding_id="I" * 400, service_name="S" * 400))
+        assert len(title) <= 120 and "truncated" not in title, title
