@@ -134,7 +134,7 @@ def test_a_backward_jump_mid_run_keeps_status_resume_and_the_app_agreeing(
     run without timing out the sessions the dead engine left in flight. The engine's own
     simulator runs on the shifted clock too, and its sessions neither freeze nor leap."""
     runs = tmp_path / "runs"
-    with engine(runs, "back", "15", tmp_path / "back.log", **shifted_clock.env()) as process:
+    with engine(runs, "back", "12", tmp_path / "back.log", **shifted_clock.env()) as process:
         wait_for(lambda: in_flight(runs, "back"), 60, what="sessions in flight")
         shifted_clock.shift("-3h")
         wait_for(lambda: engine_clock_off_by(runs, "back", -JUMP), 30, what="the clock to move")
