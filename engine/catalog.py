@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
 from pydantic import ValidationError
 
 from engine.ingest.report import IngestReport
@@ -19,7 +18,7 @@ from engine.runs.detach import Bootstrap, read_bootstrap
 from engine.runs.events import read_events
 from engine.runs.index import IndexEntry, index_path, read_index
 from engine.runs.launch import LaunchRecord
-from engine.runs.liveness import display_status
+from engine.runs.liveness import display_status, engine_liveness
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state_if_present
 
@@ -100,20 +99,11 @@ def shown_status(entry: IndexEntry, state: BatchRun | None, bootstrap: Bootstrap
         return display_status(state)
     if bootstrap is not None and bootstrap.status == "failed_to_spawn":
         return "failed to start"
-    if bootstrap is not None and bootstrap.status == "started" and not _alive(bootstrap.pid):
+    if bootstrap is not None and bootstrap.status == "started" and not engine_liveness(None, bootstrap).alive:
         return "failed to start"  # the engine died before writing any state
     if entry.status == RunStatus.pending and bootstrap is not None:
         return "starting"
     return entry.status.value
-
-
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 LIVE_STATUSES = frozenset({RunStatus.pending, RunStatus.running})

@@ -33,7 +33,7 @@ from engine.runs.ledger_plan import (
     skip_reasons,
     skipped_ids,
 )
-from engine.runs.liveness import display_status, engine_process
+from engine.runs.liveness import display_status, engine_liveness
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state, load_state_if_present
 from engine.settings import Settings
@@ -324,12 +324,14 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
         else:
             click.echo(f"Run {run_id}: {shown}" + (f" ({boot.error})" if boot and boot.error else ""))
         return
-    shown = display_status(run)
+    live = engine_liveness(run)  # one answer for both fields, the same `resume` and `stop` get
+    shown = display_status(run, live)
     if as_json:
         data = run.model_dump(mode="json", exclude={"findings", "sessions"})
         data.update(
             display_status=shown,
-            engine_alive=engine_process(run) is not None,
+            engine_alive=live.alive,
+            engine_liveness=live.basis,
             bootstrap=boot.model_dump(mode="json") if boot else None,
         )
         _echo_json(data)

@@ -18,9 +18,9 @@ from engine.prioritize import ServiceWeights
 from engine.runs.detach import Bootstrap, read_bootstrap, spawn_engine
 from engine.runs.launch import prepare_run
 from engine.runs.ledger_plan import LedgerSetup, ledger_config
-from engine.runs.liveness import display_status, engine_process
+from engine.runs.liveness import Liveness, display_status, engine_liveness
 from engine.runs.paths import RunPaths
-from engine.runs.state_store import load_state, load_state_if_present
+from engine.runs.state_store import load_state_if_present
 from engine.settings import Settings
 from engine.sources import SourceDefaults
 
@@ -139,12 +139,26 @@ def launch_demo(settings: Settings, run_id: str) -> Bootstrap:
     return launch_detached(SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, settings, options, run_id)
 
 
+def _where(liveness: Liveness, pid: int | None) -> str:
+    if liveness.process is not None:
+        return f"pid {liveness.process.pid}"
+    return f"on host {liveness.host}, pid {pid}"
+
+
 def check_resumable(paths: RunPaths) -> None:
+    """Refuses a run whose engine is alive (as `status` sees it: the same liveness check) or
+    that has nothing left to do."""
     run = load_state_if_present(paths.state)
     if run is None:
+        boot = read_bootstrap(paths)
+        live = engine_liveness(None, boot)
+        if live.alive and boot is not None:
+            raise BadInputError(
+                f"run {paths.run_id} is starting ({_where(live, boot.pid)}); nothing to resume"
+            )
         return
-    if run.status == RunStatus.running and engine_process(run):
-        raise BadInputError(f"run {paths.run_id} is running (pid {run.pid}); nothing to resume")
+    if run.status == RunStatus.running and (live := engine_liveness(run)).alive:
+        raise BadInputError(f"run {paths.run_id} is running ({_where(live, run.pid)}); nothing to resume")
     if run.status not in RESUMABLE_RUN_STATUSES and run.status != RunStatus.running:
         raise BadInputError(f"run {paths.run_id} is {run.status.value}; nothing to resume")
 
@@ -179,18 +193,22 @@ def stop_run(settings: Settings, run_id: str) -> StopResult:
     it to record `interrupted`. Remote sessions keep running; resume picks them up."""
     paths = RunPaths.existing(settings.runs_dir, run_id)
     run = load_state_if_present(paths.state)
-    process = engine_process(run) if run else None
+    live = engine_liveness(run, read_bootstrap(paths) if run is None else None)
+    process = live.process
     if process is None:
-        shown = display_status(run) if run else "not started"
+        if live.alive:  # on another host: only a signal there can stop it
+            raise BadInputError(f"run {run_id}'s engine runs on host {live.host}; stop it there")
+        shown = display_status(run, live) if run else "not started"
         return StopResult(False, f"run {run_id} has no live engine ({shown}); nothing to stop")
     process.send_signal(signal.SIGTERM)
     if not _wait_gone(process, STOP_WAIT_SECONDS):
         raise RuntimeError(
             f"run {run_id}: engine pid {process.pid} did not exit within {STOP_WAIT_SECONDS:g} s"
         )
-    final = load_state(paths.state)
+    final = load_state_if_present(paths.state)
+    shown = final.status.value if final else "before its first state"
     return StopResult(
         True,
-        f"run {run_id} stopped ({final.status.value}); remote sessions keep running, "
+        f"run {run_id} stopped ({shown}); remote sessions keep running, "
         f"`python -m engine resume {run_id}` continues it",
     )

@@ -52,6 +52,9 @@ class SessionStatus(StrEnum):
 
 
 TERMINAL_SESSION_STATUSES = frozenset({SessionStatus.success, SessionStatus.failed, SessionStatus.timeout})
+IN_FLIGHT_SESSION_STATUSES = frozenset(
+    {SessionStatus.dispatched, SessionStatus.working, SessionStatus.blocked}
+)
 # Interrupted is not terminal: resume picks those sessions up again.
 
 
@@ -234,6 +237,10 @@ class RemediationSession(BaseModel):
     dispatched_at: datetime | None = None
     updated_at: datetime | None = None
     completed_at: datetime | None = None
+    # Seconds the session has been in flight, as the engines that watched it measured them on
+    # a monotonic clock, plus the time no engine watched it (see engine.execute.session_clock).
+    # Its time limit is checked against this, never against dispatched_at (which is for display).
+    in_flight_seconds: float = Field(default=0.0, ge=0)
     pull_request_url: str | None = None
     progress: AgentProgress | None = None
     error: str | None = None
@@ -346,9 +353,15 @@ class BatchRun(BaseModel):
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
     completed_at: datetime | None = None
+    # Written with every snapshot by the run's engine: when (wall time, for display and for
+    # readers on other hosts), and who (see engine.runs.process_identity and engine.clock).
     heartbeat_at: datetime | None = None
+    heartbeat_monotonic: float | None = None  # the engine's time.monotonic() at heartbeat_at
     pid: int | None = None
     pid_create_time: float | None = None  # tells our engine from a later process reusing the pid
+    pid_start_ticks: int | None = None  # the same, in clock ticks since boot: no clock step moves it
+    engine_host: str | None = None
+    engine_boot_id: str | None = None
     findings: list[Finding] = Field(default_factory=list)
     held_back: list[HeldBackFinding] = Field(default_factory=list)
     waves: list[Wave] = Field(default_factory=list)

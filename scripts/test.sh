@@ -12,6 +12,14 @@ if ! command -v chromium >/dev/null 2>&1 || [ ! -d /usr/share/fonts/truetype/not
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-color-emoji
 fi
 
+# The clock tests shift an engine's wall clock with libfaketime (its monotonic clock left alone).
+if ! command -v faketime >/dev/null 2>&1; then
+  echo "Installing Debian's faketime for the clock tests..."
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq faketime
+fi
+
 python3 -m venv .venv
 .venv/bin/pip install -q -r requirements-dev.txt
 exec .venv/bin/python -m pytest "$@"

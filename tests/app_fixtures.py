@@ -26,7 +26,7 @@ from engine.runs.atomic import atomic_write_bytes
 from engine.runs.detach import Bootstrap
 from engine.runs.index import read_index, upsert_run
 from engine.runs.launch import prepare_run
-from engine.runs.liveness import engine_process
+from engine.runs.liveness import engine_liveness
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state
 from engine.settings import load_settings
@@ -183,7 +183,7 @@ def stop_if_alive(runs: Path, run_id: str) -> None:
     path = runs / run_id / "state.json"
     if not path.exists():
         return
-    process = engine_process(load_state(path))
+    process = engine_liveness(load_state(path)).process
     if process is not None:
         process.kill()
         psutil.wait_procs([process], timeout=10)

@@ -1,7 +1,9 @@
 """The run loop: for each wave, dispatch up to `max_parallel_sessions`, poll by the wave's tag,
 time out, retry, then gate the next wave on the success rate.
 
-Only this process writes the run's state.json, events.jsonl and dispatch.jsonl."""
+Every duration here is measured with time.monotonic() (see engine.clock); the wall clock only
+stamps what people read. Only this process writes the run's state.json, events.jsonl and
+dispatch.jsonl."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from datetime import timedelta
 
 from engine.alerts import Alert, AlertKind, AlertSender
 from engine.devin.client import DevinAPIError, DevinClient
@@ -22,8 +23,10 @@ from engine.execute.ledger_link import LedgerLink
 from engine.execute.playbook_sync import sync_playbooks
 from engine.execute.progress import Progress
 from engine.execute.recorder import Recorder
+from engine.execute.session_clock import SessionClock, unwatched_seconds
 from engine.execute.tags import run_tag, wave_tag
 from engine.models import (
+    IN_FLIGHT_SESSION_STATUSES,
     AgentProgress,
     ApiHealth,
     BatchRun,
@@ -40,7 +43,7 @@ from engine.runs.paths import RunPaths
 log = logging.getLogger(__name__)
 
 MIN_POLL_SECONDS = 0.05
-IN_FLIGHT = frozenset({SessionStatus.dispatched, SessionStatus.working, SessionStatus.blocked})
+IN_FLIGHT = IN_FLIGHT_SESSION_STATUSES
 MAX_SINGLE_GETS_PER_POLL = 25  # sessions the list missed, fetched one by one
 PROBE_POLL_FACTOR = 3  # while the API is unavailable, probes come this many poll intervals apart
 
@@ -67,17 +70,27 @@ class RunEngine:
         self.client = client
         self.stop = stop
         self.progress = progress
-        self.rec = Recorder(run, paths, state_interval, api_calls=lambda: client.requests_sent)
+        self.timeout_seconds = self.config.session_timeout_minutes * 60 / self.config.speed
+        # Both read before this engine's first snapshot replaces its predecessor's last one.
+        self.session_clock = SessionClock()
+        self.unwatched = unwatched_seconds(run, bound=self.timeout_seconds)
+        self.rec = Recorder(
+            run,
+            paths,
+            state_interval,
+            api_calls=lambda: client.requests_sent,
+            before_write=lambda: self.session_clock.tick(run.sessions),
+        )
         self.ledger = (
             LedgerLink(run, paths.root.parent, self.config.ledger) if self.config.ledger is not None else None
         )
         self.dispatcher = Dispatcher(run, client, self.rec, self.ledger)
         self.poll_interval = max(MIN_POLL_SECONDS, self.config.poll_interval_seconds / self.config.speed)
-        self.timeout = timedelta(seconds=self.config.session_timeout_minutes * 60 / self.config.speed)
         self.probe_interval = self.poll_interval * PROBE_POLL_FACTOR
         self.breaker = CircuitBreaker(
             self.config.breaker_failure_threshold, self.config.breaker_cooldown_seconds / self.config.speed
         )
+        self._unavailable_since: float | None = None  # time.monotonic() when the breaker opened
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -90,11 +103,19 @@ class RunEngine:
         self.rec.event(
             EventKind.run_resumed if resumed else EventKind.run_started,
             f"Run {'resumed' if resumed else 'started'} ({run.data_source})",
+            details={
+                "unwatched_seconds": round(self.unwatched.seconds, 3),
+                "unwatched_measured": "monotonic" if self.unwatched.exact else "wall clock, clamped",
+            }
+            if resumed
+            else {},
         )
         try:
             if not run.playbook_ids:
                 run.playbook_ids = sync_playbooks(self.client)
             self.dispatcher.reconcile()
+            # Sessions in flight when the last engine stopped ran on while nobody watched.
+            self.session_clock.resume(run.sessions, self.unwatched.seconds)
             if self.ledger is not None:
                 self.ledger.catch_up()
             self.rec.checkpoint()
@@ -190,6 +211,7 @@ class RunEngine:
             self._api_recovered()
 
     def _api_unavailable(self, exc: DevinAPIError) -> None:
+        self._unavailable_since = time.monotonic()
         self.run.api_health = ApiHealth(status="unavailable", since=utcnow(), last_error=str(exc))
         self.rec.event(
             EventKind.api_unavailable,
@@ -205,8 +227,8 @@ class RunEngine:
         self.rec.checkpoint()
 
     def _api_recovered(self) -> None:
-        since = self.run.api_health.since
-        down = (utcnow() - since).total_seconds() if since else None
+        since, self._unavailable_since = self._unavailable_since, None
+        down = time.monotonic() - since if since is not None else None
         self.run.api_health = ApiHealth()
         self.rec.event(
             EventKind.api_recovered,
@@ -319,13 +341,10 @@ class RunEngine:
         self.rec.mark_dirty()
 
     def _check_timeouts(self, wave: Wave, queue: deque[tuple[str, int]]) -> None:
-        now = utcnow()
-        for session in self._sessions_of(wave):
-            if (
-                session.status in IN_FLIGHT
-                and session.dispatched_at
-                and now - session.dispatched_at > self.timeout
-            ):
+        sessions = self._sessions_of(wave)
+        self.session_clock.tick(sessions)
+        for session in sessions:
+            if session.status in IN_FLIGHT and session.in_flight_seconds > self.timeout_seconds:
                 try:
                     self.client.terminate_session(session.session_id or "")
                 except DevinAPIError as exc:  # it may have ended on its own meanwhile
@@ -337,6 +356,7 @@ class RunEngine:
                 self._on_terminal(session, queue)
 
     def _on_terminal(self, session: RemediationSession, queue: deque[tuple[str, int]]) -> None:
+        self.session_clock.stop(session)
         session.completed_at = utcnow()
         if self.ledger is not None:
             self.ledger.ended(session)
@@ -398,6 +418,7 @@ class RunEngine:
         return self.run.status
 
     def _finish_interrupted(self) -> RunStatus:
+        self.session_clock.tick(self.run.sessions)  # measured up to the stop, then no more
         for session in self.run.sessions:
             if session.status in IN_FLIGHT:
                 session.status = SessionStatus.interrupted  # left running remotely

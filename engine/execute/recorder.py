@@ -20,9 +20,15 @@ log = logging.getLogger(__name__)
 
 class Recorder:
     def __init__(
-        self, run: BatchRun, paths: RunPaths, state_interval: float, api_calls: Callable[[], int] = lambda: 0
+        self,
+        run: BatchRun,
+        paths: RunPaths,
+        state_interval: float,
+        api_calls: Callable[[], int] = lambda: 0,
+        before_write: Callable[[], None] = lambda: None,
     ) -> None:
         self.run = run
+        self._before_write = before_write  # brings measured figures up to the snapshot's moment
         self.paths = paths
         clean_temp_files(paths.root)  # leftovers of a killed predecessor
         self.events = EventLog(paths.events)
@@ -50,12 +56,14 @@ class Recorder:
     def save(self) -> None:
         """A coalesced snapshot: written only if the last one is old enough."""
         if self.writer.due():
+            self._before_write()
             self.refresh_totals()
             self.writer.save(self.run, force=True)
 
     def checkpoint(self, *, boundary: bool = False) -> None:
         """The run's line in the shared index, and a snapshot: now, or at a wave boundary as
         soon as the state's size allows (see StateWriter)."""
+        self._before_write()
         self.refresh_totals()
         self.writer.save(self.run, force=not boundary, boundary=boundary)
         upsert_run(self.paths.root.parent, entry_for(self.run))

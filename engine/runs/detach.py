@@ -19,15 +19,25 @@ from pydantic import BaseModel, Field
 from engine.models import utcnow
 from engine.runs.atomic import atomic_write_bytes
 from engine.runs.paths import RunPaths
+from engine.runs.process_identity import ProcessIdentity
 
 SPAWN_CHECK_SECONDS = 3.0
 
 
 class Bootstrap(BaseModel):
     status: Literal["starting", "started", "failed_to_spawn"]
-    started_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime = Field(default_factory=utcnow)  # for display
     pid: int | None = None
+    # The spawned process, named as engine.runs.process_identity names it (pids are reused).
+    pid_start_ticks: int | None = None
+    host: str | None = None
+    boot_id: str | None = None
     error: str | None = None
+
+    def engine_identity(self) -> ProcessIdentity | None:
+        if not self.pid:
+            return None
+        return ProcessIdentity(self.pid, self.pid_start_ticks, None, self.host, self.boot_id)
 
 
 def _write(paths: RunPaths, bootstrap: Bootstrap) -> None:
@@ -43,7 +53,7 @@ def read_bootstrap(paths: RunPaths) -> Bootstrap | None:
 
 def spawn_engine(paths: RunPaths, runs_dir: Path, api_key: str | None = None) -> Bootstrap:
     _write(paths, Bootstrap(status="starting"))
-    spawned_at = time.time()
+    before = _file_version(paths.state)
     command = [
         sys.executable,
         "-m",
@@ -71,8 +81,9 @@ def spawn_engine(paths: RunPaths, runs_dir: Path, api_key: str | None = None) ->
         failed = Bootstrap(status="failed_to_spawn", error=f"{exc.__class__.__name__}: {exc}")
         _write(paths, failed)
         return failed
-    # Wait until the engine has written a state of its own (a resumed run already has one,
-    # so it must be newer than the spawn), or has died trying.
+    child = ProcessIdentity.of(process.pid)  # read now: the engine's first state takes a while
+    # Wait until the engine has written a state of its own (a resumed run already has one, so
+    # it must be another file than before the spawn), or has died trying.
     deadline = time.monotonic() + SPAWN_CHECK_SECONDS
     while time.monotonic() < deadline:
         code = process.poll()
@@ -84,20 +95,29 @@ def spawn_engine(paths: RunPaths, runs_dir: Path, api_key: str | None = None) ->
             )
             _write(paths, failed)
             return failed
-        if code == 0 or _written_since(paths.state, spawned_at):
+        if code == 0 or _file_version(paths.state) != before:
             break
         time.sleep(0.05)
     _reap_when_done(process)
-    started = Bootstrap(status="started", pid=process.pid)
+    started = Bootstrap(
+        status="started",
+        pid=process.pid,
+        pid_start_ticks=child.start_ticks if child else None,
+        host=child.host if child else None,
+        boot_id=child.boot if child else None,
+    )
     _write(paths, started)
     return started
 
 
-def _written_since(path: Path, moment: float) -> bool:
+def _file_version(path: Path) -> tuple[int, int, int] | None:
+    """Which file is at `path`: every state write replaces it with a new file (a new inode),
+    so this changes with each write, and no clock is compared with a file's time."""
     try:
-        return path.stat().st_mtime >= moment
+        stat = path.stat()
     except FileNotFoundError:
-        return False
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
 def _reap_when_done(process: subprocess.Popen) -> None:

@@ -8,17 +8,15 @@ interruption always do."""
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
-import psutil
-
 from engine.models import BatchRun, utcnow
 from engine.runs.atomic import atomic_write_bytes
+from engine.runs.process_identity import own_identity
 
 HEARTBEAT_SECONDS = 5.0  # the engine writes at least this often while alive (small states)
-STALE_AFTER_SECONDS = 30.0  # a heartbeat older than this means the engine is gone
+STALE_AFTER_SECONDS = 30.0  # a heartbeat older than this means the engine is gone (other hosts)
 WRITE_BUDGET = 2_000_000  # bytes of snapshots per second, at most
 MAX_INTERVAL = 20.0  # keeps the heartbeat well inside STALE_AFTER_SECONDS
 SMALL_STATE = 1_000_000  # below this, a wave boundary is worth its own snapshot
@@ -55,9 +53,10 @@ class StateWriter:
             force = True
         if not (force or self.due()):
             return False
-        run.heartbeat_at = utcnow()
-        run.pid = os.getpid()
-        run.pid_create_time = _own_create_time()
+        run.heartbeat_at, run.heartbeat_monotonic = utcnow(), time.monotonic()
+        me = own_identity()
+        run.pid, run.pid_create_time, run.pid_start_ticks = me.pid, me.create_time, me.start_ticks
+        run.engine_host, run.engine_boot_id = me.host, me.boot
         run.engine_stats.state_writes = self.writes + 1
         run.engine_stats.state_bytes_written = self.bytes_written
         data = run.model_dump_json().encode()
@@ -80,13 +79,3 @@ def load_state_if_present(path: Path) -> BatchRun | None:
         return load_state(path)
     except FileNotFoundError:
         return None
-
-
-_CREATE_TIME: float | None = None
-
-
-def _own_create_time() -> float:
-    global _CREATE_TIME
-    if _CREATE_TIME is None:
-        _CREATE_TIME = psutil.Process().create_time()
-    return _CREATE_TIME

@@ -5,7 +5,8 @@ tags, playbooks, auth_status), so simulated and live runs share one client code 
 unauthenticated, never-faulted endpoints: GET /_sim/stats, GET /_sim/health, and
 POST /_sim/outage {"seconds": N}, after which every /v1 request answers 503 for N seconds.
 
-Sessions advance lazily by wall time × speed through analyzing -> fixing -> testing ->
+Sessions advance lazily by elapsed time × speed (on a clock that setting the host's clock does
+not move, see engine.simulator.clock) through analyzing -> fixing -> testing ->
 creating_pr -> completed; the whole plan of a session is drawn from (seed, sha256 of the
 canonical create body), so the same seed and requests give the same behaviour.
 """

@@ -83,7 +83,9 @@ class Api:
         self.fault_rate = fault_rate
         self._fault_rng = random.Random(f"patchwave-sim-faults:{seed}")
         self._fault_lock = threading.Lock()
-        # A simulated outage: every /v1 request answers 503 until this wall time (time.time()).
+        # A simulated outage: every /v1 request answers 503 until this time.monotonic() reading;
+        # outage_until says when on the simulator's clock (epoch seconds), for people and tests.
+        self._outage_ends: float | None = None
         self.outage_until: float | None = None
         self.outage_rejections = 0
         self.outage_rejections_by_route: Counter[str] = Counter()
@@ -159,19 +161,23 @@ class Api:
 
     def _in_outage(self, route: str) -> bool:
         with self._fault_lock:
-            if self.outage_until is None or time.time() >= self.outage_until:
+            if not self._outage_active():
                 return False
             self.outage_rejections += 1
             self.outage_rejections_by_route[route] += 1
             return True
 
+    def _outage_active(self) -> bool:
+        return self._outage_ends is not None and time.monotonic() < self._outage_ends
+
     def start_outage(self, seconds: float) -> float:
-        """Every /v1 request answers 503 for `seconds` of wall time from now (0 ends an outage).
-        Returns the wall time (epoch seconds) the outage ends."""
+        """Every /v1 request answers 503 for `seconds` from now (0 ends an outage). Returns
+        when the outage ends on the simulator's clock (epoch seconds)."""
         if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not 0 <= seconds <= 86400:
             raise ValueError("seconds must be a number between 0 and 86400")
         with self._fault_lock:
-            self.outage_until = time.time() + float(seconds)
+            self._outage_ends = time.monotonic() + float(seconds)
+            self.outage_until = self.store.now() + float(seconds)
             return self.outage_until
 
     def stats(self) -> dict[str, Any]:
@@ -179,7 +185,7 @@ class Api:
         with self._fault_lock:
             stats.update(
                 outage_until=self.outage_until,
-                outage_active=self.outage_until is not None and time.time() < self.outage_until,
+                outage_active=self._outage_active(),
                 outage_rejections=self.outage_rejections,
                 outage_rejections_by_route=dict(sorted(self.outage_rejections_by_route.items())),
             )
@@ -241,7 +247,7 @@ class Api:
         if record is None:
             return error(404, "Session not found")
         with self.store.lock:
-            return Response(200, record.detail(time.time(), self.store.speed))
+            return Response(200, record.detail(self.store.now(), self.store.speed))
 
     def list_sessions(self, req: Request) -> Response:
         limit = _int_query(req.query, "limit", 100, low=1, high=1000)
@@ -249,7 +255,7 @@ class Api:
         _int_query(req.query, "skip", 0, low=0)  # accepted, undocumented purpose: ignored
         wanted = {t for t in req.query.get("tags", []) if t}
         emails = [e for e in req.query.get("user_email", []) if e]
-        now = time.time()
+        now = self.store.now()
         with self.store.lock:
             records = [
                 r
@@ -266,7 +272,7 @@ class Api:
             record = self.store.find(id)
             if record is None:
                 return error(404, "Session not found")
-            if record.state(time.time(), self.store.speed).exited:
+            if record.state(self.store.now(), self.store.speed).exited:
                 return error(400, ALREADY_EXITED)
             self.store.add_message(record, params.message)
         self.store.count("messages_received")
@@ -277,7 +283,7 @@ class Api:
             record = self.store.find(id)
             if record is None:
                 return error(404, "Session not found")
-            if record.state(time.time(), self.store.speed).exited:
+            if record.state(self.store.now(), self.store.speed).exited:
                 return error(400, ALREADY_EXITED)
             self.store.terminate(record)
         self.store.count("sessions_terminated")

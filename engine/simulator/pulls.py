@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from typing import Any
 
 from engine.simulator.records import iso
@@ -23,11 +22,11 @@ class PullRequests:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._lock = threading.Lock()
-        self._changed: dict[str, tuple[str, float]] = {}  # url -> (state, wall time)
+        self._changed: dict[str, tuple[str, float]] = {}  # url -> (state, simulator time)
 
     def _opened(self, url: str) -> bool:
         """True when a session has reported this pull request."""
-        now = time.time()
+        now = self.store.now()
         with self.store.lock:
             records = list(self.store.sessions.values())
         for record in records:
@@ -59,6 +58,6 @@ class PullRequests:
         if not match or not self._opened(url):
             raise ValueError(f"no simulated session opened the pull request {url!r}")
         with self._lock:
-            self._changed[url] = (state, time.time())
+            self._changed[url] = (state, self.store.now())
         owner, repo, number = match.groups()
         return self.get(owner, repo, int(number)) or {}

@@ -30,7 +30,7 @@ def hex_id(*parts: object) -> str:
 class SessionRecord:
     session_id: str
     seq: int
-    created_at: float  # wall clock, epoch seconds
+    created_at: float  # the simulator's clock (engine.simulator.clock), epoch seconds
     body_sha256: str
     params: CreateSessionParams
     plan: SessionPlan

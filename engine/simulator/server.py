@@ -179,8 +179,8 @@ class SimulatorServer:
         return self._api.stats()
 
     def outage(self, seconds: float) -> float:
-        """The same as POST /_sim/outage: every /v1 request answers 503 for `seconds` of wall
-        time. Returns when the outage ends (epoch seconds)."""
+        """The same as POST /_sim/outage: every /v1 request answers 503 for `seconds`. Returns
+        when the outage ends (epoch seconds, on the simulator's clock)."""
         return self._api.start_outage(seconds)
 
     def start(self) -> SimulatorServer:

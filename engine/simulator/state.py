@@ -4,6 +4,9 @@ Every state change goes through `_commit`, which applies a journal entry and the
 to the journal; replay on start applies the same entries, so a resumed simulator rebuilds
 exactly the sessions (ids, creation times, tags, messages, terminations) and playbooks it had.
 
+Times come from the simulator's own clock (engine.simulator.clock), which a change of the
+host's clock does not move.
+
 Statistics are per process: every counter starts at zero when the store is built, except
 `sessions_created`, which counts all sessions in the store, replayed ones included
 (`sessions_replayed` says how many of them came from the journal).
@@ -14,11 +17,11 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from engine.simulator.clock import SimClock
 from engine.simulator.journal import Journal
 from engine.simulator.lifecycle import build_plan, plan_rng
 from engine.simulator.records import SessionRecord, hex_id, playbook_response
@@ -55,10 +58,17 @@ class Store:
         self.routes: Counter[str] = Counter()
         self.faults_by_status: Counter[str] = Counter()
         self._journal = Journal(journal_path)
+        last: dict[str, Any] | None = None
         for entry in self._journal.entries():
             self._apply(entry)
+            last = entry
+        self.clock = SimClock(last)
         self.replayed = len(self.sessions)
         self._journal.open()
+
+    def now(self) -> float:
+        """The simulator's time (epoch seconds) that session states are computed for."""
+        return self.clock.now()
 
     # -- sessions ---------------------------------------------------------------------------
 
@@ -78,7 +88,6 @@ class Store:
             self._commit(
                 {
                     "op": "create",
-                    "at": time.time(),
                     "session_id": session_id,
                     "seq": seq,
                     "body_sha256": sha,
@@ -97,14 +106,13 @@ class Store:
             return found
 
     def terminate(self, record: SessionRecord) -> None:
-        self._commit({"op": "terminate", "at": time.time(), "session_id": record.session_id})
+        self._commit({"op": "terminate", "session_id": record.session_id})
 
     def add_message(self, record: SessionRecord, message: str) -> None:
         event_id = f"event-{hex_id(record.session_id, 'user', len(record.user_messages))}"
         self._commit(
             {
                 "op": "message",
-                "at": time.time(),
                 "session_id": record.session_id,
                 "event_id": event_id,
                 "message": message,
@@ -112,7 +120,7 @@ class Store:
         )
 
     def set_tags(self, record: SessionRecord, tags: list[str]) -> None:
-        self._commit({"op": "tags", "at": time.time(), "session_id": record.session_id, "tags": list(tags)})
+        self._commit({"op": "tags", "session_id": record.session_id, "tags": list(tags)})
 
     # -- playbooks --------------------------------------------------------------------------
 
@@ -126,7 +134,6 @@ class Store:
             self._commit(
                 {
                     "op": "playbook_create",
-                    "at": time.time(),
                     "seq": seq,
                     "playbook_id": playbook_id,
                     "title": title,
@@ -140,7 +147,6 @@ class Store:
         self._commit(
             {
                 "op": "playbook_update",
-                "at": time.time(),
                 "playbook_id": playbook_id,
                 "title": title,
                 "body": body,
@@ -149,12 +155,13 @@ class Store:
         )
 
     def delete_playbook(self, playbook_id: str) -> None:
-        self._commit({"op": "playbook_delete", "at": time.time(), "playbook_id": playbook_id})
+        self._commit({"op": "playbook_delete", "playbook_id": playbook_id})
 
     # -- journal entries --------------------------------------------------------------------
 
     def _commit(self, entry: dict[str, Any]) -> None:
         with self.lock:
+            entry = {**entry, **self.clock.stamp()}  # at: the simulator's time
             self._apply(entry)
             self._journal.append(entry)
 
@@ -239,7 +246,7 @@ class Store:
             self.faults_by_status[str(status)] += 1
 
     def stats(self, *, fault_rate: float) -> dict[str, Any]:
-        now = time.time()
+        now = self.now()
         with self.lock:
             by_tag: Counter[str] = Counter()
             by_status: Counter[str] = Counter()
