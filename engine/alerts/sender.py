@@ -113,7 +113,7 @@ class AlertSender:
     @classmethod
     def from_settings(cls, settings: Settings, log_path: Path | None = None) -> AlertSender:
         """A sender for the channels `settings` configure, logging to `log_path` (by default
-        `<runs_dir>/alerts.jsonl`)."""
+        `<runs_dir>/_shared/alerts.jsonl`)."""
         return cls(
             alert_log_path(settings.runs_dir) if log_path is None else log_path,
             slack_webhook_url=_secret_value(settings.slack_webhook_url),
