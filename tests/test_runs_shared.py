@@ -103,6 +103,17 @@ def test_a_run_named_like_a_shared_file_collides_with_nothing(tmp_path: Path, ru
     assert sorted(p.name for p in runs.iterdir()) == sorted([SHARED_DIR_NAME, run_id])
 
 
+def test_the_ledger_is_never_written_into_a_run_named_ledger(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    _ok(cli(runs, "run", str(SAMPLE), "--run-id", "ledger", "--speed", "500", "--no-ledger"))
+    _ok(cli(runs, "ledger", "import", str(SAMPLE)))
+    assert {p.name for p in (runs / "ledger").iterdir()} <= RUN_FILES
+    assert len(read_ledger(runs, "simulated").entries) == 24
+    assert ledger_path(runs, "simulated").parent == runs / SHARED_DIR_NAME / "ledger"
+    _ok(cli(runs, "validate", "ledger"))
+    assert "Run ledger: completed" in _ok(cli(runs, "status", "ledger"))
+
+
 # --- the earlier layout ------------------------------------------------------------------------
 
 
