@@ -16,6 +16,7 @@ from engine.models import RunConfig
 from engine.prioritize import ServiceWeights
 from engine.reviews import reviews_path
 from engine.runs.appendlog import open_for_append
+from engine.runs.atomic import atomic_write_bytes
 from engine.runs.detach import spawn_engine
 from engine.runs.events import EventLog
 from engine.runs.journal import DispatchJournal
@@ -186,6 +187,15 @@ def test_an_append_to_a_regular_file_still_cuts_a_torn_tail(tmp_path: Path) -> N
     with open_for_append(path) as handle:
         handle.write(b'{"c": 3}\n')
     assert path.read_bytes() == b'{"a": 1}\n{"c": 3}\n'
+
+
+def test_an_atomic_write_replaces_a_link_and_never_writes_through_it(tmp_path: Path) -> None:
+    outside = _outside(tmp_path, "state.json")
+    link = tmp_path / "state.json"
+    link.symlink_to(outside)
+    atomic_write_bytes(link, b"{}")
+    assert not link.is_symlink() and link.read_bytes() == b"{}"
+    assert outside.read_bytes() == PRECIOUS
 
 
 def test_the_audit_trail_and_reviews_refuse_a_link(tmp_path: Path) -> None:

@@ -173,6 +173,7 @@ def _old_layout_by_hand(runs: Path, entries: int = 3) -> None:
     record_audit(scratch, ANA, Action.launch, "old-0", {})
     os.rename(index_path(scratch), runs / "index.json")
     os.rename(audit_path(scratch), runs / "audit.jsonl")
+    (runs / "index.json.lock").write_bytes(b"")
     (runs / "alerts.jsonl").write_bytes(b"")
     (runs / "ledger").mkdir()
     (runs / "ledger" / "live.json").write_bytes(b'{"version": 1, "entries": {}}')
@@ -196,6 +197,8 @@ def test_moving_twice_or_after_a_crash_midway_finishes_the_job(tmp_path: Path) -
     assert [r.run_id for r in read_index(runs).runs] == ["old-2", "old-1", "old-0"]
     assert [e.target for e in read_audit(runs)] == ["old-0"]
     assert (runs / SHARED_DIR_NAME / "ledger" / "live.json.lock").exists()  # moved with its folder
+    assert (runs / SHARED_DIR_NAME / "index.json.lock").exists()  # and a lock file with its file
+    assert sorted(p.name for p in runs.iterdir()) == [SHARED_DIR_NAME]
 
 
 def test_an_item_whose_new_place_is_taken_is_left_and_reported(

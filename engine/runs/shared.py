@@ -110,9 +110,18 @@ def _move(runs_dir: Path, shared: Path, result: LayoutMigration) -> None:
             move.new.parent.mkdir(exist_ok=True)
             os.rename(move.old, move.new)  # the new place is free and every mover holds the lock
             result.moved.append(move)
+            _move_lock_file(move)
         touched = {runs_dir} | {m.old.parent for m in result.moved} | {m.new.parent for m in result.moved}
         for folder in sorted(touched):
             fsync_dir(folder)
+
+
+def _move_lock_file(move: Move) -> None:
+    """A moved file's lock file goes with it, so the top of the runs folder is left clean; it
+    holds no data, so one whose new place is taken simply stays."""
+    old, new = Path(f"{move.old}.lock"), Path(f"{move.new}.lock")
+    if _kind(old) == "file" and not os.path.lexists(new):
+        os.rename(old, new)
 
 
 def old_layout_items(runs_dir: Path) -> list[Move]:
