@@ -63,6 +63,7 @@ def build_runs_folder(runs_dir: Path, runs: int, findings: int, seed: int = 1) -
         atomic_write_bytes(reviews_path(paths), _reviews(run, rng))
         entries.append(entry_for(run))
     entries.sort(key=lambda e: e.created_at, reverse=True)
+    index_path(runs_dir).parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(index_path(runs_dir), RunIndex(runs=entries).model_dump_json(indent=1).encode())
 
 

@@ -1,4 +1,4 @@
-"""The audit trail: who did what to which run, in `runs/audit.jsonl`.
+"""The audit trail: who did what to which run, in `runs/_shared/audit.jsonl`.
 
 Append-only, one JSON object per line, written under a file lock (several app sessions and
 processes may act at once) and fsynced. Secrets never enter it: any detail whose name looks
@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError
 from engine.access import Action, Identity
 from engine.models import utcnow
 from engine.runs.appendlog import open_for_append
+from engine.runs.shared import shared_dir
 
 AUDIT_FILE = "audit.jsonl"
 LOCK_TIMEOUT_SECONDS = 10
@@ -35,7 +36,7 @@ class AuditEntry(BaseModel):
 
 
 def audit_path(runs_dir: Path) -> Path:
-    return Path(runs_dir) / AUDIT_FILE
+    return shared_dir(runs_dir) / AUDIT_FILE
 
 
 def _secret_name(name: object) -> bool:

@@ -38,7 +38,7 @@ def validate_run(paths: RunPaths) -> list[str]:
                 "but is missing from state.json"
             )
     if run.run_id not in {e.run_id for e in read_index(paths.root.parent).runs}:
-        problems.append("runs/index.json does not list this run")
+        problems.append("runs/_shared/index.json does not list this run")
     return problems
 
 

@@ -511,7 +511,7 @@ def test_from_settings(serve: Callable[..., Hook], tmp_path: Path) -> None:
     alert = make_alert()
     with AlertSender.from_settings(settings) as sender:
         assert sender.channels == ("webhook",)
-        assert sender.log_path == runs / "alerts.jsonl"
+        assert sender.log_path == alert_log_path(runs)
         assert sender.timeout_seconds == 2.0
         assert WEBHOOK_SECRET not in repr(sender) and "in-secret-path-x9" not in repr(sender)
         assert sender.send(alert)

@@ -18,7 +18,7 @@ import pytest
 
 from engine.models import RunStatus
 from engine.reviews import ReviewDecision, read_reviews
-from engine.runs.index import entry_for, read_index
+from engine.runs.index import entry_for, index_path, read_index
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state
 from tests.crash_helpers import Watcher, gone, review_reason, review_worker, upsert_worker, wait_for
@@ -46,7 +46,8 @@ def _fresh_runs(completed_run: Path, tmp_path: Path) -> Path:
     runs = tmp_path / "runs"
     runs.mkdir()
     shutil.copytree(completed_run / DONE, runs / DONE)
-    shutil.copy2(completed_run / "index.json", runs / "index.json")
+    index_path(runs).parent.mkdir()
+    shutil.copy2(index_path(completed_run), index_path(runs))
     return runs
 
 
@@ -96,7 +97,7 @@ def _assert_index_consistent(runs: Path, run_ids: list[str]) -> None:
             assert entry.model_copy(update={"agent_seconds": 0}) == expected.model_copy(
                 update={"agent_seconds": 0}
             ), run_id
-    raw = json.loads((runs / "index.json").read_bytes())["runs"]
+    raw = json.loads(index_path(runs).read_bytes())["runs"]
     assert len(raw) == len({e["run_id"] for e in raw})  # one entry per run
     created = [e.created_at for e in read_index(runs).runs]
     assert created == sorted(created, reverse=True)
@@ -106,7 +107,7 @@ def test_four_processes_record_200_reviews_while_an_engine_runs(completed_run: P
     runs = _fresh_runs(completed_run, tmp_path)
     started = time.monotonic()
     pid = _start_live(runs)
-    files = [runs / LIVE / "state.json", runs / LIVE / "events.jsonl", runs / "index.json"]
+    files = [runs / LIVE / "state.json", runs / LIVE / "events.jsonl", index_path(runs)]
     files += [runs / DONE / "reviews.jsonl", runs / DONE / "state.json"]
     ctx = multiprocessing.get_context("spawn")
     with Watcher(files) as watcher:
@@ -155,7 +156,7 @@ def test_index_entries_survive_four_processes_upserting_other_runs(
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(WRITERS + 1)
     procs = [ctx.Process(target=upsert_worker, args=(str(runs), w, 25, barrier)) for w in range(WRITERS)]
-    with Watcher([runs / "index.json", runs / LIVE / "state.json"]) as watcher:
+    with Watcher([index_path(runs), runs / LIVE / "state.json"]) as watcher:
         for p in procs:
             p.start()
         try:

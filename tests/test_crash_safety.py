@@ -23,7 +23,9 @@ import pytest
 from engine.models import EventKind, RunStatus, SessionStatus, WaveStatus
 from engine.playbooks import load_all_playbooks
 from engine.runs.events import read_events
+from engine.runs.index import index_path
 from engine.runs.journal import replay_journal
+from engine.runs.shared import SHARED_DIR_NAME
 from engine.simulator import SimulatorServer
 from tests.crash_helpers import Watcher, gone, jsonl_problems, sigkill, sim_stats, wait_for
 from tests.engine_helpers import REPO, SAMPLE, cli, engine_env, load_run, read_json
@@ -132,7 +134,7 @@ def test_ten_sigkills_lose_nothing_and_duplicate_nothing(tmp_path: Path) -> None
             "MIN_SUCCESS_RATE": "0",  # no pause at the gate: the run must go on to the end
         }
         full_env = engine_env(runs, **env)
-        files = [folder / n for n in ("state.json", "events.jsonl", "dispatch.jsonl")] + [runs / "index.json"]
+        files = [folder / n for n in ("state.json", "events.jsonl", "dispatch.jsonl")] + [index_path(runs)]
         log: list[str] = []
         with Watcher(files) as watcher:
             first = ["run", str(SAMPLE), "--detach", "--run-id", RUN_ID, "--speed", SPEED]
@@ -174,7 +176,7 @@ def test_ten_sigkills_lose_nothing_and_duplicate_nothing(tmp_path: Path) -> None
     # Every file parsed every time it was read, and was read many times.
     assert watcher.failures == [], watcher.failures[:10]
     for name in ("state.json", "events.jsonl", "dispatch.jsonl", "index.json"):
-        key = f"{'runs' if name == 'index.json' else RUN_ID}/{name}"
+        key = f"{SHARED_DIR_NAME if name == 'index.json' else RUN_ID}/{name}"
         assert watcher.reads.get(key, 0) > 50, watcher.reads
     # After the final engine: no torn fragment anywhere, and each file ends with its newline.
     for name in ("events.jsonl", "dispatch.jsonl"):
@@ -227,7 +229,7 @@ def test_ten_sigkills_lose_nothing_and_duplicate_nothing(tmp_path: Path) -> None
     assert t.sessions == len(run.sessions) == sum(t.sessions_by_status.values())
     assert sum(w.succeeded for w in run.waves) == t.findings_succeeded
     assert sum(w.failed for w in run.waves) == t.findings_failed
-    index = {e["run_id"]: e for e in read_json(runs / "index.json")["runs"]}
+    index = {e["run_id"]: e for e in read_json(index_path(runs))["runs"]}
     assert index[RUN_ID]["status"] == "completed" and index[RUN_ID]["succeeded"] == t.findings_succeeded
 
     kinds = Counter(e.kind for e in read_events(folder / "events.jsonl"))
@@ -280,7 +282,7 @@ def test_signal_to_a_foreground_engine_interrupts_within_five_seconds(tmp_path: 
     assert run.status == RunStatus.interrupted and run.status_reason == "stopped on request"
     assert any(s.status == SessionStatus.interrupted for s in run.sessions)
     assert EventKind.run_interrupted in [e.kind for e in read_events(runs / "fg" / "events.jsonl")]
-    assert read_json(runs / "index.json")["runs"][0]["status"] == "interrupted"
+    assert read_json(index_path(runs))["runs"][0]["status"] == "interrupted"
     assert "interrupted" in out
     check = cli(runs, "validate", "fg")
     assert check.returncode == 0, check.stderr

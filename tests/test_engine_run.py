@@ -9,6 +9,7 @@ import pytest
 
 from engine.models import EventKind, RunStatus, SessionStatus, WaveStatus
 from engine.runs.events import read_events
+from engine.runs.index import index_path
 from engine.simulator import SimulatorServer
 from tests.engine_helpers import SAMPLE, cli, load_run, read_json
 
@@ -48,7 +49,7 @@ def test_simulated_sample_run_completes_and_validates(sample_run) -> None:
     assert all(w.status == WaveStatus.completed for w in run.waves)
     assert [len(w.finding_ids) for w in run.waves] == [10, 10, 4]
     assert cli(runs, "validate", "demo").returncode == 0
-    index = read_json(runs / "index.json")
+    index = read_json(index_path(runs))
     [entry] = [e for e in index["runs"] if e["run_id"] == "demo"]
     assert entry["status"] == "completed" and entry["findings"] == 24
     stats = read_json(runs / "demo" / "simulator_stats.json")
@@ -89,7 +90,7 @@ def test_standalone_simulator_gives_the_same_result_one_session_per_attempt(samp
     live = load_run(tmp_path, "again")
     assert live.data_source == "live" and live.config.api_base_url == server.base_url
     # The key lives only in the environment: no run file, log or index line carries it.
-    for path in [tmp_path / "index.json", *(tmp_path / "again").rglob("*")]:
+    for path in [index_path(tmp_path), *(tmp_path / "again").rglob("*")]:
         if path.is_file():
             assert b"any-key" not in path.read_bytes(), path.name
     assert "any-key" not in done.stdout + done.stderr
@@ -182,7 +183,7 @@ def test_dry_run_writes_and_sends_nothing(tmp_path) -> None:
     done = cli(tmp_path, "run", str(SAMPLE), "--dry-run")
     assert done.returncode == 0, done.stderr
     assert "24 sessions would be created" in done.stdout
-    assert not tmp_path.joinpath("index.json").exists()
+    assert not index_path(tmp_path).exists()
     assert list(tmp_path.iterdir()) == []
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 
 from engine.alerts import HEADER_EVENT, HEADER_SIGNATURE, HEADER_TIMESTAMP, verify_signature
-from engine.ledger import LifecycleState, read_ledger
+from engine.ledger import LifecycleState, ledger_path, read_ledger
 from engine.simulator.server import SimulatorServer
 from tests.engine_helpers import cli
 from tests.scan_builders import Result, codeql_sarif
@@ -131,7 +131,7 @@ def test_scan_run_merge_rescan_verifies_fixes_and_reimport_changes_nothing(tmp_p
     assert len(reports.failed_fixes) == 1 and reports.failed_fixes[0].run_id == "r1"
     assert reports.line_number == 95 and reports.appearances == 2  # same finding after the line shift
 
-    path = runs / "ledger" / "live.json"
+    path = ledger_path(runs, "live")
     before = path.read_bytes()
     again = cli(runs, "ledger", "import", str(scan2), "--data-source", "live")
     assert again.returncode == 0, again.stderr

@@ -10,6 +10,7 @@ import pytest
 
 from engine.errors import BadInputError
 from engine.ledger import Ledger, import_scan, ledger_path, read_ledger, update_ledger
+from engine.runs.shared import shared_dir
 from tests.ledger_helpers import at, finding, fp
 
 WRITERS = 4
@@ -18,7 +19,7 @@ PER_WRITER = 50
 
 def test_missing_file_reads_as_an_empty_ledger(tmp_path: Path) -> None:
     assert read_ledger(tmp_path, "live") == Ledger()
-    assert ledger_path(tmp_path, "simulated") == tmp_path / "ledger" / "simulated.json"
+    assert ledger_path(tmp_path, "simulated") == shared_dir(tmp_path) / "ledger" / "simulated.json"
 
 
 def test_update_writes_and_read_returns_the_same_ledger(tmp_path: Path) -> None:
@@ -29,7 +30,7 @@ def test_update_writes_and_read_returns_the_same_ledger(tmp_path: Path) -> None:
     assert ledger.entries[fp(1)].first_seen == at(0)
     # One file per data source: simulated work never shows up in the live ledger.
     assert read_ledger(tmp_path, "simulated") == Ledger()
-    assert not list((tmp_path / "ledger").glob(".tmp-*"))
+    assert not list(ledger_path(tmp_path, "live").parent.glob(".tmp-*"))
 
 
 def test_update_writes_only_when_the_content_changed(tmp_path: Path) -> None:
@@ -82,7 +83,7 @@ def test_data_source_names_cannot_leave_the_ledger_folder(tmp_path: Path, name: 
 
 def test_a_temp_file_left_by_a_killed_writer_is_removed(tmp_path: Path) -> None:
     update_ledger(tmp_path, "live", lambda led: import_scan(led, "s1", "a", [finding(1)], at(0)))
-    leftover = tmp_path / "ledger" / ".tmp-live.json.k1ll3d"
+    leftover = ledger_path(tmp_path, "live").parent / ".tmp-live.json.k1ll3d"
     leftover.write_bytes(b'{"entries": {')
     update_ledger(tmp_path, "live", lambda led: import_scan(led, "s2", "b", [finding(2)], at(1)))
     assert not leftover.exists()

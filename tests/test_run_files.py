@@ -17,7 +17,7 @@ from engine.errors import BadInputError
 from engine.models import BatchRun, EventKind, RunConfig, RunStatus, TimelineEvent
 from engine.runs.atomic import atomic_write_bytes, clean_temp_files
 from engine.runs.events import EventLog, read_events
-from engine.runs.index import IndexEntry, read_index, upsert_run
+from engine.runs.index import IndexEntry, index_path, read_index, upsert_run
 from engine.runs.journal import DispatchJournal, replay_journal
 from engine.runs.paths import RunPaths, new_run_id
 from engine.runs.state_store import StateWriter, load_state
@@ -149,15 +149,15 @@ def test_upsert_keeps_one_entry_per_run_newest_first(tmp_path: Path) -> None:
     runs = read_index(runs_dir).runs
     assert [r.run_id for r in runs] == ["b", "c", "a"]
     assert [r.status for r in runs] == [RunStatus.pending, RunStatus.running, RunStatus.completed]
-    assert not list(runs_dir.glob(".tmp-*"))
+    assert not list(index_path(runs_dir).parent.glob(".tmp-*"))
 
 
 def test_upsert_removes_the_temp_file_of_a_writer_killed_mid_write(tmp_path: Path) -> None:
     runs_dir = tmp_path / "runs"
     upsert_run(runs_dir, _entry("a", T0))
-    leftover = runs_dir / ".tmp-index.json.k1ll3d"
+    leftover = index_path(runs_dir).parent / ".tmp-index.json.k1ll3d"
     leftover.write_bytes(b'{"runs": [')  # what a SIGKILL during the write leaves
-    other = runs_dir / "a-note.txt"
+    other = index_path(runs_dir).parent / "a-note.txt"
     other.write_text("kept")
     upsert_run(runs_dir, _entry("b", T0 + timedelta(hours=1)))
     assert not leftover.exists()
@@ -181,13 +181,13 @@ def test_upsert_from_four_processes_loses_nothing(tmp_path: Path) -> None:
     for p in procs:
         p.join(timeout=60)
     assert [p.exitcode for p in procs] == [0, 0, 0, 0]
-    data = json.loads((runs_dir / "index.json").read_bytes())
+    data = json.loads(index_path(runs_dir).read_bytes())
     assert len(data["runs"]) == 100
     runs = read_index(runs_dir).runs
     assert {r.run_id for r in runs} == {f"w{w}-r{j}" for w in range(4) for j in range(25)}
     created = [r.created_at for r in runs]
     assert created == sorted(created, reverse=True)
-    assert not list(runs_dir.glob(".tmp-*"))
+    assert not list(index_path(runs_dir).parent.glob(".tmp-*"))
 
 
 # --- the timeline --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from engine.commands import build_config
+from engine.runs.index import index_path
 from engine.runs.paths import RunPaths
 from engine.settings import Settings, load_settings
 from engine.validate import validate_run
@@ -176,7 +177,8 @@ def runs_dir(engine_run: Path, tmp_path: Path) -> Path:
     fresh = tmp_path / "runs"
     fresh.mkdir()
     shutil.copytree(engine_run / RUN_ID, fresh / RUN_ID)
-    shutil.copy2(engine_run / "index.json", fresh / "index.json")
+    index_path(fresh).parent.mkdir()
+    shutil.copy2(index_path(engine_run), index_path(fresh))
     return fresh
 
 
@@ -243,11 +245,11 @@ def _garbage_event_line(runs_dir: Path) -> str:
 
 
 def _not_in_index(runs_dir: Path) -> str:
-    path = runs_dir / "index.json"
+    path = index_path(runs_dir)
     index = json.loads(path.read_bytes())
     index["runs"] = [r for r in index["runs"] if r["run_id"] != RUN_ID]
     path.write_text(json.dumps(index))
-    return "runs/index.json does not list this run"
+    return "runs/_shared/index.json does not list this run"
 
 
 def _created_but_missing(runs_dir: Path) -> str:

@@ -4,7 +4,7 @@
         sender.send(Alert(kind=AlertKind.run_completed, title="Run r1 finished", run_id="r1"))
 
 Settings: `slack_webhook_url`, `alert_webhook_url`, `alert_webhook_secret`, `alert_retries`,
-`alert_timeout_seconds`. Outcomes land in `<runs_dir>/alerts.jsonl` (`read_alert_log`).
+`alert_timeout_seconds`. Outcomes land in `<runs_dir>/_shared/alerts.jsonl` (`read_alert_log`).
 Receivers of the generic webhook check requests with `verify_signature`. Making a sender
 installs the log redaction of `engine.alerts.redaction`: no log line or warning of this
 process (urllib3's retry warnings included) shows a target's URL path, query or secret."""

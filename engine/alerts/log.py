@@ -1,4 +1,4 @@
-"""`<runs_dir>/alerts.jsonl`: every alert delivery outcome, one JSON object per line.
+"""`<runs_dir>/_shared/alerts.jsonl`: every alert delivery outcome, one JSON object per line.
 
 Append-only, written under a file lock (the engine and app processes may both send alerts)
 and fsynced, in the house style of `engine/audit.py`. Lines hold the webhook's host only:
@@ -16,13 +16,14 @@ from pydantic import ValidationError
 
 from engine.alerts.models import AlertDelivery
 from engine.runs.appendlog import open_for_append
+from engine.runs.shared import shared_dir
 
 ALERT_LOG_FILE = "alerts.jsonl"
 LOCK_TIMEOUT_SECONDS = 10
 
 
 def alert_log_path(runs_dir: Path) -> Path:
-    return Path(runs_dir) / ALERT_LOG_FILE
+    return shared_dir(runs_dir) / ALERT_LOG_FILE
 
 
 def append_deliveries(path: Path, records: Sequence[AlertDelivery]) -> None:

@@ -2,7 +2,7 @@
 
 An `Alert` is what the engine has to say; its `id` names it across every retry and channel,
 so a receiver that sees the same id twice (header `X-Patchwave-Delivery`) can drop the copy.
-An `AlertDelivery` is one line of `<runs_dir>/alerts.jsonl`: one alert on one channel, and
+An `AlertDelivery` is one line of `<runs_dir>/_shared/alerts.jsonl`: one alert on one channel, and
 how that went. Neither ever holds a webhook URL's path or a signing secret."""
 
 from __future__ import annotations

@@ -116,7 +116,7 @@ class AlertSender:
     @classmethod
     def from_settings(cls, settings: Settings, log_path: Path | None = None) -> AlertSender:
         """A sender for the channels `settings` configure, logging to `log_path` (by default
-        `<runs_dir>/alerts.jsonl`). The agent API key and the Git host token are added to
+        `<runs_dir>/_shared/alerts.jsonl`). The agent API key and the Git host token are added to
         what log lines are redacted of, in case a base URL or an error ever carries them."""
         install_log_redaction(secrets=(settings.devin_api_key, settings.github_token))
         return cls(

@@ -9,6 +9,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 
 from filelock import FileLock, Timeout
@@ -21,6 +22,7 @@ from engine.execute.engine import RunEngine
 from engine.execute.progress import Progress
 from engine.models import RESUMABLE_RUN_STATUSES, BatchRun, RunStatus
 from engine.runs.launch import initial_state
+from engine.runs.links import open_no_follow, refuse_links
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state
 
@@ -41,6 +43,8 @@ def execute_run(
     state_interval: float = 1.0,
     alerts: AlertSender | None = None,
 ) -> BatchRun:
+    # Before the lock: taking it opens engine.lock, and a link there would name a file elsewhere.
+    refuse_links(paths.root)
     lock = FileLock(str(paths.engine_lock), timeout=0)
     try:
         lock.acquire()
@@ -74,7 +78,7 @@ def execute_run(
 def _log_to(paths: RunPaths) -> Iterator[None]:
     """The engine's log lines go to the run's engine.log, whether it runs in the foreground
     or detached (where the process's own output goes there too)."""
-    handler = logging.FileHandler(paths.engine_log, encoding="utf-8")
+    handler = _RunLogHandler(paths.engine_log, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     attach_redaction(handler)  # records from loggers made after the alert sender's install
     logger = logging.getLogger("engine")
@@ -87,6 +91,14 @@ def _log_to(paths: RunPaths) -> Iterator[None]:
         logger.removeHandler(handler)
         logger.setLevel(previous)
         handler.close()
+
+
+class _RunLogHandler(logging.FileHandler):
+    """A file handler that refuses a symbolic link at the log's path instead of following it."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = open_no_follow(Path(self.baseFilename), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
 class _signals_set:

@@ -1,4 +1,4 @@
-"""The ledger file: `<runs_dir>/ledger/<data_source>.json`, one per data source so simulated
+"""The ledger file: `<runs_dir>/_shared/ledger/<data_source>.json`, one per data source so simulated
 outcomes never block real work.
 
 Engines, launchers and the app may change it at the same time, so every change goes through
@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from engine.errors import BadInputError
 from engine.ledger.models import LEDGER_VERSION, Ledger
 from engine.runs.atomic import TEMP_PREFIX, atomic_write_bytes
+from engine.runs.shared import shared_dir
 
 LEDGER_DIR = "ledger"
 LOCK_TIMEOUT_SECONDS = 30
@@ -34,7 +35,7 @@ def ledger_path(runs_dir: Path | str, data_source: str) -> Path:
         raise BadInputError(
             f"data source {data_source!r} is not a valid ledger name (use 'live' or 'simulated')"
         )
-    return Path(runs_dir) / LEDGER_DIR / f"{data_source}.json"
+    return shared_dir(runs_dir) / LEDGER_DIR / f"{data_source}.json"
 
 
 def read_ledger(runs_dir: Path | str, data_source: str) -> Ledger:

@@ -1,1 +1,1 @@
-"""The run folder format: `runs/<run_id>/` and the shared `runs/index.json`."""
+"""The run folder format: `runs/<run_id>/`, and the files all runs share in `runs/_shared/`."""

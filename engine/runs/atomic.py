@@ -11,7 +11,11 @@ TEMP_PREFIX = ".tmp-"
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Temp file in the same folder, fsync, os.replace, fsync of the folder."""
+    """Temp file in the same folder, fsync, os.replace, fsync of the folder.
+
+    Neither step follows a symbolic link: mkstemp creates the temp file with O_EXCL (and
+    O_NOFOLLOW), and os.replace renames over a link at `path`, replacing the link itself,
+    never the file it names."""
     folder = path.parent
     fd, temp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", dir=folder)
     try:

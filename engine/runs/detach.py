@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from engine.models import utcnow
 from engine.runs.atomic import atomic_write_bytes
+from engine.runs.links import SymlinkRefusedError, open_no_follow, refuse_links
 from engine.runs.paths import RunPaths
 from engine.runs.process_identity import ProcessIdentity
 
@@ -52,6 +53,7 @@ def read_bootstrap(paths: RunPaths) -> Bootstrap | None:
 
 
 def spawn_engine(paths: RunPaths, runs_dir: Path, api_key: str | None = None) -> Bootstrap:
+    refuse_links(paths.root)  # bootstrap.json and engine.log are written next
     _write(paths, Bootstrap(status="starting"))
     before = _file_version(paths.state)
     command = [
@@ -67,7 +69,8 @@ def spawn_engine(paths: RunPaths, runs_dir: Path, api_key: str | None = None) ->
     if api_key:  # it may have come from a .env the child's working folder does not have
         env["DEVIN_API_KEY"] = api_key
     try:
-        with paths.engine_log.open("ab") as log:
+        log_fd = open_no_follow(paths.engine_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        with os.fdopen(log_fd, "ab") as log:
             process = subprocess.Popen(
                 command,
                 stdin=subprocess.DEVNULL,
@@ -77,7 +80,7 @@ def spawn_engine(paths: RunPaths, runs_dir: Path, api_key: str | None = None) ->
                 env=env,
                 cwd=_project_root(),
             )
-    except OSError as exc:
+    except (OSError, SymlinkRefusedError) as exc:
         failed = Bootstrap(status="failed_to_spawn", error=f"{exc.__class__.__name__}: {exc}")
         _write(paths, failed)
         return failed

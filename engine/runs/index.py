@@ -1,4 +1,4 @@
-"""`runs/index.json`: one line per run for the history list. Several engines and launchers
+"""`runs/_shared/index.json`: one line per run for the history list. Several engines and launchers
 write it, so every change is read-modify-replace under a file lock."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from engine.analytics.timing import agent_seconds
 from engine.models import BatchRun, RunStatus
 from engine.runs.atomic import TEMP_PREFIX, atomic_write_bytes
+from engine.runs.shared import shared_dir
 
 INDEX_NAME = "index.json"
 LOCK_TIMEOUT_SECONDS = 30
@@ -44,7 +45,7 @@ class RunIndex(BaseModel):
 
 
 def index_path(runs_dir: Path) -> Path:
-    return Path(runs_dir) / INDEX_NAME
+    return shared_dir(runs_dir) / INDEX_NAME
 
 
 def read_index(runs_dir: Path) -> RunIndex:
@@ -80,13 +81,12 @@ def entry_for(run: BatchRun) -> IndexEntry:
 
 
 def upsert_run(runs_dir: Path, entry: IndexEntry) -> None:
-    runs_dir = Path(runs_dir)
-    runs_dir.mkdir(parents=True, exist_ok=True)
     path = index_path(runs_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS):
         # Every writer holds this lock while its temp file exists, so any temp file seen
         # here was left by a writer that was killed mid-write.
-        for leftover in runs_dir.glob(f"{TEMP_PREFIX}{INDEX_NAME}.*"):
+        for leftover in path.parent.glob(f"{TEMP_PREFIX}{INDEX_NAME}.*"):
             leftover.unlink(missing_ok=True)
         index = read_index(runs_dir)
         runs = [r for r in index.runs if r.run_id != entry.run_id]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.errors import BadInputError, RunNotFoundError
+from engine.runs.links import refuse_links
 
 RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -36,7 +37,11 @@ class RunPaths:
 
     @classmethod
     def existing(cls, runs_dir: Path, run_id: str) -> RunPaths:
+        """A run that has been launched, as every command on a run opens it: a run folder that
+        is or holds a symbolic link is refused (`SymlinkRefusedError`), before anything in it
+        is read or written."""
         paths = cls.of(runs_dir, run_id)
+        refuse_links(paths.root)
         if not paths.launch.exists():
             raise RunNotFoundError(run_id, runs_dir)
         return paths

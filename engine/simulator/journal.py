@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+
+from engine.runs.links import open_no_follow
 
 
 class Journal:
@@ -42,7 +45,9 @@ class Journal:
             with self.path.open("rb") as handle:
                 handle.seek(-1, 2)
                 torn = handle.read(1) != b"\n"
-        self._file = self.path.open("a", encoding="utf-8")
+        # Never through a symbolic link: the journal would land in the file it names.
+        fd = open_no_follow(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        self._file = os.fdopen(fd, "a", encoding="utf-8")
         if torn:  # never glue a new entry onto a half-written line
             self._file.write("\n")
             self._file.flush()
