@@ -29,7 +29,7 @@ from tests.app_fixtures import (
     wait_for,
 )
 from tests.engine_helpers import SAMPLE, cli
-from ui.components import md
+from ui.components import code, md
 from ui.identity import AUTH_OFF_NOTICE
 
 AUDIT = "app_pages/audit.py"
@@ -124,7 +124,7 @@ def test_each_role_sees_only_its_pages(
     at = signed_in(email)
     assert offered(at) == READ_PAGES | extra
     sidebar = "\n".join(c.value for c in at.sidebar.caption)
-    assert md(email) in sidebar
+    assert code(email) in sidebar
     assert AUTH_OFF_NOTICE not in said(at)
     # the empty state offers a demo launch only to those who may launch
     assert any(b.label == "Start demo run" for b in at.button) == ("launch" in extra)

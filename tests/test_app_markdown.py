@@ -298,7 +298,7 @@ def test_the_signed_in_email_is_shown_escaped(runs: Path, tmp_path: Path, monkey
     monkeypatch.setenv("ROLES_FILE", str(roles))
     email = "![x](http://evil.example/i.png)_**bold**_@acme.com"
     at = signed_in_as(email)  # a viewer
-    assert any(md(email) in c.value for c in at.sidebar.caption)
+    assert any(code(email) in c.value for c in at.sidebar.caption)
     assert_inert(at, email)
 
 

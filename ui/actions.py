@@ -202,7 +202,7 @@ def launch_upload(file_id: str) -> None:
         "ledger": options.use_ledger,
     }
     _audit(s, who, Action.launch, run_id, {**details, "wave_size": s.wave_size})
-    say("success", f"Run {code(run_id)} launched: {md(upload.name)}, {mode}.")
+    say("success", f"Run {code(run_id)} launched: {code(upload.name)}, {mode}.")
     context.go_to_run(run_id)
 
 
@@ -291,7 +291,7 @@ def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approv
         s, who, Action.review, run_id, {"finding_id": finding_id, "attempt": attempt, "decision": decision}
     )
     verb = "Approved" if decision == "approved" else "Rejected"
-    say("success", f"{verb} the pull request for {md(finding_id)} (attempt {attempt}).")
+    say("success", f"{verb} the pull request for {code(finding_id)} (attempt {attempt}).")
 
 
 # --- settings (admins) -----------------------------------------------------------------------

@@ -156,7 +156,7 @@ def gate(settings: Settings) -> Identity:
 def sidebar(who: Identity) -> None:
     """Who is signed in and with which role; the notices when authentication is off."""
     if who.authenticated:
-        st.caption(f":material/person: {md(who.email)} · {md(who.role.name)}")
+        st.caption(f":material/person: {code(who.email)} · {md(who.role.name)}")
         st.button("Log out", on_click=st.logout, key="pw_logout", icon=":material/logout:")
     else:
         st.warning(AUTH_OFF_NOTICE, icon=":material/lock_open:")

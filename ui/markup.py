@@ -4,7 +4,13 @@ Every text Streamlit draws through a message, caption, label, tooltip, toast or 
 markdown: a value that comes from a file, a person, a URL or an error message could load an
 image, render a link, colour text or emphasise it. Such values go through `md` (plain text)
 or `code` (inline code) before they meet the markdown around them; the markdown the app writes
-itself is left as it is."""
+itself is left as it is.
+
+`code` is the stronger of the two, so identifiers (finding ids, file names, run ids, paths,
+e-mails) use it. Inside a code span Streamlit reads nothing at all, while on escaped text it
+still turns a bare web or e-mail address into a link to that same address and `:material/x:`
+or an emoji short code into its icon, after the escapes are read; `md` is for prose (titles,
+reasons, error texts)."""
 
 from __future__ import annotations
 
