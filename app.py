@@ -14,6 +14,7 @@ from engine.analytics.review_queue import pending_review_count
 from engine.errors import BadInputError
 from engine.settings import describe_invalid_settings
 from ui import components, context, identity, loaders
+from ui.markup import code, md
 
 st.set_page_config(
     page_title="Patchwave",
@@ -104,12 +105,12 @@ try:
 except ValidationError as exc:
     problems = describe_invalid_settings(exc)
     st.error(
-        f"Patchwave's settings are invalid: {problems}. Fix the environment, `.env` or the settings "
+        f"Patchwave's settings are invalid: {md(problems)}. Fix the environment, `.env` or the settings "
         "file and reload."
     )
     st.stop()
 except BadInputError as exc:  # the settings file is unreadable
-    st.error(f"Patchwave's settings are invalid: {exc}. Fix it and reload.")
+    st.error(f"Patchwave's settings are invalid: {md(exc)}. Fix it and reload.")
     st.stop()
 
 who = identity.gate(settings)
@@ -198,7 +199,7 @@ with st.sidebar:
                     help="Pull requests of this run awaiting a human decision.",
                     query_params={context.RUN_PARAM: run_id},
                 )
-    st.caption(f"Runs folder: `{runs_dir}`")
+    st.caption(f"Runs folder: {code(runs_dir)}")
 
 components.flash()
 page.run()

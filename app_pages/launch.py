@@ -201,7 +201,7 @@ elif preview.ledger and preview.ledger_counts:
         f"and verifies {counts['verified_fixed']:,} merged fix(es) that no longer appear."
     )
 if report.ignored_columns:
-    st.caption("Ignored columns: " + ", ".join(f"`{c.md(x)}`" for x in report.ignored_columns))
+    st.caption("Ignored columns: " + ", ".join(c.code(x) for x in report.ignored_columns))
 
 # --- launch ------------------------------------------------------------------------------------
 runs = {e.run_id for e in loaders.entries(ctx.runs_dir)}
@@ -219,7 +219,7 @@ with st.container(border=True):
             icon=":material/block:",
         )
     elif already is not None:
-        st.info(f"This upload was launched as run `{already}`.", icon=":material/info:")
+        st.info(f"This upload was launched as run {c.code(already)}.", icon=":material/info:")
         with st.container(horizontal=True):
             st.button(
                 "Open run",
@@ -241,7 +241,7 @@ with st.container(border=True):
         plural = "s" if waves != 1 else ""
         st.markdown(
             f"Ready: **{planned:,} findings** in **{waves} wave{plural}** of up to {wave_size}, "
-            f"{mode}, as run `{actions.launch_token(upload.file_id)}`."
+            f"{mode}, as run {c.code(actions.launch_token(upload.file_id))}."
         )
         st.button(
             "Launch run",

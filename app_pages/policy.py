@@ -26,9 +26,9 @@ if not context.allowed(Action.change_settings):  # the page is only offered to a
 
 s = context.settings()
 st.info(
-    f"Services file: `{s.services_file}`. Policy file: `{s.policy_file}`. Saving rewrites the whole "
-    "file (comments are not kept). New runs plan with the saved values; runs already running keep "
-    "what they started with.",
+    f"Services file: {c.code(s.services_file)}. Policy file: {c.code(s.policy_file)}. Saving "
+    "rewrites the whole file (comments are not kept). New runs plan with the saved values; runs "
+    "already running keep what they started with.",
     icon=":material/info:",
 )
 

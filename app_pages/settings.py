@@ -28,11 +28,11 @@ try:
     in_file = read_settings_file(s.settings_file)
     where = origins()
 except BadInputError as exc:
-    st.error(f"The settings could not be read: {exc}", icon=":material/error:")
+    st.error(f"The settings could not be read: {c.md(exc)}", icon=":material/error:")
     st.stop()
 
 st.info(
-    f"Settings file: `{s.settings_file}`. Precedence: command-line flags > environment > `.env` > "
+    f"Settings file: {c.code(s.settings_file)}. Precedence: command-line flags > environment > `.env` > "
     "settings file > defaults, so a setting given in the environment or `.env` **wins** over "
     "what you save here. New runs use the saved values; runs already running keep the settings "
     "they were launched with.",

@@ -22,6 +22,7 @@ name anywhere in the file is an error that names the file and the entry."""
 from __future__ import annotations
 
 import getpass
+import ipaddress
 import tomllib
 from dataclasses import dataclass
 from enum import Enum
@@ -91,6 +92,39 @@ def local_admin() -> Identity:
     except (KeyError, OSError):
         user = "unknown"
     return Identity(email=f"{user}@localhost", name=user, role=Role.admin, authenticated=False)
+
+
+class EmailClaim(Enum):
+    """What an OIDC provider's `email_verified` claim says about the e-mail address."""
+
+    verified = "verified"
+    unverified = "unverified"  # an explicit false (or anything that is not true)
+    absent = "absent"  # the provider sent no such claim
+
+
+def email_claim(value: object) -> EmailClaim:
+    """The claim's value as the provider sent it. The standard says a boolean; some providers
+    send the strings "true" and "false", which are read the same way."""
+    if value is None:
+        return EmailClaim.absent
+    if value is True or (isinstance(value, str) and value.strip().lower() == "true"):
+        return EmailClaim.verified
+    return EmailClaim.unverified
+
+
+def is_loopback_address(address: str | None) -> bool:
+    """Whether a server listening on `address` is reachable from this machine only. Empty means
+    every interface; a host name other than localhost could resolve to any address, so it counts
+    as reachable from the network."""
+    host = (address or "").strip().strip("[]")
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def can(identity: Identity, action: Action) -> bool:

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     # Access control (engine/access.py): who has which role, and whether the app demands sign-in.
     roles_file: Path = Path("./roles.toml")
     require_auth: bool = False
+    # With sign-in off the app serves only on loopback; this lets it serve every client that
+    # can reach a network address as the local admin (for a network the operator trusts).
+    allow_unauthenticated_remote: bool = False
+    # An OIDC identity needs `email_verified: true`; this admits providers that send no such
+    # claim at all (an explicit false is refused regardless).
+    allow_missing_email_verified: bool = False
     # Cross-run policy (engine/policy/): services with their importance and limits, and the
     # SLA, budgets, retry cooldowns and objectives. Both are TOML files admins edit in the app.
     services_file: Path = Path("./services.toml")

@@ -6,7 +6,8 @@ land in this flat TOML file, which `Settings` reads as a source below the enviro
     init kwargs (CLI flags) > environment > `.env` > settings file > defaults
 
 Only the keys in `EDITABLE` are read from or written to the file; any other key in it is
-ignored. The API key, base URL, roles file, `require_auth`, and anything named like a key,
+ignored. The API key, base URL, roles file, `require_auth`, the sign-in safeguards
+(`allow_unauthenticated_remote`, `allow_missing_email_verified`), and anything named like a key,
 secret or token never come from it and are never written to it.
 
 The file's own path is a setting too, so it is resolved before the sources are built: an

@@ -29,7 +29,7 @@ from tests.app_fixtures import (
     wait_for,
 )
 from tests.engine_helpers import SAMPLE, cli
-from ui.components import md
+from ui.components import code, md
 from ui.identity import AUTH_OFF_NOTICE
 
 AUDIT = "app_pages/audit.py"
@@ -70,11 +70,17 @@ def fresh_runs(tmp_path: Path) -> Iterator[Path]:
         stop_if_alive(runs, entry.run_id)
 
 
-def signed_in(email: str | None, run_id: str | None = None) -> AppTest:
-    """The app with login configured and `email` signed in (None: nobody signed in)."""
+def signed_in(email: str | None, run_id: str | None = None, **claims: object) -> AppTest:
+    """The app with login configured and `email` signed in (None: nobody signed in). The provider
+    vouches for the e-mail (`email_verified: true`) unless `claims` say otherwise; a claim given
+    as None is left out of the token."""
     at = AppTest.from_file(APP, default_timeout=30)
     at.secrets["auth"] = dict(AUTH)
-    at.user = {"is_logged_in": False} if email is None else {"is_logged_in": True, "email": email}
+    if email is None:
+        at.user = {"is_logged_in": False}
+    else:
+        token = {"is_logged_in": True, "email": email, "email_verified": True, **claims}
+        at.user = {k: v for k, v in token.items() if v is not None}
     if run_id is not None:
         at.query_params["run"] = run_id
     at.run()
@@ -118,7 +124,7 @@ def test_each_role_sees_only_its_pages(
     at = signed_in(email)
     assert offered(at) == READ_PAGES | extra
     sidebar = "\n".join(c.value for c in at.sidebar.caption)
-    assert email in sidebar
+    assert code(email) in sidebar
     assert AUTH_OFF_NOTICE not in said(at)
     # the empty state offers a demo launch only to those who may launch
     assert any(b.label == "Start demo run" for b in at.button) == ("launch" in extra)
@@ -163,7 +169,7 @@ def test_a_bad_roles_file_stops_the_app_with_its_name(empty_runs: Path, use_runs
     use_runs(empty_runs)
     roles.write_text('[users]\n"ana@acme.com" = "owner"\n')
     at = signed_in(ADMIN)
-    assert any(str(roles) in e.value and "owner" in e.value for e in at.error)
+    assert any(md(roles) in e.value and "owner" in e.value for e in at.error)
     assert "Runs folder" not in said(at)
 
 
@@ -185,7 +191,7 @@ def _call(action: str, args: tuple) -> None:
 def call_as(email: str, action: str, *args: object) -> AppTest:
     at = AppTest.from_function(_call, args=(action, args), default_timeout=30)
     at.secrets["auth"] = dict(AUTH)
-    at.user = {"is_logged_in": True, "email": email}
+    at.user = {"is_logged_in": True, "email": email, "email_verified": True}
     at.run()
     assert not at.exception, at.exception
     return at

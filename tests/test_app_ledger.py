@@ -86,7 +86,7 @@ def open_ledger(email: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     if email is not None:
         at.secrets["auth"] = dict(AUTH)
-        at.user = {"is_logged_in": True, "email": email}
+        at.user = {"is_logged_in": True, "email": email, "email_verified": True}
     at.run()
     assert not at.exception, at.exception
     at.switch_page(LEDGER_PAGE).run()

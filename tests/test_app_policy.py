@@ -18,6 +18,7 @@ from tests.app_fixtures import (
     use_runs_fixture,  # noqa: F401  (pytest fixture)
 )
 from tests.test_app_access import ADMIN, AUTH, OPERATOR, REVIEWER, ROLES, VIEWER, call_as
+from ui.markup import md
 from ui.policy_actions import OBJECTIVES_EDITOR_KEY, SERVICES_EDITOR_KEY, policy_field_key
 
 POLICY_PAGE = "app_pages/policy.py"
@@ -63,7 +64,7 @@ def runs_of(files: tuple[Path, Path]) -> Path:
 def signed_in(email: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.secrets["auth"] = dict(AUTH)
-    at.user = {"is_logged_in": True, "email": email}
+    at.user = {"is_logged_in": True, "email": email, "email_verified": True}
     at.run()
     assert not at.exception, at.exception
     return at
@@ -149,7 +150,7 @@ def test_an_invalid_importance_is_refused_by_name_and_the_file_is_untouched(file
     at.button(key="policy_save_services").click().run()
     assert not at.exception, at.exception
     [error] = at.error
-    assert "Services not saved" in error.value and "services.payment-service.importance" in error.value
+    assert "Services not saved" in error.value and md("services.payment-service.importance") in error.value
     assert "urgent" in error.value
     assert services.read_bytes() == before and read_audit(runs_of(files)) == []
     assert at.session_state[SERVICES_EDITOR_KEY]["edited_rows"] == {0: {"importance": "urgent"}}  # kept
@@ -159,9 +160,9 @@ def test_a_service_listed_twice_is_refused(files: tuple[Path, Path]) -> None:
     services, _ = files
     before = services.read_bytes()
     at = call_as(ADMIN, "save_services", [{"name": "api"}, {"name": "api", "importance": "low"}])
-    assert any("services.api: listed twice" in e.value for e in at.error)
+    assert any(md("services.api: listed twice") in e.value for e in at.error)
     at = call_as(ADMIN, "save_services", [{"name": "api"}, {"name": "API"}])
-    assert any("names are case-insensitive" in e.value for e in at.error)
+    assert any(md("names are case-insensitive") in e.value for e in at.error)
     assert services.read_bytes() == before and read_audit(runs_of(files)) == []
 
 
@@ -201,16 +202,16 @@ def test_an_invalid_policy_value_is_refused_by_name(files: tuple[Path, Path]) ->
     at.text_input(key=policy_field_key("retry.cooldown_hours")).input("12, soon")
     at.button(key="policy_save").click().run()
     assert not at.exception, at.exception
-    assert any("retry.cooldown_hours[1]" in e.value and "soon" in e.value for e in at.error), texts(at)
+    assert any(md("retry.cooldown_hours[1]") in e.value and "soon" in e.value for e in at.error), texts(at)
     assert not policy_file.exists() and read_audit(runs_of(files)) == []
     assert at.text_input(key=policy_field_key("retry.cooldown_hours")).value == "12, soon"  # kept
 
     at = call_as(ADMIN, "save_policy", {"budget.global_period_hours": 0})
-    assert any("budget.global_period_hours" in e.value for e in at.error)
+    assert any(md("budget.global_period_hours") in e.value for e in at.error)
     at = call_as(ADMIN, "save_policy", {"sla.critical": None})
-    assert any("sla.critical: a value is required" in e.value for e in at.error)
+    assert any(md("sla.critical: a value is required") in e.value for e in at.error)
     at = call_as(ADMIN, "save_policy", {}, [{"title": "no id"}])
-    assert any("objectives[0].id" in e.value for e in at.error)
+    assert any(md("objectives[0].id") in e.value for e in at.error)
     assert not policy_file.exists()
 
 
@@ -240,7 +241,7 @@ def test_others_cannot_save_by_calling_the_callbacks(files: tuple[Path, Path], e
 def test_the_page_itself_refuses_a_non_admin(files: tuple[Path, Path]) -> None:
     at = AppTest.from_file(str(Path(APP).parent / POLICY_PAGE), default_timeout=30)
     at.secrets["auth"] = dict(AUTH)
-    at.user = {"is_logged_in": True, "email": REVIEWER}
+    at.user = {"is_logged_in": True, "email": REVIEWER, "email_verified": True}
     at.run()
     assert not at.exception, at.exception
     assert any("Only admins" in e.value for e in at.error)

@@ -18,6 +18,7 @@ from tests.app_fixtures import (
 from tests.engine_helpers import REPO
 from tests.test_app_access import ADMIN, AUTH, OPERATOR, REVIEWER, ROLES, VIEWER, call_as, signed_in
 from ui.actions import settings_field_key
+from ui.markup import md
 
 SETTINGS_PAGE = "app_pages/settings.py"
 
@@ -91,7 +92,7 @@ def test_admin_changes_a_setting_and_it_is_audited(
 
 def test_admin_sees_the_engines_refusal(roles: Path, settings_file: Path) -> None:
     at = call_as(ADMIN, "change_settings", {"wave_size": 0})
-    assert any("Settings not saved" in e.value and "wave_size" in e.value for e in at.error)
+    assert any("Settings not saved" in e.value and md("wave_size") in e.value for e in at.error)
     assert not settings_file.exists()
     at = call_as(ADMIN, "change_settings", {"devin_api_key": "sk-x"})
     assert any("cannot be changed from the app" in e.value for e in at.error)
@@ -115,7 +116,7 @@ def test_others_have_no_settings_page_and_the_callback_refuses(
 def test_the_page_itself_refuses_a_non_admin(roles: Path, settings_file: Path) -> None:
     at = AppTest.from_file(str(REPO / SETTINGS_PAGE), default_timeout=30)
     at.secrets["auth"] = {"client_id": "x"}
-    at.user = {"is_logged_in": True, "email": VIEWER}
+    at.user = {"is_logged_in": True, "email": VIEWER, "email_verified": True}
     at.run()
     assert not at.exception, at.exception
     assert any("Only admins" in e.value for e in at.error)
@@ -146,7 +147,7 @@ def _save_weights_form() -> None:
 def test_the_weights_table_edits_are_saved(roles: Path, settings_file: Path) -> None:
     at = AppTest.from_function(_save_weights_form, default_timeout=30)
     at.secrets["auth"] = dict(AUTH)
-    at.user = {"is_logged_in": True, "email": ADMIN}
+    at.user = {"is_logged_in": True, "email": ADMIN, "email_verified": True}
     at.run()
     assert not at.exception, at.exception
     assert at.success, texts(at)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -11,17 +13,13 @@ import pytest
 from ui import components as c
 
 REPO = Path(__file__).resolve().parent.parent
+SOURCES = [REPO / "app.py", *sorted((REPO / "app_pages").glob("*.py")), *sorted((REPO / "ui").glob("*.py"))]
 
 
 def test_no_page_renders_html() -> None:
-    sources = [
-        REPO / "app.py",
-        *sorted((REPO / "app_pages").glob("*.py")),
-        *sorted((REPO / "ui").glob("*.py")),
-    ]
     unsafe = re.compile(r"unsafe_allow_html|st\.html\(|components\.v1|st\.components")
     found = [
-        f"{p.name}: {m.group()}" for p in sources for m in unsafe.finditer(p.read_text(encoding="utf-8"))
+        f"{p.name}: {m.group()}" for p in SOURCES for m in unsafe.finditer(p.read_text(encoding="utf-8"))
     ]
     assert found == []
 
@@ -90,3 +88,80 @@ def test_http_links_blanks_everything_but_http_urls() -> None:
     assert kept(linked["session"]) == [None, "http://h/s/1", None, "https://h/s/2"]
     assert linked["title"].tolist() == table["title"].tolist()  # other columns untouched
     assert table["pr"].iloc[1] == "javascript:alert(1)"  # the input is not changed
+
+
+# Calls whose text Streamlit renders as markdown (and `say`, which becomes a message).
+MARKDOWN_CALLS = frozenset(
+    {"say", "success", "error", "warning", "info", "caption", "markdown", "toast", "write", "title"}
+    | {"header", "subheader", "badge", "button", "form_submit_button", "link_button", "page_link"}
+    | {"expander", "popover", "status", "metric", "progress", "tabs"}
+)
+MARKDOWN_KEYWORDS = frozenset({"label", "help", "text", "body", "caption"})
+ESCAPES = frozenset({"md", "code", "when"})
+# Names that hold data from people, files, URLs or errors.
+DATA_NAMES = re.compile(
+    r"exc|error|problem|name|path|file|email|reason|title|finding_id|fingerprint|run_id|message"
+    r"|upload|service|wanted|owner|url|address",
+    re.I,
+)
+
+
+def _name_of(call: ast.Call) -> str:
+    return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+
+
+def _unescaped(node: ast.AST) -> Iterator[ast.expr]:
+    """The values interpolated into f-strings under `node` without an escape helper."""
+    for joined in ast.walk(node):
+        if not isinstance(joined, ast.JoinedStr):
+            continue
+        for part in joined.values:
+            if not isinstance(part, ast.FormattedValue) or part.format_spec is not None:
+                continue
+            if isinstance(part.value, ast.Call) and _name_of(part.value) in ESCAPES:
+                continue
+            yield part.value
+
+
+def test_messages_escape_the_data_they_interpolate() -> None:
+    """A guard for the AppTest checks in test_app_markdown.py: no message, caption, label or
+    tooltip puts a value named like data into its markdown without ui.markup's md or code."""
+    found = []
+    for path in SOURCES:
+        for call in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(call, ast.Call) or _name_of(call) not in MARKDOWN_CALLS:
+                continue
+            texts = [*call.args, *(k.value for k in call.keywords if k.arg in MARKDOWN_KEYWORDS)]
+            values = [v for t in texts for v in _unescaped(t)]
+            if (
+                _name_of(call) == "say"
+                and len(call.args) > 1
+                and isinstance(call.args[1], ast.Attribute | ast.Name)
+            ):
+                values.append(call.args[1])  # say(kind, some.message)
+            found += [
+                f"{path.name}:{v.lineno}: {ast.unparse(v)}"
+                for v in values
+                if DATA_NAMES.search(ast.unparse(v))
+            ]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("PW-0001", "`PW-0001`"),
+        ("a`b", "`a'b`"),  # a backtick would close the span
+        ("` ![x](http://e/i.png) <img src=x> **b**", "`' ![x](http://e/i.png) <img src=x> **b**`"),
+        ("two\nlines", "`two lines`"),
+        (Path("/tmp/x`y/runs"), "`/tmp/x'y/runs`"),
+    ],
+)
+def test_code_makes_inline_code_that_nothing_closes(value: object, expected: str) -> None:
+    assert c.code(value) == expected
+
+
+def test_code_shortens_only_when_asked() -> None:
+    long = "x" * 300
+    assert c.code(long) == f"`{long}`"
+    assert c.code(long, limit=80) == "`" + "x" * 79 + "…`"

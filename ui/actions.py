@@ -1,9 +1,11 @@
 """Button callbacks: every change to a run goes through engine.control or engine.reviews.
 
 Callbacks run before the page is drawn, so they report back through `say` and the page shows
-the message (`components.flash`). Launches are idempotent: a run id is chosen once per upload
-(or per demo button drawing) and `launch_detached` with the same id finds the run instead of
-starting it again, so a rerun, a double click or a second tab never starts a run twice.
+the message (`components.flash`). A message is markdown: every value in it that comes from a
+person, a file or an error is escaped first (ui/markup.py). Launches are idempotent: a run id
+is chosen once per upload (or per demo button drawing) and `launch_detached` with the same id
+finds the run instead of starting it again, so a rerun, a double click or a second tab never
+starts a run twice.
 
 Every callback checks the caller's role on the server (`_authorize`, engine.access) before it
 acts, and records what it did in the audit trail (engine.audit) after it succeeded. Hiding a
@@ -28,6 +30,7 @@ from engine.settings import Settings, describe_invalid_settings, load_settings
 from engine.settings_file import EDITABLE, origins, save_settings
 from engine.sources import SourceDefaults
 from ui import context, identity, loaders
+from ui.markup import code, md
 
 _MESSAGES_KEY = "_pw_messages"
 _DEMO_TOKEN_KEY = "_pw_demo_token"
@@ -61,10 +64,10 @@ def _settings(**overrides: object) -> Settings | None:
         return load_settings(**overrides)
     except ValidationError as exc:
         problems = describe_invalid_settings(exc)
-        say("error", f"Invalid setting: {problems}")
+        say("error", f"Invalid setting: {md(problems)}")
         return None
     except BadInputError as exc:  # an unreadable settings file
-        say("error", f"Invalid setting: {exc}")
+        say("error", f"Invalid setting: {md(exc)}")
         return None
 
 
@@ -73,7 +76,7 @@ def _authorize(s: Settings, action: Action) -> Identity | None:
     try:
         who = identity.resolve(s)
     except BadInputError as exc:
-        say("error", f"Access roles could not be read: {exc}")
+        say("error", f"Access roles could not be read: {md(exc)}")
         return None
     if who is None:
         say("error", f"Sign in to {action.value}.")
@@ -81,7 +84,7 @@ def _authorize(s: Settings, action: Action) -> Identity | None:
     try:
         require(who, action)
     except PermissionDeniedError as exc:
-        say("error", f"Not allowed: {exc}.")
+        say("error", f"Not allowed: {md(exc)}.")
         return None
     return who
 
@@ -100,7 +103,7 @@ def _audit(s: Settings, who: Identity, action: Action, target: str, details: dic
     try:
         record_audit(context.runs_dir_of(s), who, action, target, details)
     except (OSError, Timeout) as exc:
-        say("warning", f"Done, but the audit trail could not be written: {exc}")
+        say("warning", f"Done, but the audit trail could not be written: {md(exc)}")
 
 
 # --- demo ----------------------------------------------------------------------------------------
@@ -121,14 +124,14 @@ def start_demo(run_id: str) -> None:
     try:
         boot = control.launch_demo(s, run_id)
     except BadInputError as exc:
-        say("error", f"The demo run could not start: {exc}")
+        say("error", f"The demo run could not start: {md(exc)}")
         return
     st.session_state[_DEMO_TOKEN_KEY] = f"demo-{new_run_id()}"
     if boot.status == "failed_to_spawn":
-        say("error", f"The demo run's engine failed to start: {boot.error}")
+        say("error", f"The demo run's engine failed to start: {md(boot.error)}")
         return
     _audit(s, who, Action.launch, run_id, {"demo": True, "mode": "simulated"})
-    say("success", f"Demo run `{run_id}` started.")
+    say("success", f"Demo run {code(run_id)} started.")
     context.go_to_run(run_id)
 
 
@@ -186,8 +189,9 @@ def launch_upload(file_id: str) -> None:
         st.session_state[LAUNCH_ERROR_KEY] = str(exc)
         return
     if boot.status == "failed_to_spawn":
+        # Plain text, like every launch error: the page escapes it whole.
         st.session_state[LAUNCH_ERROR_KEY] = (
-            f"Run `{run_id}` was created but its engine failed to start: {boot.error}"
+            f"Run {run_id} was created but its engine failed to start: {boot.error}"
         )
         return
     details = {
@@ -198,7 +202,7 @@ def launch_upload(file_id: str) -> None:
         "ledger": options.use_ledger,
     }
     _audit(s, who, Action.launch, run_id, {**details, "wave_size": s.wave_size})
-    say("success", f"Run `{run_id}` launched: {upload.name}, {mode}.")
+    say("success", f"Run {code(run_id)} launched: {code(upload.name)}, {mode}.")
     context.go_to_run(run_id)
 
 
@@ -213,7 +217,7 @@ def stop(run_id: str) -> None:
     try:
         result = control.stop_run(s, run_id)
     except BadInputError as exc:
-        say("error", f"Could not stop run `{run_id}`: {exc}")
+        say("error", f"Could not stop run {code(run_id)}: {md(exc)}")
         return
     except RuntimeError as exc:
         # The engine may record `interrupted` at once and still take a while to exit.
@@ -221,15 +225,18 @@ def stop(run_id: str) -> None:
         if run is not None and run.status != RunStatus.running:
             status = run.status.value
             _audit(s, who, Action.stop, run_id, {"status": status, "engine_slow_to_exit": True})
-            say("warning", f"Run `{run_id}` is {status}, but its engine process is slow to exit: {exc}")
+            say(
+                "warning",
+                f"Run {code(run_id)} is {md(status)}, but its engine process is slow to exit: {md(exc)}",
+            )
         else:
-            say("error", f"Could not stop run `{run_id}`: {exc}")
+            say("error", f"Could not stop run {code(run_id)}: {md(exc)}")
         return
     if result.stopped:
         _audit(s, who, Action.stop, run_id, {})
-        say("success", f"Run `{run_id}` stopped. Remote sessions keep running; **Resume** picks them up.")
+        say("success", f"Run {code(run_id)} stopped. Remote sessions keep running; **Resume** picks them up.")
     else:
-        say("warning", result.message)
+        say("warning", md(result.message))
 
 
 def resume(run_id: str) -> None:
@@ -240,13 +247,13 @@ def resume(run_id: str) -> None:
     try:
         boot = control.resume_detached(s, run_id)
     except BadInputError as exc:
-        say("error", f"Could not resume run `{run_id}`: {exc}")
+        say("error", f"Could not resume run {code(run_id)}: {md(exc)}")
         return
     if boot.status == "failed_to_spawn":
-        say("error", f"Run `{run_id}` could not resume: the engine failed to start: {boot.error}")
+        say("error", f"Run {code(run_id)} could not resume: the engine failed to start: {md(boot.error)}")
     else:
         _audit(s, who, Action.resume, run_id, {})
-        say("success", f"Run `{run_id}` resumed.")
+        say("success", f"Run {code(run_id)} resumed.")
 
 
 # --- reviews ---------------------------------------------------------------------------------
@@ -264,7 +271,7 @@ def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approv
     runs_dir = context.runs_dir_of(s)
     run = loaders.state(runs_dir, run_id)
     if run is None:
-        say("error", f"Run `{run_id}` has no state; nothing to review.")
+        say("error", f"Run {code(run_id)} has no state; nothing to review.")
         return
     reason = st.session_state.get(reason_key(run_id, finding_id, attempt)) or None
     try:
@@ -278,13 +285,13 @@ def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approv
             reason,
         )
     except BadInputError as exc:
-        say("error", f"The review was not recorded: {exc}")
+        say("error", f"The review was not recorded: {md(exc)}")
         return
     _audit(
         s, who, Action.review, run_id, {"finding_id": finding_id, "attempt": attempt, "decision": decision}
     )
     verb = "Approved" if decision == "approved" else "Rejected"
-    say("success", f"{verb} the pull request for {finding_id} (attempt {attempt}).")
+    say("success", f"{verb} the pull request for {code(finding_id)} (attempt {attempt}).")
 
 
 # --- settings (admins) -----------------------------------------------------------------------
@@ -341,20 +348,20 @@ def change_settings(changes: dict[str, object] | None = None) -> None:
     try:
         done = save_settings(s.settings_file, changes, who, context.runs_dir_of(s))
     except BadInputError as exc:
-        say("error", f"Settings not saved: {exc}.")
+        say("error", f"Settings not saved: {md(exc)}.")
         return
     except (OSError, Timeout) as exc:
-        say("error", f"Settings not saved (or not audited): {exc}")
+        say("error", f"Settings not saved (or not audited): {md(exc)}")
         return
     if not done:
         say("info", "Nothing changed.")
         return
-    listed = "; ".join(f"`{name}` {old} → {new}" for name, (old, new) in done.items())
-    say("success", f"Saved to `{s.settings_file}`: {listed}. New runs use these values.")
+    listed = "; ".join(f"{code(name)} {md(old)} → {md(new)}" for name, (old, new) in done.items())
+    say("success", f"Saved to {code(s.settings_file)}: {listed}. New runs use these values.")
     shadowed = [name for name in done if origins()[name] in ("environment", ".env")]
     if shadowed:
         say(
             "warning",
             "Set in the environment or `.env`, which wins over the settings file, so still in force "
-            f"there: {', '.join(f'`{n}`' for n in shadowed)}.",
+            f"there: {', '.join(code(n) for n in shadowed)}.",
         )

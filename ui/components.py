@@ -1,11 +1,10 @@
 """Shared pieces of the pages: headers, status badges, empty states, links, metrics, messages.
 
 Finding text, titles, reasons and messages come from uploaded files and people: they are shown
-in dataframes or as escaped markdown, never as HTML."""
+in dataframes or as escaped markdown (ui/markup.py), never as HTML."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +16,7 @@ from engine.access import Action
 from engine.analytics import formatting as fmt
 from engine.analytics.ops import Stat
 from ui import actions, context, loaders
+from ui.markup import code, md  # the pages escape data as `c.md` and `c.code`
 
 STATUS_ICONS: dict[str, str] = {
     "running": "🟢",
@@ -59,13 +59,6 @@ AGENT_TIME_HELP = (
 )
 NO_RUNS = "No runs yet — upload findings on **Launch** or start a demo run."
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
-
-
-def md(text: object) -> str:
-    """Data made inert inside markdown: no links, images, emphasis or HTML."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
-
 
 def status_label(status: str) -> str:
     return f"{STATUS_ICONS.get(status, '•')} {status}"
@@ -95,7 +88,7 @@ def page_header(title: str, icon: str, caption: str | None = None) -> None:
 def run_caption(view: loaders.RunView) -> None:
     """Run id, status and data source under a page title."""
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-        st.markdown(f"Run `{view.run_id}`", width="content")
+        st.markdown(f"Run {code(view.run_id)}", width="content")
         status_badge(view.status)
         source_badge(view.entry.data_source)
         if view.entry.source_file:
@@ -157,7 +150,7 @@ def require_run(*, need_state: bool = True) -> loaders.RunView:
     if need_state and view.state is None:
         run_caption(view)
         st.info(
-            f"Run `{view.run_id}` has no data yet ({view.status}). Its progress appears here as soon "
+            f"Run {code(view.run_id)} has no data yet ({md(view.status)}). Its progress appears here as soon "
             "as its engine writes it; the Overview shows how the start is going.",
             icon=":material/hourglass_top:",
         )

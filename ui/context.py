@@ -16,6 +16,7 @@ from engine.access import Action, Identity, can
 from engine.runs.index import IndexEntry
 from engine.settings import Settings, load_settings
 from ui.loaders import RunView
+from ui.markup import code
 
 RUN_PARAM = "run"
 _CONTEXT_KEY = "_pw_context"
@@ -79,7 +80,7 @@ def select_run(runs: list[IndexEntry]) -> str | None:
     else:
         if wanted:
             st.warning(
-                f"There is no run `{_code(wanted)}`; showing the newest run instead.",
+                f"There is no run {code(wanted, limit=80)}; showing the newest run instead.",
                 icon=":material/warning:",
             )
             chosen = ids[0]
@@ -127,8 +128,3 @@ def follow_pending_switch() -> None:
     if pending is not None:
         page, run_id = pending
         st.switch_page(page, query_params={RUN_PARAM: run_id})
-
-
-def _code(text: str) -> str:
-    """Text safe inside inline code in markdown."""
-    return text.replace("`", "'")[:80]

@@ -19,6 +19,7 @@ from engine.models import DataSource, utcnow
 from engine.settings import Settings
 from engine.sources import SourceDefaults
 from ui.actions import _permitted, say
+from ui.markup import code, md
 
 T = TypeVar("T")
 
@@ -41,11 +42,6 @@ def triage_key(field: str, data_source: str, fingerprint: str) -> str:
     return f"ledger_{field}::{data_source}::{fingerprint}"
 
 
-def _inline(text: str) -> str:
-    """Data as inline code in a message (markdown-inert, short)."""
-    return "`" + str(text).replace("`", "'")[:80] + "`"
-
-
 def _typed_text(key: str) -> str:
     value = st.session_state.get(key)
     return value.strip() if isinstance(value, str) else ""
@@ -54,7 +50,7 @@ def _typed_text(key: str) -> str:
 def _source_of(value: str) -> DataSource | None:
     if value in DATA_SOURCES:
         return value  # type: ignore[return-value]
-    say("error", f"There is no {_inline(value)} ledger: use live or simulated.")
+    say("error", f"There is no {code(value)} ledger: use live or simulated.")
     return None
 
 
@@ -63,9 +59,9 @@ def _ledger_call(failed: str, call: Callable[[], T]) -> tuple[bool, T | None]:
     try:
         return True, call()
     except BadInputError as exc:
-        say("error", f"{failed}: {exc}")
+        say("error", f"{failed}: {md(exc)}")
     except (OSError, Timeout) as exc:
-        say("error", f"{failed}: the ledger or the audit trail could not be written ({exc}).")
+        say("error", f"{failed}: the ledger or the audit trail could not be written ({md(exc)}).")
     return False, None
 
 
@@ -92,7 +88,7 @@ def mark_false_positive(data_source: str, fingerprint: str) -> None:
         lambda: ledger_ops.mark_false_positive_as(s, who, source, fingerprint, reason),
     )
     if done:
-        say("success", f"Marked {_inline(fingerprint)} a false positive; runs no longer dispatch it.")
+        say("success", f"Marked {code(fingerprint)} a false positive; runs no longer dispatch it.")
 
 
 def accept_risk(data_source: str, fingerprint: str) -> None:
@@ -120,7 +116,7 @@ def accept_risk(data_source: str, fingerprint: str) -> None:
         ),
     )
     if done:
-        say("success", f"Risk accepted for {_inline(fingerprint)} until {expiry.isoformat()} (UTC).")
+        say("success", f"Risk accepted for {code(fingerprint)} until {expiry.isoformat()} (UTC).")
 
 
 def reopen(data_source: str, fingerprint: str) -> None:
@@ -134,7 +130,7 @@ def reopen(data_source: str, fingerprint: str) -> None:
         return
     done, _ = _ledger_call("Not reopened", lambda: ledger_ops.reopen_as(s, who, source, fingerprint, reason))
     if done:
-        say("success", f"Reopened {_inline(fingerprint)}: it is back in the work queue as recurring.")
+        say("success", f"Reopened {code(fingerprint)}: it is back in the work queue as recurring.")
 
 
 def set_pull_request(data_source: str, fingerprint: str, state: str) -> None:
@@ -144,16 +140,16 @@ def set_pull_request(data_source: str, fingerprint: str, state: str) -> None:
         return
     s, who, source = start
     if state not in PR_STATES:
-        say("error", f"A pull request is open, merged or closed, not {_inline(state)}.")
+        say("error", f"A pull request is open, merged or closed, not {code(state)}.")
         return
     done, changed = _ledger_call(
         "Pull request state not recorded",
         lambda: ledger_ops.set_pull_request_as(s, who, source, fingerprint, state),  # type: ignore[arg-type]
     )
     if done and changed:
-        say("success", f"Recorded the pull request of {_inline(fingerprint)} as {state}.")
+        say("success", f"Recorded the pull request of {code(fingerprint)} as {state}.")
     elif done:
-        say("info", f"The ledger already had the pull request of {_inline(fingerprint)} as {state}.")
+        say("info", f"The ledger already had the pull request of {code(fingerprint)} as {state}.")
 
 
 def import_scan(data_source: str) -> None:
@@ -169,7 +165,7 @@ def import_scan(data_source: str) -> None:
         return
     defaults = SourceDefaults(_typed_text(LEDGER_SERVICE_KEY), _typed_text(LEDGER_REPO_KEY))
     done, result = _ledger_call(
-        f"{_inline(upload.name)} was not imported",
+        f"{code(upload.name)} was not imported",
         lambda: ledger_ops.import_scan_bytes(
             s, who, upload.getvalue(), upload.name, data_source=source, defaults=defaults
         ),
@@ -179,10 +175,13 @@ def import_scan(data_source: str) -> None:
     st.session_state[LEDGER_IMPORT_RESULT_KEY] = (source, upload.name, result)
     summary = result.summary
     if summary.already_imported:
-        say("info", f"{_inline(upload.name)} was imported before (scan {summary.scan_id}); nothing changed.")
+        say(
+            "info",
+            f"{code(upload.name)} was imported before (scan {code(summary.scan_id)}); nothing changed.",
+        )
         return
     counts = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in summary.counts.items())
-    say("success", f"Imported {_inline(upload.name)} into the {source} ledger: {counts}.")
+    say("success", f"Imported {code(upload.name)} into the {source} ledger: {counts}.")
 
 
 def sync_pull_requests(data_source: str) -> None:
@@ -195,10 +194,13 @@ def sync_pull_requests(data_source: str) -> None:
     try:
         answers = ledger_ops.sync_pull_requests_from_git(s, who, source)
     except (BadInputError, requests.RequestException) as exc:
-        say("error", f"Pull requests not synced: {exc}")
+        say("error", f"Pull requests not synced: {md(exc)}")
         return
     except (OSError, Timeout) as exc:
-        say("error", f"Pull requests not synced: the ledger or the audit trail could not be written ({exc}).")
+        say(
+            "error",
+            f"Pull requests not synced: the ledger or the audit trail could not be written ({md(exc)}).",
+        )
         return
     st.session_state[LEDGER_SYNC_RESULT_KEY] = (source, answers)
     if not answers:

@@ -24,7 +24,7 @@ SCAN_TYPES = ["csv", "json", "sarif"]
 def _import_result(name: str, result: ScanImportResult) -> None:
     summary = result.summary
     report = result.report
-    st.markdown(f"**Last import:** {c.md(name)} (scan `{summary.scan_id}`)")
+    st.markdown(f"**Last import:** {c.md(name)} (scan {c.code(summary.scan_id)})")
     if summary.already_imported:
         st.caption("This exact file was imported before; the ledger did not change.")
         return
@@ -101,8 +101,8 @@ def sync_button(source: DataSource, ledger: Ledger, settings: Settings) -> None:
         icon=":material/sync:",
         on_click=ledger_actions.sync_pull_requests,
         args=(source,),
-        help=f"Asks the Git host ({settings.git_api_base_url}) whether each of the {waiting} open pull "
-        "request(s) was merged or closed, and records the answers.",
+        help=f"Asks the Git host ({c.code(settings.git_api_base_url)}) whether each of the {waiting} "
+        "open pull request(s) was merged or closed, and records the answers.",
     )
 
 

@@ -15,6 +15,7 @@ from engine.policy import save_policy as write_policy
 from engine.policy import save_services as write_services
 from ui import policy_forms
 from ui.actions import _audit, _permitted, say
+from ui.markup import code, md
 
 # --- services and policy (admins) ------------------------------------------------------------
 # engine.policy's save functions do not audit: these callbacks do.
@@ -60,7 +61,7 @@ def save_services(rows: list[dict[str, object]] | None = None) -> None:
         before = load_services(path)
         catalog = policy_forms.services_catalog_of(rows, path)
     except BadInputError as exc:
-        say("error", f"Services not saved: {exc}")
+        say("error", f"Services not saved: {md(exc)}")
         return
     changes = policy_forms.services_changes(before, catalog)
     if not changes:
@@ -69,10 +70,10 @@ def save_services(rows: list[dict[str, object]] | None = None) -> None:
     try:
         write_services(path, catalog)
     except (OSError, Timeout) as exc:
-        say("error", f"Services not saved: {exc}")
+        say("error", f"Services not saved: {md(exc)}")
         return
     _audit(s, who, Action.change_settings, "services", changes)
-    say("success", f"Saved {len(catalog)} service(s) to `{path}`. New runs plan with them.")
+    say("success", f"Saved {len(catalog)} service(s) to {code(path)}. New runs plan with them.")
 
 
 def save_policy(
@@ -96,7 +97,7 @@ def save_policy(
         before = load_policy(path)
         policy = policy_forms.policy_of(before, values, objective_rows, path)
     except BadInputError as exc:
-        say("error", f"Policy not saved: {exc}")
+        say("error", f"Policy not saved: {md(exc)}")
         return
     changes = policy_forms.policy_changes(before, policy)
     if not changes:
@@ -105,8 +106,8 @@ def save_policy(
     try:
         write_policy(path, policy)
     except (OSError, Timeout) as exc:
-        say("error", f"Policy not saved: {exc}")
+        say("error", f"Policy not saved: {md(exc)}")
         return
     _audit(s, who, Action.change_settings, "policy", changes)
-    listed = ", ".join(f"`{name}`" for name in changes)
-    say("success", f"Saved the policy to `{path}` ({listed}). New runs plan with it.")
+    listed = ", ".join(code(name) for name in changes)
+    say("success", f"Saved the policy to {code(path)} ({listed}). New runs plan with it.")
