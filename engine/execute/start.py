@@ -14,14 +14,15 @@ from types import FrameType
 from filelock import FileLock, Timeout
 
 from engine.alerts import AlertSender
-from engine.errors import BadInputError
+from engine.control import check_run_files
+from engine.errors import BadInputError, WriteFailedError
 from engine.execute.connection import open_api
 from engine.execute.engine import RunEngine
 from engine.execute.progress import Progress
 from engine.models import RESUMABLE_RUN_STATUSES, BatchRun, RunStatus
 from engine.runs.launch import initial_state
 from engine.runs.paths import RunPaths
-from engine.runs.state_store import load_state
+from engine.runs.state_store import load_state_if_present
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ EXIT_DEADLINE_SECONDS = 4.5
 
 
 def load_or_init(paths: RunPaths) -> BatchRun:
-    return load_state(paths.state) if paths.state.exists() else initial_state(paths)
+    run = load_state_if_present(paths.state)
+    return run if run is not None else initial_state(paths)
 
 
 def execute_run(
@@ -46,6 +48,8 @@ def execute_run(
     except Timeout as exc:
         raise BadInputError(f"run {paths.run_id} is already being executed by another engine") from exc
     try:
+        # Damaged files are refused before anything is written, so the run stays as it was.
+        check_run_files(paths)
         run = load_or_init(paths)
         # Under the lock no other engine runs, so a 'running' state here is a crashed one.
         if run.status not in RESUMABLE_RUN_STATUSES and run.status != RunStatus.running:
@@ -63,6 +67,10 @@ def execute_run(
             )
             engine.execute()
         return run
+    except WriteFailedError as exc:
+        # Every snapshot is written whole, so the last one on disk is a run `resume` continues.
+        exc.resumable_run = paths.run_id
+        raise
     finally:
         if progress:
             progress.close()
@@ -73,7 +81,7 @@ def execute_run(
 def _log_to(paths: RunPaths) -> Iterator[None]:
     """The engine's log lines go to the run's engine.log, whether it runs in the foreground
     or detached (where the process's own output goes there too)."""
-    handler = logging.FileHandler(paths.engine_log, encoding="utf-8")
+    handler = _RunLogHandler(paths.engine_log, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger = logging.getLogger("engine")
     previous = logger.level
@@ -85,6 +93,14 @@ def _log_to(paths: RunPaths) -> Iterator[None]:
         logger.removeHandler(handler)
         logger.setLevel(previous)
         handler.close()
+
+
+class _RunLogHandler(logging.FileHandler):
+    """engine.log. When it cannot be written (a full disk), logging would print a traceback to
+    the terminal for every line; the error that stops the run already names the file and why."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
 
 
 class _signals_set:
