@@ -181,9 +181,7 @@ with st.sidebar:
     if run_id is None:
         st.caption("No runs yet. Launch one to see it here.")
     else:
-        statuses = loaders.shown_statuses(runs_dir, runs)
-        if view is not None:  # the selected run was read in full: its status is the surest
-            statuses[view.run_id] = view.status
+        statuses = loaders.shown_statuses(runs_dir, runs, view)
         st.selectbox(
             "Selected run",
             [e.run_id for e in runs],

@@ -43,6 +43,9 @@ def test_every_page_draws_with_a_damaged_state_in_the_newest_run(
     picker = at.sidebar.selectbox(key=PICKER)
     assert picker.value == NEWEST
     assert picker.options == [f"{NEWEST} · damaged", f"{OLDER} · completed"]
+    if page_name == "history":
+        table = at.dataframe[0].value
+        assert dict(zip(table["run_id"], table["status"], strict=True))[NEWEST].endswith(" damaged")
     if page_name in RUN_PAGES:
         [notice] = [e.value for e in at.error if "is damaged" in e.value]
         assert md(f"{runs / NEWEST / 'state.json'} is damaged ({PROBLEM[kind]}") in notice

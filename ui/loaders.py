@@ -195,8 +195,12 @@ def shown_status(runs_dir: Path, entry: IndexEntry) -> str:
         return catalog.DAMAGED
 
 
-def shown_statuses(runs_dir: Path, runs: list[IndexEntry]) -> dict[str, str]:
-    return {e.run_id: shown_status(runs_dir, e) for e in runs}
+def shown_statuses(runs_dir: Path, runs: list[IndexEntry], selected: RunView | None = None) -> dict[str, str]:
+    """Each run's `shown_status`; the `selected` run's, read in full already, is the surest."""
+    statuses = {e.run_id: shown_status(runs_dir, e) for e in runs}
+    if selected is not None and selected.run_id in statuses:
+        statuses[selected.run_id] = selected.status
+    return statuses
 
 
 @dataclass(frozen=True)
