@@ -5,6 +5,8 @@ damaged index never hides the other runs."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from engine.runs.events import read_events
 from engine.runs.index import IndexEntry, read_index, upsert_run
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state
+from tests.crash_helpers import wait_for
 from tests.damage_fixtures import (
     DAMAGE,
     NEWEST,
@@ -26,10 +29,17 @@ from tests.damage_fixtures import (
     snapshot,
     two_runs_fixture,  # noqa: F401  (pytest fixture)
 )
-from tests.engine_helpers import SAMPLE, cli
+from tests.engine_helpers import REPO, SAMPLE, cli, engine_env, load_run
 
 slow = pytest.mark.slow  # the fixture runs the engine
 KINDS = list(DAMAGE)
+
+
+def _dispatched(runs: Path, run_id: str) -> bool:
+    try:
+        return any(s.session_id for s in load_run(runs, run_id).sessions)
+    except (FileNotFoundError, ValueError):
+        return False
 
 
 def _one_error_line(stderr: str) -> str:
@@ -208,3 +218,37 @@ def test_invalid_settings_are_still_named_as_settings(tmp_path: Path) -> None:
     done = cli(tmp_path / "runs", "status", WAVE_SIZE="0")
     assert done.returncode == 2
     assert _one_error_line(done.stderr).startswith("error: invalid setting: wave_size")
+
+
+@slow
+def test_an_index_damaged_during_a_run_stops_it_interrupted_and_resume_finishes_it(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    engine = subprocess.Popen(
+        [sys.executable, "-m", "engine", "run", str(SAMPLE), "--speed", "60", "--run-id", "live"],
+        cwd=REPO,
+        env=engine_env(runs),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: _dispatched(runs, "live"), timeout=60, what="the first sessions")
+        (runs / "index.json").write_bytes(b'{"runs": "not a list"}')
+        _, stderr = engine.communicate(timeout=120)
+    finally:
+        if engine.poll() is None:
+            engine.kill()
+            engine.wait()
+    assert engine.returncode == 2, stderr
+    assert f"error: {runs / 'index.json'} is damaged (valid JSON but not a run index" in stderr
+    assert "Traceback" not in stderr
+    stopped = load_state(runs / "live" / "state.json")
+    assert stopped.status == RunStatus.interrupted
+    assert "index.json is damaged" in (stopped.status_reason or "")
+
+    (runs / "index.json").unlink()  # as the message says: rebuilt from the run folders
+    resumed = cli(runs, "resume", "live", timeout=300)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert load_state(runs / "live" / "state.json").status == RunStatus.completed
+    assert [e.run_id for e in read_index(runs).runs] == ["live"]
