@@ -158,7 +158,13 @@ page = st.navigation({section: pages for section, pages in shown.items() if page
 context.follow_pending_switch()
 
 runs_dir = context.runs_dir_of(settings)
-runs = loaders.entries(runs_dir)
+listing = loaders.listing(runs_dir)
+runs = listing.entries
+if listing.damage is not None:
+    st.warning(
+        f"{components.md(listing.damage)} The runs below are listed from the run folders.",
+        icon=":material/broken_image:",
+    )
 run_id = context.select_run(runs)
 view = loaders.run_view(runs_dir, run_id) if run_id else None
 context.remember(
@@ -176,7 +182,7 @@ with st.sidebar:
     if run_id is None:
         st.caption("No runs yet. Launch one to see it here.")
     else:
-        statuses = loaders.shown_statuses(runs_dir, runs)
+        statuses = loaders.shown_statuses(runs_dir, runs, view)
         st.selectbox(
             "Selected run",
             [e.run_id for e in runs],

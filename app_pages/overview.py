@@ -12,6 +12,7 @@ import streamlit as st
 from engine.access import Action
 from engine.analytics import formatting as fmt
 from engine.analytics import overview as ov
+from engine.errors import DamagedFileError
 from ui import actions, context, loaders
 from ui import components as c
 
@@ -178,7 +179,11 @@ def timeline(items: list[ov.TimelineItem]) -> None:
 
 
 def not_started(runs_dir: Path, view: loaders.RunView) -> None:
-    report = loaders.ingest_report(runs_dir, view.run_id)
+    try:
+        report = loaders.ingest_report(runs_dir, view.run_id)
+    except DamagedFileError as exc:
+        report = None
+        st.warning(c.md(exc), icon=":material/broken_image:")
     if report is not None:
         cols = st.columns(4)
         cols[0].metric("Findings accepted", report.accepted, border=True)
@@ -202,6 +207,9 @@ def live(runs_dir: Path, run_id: str, shown: str) -> None:
     handed = st.session_state.pop(_HANDOFF, None)
     view = handed if handed is not None and handed.run_id == run_id else loaders.run_view(runs_dir, run_id)
     if view is None:
+        return
+    if view.damage is not None:  # damaged since the page was drawn
+        c.damaged_notice(view.damage)
         return
     if view.status != shown:
         st.rerun()  # the run changed state: redraw the whole app (sidebar, buttons, refresh)

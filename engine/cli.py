@@ -6,13 +6,12 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
 
-from engine.errors import BadInputError
+from engine.errors import BadInputError, WriteFailedError
 from engine.settings import Settings, describe_invalid_settings, load_settings
 from engine.sources import SourceDefaults
 
@@ -32,6 +31,11 @@ def main() -> None:
     except BadInputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    except WriteFailedError as exc:  # a full disk, say: one line naming the file and the cause
+        if os.environ.get("PATCHWAVE_DEBUG"):
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INTERNAL)
     except Exception as exc:
         if os.environ.get("PATCHWAVE_DEBUG"):
             raise
@@ -40,21 +44,6 @@ def main() -> None:
             err=True,
         )
         sys.exit(EXIT_INTERNAL)
-
-
-def _settings_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Invalid settings (a flag or an environment variable) are bad input, named as such."""
-    from pydantic import ValidationError
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ValidationError as exc:
-            problems = describe_invalid_settings(exc)
-            raise BadInputError(f"invalid setting: {problems}") from exc
-
-    return wrapper
 
 
 def runs_dir_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -76,7 +65,14 @@ def source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def settings_for(runs_dir: Path | None, **overrides: Any) -> Settings:
-    return load_settings(runs_dir=runs_dir, **overrides)
+    """The settings, flags applied. Invalid settings (a flag, an environment variable, the
+    settings file) are bad input named as settings; nothing else is (files name themselves)."""
+    from pydantic import ValidationError
+
+    try:
+        return load_settings(runs_dir=runs_dir, **overrides)
+    except ValidationError as exc:
+        raise BadInputError(f"invalid setting: {describe_invalid_settings(exc)}") from exc
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -95,7 +91,6 @@ def cli(verbose: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @source_options
 @runs_dir_option
-@_settings_errors
 def ingest(
     file: Path, as_json: bool, service_name: str | None, repo_url: str | None, runs_dir: Path | None
 ) -> None:
@@ -118,7 +113,6 @@ def ingest(
 )
 @source_options
 @runs_dir_option
-@_settings_errors
 def plan(
     file: Path,
     use_ledger: bool,
@@ -198,7 +192,6 @@ def plan(
 )
 @source_options
 @runs_dir_option
-@_settings_errors
 def run(
     file: Path,
     use_ledger: bool,
@@ -233,7 +226,6 @@ def run(
 @cli.command(hidden=True)
 @click.argument("run_id")
 @runs_dir_option
-@_settings_errors
 def execute(run_id: str, runs_dir: Path | None) -> None:
     """Run a prepared run in this process (what --detach starts)."""
     from engine.commands import execute_command
@@ -245,7 +237,6 @@ def execute(run_id: str, runs_dir: Path | None) -> None:
 @click.argument("run_id", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @runs_dir_option
-@_settings_errors
 def status(run_id: str | None, as_json: bool, runs_dir: Path | None) -> None:
     """List runs, or show one run in detail."""
     from engine.commands import status_command
@@ -257,7 +248,6 @@ def status(run_id: str | None, as_json: bool, runs_dir: Path | None) -> None:
 @click.argument("run_id")
 @click.option("--detach", is_flag=True, help="Resume in the background.")
 @runs_dir_option
-@_settings_errors
 def resume(run_id: str, detach: bool, runs_dir: Path | None) -> None:
     """Continue a paused, interrupted or crashed run with the settings it was launched with."""
     from engine.commands import resume_command
@@ -268,7 +258,6 @@ def resume(run_id: str, detach: bool, runs_dir: Path | None) -> None:
 @cli.command()
 @click.argument("run_id")
 @runs_dir_option
-@_settings_errors
 def stop(run_id: str, runs_dir: Path | None) -> None:
     """Stop a run's engine; remote sessions keep running and `resume` picks them up."""
     from engine.commands import stop_command
@@ -279,7 +268,6 @@ def stop(run_id: str, runs_dir: Path | None) -> None:
 @cli.command()
 @click.argument("run_id")
 @runs_dir_option
-@_settings_errors
 def validate(run_id: str, runs_dir: Path | None) -> None:
     """Check a run folder's consistency; exit 1 listing the problems."""
     from engine.commands import validate_command

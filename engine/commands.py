@@ -11,7 +11,7 @@ import click
 
 from engine import reporting
 from engine.alerts import AlertSender
-from engine.catalog import needs_liveness_check, shown_status
+from engine.catalog import list_runs, listed_status
 from engine.control import build_config, check_resumable, ledger_setup, services_of, stop_run
 from engine.errors import BadInputError
 from engine.execute.progress import LineProgress, progress_for_output
@@ -22,7 +22,6 @@ from engine.models import RunConfig
 from engine.planning import plan_waves
 from engine.playbooks import playbook_name_for
 from engine.runs.detach import read_bootstrap, spawn_engine
-from engine.runs.index import read_index
 from engine.runs.launch import check_plannable, prepare_run, read_source
 from engine.runs.ledger_plan import (
     LedgerPlan,
@@ -258,15 +257,13 @@ def execute_command(run_id: str, settings: Settings) -> None:
 
 def status_command(run_id: str | None, settings: Settings, as_json: bool) -> None:
     if run_id is None:
-        entries = read_index(settings.runs_dir).runs
-        live = {}
-        for e in entries:
-            # Only a pending or running entry can differ from the index (crashed, starting):
-            # loading every run's whole state would make a long history slow to list.
-            live[e.run_id] = e.status.value
-            if needs_liveness_check(e):
-                paths = RunPaths.of(settings.runs_dir, e.run_id)
-                live[e.run_id] = shown_status(e, load_state_if_present(paths.state), read_bootstrap(paths))
+        listing = list_runs(settings.runs_dir)
+        if listing.damage:
+            click.echo(f"warning: {listing.damage} Listing the run folders instead.", err=True)
+        entries = listing.entries
+        # Only a pending or running entry can differ from the index (crashed, starting):
+        # loading every run's whole state would make a long history slow to list.
+        live = {e.run_id: listed_status(settings.runs_dir, e) for e in entries}
         if as_json:
             _echo_json([{**e.model_dump(mode="json"), "display_status": live[e.run_id]} for e in entries])
             return

@@ -15,9 +15,13 @@ from engine.ingest import IngestLimits
 from engine.models import RESUMABLE_RUN_STATUSES, RunConfig, RunLedgerConfig, RunStatus
 from engine.policy import load_policy, load_services
 from engine.prioritize import ServiceWeights
+from engine.reviews import reviews_path
+from engine.runs.damage import check_file_kind
 from engine.runs.detach import Bootstrap, read_bootstrap, spawn_engine
+from engine.runs.index import read_index
 from engine.runs.launch import prepare_run
-from engine.runs.ledger_plan import LedgerSetup, ledger_config
+from engine.runs.launch_record import read_launch
+from engine.runs.ledger_plan import LedgerSetup, ledger_config, read_plan_file
 from engine.runs.liveness import Liveness, display_status, engine_liveness
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state_if_present
@@ -146,8 +150,11 @@ def _where(liveness: Liveness, pid: int | None) -> str:
 
 
 def check_resumable(paths: RunPaths) -> None:
-    """Refuses a run whose engine is alive (as `status` sees it: the same liveness check) or
-    that has nothing left to do."""
+    """Refuses, before anything is written, a run whose engine is alive (as `status` sees it:
+    the same liveness check) or that cannot continue. A damaged file would stop its engine
+    part-way (a damaged index at the very first checkpoint), so each one the engine reads or
+    appends to is checked first and named in the refusal."""
+    check_run_files(paths)
     run = load_state_if_present(paths.state)
     if run is None:
         boot = read_bootstrap(paths)
@@ -156,11 +163,40 @@ def check_resumable(paths: RunPaths) -> None:
             raise BadInputError(
                 f"run {paths.run_id} is starting ({_where(live, boot.pid)}); nothing to resume"
             )
+        # The engine builds its first state from these.
+        read_launch(paths)
+        read_plan_file(paths.plan)
         return
     if run.status == RunStatus.running and (live := engine_liveness(run)).alive:
         raise BadInputError(f"run {paths.run_id} is running ({_where(live, run.pid)}); nothing to resume")
     if run.status not in RESUMABLE_RUN_STATUSES and run.status != RunStatus.running:
         raise BadInputError(f"run {paths.run_id} is {run.status.value}; nothing to resume")
+
+
+def check_run_files(paths: RunPaths) -> None:
+    """DamagedFileError for the first of the run's files that is not a regular file, or for a
+    damaged run index."""
+    for path in run_files(paths):
+        check_file_kind(path)
+    read_index(paths.root.parent)
+
+
+def run_files(paths: RunPaths) -> list[Path]:
+    """Every file of a run folder the engine or the app reads or writes."""
+    return [
+        paths.state,
+        paths.events,
+        paths.dispatch_journal,
+        paths.simulator_journal,
+        paths.simulator_stats,
+        paths.input,
+        paths.plan,
+        paths.launch,
+        paths.ingest_report,
+        paths.bootstrap,
+        paths.engine_log,
+        reviews_path(paths),
+    ]
 
 
 def resume_detached(settings: Settings, run_id: str) -> Bootstrap:

@@ -6,26 +6,31 @@ from collections import Counter
 
 from pydantic import ValidationError
 
+from engine.errors import DamagedFileError
 from engine.execute.totals import compute_totals, latest_sessions
 from engine.models import BatchRun, RunStatus, SessionStatus, TimelineEvent, WaveStatus
+from engine.runs.damage import read_run_file
 from engine.runs.index import read_index
 from engine.runs.journal import replay_journal
-from engine.runs.launch import LaunchRecord
+from engine.runs.launch_record import read_launch
 from engine.runs.paths import RunPaths
+from engine.runs.state_store import load_state
 
 
 def validate_run(paths: RunPaths) -> list[str]:
     problems: list[str] = []
     try:
-        LaunchRecord.model_validate_json(paths.launch.read_bytes())
-    except (OSError, ValidationError) as exc:
+        read_launch(paths)
+    except DamagedFileError as exc:
+        problems.append(f"launch.json is damaged: {exc.problem}")
+    except OSError as exc:
         problems.append(f"launch.json unreadable: {_short(exc)}")
     try:
-        run = BatchRun.model_validate_json(paths.state.read_bytes())
+        run = load_state(paths.state)
     except FileNotFoundError:
         return [*problems, "state.json is missing (the engine never started?)"]
-    except ValidationError as exc:
-        return [*problems, f"state.json does not parse as a run: {_short(exc)}"]
+    except DamagedFileError as exc:
+        return [*problems, f"state.json does not parse as a run: {exc.problem}"]
     problems += _check_sessions(run)
     problems += _check_waves(run)
     problems += _check_totals(run)
@@ -37,8 +42,13 @@ def validate_run(paths: RunPaths) -> list[str]:
                 f"session {entry.session_id} ({fid} attempt {attempt}) was created "
                 "but is missing from state.json"
             )
-    if run.run_id not in {e.run_id for e in read_index(paths.root.parent).runs}:
-        problems.append("runs/_shared/index.json does not list this run")
+    try:
+        listed = {e.run_id for e in read_index(paths.root.parent).runs}
+    except DamagedFileError as exc:
+        problems.append(str(exc))
+    else:
+        if run.run_id not in listed:
+            problems.append("runs/_shared/index.json does not list this run")
     return problems
 
 
@@ -118,9 +128,11 @@ def _check_totals(run: BatchRun) -> list[str]:
 def _check_events(paths: RunPaths) -> list[str]:
     problems = []
     try:
-        data = paths.events.read_bytes()
+        data = read_run_file(paths.events)
     except FileNotFoundError:
         return ["events.jsonl is missing"]
+    except DamagedFileError as exc:
+        return [f"events.jsonl is damaged: {exc.problem}"]
     lines = data.splitlines()
     torn_tail = bool(data) and not data.endswith(b"\n")
     for number, line in enumerate(lines, start=1):

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from engine import control
 from engine.access import Action, Identity, require
 from engine.audit import record_audit
-from engine.errors import BadInputError, PermissionDeniedError
+from engine.errors import BadInputError, PermissionDeniedError, WriteFailedError
 from engine.models import RunStatus
 from engine.reviews import record_review
 from engine.runs.paths import RunPaths, new_run_id
@@ -123,7 +123,7 @@ def start_demo(run_id: str) -> None:
     s, who = allowed
     try:
         boot = control.launch_demo(s, run_id)
-    except BadInputError as exc:
+    except (BadInputError, WriteFailedError) as exc:
         say("error", f"The demo run could not start: {md(exc)}")
         return
     st.session_state[_DEMO_TOKEN_KEY] = f"demo-{new_run_id()}"
@@ -185,7 +185,7 @@ def launch_upload(file_id: str) -> None:
     run_id = launch_token(file_id)
     try:
         boot = control.launch_detached(upload.getvalue(), upload.name, s, options, run_id)
-    except BadInputError as exc:
+    except (BadInputError, WriteFailedError) as exc:
         st.session_state[LAUNCH_ERROR_KEY] = str(exc)
         return
     if boot.status == "failed_to_spawn":
@@ -221,7 +221,10 @@ def stop(run_id: str) -> None:
         return
     except RuntimeError as exc:
         # The engine may record `interrupted` at once and still take a while to exit.
-        run = loaders.state(context.runs_dir_of(s), run_id)
+        try:
+            run = loaders.state(context.runs_dir_of(s), run_id)
+        except BadInputError:  # a damaged state.json: the error below says enough
+            run = None
         if run is not None and run.status != RunStatus.running:
             status = run.status.value
             _audit(s, who, Action.stop, run_id, {"status": status, "engine_slow_to_exit": True})
@@ -246,7 +249,7 @@ def resume(run_id: str) -> None:
     s, who = allowed
     try:
         boot = control.resume_detached(s, run_id)
-    except BadInputError as exc:
+    except (BadInputError, WriteFailedError) as exc:
         say("error", f"Could not resume run {code(run_id)}: {md(exc)}")
         return
     if boot.status == "failed_to_spawn":
@@ -269,7 +272,11 @@ def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approv
         return
     s, who = allowed
     runs_dir = context.runs_dir_of(s)
-    run = loaders.state(runs_dir, run_id)
+    try:
+        run = loaders.state(runs_dir, run_id)
+    except BadInputError as exc:  # a damaged state.json
+        say("error", f"The review was not recorded: {md(exc)}")
+        return
     if run is None:
         say("error", f"Run {code(run_id)} has no state; nothing to review.")
         return
@@ -284,7 +291,7 @@ def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approv
             who.email,
             reason,
         )
-    except BadInputError as exc:
+    except (BadInputError, WriteFailedError) as exc:
         say("error", f"The review was not recorded: {md(exc)}")
         return
     _audit(

@@ -5,13 +5,18 @@ size) and calls a `st.cache_data` function keyed on those fingerprints. An uncha
 never read twice and a changed one is read on the very next call, so pages are fast and never
 stale. Liveness (is a running run's engine still alive?) depends on time and processes, not on
 files, so it is checked on every call, and only for runs whose index status can be out of date.
+
+A damaged file (engine.runs.damage) is cached like any result, as the DamagedFileError its
+reader raised, and raised again to the caller: a page shows it for that run only. Listings
+never raise: a damaged index gives way to the run folders (`index_damage` says why).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -24,7 +29,7 @@ from engine.analytics.preview import (
     suppressed_table,
 )
 from engine.catalog import Fingerprint, RunFiles
-from engine.errors import BadInputError
+from engine.errors import BadInputError, DamagedFileError
 from engine.ingest import IngestLimits, IngestReport, ingest_bytes
 from engine.ledger import Ledger, ledger_path, read_ledger
 from engine.models import BatchRun, TimelineEvent, Wave
@@ -32,6 +37,7 @@ from engine.planning import plan_waves
 from engine.policy import Policy, ServiceCatalog, load_policy, load_services
 from engine.prioritize import ServiceWeights
 from engine.reviews import ReviewDecision, latest_decisions
+from engine.runs.damage import quick_problem
 from engine.runs.detach import Bootstrap
 from engine.runs.index import IndexEntry
 from engine.runs.launch import LaunchRecord
@@ -43,43 +49,64 @@ from engine.sources import SourceDefaults
 # Statuses during which a run changes by itself: pages refresh while a run shows one of them.
 ACTIVE_STATUSES = frozenset({"running", "starting"})
 
+T = TypeVar("T")
+
+
+def _kept(read: Callable[[], T]) -> T | DamagedFileError:
+    """The reader's result, or the damage it found: both are worth caching."""
+    try:
+        return read()
+    except DamagedFileError as exc:
+        return exc
+
+
+def _raised(value: T | DamagedFileError) -> T:
+    if isinstance(value, DamagedFileError):
+        raise value
+    return value
+
 
 # --- cached readers (private: always call them with a fresh fingerprint) -------------------
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _index(fp: Fingerprint, runs_dir: str) -> list[IndexEntry]:
-    return catalog.run_entries(Path(runs_dir))
+def _index(fp: Fingerprint, runs_dir: str) -> list[IndexEntry] | DamagedFileError | None:
+    return _kept(lambda: catalog.index_entries(Path(runs_dir)))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _folders(fp: tuple, runs_dir: str) -> list[IndexEntry]:
+    return catalog.folder_entries(Path(runs_dir))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _state(fp: Fingerprint, runs_dir: str, run_id: str) -> BatchRun | None:
-    return catalog.run_state(Path(runs_dir), run_id)
+def _state(fp: Fingerprint, runs_dir: str, run_id: str) -> BatchRun | DamagedFileError | None:
+    return _kept(lambda: catalog.run_state(Path(runs_dir), run_id))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _events(fp: Fingerprint, runs_dir: str, run_id: str) -> list[TimelineEvent]:
-    return catalog.run_events(Path(runs_dir), run_id)
+def _events(fp: Fingerprint, runs_dir: str, run_id: str) -> list[TimelineEvent] | DamagedFileError:
+    return _kept(lambda: catalog.run_events(Path(runs_dir), run_id))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _reviews(fp: Fingerprint, runs_dir: str, run_id: str) -> list[ReviewDecision]:
-    return catalog.run_reviews(Path(runs_dir), run_id)
+def _reviews(fp: Fingerprint, runs_dir: str, run_id: str) -> list[ReviewDecision] | DamagedFileError:
+    return _kept(lambda: catalog.run_reviews(Path(runs_dir), run_id))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _bootstrap(fp: Fingerprint, runs_dir: str, run_id: str) -> Bootstrap | None:
-    return catalog.run_bootstrap(Path(runs_dir), run_id)
+def _bootstrap(fp: Fingerprint, runs_dir: str, run_id: str) -> Bootstrap | DamagedFileError | None:
+    return _kept(lambda: catalog.run_bootstrap(Path(runs_dir), run_id))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _ingest_report(fp: Fingerprint, runs_dir: str, run_id: str) -> IngestReport | None:
-    return catalog.run_ingest_report(Path(runs_dir), run_id)
+def _ingest_report(fp: Fingerprint, runs_dir: str, run_id: str) -> IngestReport | DamagedFileError | None:
+    return _kept(lambda: catalog.run_ingest_report(Path(runs_dir), run_id))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _launch(fp: Fingerprint, runs_dir: str, run_id: str) -> LaunchRecord | None:
-    return catalog.run_launch(Path(runs_dir), run_id)
+def _launch(fp: Fingerprint, runs_dir: str, run_id: str) -> LaunchRecord | DamagedFileError | None:
+    return _kept(lambda: catalog.run_launch(Path(runs_dir), run_id))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -104,21 +131,37 @@ def _files(runs_dir: Path, run_id: str) -> RunFiles:
 # --- public loaders --------------------------------------------------------------------------
 
 
+def listing(runs_dir: Path) -> catalog.RunListing:
+    """Every run, newest first: the index's list, or the run folders' when the index is
+    missing or damaged (`damage` then says why)."""
+    listed = _index(catalog.index_fingerprint(runs_dir), str(runs_dir))
+    if isinstance(listed, list):
+        return catalog.RunListing(listed)
+    folders = _folders(catalog.folders_fingerprint(runs_dir), str(runs_dir))
+    return catalog.RunListing(folders, damage=str(listed) if listed is not None else None)
+
+
 def entries(runs_dir: Path) -> list[IndexEntry]:
-    """Every run in the index, newest first."""
-    return _index(catalog.index_fingerprint(runs_dir), str(runs_dir))
+    """Every run, newest first (see `listing`)."""
+    return listing(runs_dir).entries
+
+
+def index_damage(runs_dir: Path) -> str | None:
+    """Why the run index cannot be used, when it cannot."""
+    return listing(runs_dir).damage
 
 
 def state(runs_dir: Path, run_id: str) -> BatchRun | None:
-    return _state(_files(runs_dir, run_id).state, str(runs_dir), run_id)
+    """DamagedFileError, like the other run readers, when the file is damaged."""
+    return _raised(_state(_files(runs_dir, run_id).state, str(runs_dir), run_id))
 
 
 def events(runs_dir: Path, run_id: str) -> list[TimelineEvent]:
-    return _events(_files(runs_dir, run_id).events, str(runs_dir), run_id)
+    return _raised(_events(_files(runs_dir, run_id).events, str(runs_dir), run_id))
 
 
 def reviews(runs_dir: Path, run_id: str) -> list[ReviewDecision]:
-    return _reviews(_files(runs_dir, run_id).reviews, str(runs_dir), run_id)
+    return _raised(_reviews(_files(runs_dir, run_id).reviews, str(runs_dir), run_id))
 
 
 def decisions(runs_dir: Path, run_id: str) -> dict[tuple[str, int], ReviewDecision]:
@@ -127,28 +170,37 @@ def decisions(runs_dir: Path, run_id: str) -> dict[tuple[str, int], ReviewDecisi
 
 
 def bootstrap(runs_dir: Path, run_id: str) -> Bootstrap | None:
-    return _bootstrap(_files(runs_dir, run_id).bootstrap, str(runs_dir), run_id)
+    return _raised(_bootstrap(_files(runs_dir, run_id).bootstrap, str(runs_dir), run_id))
 
 
 def ingest_report(runs_dir: Path, run_id: str) -> IngestReport | None:
     paths = RunPaths.of(runs_dir, run_id)
-    return _ingest_report(catalog.fingerprint(paths.ingest_report), str(runs_dir), run_id)
+    return _raised(_ingest_report(catalog.fingerprint(paths.ingest_report), str(runs_dir), run_id))
 
 
 def launch_record(runs_dir: Path, run_id: str) -> LaunchRecord | None:
     paths = RunPaths.of(runs_dir, run_id)
-    return _launch(catalog.fingerprint(paths.launch), str(runs_dir), run_id)
+    return _raised(_launch(catalog.fingerprint(paths.launch), str(runs_dir), run_id))
 
 
 def shown_status(runs_dir: Path, entry: IndexEntry) -> str:
-    """What a person should read as the run's status ("crashed", "starting", ...)."""
+    """What a person should read as the run's status ("crashed", "starting", "damaged"...)."""
+    if quick_problem(RunPaths.of(runs_dir, entry.run_id).state) is not None:
+        return catalog.DAMAGED
     if not catalog.needs_liveness_check(entry):
         return entry.status.value
-    return catalog.shown_status(entry, state(runs_dir, entry.run_id), bootstrap(runs_dir, entry.run_id))
+    try:
+        return catalog.shown_status(entry, state(runs_dir, entry.run_id), bootstrap(runs_dir, entry.run_id))
+    except DamagedFileError:
+        return catalog.DAMAGED
 
 
-def shown_statuses(runs_dir: Path, runs: list[IndexEntry]) -> dict[str, str]:
-    return {e.run_id: shown_status(runs_dir, e) for e in runs}
+def shown_statuses(runs_dir: Path, runs: list[IndexEntry], selected: RunView | None = None) -> dict[str, str]:
+    """Each run's `shown_status`; the `selected` run's, read in full already, is the surest."""
+    statuses = {e.run_id: shown_status(runs_dir, e) for e in runs}
+    if selected is not None and selected.run_id in statuses:
+        statuses[selected.run_id] = selected.status
+    return statuses
 
 
 @dataclass(frozen=True)
@@ -160,6 +212,7 @@ class RunView:
     state: BatchRun | None
     bootstrap: Bootstrap | None
     status: str
+    damage: str | None = None  # a file of the run is damaged: which, how, and what to do
 
     @property
     def run_id(self) -> str:
@@ -175,15 +228,30 @@ def run_view(runs_dir: Path, run_id: str) -> RunView | None:
     entry = next((e for e in entries(runs_dir) if e.run_id == run_id), None)
     if entry is None:
         return None
-    run = state(runs_dir, run_id)
-    boot = bootstrap(runs_dir, run_id)
+    try:
+        run = state(runs_dir, run_id)
+        boot = bootstrap(runs_dir, run_id)
+        catalog.check_run_logs(runs_dir, run_id)  # what the pages read next
+    except DamagedFileError as exc:
+        return RunView(entry=entry, state=None, bootstrap=None, status=catalog.DAMAGED, damage=str(exc))
     live = catalog.needs_liveness_check(entry)
     status = catalog.shown_status(entry, run, boot) if live else entry.status.value
     return RunView(entry=entry, state=run, bootstrap=boot, status=status)
 
 
-def reviews_by_run(runs_dir: Path, runs: list[IndexEntry]) -> dict[str, list[ReviewDecision]]:
-    return {e.run_id: reviews(runs_dir, e.run_id) for e in runs}
+def reviews_by_run(
+    runs_dir: Path, runs: list[IndexEntry]
+) -> tuple[dict[str, list[ReviewDecision]], list[str]]:
+    """Every run's review decisions, and what was damaged (those runs count no reviews)."""
+    found: dict[str, list[ReviewDecision]] = {}
+    damaged: list[str] = []
+    for e in runs:
+        try:
+            found[e.run_id] = reviews(runs_dir, e.run_id)
+        except DamagedFileError as exc:
+            found[e.run_id] = []
+            damaged.append(str(exc))
+    return found, damaged
 
 
 # --- the findings ledger and the cross-run policy ----------------------------------------------

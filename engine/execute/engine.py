@@ -7,6 +7,7 @@ dispatch.jsonl."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -17,6 +18,7 @@ from engine.alerts import Alert, AlertKind, AlertSender
 from engine.devin.client import DevinAPIError, DevinClient
 from engine.devin.schemas import SessionDetails
 from engine.devin.status import map_status
+from engine.errors import DamagedFileError, WriteFailedError
 from engine.execute.breaker import CircuitBreaker, is_transient
 from engine.execute.dispatcher import Dispatcher
 from engine.execute.ledger_link import LedgerLink
@@ -100,17 +102,18 @@ class RunEngine:
         run.status, run.status_reason, run.completed_at = RunStatus.running, None, None
         run.started_at = run.started_at or utcnow()
         run.api_health = ApiHealth()  # this engine's breaker starts closed
-        self.rec.event(
-            EventKind.run_resumed if resumed else EventKind.run_started,
-            f"Run {'resumed' if resumed else 'started'} ({run.data_source})",
-            details={
-                "unwatched_seconds": round(self.unwatched.seconds, 3),
-                "unwatched_measured": "monotonic" if self.unwatched.exact else "wall clock, clamped",
-            }
-            if resumed
-            else {},
-        )
+        writes_failed = False
         try:
+            self.rec.event(
+                EventKind.run_resumed if resumed else EventKind.run_started,
+                f"Run {'resumed' if resumed else 'started'} ({run.data_source})",
+                details={
+                    "unwatched_seconds": round(self.unwatched.seconds, 3),
+                    "unwatched_measured": "monotonic" if self.unwatched.exact else "wall clock, clamped",
+                }
+                if resumed
+                else {},
+            )
             if not run.playbook_ids:
                 run.playbook_ids = sync_playbooks(self.client)
             self.dispatcher.reconcile()
@@ -130,12 +133,28 @@ class RunEngine:
             return self._finish_completed()
         except FatalAPIError as exc:
             return self._finish_failed(str(exc))
+        except WriteFailedError:
+            # The storage refuses writes: recording anything more would fail the same way, and
+            # the last snapshot on disk (written whole) is a run `resume` continues.
+            writes_failed = True
+            raise
+        except DamagedFileError as exc:  # a shared file (the run index) was damaged meanwhile
+            self._finish_interrupted_by(str(exc))
+            raise
         except BaseException as exc:
             self._finish_failed(f"internal error: {exc.__class__.__name__}: {exc}")
             raise
         finally:
+            self._close(writes_failed)
+
+    def _close(self, writes_failed: bool) -> None:
+        if not writes_failed:
             self.rec.close()
             self._flush_ledger()
+            return
+        # Closing flushes what the storage refused; the error on its way out says so already.
+        with contextlib.suppress(OSError):
+            self.rec.close()
 
     def _flush_ledger(self) -> None:
         if self.ledger is None:
@@ -426,6 +445,20 @@ class RunEngine:
         self.rec.event(EventKind.run_interrupted, "Run interrupted; remote sessions keep running")
         self.rec.checkpoint()
         return self.run.status
+
+    def _finish_interrupted_by(self, reason: str) -> None:
+        """Stopped by a damaged file: recorded in the run's own files only (the index may be
+        what is damaged), so the run shows why it stopped and resumes once that is fixed."""
+        for session in self.run.sessions:
+            if session.status in IN_FLIGHT:
+                session.status = SessionStatus.interrupted  # left running remotely
+        self.run.status, self.run.status_reason = RunStatus.interrupted, reason
+        try:
+            self.rec.event(EventKind.run_interrupted, f"Run interrupted: {reason}")
+            self.rec.refresh_totals()
+            self.rec.writer.save(self.run, force=True)
+        except OSError as exc:
+            log.warning("could not record the interruption: %s", exc)
 
     def _finish_failed(self, reason: str) -> RunStatus:
         self.run.status, self.run.status_reason = RunStatus.failed, reason

@@ -69,5 +69,7 @@ class Recorder:
         upsert_run(self.paths.root.parent, entry_for(self.run))
 
     def close(self) -> None:
-        self.events.close()
-        self.journal.close()
+        try:
+            self.events.close()
+        finally:
+            self.journal.close()

@@ -6,10 +6,7 @@ keeps a single writer from the very first byte."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-
-from pydantic import BaseModel, Field
 
 from engine.errors import BadInputError, reading
 from engine.ingest import IngestLimits, IngestResult, ingest_bytes, ingest_file
@@ -18,7 +15,8 @@ from engine.models import BatchRun, RunConfig, RunStatus, WaveStatus, utcnow
 from engine.planning import plan_waves
 from engine.prioritize import ServiceWeights
 from engine.runs.atomic import atomic_write_bytes
-from engine.runs.index import IndexEntry, upsert_run
+from engine.runs.index import IndexEntry, read_index, upsert_run
+from engine.runs.launch_record import LaunchRecord, read_launch
 from engine.runs.ledger_plan import (
     LedgerSetup,
     RunPlanFile,
@@ -32,15 +30,6 @@ from engine.runs.ledger_plan import (
 )
 from engine.runs.paths import RunPaths, new_run_id
 from engine.sources import SourceDefaults
-
-
-class LaunchRecord(BaseModel):
-    run_id: str
-    created_at: datetime = Field(default_factory=utcnow)
-    source_file_name: str
-    config: RunConfig
-    service_weights: dict[str, int]
-    default_service_weight: int
 
 
 def read_source(path: Path, limits: IngestLimits | None = None) -> bytes:
@@ -71,6 +60,8 @@ def prepare_run(
     the scan stays recorded but no run is created."""
     result = ingest_bytes(data, source_name, services, limits=limits, defaults=defaults)
     check_plannable(result, config)
+    # A damaged run index would stop the launch half-way, after the ledger recorded the scan.
+    read_index(Path(runs_dir))
     paths = RunPaths.of(runs_dir, run_id or new_run_id())
     if paths.root.exists():
         raise BadInputError(f"run {paths.run_id!r} already exists in {runs_dir}")
@@ -166,7 +157,7 @@ def check_plannable(
 
 def initial_state(paths: RunPaths) -> BatchRun:
     """The engine's first state, rebuilt from what the launcher recorded."""
-    record = LaunchRecord.model_validate_json(paths.launch.read_bytes())
+    record = read_launch(paths)
     services = ServiceWeights(record.service_weights, record.default_service_weight)
     result = ingest_file(paths.input, services, source_name=record.source_file_name)
     findings, held_back = result.findings, []

@@ -16,13 +16,13 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from engine.alerts import Alert
-from engine.errors import reading
 from engine.ingest import IngestResult
 from engine.ledger import ImportSummary, expire_risks, import_scan, read_ledger, scan_id_of, update_ledger
 from engine.ledger_alerts import ledger_alerts
 from engine.models import Finding, HeldBackFinding, LedgerScore, RunLedgerConfig, utcnow
 from engine.policy import CrossRunPlan, Policy, ServiceCatalog, plan_across_runs
 from engine.runs.atomic import atomic_write_bytes
+from engine.runs.damage import parse_run_file
 
 
 @dataclass(frozen=True)
@@ -155,10 +155,10 @@ def write_plan_file(path: Path, plan: RunPlanFile) -> None:
 
 def read_plan_file(path: Path) -> RunPlanFile | None:
     """A run's plan.json; None for a run launched without the ledger."""
-    if not path.exists():
+    try:
+        return parse_run_file(path, RunPlanFile, "run plan")
+    except FileNotFoundError:
         return None
-    with reading(path):
-        return RunPlanFile.model_validate_json(path.read_bytes())
 
 
 def skip_reasons(skipped: list[SkippedId]) -> str:
