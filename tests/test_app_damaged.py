@@ -80,7 +80,8 @@ def test_every_page_draws_with_a_damaged_index(
     assert not at.exception, at.exception
     notices = [w.value for w in at.warning if "is damaged" in w.value]
     damage = (
-        f"{runs / '_shared' / 'index.json'} is damaged ({PROBLEM['truncated']}, in the middle of a value). Move "
+        f"{runs / '_shared' / 'index.json'} is damaged ({PROBLEM['truncated']}, in the middle of a value). "
+        "Move "
         "it away (or restore it) and the run list is rebuilt from the run folders; the runs "
         "themselves are unaffected."
     )

@@ -350,5 +350,5 @@ def test_before_any_state_the_launched_process_decides(tmp_path: Path, stand_in:
     stand_in.wait()
     assert not engine_liveness(None, boot).alive
     # No longer refused as starting: the check goes on to the files the engine would read.
-    with pytest.raises(FileNotFoundError, match="launch.json"):
+    with pytest.raises(FileNotFoundError, match=r"launch\.json"):
         check_resumable(paths)
