@@ -1,13 +1,15 @@
-"""Decide whether a file's bytes are CSV text before parsing: empty, binary, JSON and markup
-files are refused with a message that says what the file looks like."""
+"""Decide whether a file's bytes are CSV text before parsing, and in which encoding: empty,
+binary, JSON and markup files are refused with a message that says what the file looks like;
+the encoding is judged on every byte (encoding.py)."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import BadInputError, reading
+from engine.ingest.encoding import Encoding, choose_encoding
 
 HEAD_BYTES = 65536  # enough for any header row; the rest of the file is the parser's
 
@@ -23,7 +25,7 @@ class DecodedSource:
     which is parsed apart."""
 
     head: bytes  # the first HEAD_BYTES
-    encoding: str  # the codec the parser should use
+    encoding: Encoding  # how the parser decodes the bytes
     path: Path | None = None
     data: bytes | None = None
 
@@ -34,34 +36,26 @@ class DecodedSource:
         return self.path.read_bytes() if self.path is not None else (self.data or b"")
 
 
-def source_from_bytes(data: bytes, name: str) -> DecodedSource:
-    return decode_source(data[:HEAD_BYTES], name, whole=len(data) <= HEAD_BYTES, data=data)
+def source_from_bytes(data: bytes, name: str, label: str = "utf-8") -> DecodedSource:
+    """`label`: what the bytes were before they became UTF-8 (utf-16), for the report."""
+    return decode_source(data, name, label=label)
 
 
 def source_from_path(path: Path, name: str) -> DecodedSource:
     with reading(path):
-        size = path.stat().st_size
-        with path.open("rb") as handle:
-            head = handle.read(HEAD_BYTES)
-    return decode_source(head, name, whole=size <= HEAD_BYTES, path=path)
+        data = path.read_bytes()  # for the encoding's evidence; pandas reads the path itself
+    return decode_source(data, name, path=path)
 
 
-def decode_source(
-    head: bytes, name: str, *, whole: bool, path: Path | None = None, data: bytes | None = None
-) -> DecodedSource:
-    """Refuses what is plainly not CSV text, judging by the file's head. Full UTF-8 validity
-    is left to the parser, which reads every byte anyway (see `read_table`)."""
-    if whole and (not head or head.isspace()):
+def decode_source(data: bytes, name: str, *, path: Path | None = None, label: str = "utf-8") -> DecodedSource:
+    """Refuses what is plainly not CSV text, judging by the file's head, then chooses the
+    encoding by every byte. The bytes are kept for the parser only when there is no path."""
+    head = data[:HEAD_BYTES]
+    if not data or data.isspace():
         raise BadInputError(f"{name}: the file is empty")
     sniff = head[:_SNIFF_BYTES]
     if b"\x00" in sniff or _control_ratio(sniff) > 0.05:
         raise BadInputError(f"{name}: this is a binary file, not a CSV text file")
-    encoding = "utf-8"
-    try:
-        sniff.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(sniff) - 4:  # not merely a character cut at the sniff boundary
-            encoding = "cp1252"
     first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if first in (b"{", b"["):
         raise BadInputError(
@@ -72,19 +66,8 @@ def decode_source(
         raise BadInputError(f"{name}: this looks like XML or HTML, not a CSV file")
     if not first:
         raise BadInputError(f"{name}: the file is empty")
-    return DecodedSource(head=head, encoding=encoding, path=path, data=data)
-
-
-def fallback_encoding(src: DecodedSource, name: str) -> DecodedSource:
-    """The source re-labelled cp1252 after the parser met bytes that are not UTF-8.
-
-    Spreadsheet exports on Windows are often cp1252; it decodes any byte sequence except
-    five unused bytes, which mean the file is not text."""
-    try:
-        src.read_all().decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise BadInputError(f"{name}: the file is neither UTF-8 nor cp1252 text") from exc
-    return replace(src, encoding="cp1252")
+    encoding = choose_encoding(data, name, label)
+    return DecodedSource(head=head, encoding=encoding, path=path, data=None if path else data)
 
 
 def _control_ratio(head: bytes) -> float:
