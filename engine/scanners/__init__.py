@@ -10,6 +10,7 @@ Anything unusable is a BadInputError naming the file and what is wrong with it.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 
 from engine.errors import BadInputError
@@ -80,6 +81,11 @@ def _load(data: bytes, name: str, budget: ScanBudget) -> object:
         ) from exc
     except RecursionError as exc:
         raise BadInputError(f"{name}: the JSON is nested too deeply to read") from exc
+    except ValueError as exc:  # Python's limit on the digits of an integer
+        raise BadInputError(
+            f"{name}: a number in the JSON has more than {sys.get_int_max_str_digits():,} digits, too long "
+            "to read"
+        ) from exc
 
 
 def _looks_like(text: str) -> str:

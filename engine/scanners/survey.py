@@ -14,12 +14,16 @@ far more as records). So:
    entries are counted per format as they pass and the file is refused at the entry that
    crosses a limit; entries that may not be findings (suppressed, passing, dismissed, a Snyk
    path to a vulnerability already counted) are left out of the findings count, so the count
-   never exceeds what the parser would find. The clock is read every 65,536 tokens. A file
-   that passes and really holds more than one value per 12 bytes is refused as too dense.
+   never exceeds what the parser would find. The clock is read every 65,536 tokens, and a
+   document nested more than 128 levels deep is refused. A file that passes and really holds
+   more than one value per 12 bytes is refused as too dense.
 """
 
 from __future__ import annotations
 
+import io
+import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -32,7 +36,17 @@ from engine.scanners.sarif import NOT_FINDINGS
 
 BYTES_PER_VALUE = 12
 SPARSE_VALUES = 100_000
+# Scanner output nests 10 to 20 levels; streaming a deeper document costs time growing with the
+# square of its depth (each value's path is spelled out), so the stream stops here.
+MAX_DEPTH = 128
+# Python refuses to convert longer digit strings to int; ijson's C backend crashes the process
+# on them instead of raising, so a dense file holding one is refused before it is streamed.
+_MAX_DIGITS = sys.get_int_max_str_digits()
+_LONG_DIGITS = re.compile(rb"[0-9]{%d}" % (_MAX_DIGITS + 1)) if _MAX_DIGITS else None
 _CLOCK_EVERY = 1 << 16
+# ijson hands over the events of one buffer at a time; a small one keeps the depth check close
+# to the nesting that would make a buffer's paths quadratic.
+_BUFFER = 2048
 _ALERT_FORMATS = frozenset({"dependabot", "github_code_scanning"})
 _CLOSED_ALERTS = frozenset({"dismissed", "fixed", "auto_dismissed"})
 Fields = dict[str, object]
@@ -204,7 +218,12 @@ def survey(data: bytes, name: str, budget: ScanBudget) -> None:
     allowed = max(SPARSE_VALUES, len(data) // BYTES_PER_VALUE)
     if value_bound(data) <= allowed:
         return
-    values = _stream(data, budget.fresh())
+    if _LONG_DIGITS is not None and _LONG_DIGITS.search(data):
+        raise BadInputError(
+            f"{name}: the JSON holds a run of more than {_MAX_DIGITS:,} digits; numbers that long are "
+            "not read"
+        )
+    values = stream_count(data, name, budget.fresh())
     if values > allowed:
         raise BadInputError(
             f"{name}: the JSON holds {values:,} values in {len(data):,} bytes, one every "
@@ -214,22 +233,32 @@ def survey(data: bytes, name: str, budget: ScanBudget) -> None:
         )
 
 
-def _stream(data: bytes, budget: ScanBudget) -> int:
+def stream_count(data: bytes, name: str, budget: ScanBudget) -> int:
+    """Streams the document, counting its result entries and findings into `budget` (which
+    refuses past a limit); returns how many values it holds."""
     walk = _Walk(budget)
-    tokens = 0
+    tokens = depth = 0
     try:
-        for prefix, event, value in ijson.parse(data):
+        for prefix, event, value in ijson.parse(io.BytesIO(data), buf_size=_BUFFER):
             tokens += 1
             if not tokens % _CLOCK_EVERY:
                 budget.check_time("while counting the results")
             if event == "map_key":
                 walk.key(prefix, value)
             elif event == "start_map" or event == "start_array":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise BadInputError(
+                        f"{name}: the JSON is nested more than {MAX_DEPTH} levels deep; scanner output "
+                        "never is"
+                    )
                 walk.values += 1
                 walk.start(prefix, event == "start_map")
-            elif event == "end_map":
-                walk.end(prefix)
-            elif event != "end_array":
+            elif event == "end_map" or event == "end_array":
+                depth -= 1
+                if event == "end_map":
+                    walk.end(prefix)
+            else:
                 walk.values += 1
                 if prefix in walk.prefixes:
                     walk.start(prefix, False)
