@@ -24,9 +24,9 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from engine.errors import BadInputError
+from engine.utf8 import is_utf8
 
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_CHUNK = 1 << 20
 _ASCII = bytes(range(128))
 _ESCAPED = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as surrogateescape keeps it
 
@@ -53,19 +53,6 @@ def from_utf16(data: bytes, name: str) -> bytes | None:
             f"{name}: the file starts as UTF-16 text but is not valid UTF-16 (at byte {exc.start:,})"
         ) from exc
     return text.encode("utf-8")
-
-
-def is_utf8(data: bytes) -> bool:
-    """Strictly valid UTF-8, checked a megabyte at a time (the whole text is never built)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    try:
-        for start in range(0, len(data), _CHUNK):
-            decoder.decode(view[start : start + _CHUNK])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def choose_encoding(data: bytes, name: str, label: str = "utf-8") -> Encoding:

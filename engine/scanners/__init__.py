@@ -24,6 +24,7 @@ from engine.scanners.semgrep import parse_semgrep
 from engine.scanners.snyk import parse_snyk
 from engine.scanners.survey import survey
 from engine.scanners.trivy import parse_trivy
+from engine.utf8 import is_utf8
 
 __all__ = [
     "SUPPORTED_FORMATS",
@@ -46,13 +47,15 @@ _PARSERS: dict[str, Callable[[object, str, ScanBudget], ScanParse]] = {
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def _text(data: bytes, name: str) -> str:
+def _check_utf8(data: bytes, name: str) -> None:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise BadInputError(
             f"{name}: the file is UTF-16 text; scanner files are read as UTF-8, save it as UTF-8"
         )
+    if is_utf8(data):
+        return
     try:
-        return data.decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
         if b"\x00" in data[:4096]:
             raise BadInputError(f"{name}: this is a binary file, not a scanner's JSON output") from exc
@@ -65,12 +68,13 @@ def _text(data: bytes, name: str) -> str:
 def _load(data: bytes, name: str, budget: ScanBudget) -> object:
     if data.startswith(_UTF8_BOM):
         data = data[3:]
-    text = _text(data, name)
-    if "\x00" in text[:4096]:
+    _check_utf8(data, name)
+    if b"\x00" in data[:4096]:
         raise BadInputError(f"{name}: this is a binary file, not a scanner's JSON output")
+    survey(data, name, budget)  # before the text is built: a refused file costs no copy of it
+    text = data.decode("utf-8")
     if not text.strip():
         raise BadInputError(f"{name}: the file is empty")
-    survey(data, name, budget)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
