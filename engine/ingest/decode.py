@@ -1,11 +1,15 @@
 """Decide whether a file's bytes are CSV text before parsing, and in which encoding: empty,
 binary, JSON and markup files are refused with a message that says what the file looks like;
-the encoding is judged on every byte (encoding.py)."""
+the encoding is judged on every byte (encoding.py).
+
+A file whose head is UTF-8 is first parsed as strict UTF-8: the parser checks every byte anyway,
+so a valid file (the usual case) costs no second reading. Only when it meets a byte that is not
+UTF-8 are all the bytes weighed (`with_evidence`) and the file parsed again."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from engine.errors import BadInputError, reading
@@ -26,32 +30,53 @@ class DecodedSource:
 
     head: bytes  # the first HEAD_BYTES
     encoding: Encoding  # how the parser decodes the bytes
+    name: str
     path: Path | None = None
     data: bytes | None = None
+    weighed: bool = False  # chosen on every byte; else strict UTF-8, which the parser checks
 
     def parser_input(self) -> str | io.BytesIO:
         return str(self.path) if self.path is not None else io.BytesIO(self.data or b"")
 
     def read_all(self) -> bytes:
-        return self.path.read_bytes() if self.path is not None else (self.data or b"")
+        if self.path is None:
+            return self.data or b""
+        with reading(self.path):
+            return self.path.read_bytes()
+
+    def with_evidence(self) -> DecodedSource:
+        """The encoding chosen on every byte (once a strict UTF-8 parse met a byte that is not)."""
+        if self.weighed:
+            raise AssertionError(f"{self.name}: the encoding was already chosen on every byte")
+        chosen = choose_encoding(self.read_all(), self.name, self.encoding.label)
+        return replace(self, encoding=chosen, weighed=True)
 
 
 def source_from_bytes(data: bytes, name: str, label: str = "utf-8") -> DecodedSource:
     """`label`: what the bytes were before they became UTF-8 (utf-16), for the report."""
-    return decode_source(data, name, label=label)
+    return decode_source(data[:HEAD_BYTES], name, whole=len(data) <= HEAD_BYTES, data=data, label=label)
 
 
 def source_from_path(path: Path, name: str) -> DecodedSource:
     with reading(path):
-        data = path.read_bytes()  # for the encoding's evidence; pandas reads the path itself
-    return decode_source(data, name, path=path)
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    return decode_source(head, name, whole=size <= HEAD_BYTES, path=path)
 
 
-def decode_source(data: bytes, name: str, *, path: Path | None = None, label: str = "utf-8") -> DecodedSource:
-    """Refuses what is plainly not CSV text, judging by the file's head, then chooses the
-    encoding by every byte. The bytes are kept for the parser only when there is no path."""
-    head = data[:HEAD_BYTES]
-    if not data or data.isspace():
+def decode_source(
+    head: bytes,
+    name: str,
+    *,
+    whole: bool,
+    path: Path | None = None,
+    data: bytes | None = None,
+    label: str = "utf-8",
+) -> DecodedSource:
+    """Refuses what is plainly not CSV text, judging by the file's head. A head that is not
+    UTF-8 has the encoding chosen on every byte at once; otherwise the parser checks the rest."""
+    if whole and (not head or head.isspace()):
         raise BadInputError(f"{name}: the file is empty")
     sniff = head[:_SNIFF_BYTES]
     if b"\x00" in sniff or _control_ratio(sniff) > 0.05:
@@ -66,8 +91,17 @@ def decode_source(data: bytes, name: str, *, path: Path | None = None, label: st
         raise BadInputError(f"{name}: this looks like XML or HTML, not a CSV file")
     if not first:
         raise BadInputError(f"{name}: the file is empty")
-    encoding = choose_encoding(data, name, label)
-    return DecodedSource(head=head, encoding=encoding, path=path, data=None if path else data)
+    source = DecodedSource(head=head, encoding=Encoding("utf-8", label), name=name, path=path, data=data)
+    return source if _utf8_head(head, whole) else source.with_evidence()
+
+
+def _utf8_head(head: bytes, whole: bool) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A character cut where a partial head ends is no evidence either way.
+        return not whole and exc.reason == "unexpected end of data"
+    return True
 
 
 def _control_ratio(head: bytes) -> float:

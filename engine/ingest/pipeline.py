@@ -158,8 +158,10 @@ def _ingest(
 ) -> IngestResult:
     watch = limits.stopwatch(name) if limits is not None else None
     normalized, ignored = check_header(read_header(src, name), name)
-    read = read_table(src, name, normalized, limits, watch)
-    encoding = src.encoding
+    read, decoded = read_table(src, name, normalized, limits, watch)
+    if decoded is not src:  # decoded again on the evidence of every byte: so is the header
+        _, ignored = check_header(read_header(decoded, name), name)
+    encoding = decoded.encoding
     report = IngestReport(
         source_name=name,
         encoding=encoding.label,
@@ -177,17 +179,19 @@ def _ingest(
 
 
 def _replaced_warnings(table: pd.DataFrame, rows: list[int]) -> list[RowProblem]:
-    """One warning per row holding bytes that were not UTF-8, naming the cells that show U+FFFD."""
+    """One warning per data row holding bytes that were not UTF-8, naming the cells that show
+    U+FFFD. (The header row, row 1, is named in the report's replaced rows: it has no finding.)"""
     warnings = []
     for row in rows:
+        if row < 2:
+            continue
         cells = [(c, v) for c in COLUMNS if "\ufffd" in (v := table.at[row, c])] if row in table.index else []
-        where = "in the header row, " if row == 1 else ""
         warnings.append(
             RowProblem(
                 row=row,
                 column=", ".join(c for c, _ in cells) or None,
-                reason=f"bytes that are not valid UTF-8 {where}replaced with U+FFFD (\ufffd); the rest of "
-                "the file is UTF-8",
+                reason="bytes that are not valid UTF-8 replaced with U+FFFD (\ufffd); the rest of the file "
+                "is UTF-8",
                 value=_clip(cells[0][1]) if cells else None,
             )
         )

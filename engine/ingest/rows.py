@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from engine.coded import Coded, TableCodes
 from engine.ingest.columns import (
@@ -98,8 +99,7 @@ def check_rows(frame: pd.DataFrame, skip: np.ndarray, codes: TableCodes) -> Chec
             )
 
     for column in COLUMNS:
-        lengths = frame[column].str.len().to_numpy(dtype=np.int64)
-        long = (lengths > MAX_CELL_CHARS) & ~skip
+        long = _longer_than(frame[column], MAX_CELL_CHARS) & ~skip
         if long.any():
             report(
                 long,
@@ -180,6 +180,16 @@ def check_rows(frame: pd.DataFrame, skip: np.ndarray, codes: TableCodes) -> Chec
         errors=errors,
         warnings=warnings,
     )
+
+
+def _longer_than(values: pd.Series, limit: int) -> np.ndarray:
+    """Cells of more than `limit` characters. Byte lengths come from the offsets alone, and a
+    cell has no more characters than bytes, so characters are counted only when some cell is
+    long in bytes."""
+    bytes_long = pc.greater(pc.binary_length(values.array.__arrow_array__()), limit)
+    if not pc.any(bytes_long).as_py():
+        return np.zeros(len(values), dtype=bool)
+    return (values.str.len() > limit).to_numpy(dtype=bool)
 
 
 def _shown(value: str) -> str:

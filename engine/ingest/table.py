@@ -108,10 +108,23 @@ def read_table(
     normalized: list[str],
     limits: IngestLimits | None = None,
     watch: Stopwatch | None = None,
+) -> tuple[CsvTable, DecodedSource]:
+    """The table of a CSV, and the source as finally decoded; over `limits`, refused as soon as
+    a chunk of rows crosses them."""
+    try:
+        return _read(src, name, normalized, limits, watch), src
+    except UnicodeDecodeError:  # strict UTF-8 met a byte that is not: weigh every byte
+        src = src.with_evidence()
+        return _read(src, name, normalized, limits, watch), src
+
+
+def _read(
+    src: DecodedSource, name: str, normalized: list[str], limits: IngestLimits | None, watch: Stopwatch | None
 ) -> CsvTable:
-    """The table of a CSV; over `limits`, refused as soon as a chunk of rows crosses them."""
     try:
         return _read_fast(src, normalized, _RowCount(name, limits, watch))
+    except UnicodeDecodeError:
+        raise
     except (pd.errors.ParserError, pd.errors.ParserWarning, csv.Error, ValueError):
         return _read_tolerant(src, name, normalized, _RowCount(name, limits, watch))
 
