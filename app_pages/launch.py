@@ -176,8 +176,14 @@ st.caption(
         else ""
     )
     + (f"; {report.not_findings:,} results report no problem" if report.not_findings else "")
-    + "."
+    + f"; text encoding {c.md(report.encoding)}."
 )
+if report.replaced_bytes:
+    st.warning(
+        f"Read as {c.md(report.encoding_summary)}: the rest of the file is UTF-8, so these bytes were "
+        "not guessed at. Check those rows against the source (see *Warnings*).",
+        icon=":material/warning:",
+    )
 cols = st.columns(6)
 cols[0].metric(f"{unit} read", f"{report.total_rows:,}", border=True, help=f"Encoding: {report.encoding}.")
 cols[1].metric("Findings accepted", f"{report.accepted:,}", border=True, help="After merging duplicates.")

@@ -56,6 +56,9 @@ def ingest_command(
             {
                 "format": report.format,
                 "format_label": report.format_label,
+                "encoding": report.encoding,
+                "replaced_bytes": report.replaced_bytes,
+                "replaced_rows": report.replaced_rows,
                 "tools": report.tools,
                 "suppressed": report.suppressed,
                 "suppressed_findings": [s.model_dump(mode="json") for s in report.suppressed_findings],

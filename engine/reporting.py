@@ -31,6 +31,8 @@ def print_ingest(report: IngestReport) -> None:
         f"findings accepted, {report.rejected_rows} {unit} rejected, "
         f"{report.duplicates_merged} duplicates merged"
     )
+    if report.encoding != "utf-8" or report.replaced_bytes:
+        click.echo(f"read as {report.encoding_summary}")
     if report.suppressed:
         click.echo(f"suppressed in the file (counted, never dispatched): {report.suppressed}")
     if report.not_findings:

@@ -11,17 +11,19 @@ from pydantic import TypeAdapter
 
 from engine.coded import TableCodes, dense_rank
 from engine.errors import BadInputError, reading
+from engine.ingest.columns import COLUMNS
 from engine.ingest.decode import DecodedSource, source_from_bytes, source_from_path
 from engine.ingest.dedupe import location_keys, merge_duplicates, reject_reused_ids
+from engine.ingest.encoding import UTF16_BOMS, from_utf16
 from engine.ingest.identity import csv_fingerprints
 from engine.ingest.limits import IngestLimits, Stopwatch
-from engine.ingest.report import IngestReport, RowProblem
-from engine.ingest.rows import CheckedRows, blank_rows, check_rows
+from engine.ingest.report import REPLACED_ROWS_LISTED, IngestReport, RowProblem
+from engine.ingest.rows import CheckedRows, check_rows
 from engine.ingest.scan_table import scan_table, suppressed_findings
-from engine.ingest.table import check_header, read_header, read_table
+from engine.ingest.table import blank_rows, check_header, read_header, read_table
 from engine.models import Finding
 from engine.prioritize import PriorityOrder, ServiceWeights, priority_order
-from engine.scanners import parse_scan
+from engine.scanners import parse_scan, unlimited
 from engine.sources import SourceDefaults
 
 _FINDINGS = TypeAdapter(list[Finding])
@@ -101,10 +103,11 @@ def ingest_file(
         except OSError:
             size = 0  # source_from_path says what is wrong with the path
         limits.check_size(size, name)
-    if _is_json(_head_of(path, name)):
+    head = _head_of(path, name)
+    if head.startswith(UTF16_BOMS) or _is_json(head):
         with reading(path):
             data = path.read_bytes()
-        return _ingest_scan(data, name, services, limits, defaults or SourceDefaults())
+        return _ingest_data(data, name, services, limits, defaults)
     return _ingest(source_from_path(path, name), name, services, limits)
 
 
@@ -118,9 +121,24 @@ def ingest_bytes(
 ) -> IngestResult:
     if limits is not None:
         limits.check_size(len(data), name)
+    return _ingest_data(data, name, services, limits, defaults)
+
+
+def _ingest_data(
+    data: bytes,
+    name: str,
+    services: ServiceWeights,
+    limits: IngestLimits | None,
+    defaults: SourceDefaults | None,
+) -> IngestResult:
+    """A file's bytes, CSV or JSON; UTF-16 text (with its byte-order mark) is read as the
+    same text in UTF-8."""
+    label = "utf-8"
+    if (transcoded := from_utf16(data, name)) is not None:
+        data, label = transcoded, "utf-16"
     if _is_json(data[:_JSON_SNIFF]):
-        return _ingest_scan(data, name, services, limits, defaults or SourceDefaults())
-    return _ingest(source_from_bytes(data, name), name, services, limits)
+        return _ingest_scan(data, name, services, limits, defaults or SourceDefaults(), label)
+    return _ingest(source_from_bytes(data, name, label), name, services, limits)
 
 
 def _head_of(path: Path, name: str) -> bytes:
@@ -140,16 +158,61 @@ def _ingest(
 ) -> IngestResult:
     watch = limits.stopwatch(name) if limits is not None else None
     normalized, ignored = check_header(read_header(src, name), name)
-    table, broken_rows, encoding = read_table(src, name, normalized)
-    report = IngestReport(source_name=name, encoding=encoding, ignored_columns=ignored)
-    return _check(table, broken_rows, report, services, limits, watch)
+    read, decoded = read_table(src, name, normalized, limits, watch)
+    if decoded is not src:  # decoded again on the evidence of every byte: so is the header
+        _, ignored = check_header(read_header(decoded, name), name)
+    encoding = decoded.encoding
+    report = IngestReport(
+        source_name=name,
+        encoding=encoding.label,
+        replaced_bytes=encoding.replaced_bytes,
+        replaced_rows=encoding.replaced_rows[:REPLACED_ROWS_LISTED],
+        ignored_columns=ignored,
+    )
+    result = _check(read.frame, read.problems, read.blank_rows, report, services, limits, watch)
+    if encoding.replaced_bytes:
+        report.warnings = sorted(
+            [*report.warnings, *_replaced_warnings(read.frame, report.replaced_rows)],
+            key=lambda p: (p.row, p.column or ""),
+        )
+    return result
+
+
+def _replaced_warnings(table: pd.DataFrame, rows: list[int]) -> list[RowProblem]:
+    """One warning per data row holding bytes that were not UTF-8, naming the cells that show
+    U+FFFD. (The header row, row 1, is named in the report's replaced rows: it has no finding.)"""
+    warnings = []
+    for row in rows:
+        if row < 2:
+            continue
+        cells = [(c, v) for c in COLUMNS if "\ufffd" in (v := table.at[row, c])] if row in table.index else []
+        warnings.append(
+            RowProblem(
+                row=row,
+                column=", ".join(c for c, _ in cells) or None,
+                reason="bytes that are not valid UTF-8 replaced with U+FFFD (\ufffd); the rest of the file "
+                "is UTF-8",
+                value=_clip(cells[0][1]) if cells else None,
+            )
+        )
+    return warnings
+
+
+def _clip(value: str, limit: int = 120) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def _ingest_scan(
-    data: bytes, name: str, services: ServiceWeights, limits: IngestLimits | None, defaults: SourceDefaults
+    data: bytes,
+    name: str,
+    services: ServiceWeights,
+    limits: IngestLimits | None,
+    defaults: SourceDefaults,
+    label: str = "utf-8",
 ) -> IngestResult:
     watch = limits.stopwatch(name) if limits is not None else None
-    parse = parse_scan(data, name)
+    budget = limits.scan_budget(name, watch) if limits is not None and watch is not None else unlimited(name)
+    parse = parse_scan(data, name, budget)
     if not parse.records:
         raise BadInputError(f"{name}: no findings to import: {parse.empty_reason or 'the file holds none'}")
     suppressed, listed = suppressed_findings(parse)
@@ -161,7 +224,7 @@ def _ingest_scan(
     table, refs = scan_table(parse, name, defaults)
     report = IngestReport(
         source_name=name,
-        encoding="utf-8",
+        encoding=label,
         format=parse.format,
         format_label=parse.format_label,
         tools=parse.tools,
@@ -169,7 +232,7 @@ def _ingest_scan(
         suppressed_findings=listed,
         not_findings=parse.not_findings,
     )
-    result = _check(table, [], report, services, limits, watch)
+    result = _check(table, [], 0, report, services, limits, watch)
     for problem in (*report.rejected, *report.warnings):
         problem.ref = refs[problem.row - 1]
     return result
@@ -178,6 +241,7 @@ def _ingest_scan(
 def _check(
     table: pd.DataFrame,
     broken_rows: list[RowProblem],
+    blank_lines: int,
     report: IngestReport,
     services: ServiceWeights,
     limits: IngestLimits | None,
@@ -188,11 +252,11 @@ def _check(
     data_rows = len(table) - int(blank.sum()) + len(broken_rows)
     if limits is not None and watch is not None:
         limits.check_rows(data_rows, name)
-        watch.check("reading the rows")
+        watch.check("after reading the rows")
     codes = TableCodes(table)
     checked = check_rows(table, blank, codes)
     if watch is not None:
-        watch.check("checking the rows")
+        watch.check("after checking the rows")
     keep = ~blank & ~checked.bad
     ids = dense_rank(table["finding_id"])
     locations = location_keys(table, checked, codes)
@@ -203,9 +267,9 @@ def _check(
         checked.severity_weight, checked.category_weight, codes["service_name"], ids, survivors, services
     )
     if watch is not None:
-        watch.check("merging duplicates")
+        watch.check("after merging duplicates")
 
-    report.blank_rows = int(blank.sum())
+    report.blank_rows = int(blank.sum()) + blank_lines
     report.total_rows = data_rows
     report.rejected = sorted([*broken_rows, *checked.errors, *reused], key=lambda p: (p.row, p.column or ""))
     report.rejected_rows = len(rejected_rows := {p.row for p in report.rejected})
