@@ -35,9 +35,7 @@ log = logging.getLogger(__name__)
 REQUEST_REJECTED = frozenset({400, 404, 409, 413, 422})
 
 
-def wave_queue(
-    run: BatchRun, wave: Wave, latest: dict[str, RemediationSession]
-) -> list[tuple[str, int]]:
+def wave_queue(run: BatchRun, wave: Wave, latest: dict[str, RemediationSession]) -> list[tuple[str, int]]:
     """(finding, attempt) pairs `wave` still has to create; `latest`: each finding's latest
     session (engine.execute.totals.latest_sessions)."""
     queue: list[tuple[str, int]] = []
