@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -28,6 +28,7 @@ MAX_REVIEWERS = 20
 # A GitHub user (`alice`, `@alice`) or team (`@acme/payments-team`).
 _REVIEWER = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9][A-Za-z0-9_.-]{0,99})?$")
 _ALLOWED_CONTROLS = frozenset("\n\t")
+OVERRIDE_FIELDS = ("instructions", "do_not_touch", "test_command", "reviewers")
 
 
 def _check_text(value: str, *, multiline: bool) -> str:
@@ -114,3 +115,30 @@ def overrides_for(
         if name.strip().lower() == wanted and not overrides.empty:
             return name, overrides
     return None
+
+
+def overrides_by_service(
+    table: Mapping[str, AgentOverrides], service_names: Iterable[str]
+) -> list[dict[str, object]]:
+    """For a plan preview: one row per service of `service_names` (a finding's service each,
+    in order of first appearance) that has overrides, with how many findings it has and each
+    override as one line of text."""
+    counts: dict[str, int] = {}
+    for name in service_names:
+        counts[name] = counts.get(name, 0) + 1
+    rows: list[dict[str, object]] = []
+    for service, findings in counts.items():
+        found = overrides_for(table, service)
+        if found is None:
+            continue
+        configured_as, overrides = found
+        summary = overrides.summary()
+        rows.append(
+            {
+                "service": service,
+                "configured_as": configured_as,
+                "findings": findings,
+                **{field: summary.get(field, "") for field in OVERRIDE_FIELDS},
+            }
+        )
+    return rows

@@ -164,7 +164,8 @@ def build_prompt(
     (engine.agent_overrides.overrides_for), when it sets any."""
     # Nothing from the finding appears outside the data block: even the repository and service
     # come from a scanner file and could carry text posing as instructions.
-    configured = f"\n{service_section(*service)}" if service is not None else ""
+    section = service_section(*service) if service is not None else ""
+    configured = f"\n{section}" if section else ""
     retry_note = (
         f"\nThis is attempt {attempt}. An earlier attempt did not produce a merged-ready fix; "
         "start from a fresh branch and re-check your assumptions.\n"

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from engine.agent_overrides import AgentOverrides
+from engine.agent_overrides import OVERRIDE_FIELDS, AgentOverrides
 from engine.policy.tomlio import Where, reject_unknown, shown, table
 
 if TYPE_CHECKING:
     from engine.policy.services import ServiceCatalog
 
-AGENT_KEYS = ("instructions", "do_not_touch", "test_command", "reviewers")
+AGENT_KEYS = OVERRIDE_FIELDS
 _LISTS = ("do_not_touch", "reviewers")
 
 
