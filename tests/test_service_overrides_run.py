@@ -4,8 +4,6 @@ Sessions page shows them in the session detail."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import requests
 
@@ -19,7 +17,7 @@ from tests.engine_helpers import SAMPLE, cli, load_run
 
 pytestmark = pytest.mark.slow
 
-SERVICES = '''
+SERVICES = """
 [services.payment-service]
 importance = "critical"
 
@@ -28,7 +26,7 @@ instructions = "Card data never leaves the tokenizer; use PaymentVault for every
 do_not_touch = ["db/migrations/", "src/main/resources/keys/**"]
 test_command = "mvn -q -pl payments test"
 reviewers = ["@acme-corp/payments-security"]
-'''
+"""
 KEY = "any-key"
 
 
