@@ -17,6 +17,10 @@ from engine.execute.breaker import BreakerState, CircuitBreaker, is_transient
 from engine.models import BatchRun, EventKind, RunConfig, RunStatus, TimelineEvent
 from engine.runs.events import read_events
 from engine.simulator import SimulatorServer
+from tests.app_fixtures import (
+    open_page,
+    use_runs_fixture,  # noqa: F401  (pytest fixture)
+)
 from tests.engine_helpers import SAMPLE, cli, load_run
 
 pytestmark = pytest.mark.slow
@@ -233,7 +237,7 @@ def test_an_outage_pauses_dispatch_and_the_run_recovers(tmp_path) -> None:
     assert len({s.finding_id for s in run.sessions}) == 10
 
 
-def test_an_outage_past_the_horizon_pauses_the_run_and_resume_continues_it(tmp_path) -> None:
+def test_an_outage_past_the_horizon_pauses_the_run_and_resume_continues_it(tmp_path, use_runs) -> None:
     horizon_minutes = 1.0  # at --speed 10: 6 s of wall time
     # Polls 0.5 s apart, probes every 3 s (the 30 s cool-down / 10), client backoff 0.05 s.
     with SimulatorServer(seed=9, speed=60) as server, ThreadPoolExecutor(1) as pool:
@@ -280,6 +284,10 @@ def test_an_outage_past_the_horizon_pauses_the_run_and_resume_continues_it(tmp_p
         assert pause.details["reason"] == "api_unavailable" and pause.details["horizon_minutes"] == 1
         assert pause.details["unavailable_seconds"] >= 6 and down.ts < pause.ts
         assert pause.details["sessions_left_running"] == len(in_flight)
+        use_runs(tmp_path)  # the app says why it paused
+        overview = open_page("overview", "horizon")
+        assert any("the agent API stayed unavailable" in w.value for w in overview.warning)
+        assert not any("wave gate" in w.value for w in overview.warning)
 
         # While the API is still away, resume refuses (preflight) and leaves the run as it was.
         refused = cli(tmp_path, "resume", "horizon", **live)
