@@ -12,10 +12,13 @@ from pathlib import Path
 import pytest
 import requests
 
+from engine.control import resume_detached
 from engine.devin.client import DevinAPIError
+from engine.devin.preflight import PreflightError
 from engine.execute.breaker import BreakerState, CircuitBreaker, is_transient
 from engine.models import BatchRun, EventKind, RunConfig, RunStatus, TimelineEvent
 from engine.runs.events import read_events
+from engine.settings import load_settings
 from engine.simulator import SimulatorServer
 from tests.app_fixtures import (
     open_page,
@@ -292,6 +295,8 @@ def test_an_outage_past_the_horizon_pauses_the_run_and_resume_continues_it(tmp_p
         # While the API is still away, resume refuses (preflight) and leaves the run as it was.
         refused = cli(tmp_path, "resume", "horizon", **live)
         assert refused.returncode == 2 and "503" in refused.stderr, refused.stderr
+        with pytest.raises(PreflightError, match="503"):  # the app's Resume button, the same check
+            resume_detached(load_settings(runs_dir=tmp_path, devin_api_key="any-key"), "horizon")
         assert load_run(tmp_path, "horizon").status == RunStatus.paused
 
         requests.post(root + "/_sim/outage", json={"seconds": 0}, timeout=5)  # the API is back
