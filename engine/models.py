@@ -343,8 +343,8 @@ class LatencyHistogram(BaseModel):
     def observe(self, seconds: float) -> None:
         seconds = max(0.0, seconds)
         index = next((i for i, bound in enumerate(LATENCY_BUCKETS) if seconds <= bound), len(LATENCY_BUCKETS))
-        if len(self.counts) != len(LATENCY_BUCKETS) + 1:  # bounds changed since it was written
-            self.counts = [0] * (len(LATENCY_BUCKETS) + 1)
+        if len(self.counts) != len(LATENCY_BUCKETS) + 1:  # bounds changed since it was written:
+            self.counts, self.sum, self.count = [0] * (len(LATENCY_BUCKETS) + 1), 0.0, 0  # start over
         self.counts[index] += 1
         self.sum += seconds
         self.count += 1
