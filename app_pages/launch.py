@@ -8,12 +8,15 @@ import math
 import pandas as pd
 import streamlit as st
 
+from engine.agent_overrides import overrides_by_service
 from engine.analytics.preview import problems_table
 from engine.control import DEMO_SPEED
+from engine.errors import BadInputError
 from engine.ingest import IngestLimits
 from engine.ingest.limits import byte_size
+from engine.policy.service_agent import agent_overrides_of
 from engine.sources import SourceDefaults
-from ui import actions, context, loaders, priority_tables
+from ui import actions, connection, context, loaders, priority_tables, service_overrides
 from ui import components as c
 
 SPEEDS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]
@@ -144,6 +147,8 @@ with st.expander("Advanced", icon=":material/tune:"):
     st.number_input(
         "Simulator seed", 0, 2**31 - 1, 0, key=actions.SEED_KEY, help="The same seed plays the same run."
     )
+# Live mode launches only once the API (and the Git host, with PR sync) answered a check.
+connection_ready = connection.connection_panel(settings) if mode == "live" else True
 
 # --- the engine's check of the file ----------------------------------------------------------
 preview = loaders.ingest_preview(
@@ -256,6 +261,8 @@ with st.container(border=True):
             icon=":material/rocket_launch:",
             on_click=actions.launch_upload,
             args=(upload.file_id,),
+            disabled=not connection_ready,
+            help=None if connection_ready else "Check the live connection above first; a problem stands.",
         )
     error = st.session_state.get(actions.LAUNCH_ERROR_KEY)
     if error:
@@ -264,6 +271,13 @@ with st.container(border=True):
 # --- details -------------------------------------------------------------------------------
 skipped = preview.skipped if preview.skipped is not None else pd.DataFrame()
 suppressed = preview.suppressed if preview.suppressed is not None else pd.DataFrame()
+try:
+    overrides = agent_overrides_of(loaders.services(settings))
+    overrides_error = None
+except BadInputError as exc:  # launching refuses it too, naming the same problem
+    overrides, overrides_error = {}, str(exc)
+planned_services = list(preview.findings["service"]) if "service" in preview.findings else []
+overridden = len(overrides_by_service(overrides, planned_services))
 tabs = st.tabs(
     [
         f"Priority order ({planned:,})",
@@ -273,8 +287,14 @@ tabs = st.tabs(
         f"Warnings ({len(report.warnings):,})",
         f"Merged duplicates ({report.duplicates_merged:,})",
         f"Suppressed ({report.suppressed:,})",
+        f"Service overrides ({overridden})",
     ]
 )
+with tabs[7]:
+    if overrides_error is not None:
+        st.error(f"The services file could not be read: {c.md(overrides_error)}", icon=":material/error:")
+    else:
+        service_overrides.plan_overrides(overrides, planned_services)
 with tabs[0]:
     if preview.ledger:
         priority_tables.ledger_order(preview.findings)

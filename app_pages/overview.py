@@ -13,6 +13,7 @@ from engine.access import Action
 from engine.analytics import formatting as fmt
 from engine.analytics import overview as ov
 from engine.errors import DamagedFileError
+from engine.models import API_UNAVAILABLE_REASON
 from ui import actions, context, loaders
 from ui import components as c
 
@@ -67,6 +68,13 @@ def banner(view: loaders.RunView) -> None:
                 icon=":material/warning:",
             )
             resume_label = "Try starting again"
+        elif view.status == "paused" and reason == API_UNAVAILABLE_REASON:
+            st.warning(
+                "**Paused: the agent API stayed unavailable** for longer than the run's horizon "
+                "(`API_UNAVAILABLE_HORIZON_MINUTES`). Agent sessions already dispatched keep running "
+                "remotely. Resume checks the connection first, then continues.",
+                icon=":material/cloud_off:",
+            )
         elif view.status == "paused":
             st.warning(f"**Paused at the wave gate.** {c.md(reason or '')}", icon=":material/pause_circle:")
         elif view.status == "interrupted":

@@ -289,6 +289,30 @@ def simulator(port: int, seed: int, speed: float, failure_rate: float, fault_rat
 
 
 @cli.command()
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=9464, show_default=True, help="0 picks a free port."
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; anything but loopback lets the network read run ids and counts.",
+)
+@runs_dir_option
+def metrics(port: int, host: str, runs_dir: Path | None) -> None:
+    """Serve Prometheus metrics of every live run in the runs folder (/metrics, /healthz)."""
+    from engine.metrics.exporter import run_exporter_cli
+
+    runs = settings_for(runs_dir).runs_dir
+    if not runs.is_dir():
+        raise BadInputError(f"{runs}: no such runs folder")
+    try:
+        run_exporter_cli(runs, port, host)
+    except OSError as exc:
+        raise BadInputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+@cli.command()
 @click.option("--rows", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(

@@ -12,7 +12,15 @@ import click
 from engine import reporting
 from engine.alerts import AlertSender
 from engine.catalog import list_runs, listed_status
-from engine.control import build_config, check_resumable, ledger_setup, services_of, stop_run
+from engine.control import (
+    build_config,
+    check_resumable,
+    launched_config,
+    ledger_setup,
+    services_of,
+    stop_run,
+)
+from engine.devin.preflight import require_connection, target_of
 from engine.errors import BadInputError
 from engine.execute.progress import LineProgress, progress_for_output
 from engine.execute.start import execute_run
@@ -152,6 +160,8 @@ def run_command(
     if dry_run:
         _dry_run(data, file.name, settings, config, defaults, setup)
         return
+    if config.data_source == "live":  # before anything is written or recorded in the ledger
+        _preflight(settings, config)
     paths, result = prepare_run(
         data,
         file.name,
@@ -243,7 +253,13 @@ def _detach(paths: RunPaths, settings: Settings) -> None:
 
 def _foreground(paths: RunPaths, settings: Settings) -> None:
     with AlertSender.from_settings(settings) as alerts:
-        run = execute_run(paths, settings.api_key, progress=progress_for_output(), alerts=alerts)
+        run = execute_run(
+            paths,
+            settings.api_key,
+            progress=progress_for_output(),
+            alerts=alerts,
+            metrics_port=settings.engine_metrics_port,
+        )
     click.echo("")
     reporting.print_run(run, run.status.value)
 
@@ -254,7 +270,13 @@ def execute_command(run_id: str, settings: Settings) -> None:
     # writes too: keep one copy of each line.
     logging.getLogger().handlers.clear()
     with AlertSender.from_settings(settings) as alerts:
-        run = execute_run(paths, settings.api_key, progress=LineProgress(), alerts=alerts)
+        run = execute_run(
+            paths,
+            settings.api_key,
+            progress=LineProgress(),
+            alerts=alerts,
+            metrics_port=settings.engine_metrics_port,
+        )
     reporting.print_run(run, run.status.value)
 
 
@@ -341,9 +363,17 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
         click.echo(f"\nThe engine is gone. Continue with: python -m engine resume {run_id}")
 
 
+def _preflight(settings: Settings, config: RunConfig) -> None:
+    """Live mode: exit 2 listing every blocking problem; warnings are printed and the run goes on."""
+    for warning in require_connection(target_of(settings, config.api_base_url)):
+        click.echo(f"warning: {warning.message}", err=True)
+
+
 def resume_command(run_id: str, settings: Settings, detach: bool) -> None:
     paths = RunPaths.existing(settings.runs_dir, run_id)
     check_resumable(paths)
+    if (config := launched_config(paths)) is not None and config.data_source == "live":
+        _preflight(settings, config)
     if detach:
         _detach(paths, settings)
     else:

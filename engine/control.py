@@ -10,10 +10,12 @@ from typing import Literal
 
 import psutil
 
+from engine.devin.preflight import require_connection, target_of
 from engine.errors import BadInputError
 from engine.ingest import IngestLimits
 from engine.models import RESUMABLE_RUN_STATUSES, RunConfig, RunLedgerConfig, RunStatus
 from engine.policy import load_policy, load_services
+from engine.policy.service_agent import agent_overrides_of
 from engine.prioritize import ServiceWeights
 from engine.reviews import reviews_path
 from engine.runs.damage import check_file_kind
@@ -72,6 +74,8 @@ def build_config(
         sim_fault_rate=settings.sim_fault_rate,
         breaker_failure_threshold=settings.breaker_failure_threshold,
         breaker_cooldown_seconds=settings.breaker_cooldown_seconds,
+        api_unavailable_horizon_minutes=settings.api_unavailable_horizon_minutes,
+        agent_overrides=agent_overrides_of(load_services(settings.services_file)),
         dry_run=dry_run,
         ledger=ledger,
     )
@@ -199,9 +203,22 @@ def run_files(paths: RunPaths) -> list[Path]:
     ]
 
 
+def launched_config(paths: RunPaths) -> RunConfig | None:
+    """The configuration the run was launched with (None: the folder holds no record of it)."""
+    run = load_state_if_present(paths.state)
+    if run is not None:
+        return run.config
+    if not paths.launch.exists():
+        return None
+    return read_launch(paths).config
+
+
 def resume_detached(settings: Settings, run_id: str) -> Bootstrap:
+    """Live runs are resumed only once the API answers (PreflightError lists what stands)."""
     paths = RunPaths.existing(settings.runs_dir, run_id)
     check_resumable(paths)
+    if (config := launched_config(paths)) is not None and config.data_source == "live":
+        require_connection(target_of(settings, config.api_base_url))
     return spawn_engine(paths, settings.runs_dir, settings.api_key)
 
 

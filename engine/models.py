@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from engine.agent_overrides import AgentOverrides
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -61,11 +63,14 @@ IN_FLIGHT_SESSION_STATUSES = frozenset(
 class RunStatus(StrEnum):
     pending = "pending"  # folder prepared, engine not started yet
     running = "running"
-    paused = "paused"  # a wave fell below the success gate; `resume` continues
+    paused = "paused"  # a wave fell below the success gate, or the API stayed away; `resume` continues
     interrupted = "interrupted"  # stopped by a signal; `resume` continues
     completed = "completed"
     failed = "failed"  # the engine hit an internal error; `resume` retries
 
+
+# A paused run's status_reason when the agent API stayed unavailable past the run's horizon.
+API_UNAVAILABLE_REASON = "api_unavailable"
 
 RESUMABLE_RUN_STATUSES = frozenset(
     {RunStatus.pending, RunStatus.paused, RunStatus.interrupted, RunStatus.failed}
@@ -95,6 +100,7 @@ class EventKind(StrEnum):
     api_unavailable = "api_unavailable"  # the circuit breaker opened: dispatch paused
     api_recovered = "api_recovered"  # a probe succeeded: dispatch resumed
     finding_held_back = "finding_held_back"  # the ledger refused a dispatch (budget, other run)
+    run_paused = "run_paused"  # the API stayed unavailable past the horizon: the run paused
 
 
 class LedgerScore(BaseModel):
@@ -297,6 +303,12 @@ class RunConfig(BaseModel):
     sim_fault_rate: float = 0.0
     breaker_failure_threshold: int = 5
     breaker_cooldown_seconds: float = 30.0  # before speed scaling
+    # How long (minutes, before speed scaling) the API may stay unavailable before the run
+    # pauses with API_UNAVAILABLE_REASON instead of probing on.
+    api_unavailable_horizon_minutes: float = Field(default=30.0, gt=0)
+    # Service name (as the services file spells it) -> what its sessions are told; copied at
+    # launch so a resumed run sends the very prompts it sent before.
+    agent_overrides: dict[str, AgentOverrides] = Field(default_factory=dict)
     dry_run: bool = False
     ledger: RunLedgerConfig | None = None  # None: the run does not use the findings ledger
 
@@ -317,12 +329,38 @@ class RunTotals(BaseModel):
         return self.findings_succeeded / done if done else None
 
 
+LATENCY_BUCKETS: tuple[float, ...] = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class LatencyHistogram(BaseModel):
+    """Seconds per call in LATENCY_BUCKETS (each count is of calls up to that bound and above
+    the previous one; the last count is of calls slower than every bound), for metrics."""
+
+    counts: list[int] = Field(default_factory=lambda: [0] * (len(LATENCY_BUCKETS) + 1))
+    sum: float = 0.0
+    count: int = 0
+
+    def observe(self, seconds: float) -> None:
+        seconds = max(0.0, seconds)
+        index = next((i for i, bound in enumerate(LATENCY_BUCKETS) if seconds <= bound), len(LATENCY_BUCKETS))
+        if len(self.counts) != len(LATENCY_BUCKETS) + 1:  # bounds changed since it was written:
+            self.counts, self.sum, self.count = [0] * (len(LATENCY_BUCKETS) + 1), 0.0, 0  # start over
+        self.counts[index] += 1
+        self.sum += seconds
+        self.count += 1
+
+
 class EngineStats(BaseModel):
     """I/O counters, summed over every engine process that worked on the run."""
 
     state_writes: int = 0
     state_bytes_written: int = 0  # by the writes before the one that produced this file
     api_calls: int = 0
+    # For the metrics (engine.metrics): failed API calls by kind (see engine.metrics.series),
+    # and how long creates and polls took.
+    api_errors: dict[str, int] = Field(default_factory=dict)
+    dispatch_latency: LatencyHistogram = Field(default_factory=LatencyHistogram)
+    poll_latency: LatencyHistogram = Field(default_factory=LatencyHistogram)
 
 
 class ApiHealth(BaseModel):
@@ -370,6 +408,8 @@ class BatchRun(BaseModel):
     totals: RunTotals = Field(default_factory=RunTotals)
     engine_stats: EngineStats = Field(default_factory=EngineStats)
     api_health: ApiHealth = Field(default_factory=ApiHealth)
+    # The loopback port this run's engine serves its metrics on (None: it serves none).
+    metrics_port: int | None = None
 
 
 class TimelineEvent(BaseModel):

@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     # pauses, and seconds (before speed scaling) before the first probe.
     breaker_failure_threshold: int = Field(5, ge=1)
     breaker_cooldown_seconds: float = Field(30, gt=0)
+    # Minutes (before speed scaling) the agent API may stay unavailable before a run pauses
+    # with status_reason `api_unavailable` (resume continues it) instead of probing on.
+    api_unavailable_horizon_minutes: float = Field(30, gt=0)
+    # Prometheus metrics of each engine on 127.0.0.1 at this port (0: a free port, recorded in
+    # the run's state.json as metrics_port); unset: the engine serves none. See engine.metrics.
+    engine_metrics_port: int | None = Field(None, ge=0, le=65535)
     # The app-editable settings file (engine/settings_file.py), read below env and `.env`.
     settings_file: Path = Path("./patchwave.toml")
 

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from engine import control
 from engine.access import Action, Identity, require
 from engine.audit import record_audit
+from engine.devin.preflight import PreflightError, require_connection, target_of
 from engine.errors import BadInputError, PermissionDeniedError, WriteFailedError
 from engine.models import RunStatus
 from engine.reviews import record_review
@@ -174,6 +175,12 @@ def launch_upload(file_id: str) -> None:
     if mode == "live" and s.api_key is None:  # the widget hides it, but re-check on the server
         st.session_state[LAUNCH_ERROR_KEY] = "Live mode needs DEVIN_API_KEY, which is not configured."
         return
+    if mode == "live":  # the button waits for a good check; the launch checks again here
+        try:
+            require_connection(target_of(s))
+        except PreflightError as exc:
+            st.session_state[LAUNCH_ERROR_KEY] = str(exc)
+            return
     speed = 1.0 if mode == "live" else float(ss.get(SPEED_KEY) or control.DEMO_SPEED)
     options = control.LaunchOptions(
         mode=mode,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from engine.execute.totals import compute_totals
@@ -25,6 +26,7 @@ class Recorder:
         paths: RunPaths,
         state_interval: float,
         api_calls: Callable[[], int] = lambda: 0,
+        api_errors: Callable[[], Mapping[str, int]] = dict,
         before_write: Callable[[], None] = lambda: None,
     ) -> None:
         self.run = run
@@ -39,6 +41,8 @@ class Recorder:
         )
         self._api_calls_before = stats.api_calls
         self._api_calls = api_calls
+        self._api_errors_before = dict(stats.api_errors)
+        self._api_errors = api_errors
 
     def event(self, kind: EventKind, message: str, **fields: Any) -> None:
         self.events.append(TimelineEvent(run_id=self.run.run_id, kind=kind, message=message, **fields))
@@ -50,8 +54,16 @@ class Recorder:
 
     def refresh_totals(self) -> RunTotals:
         self.run.totals = compute_totals(self.run)
-        self.run.engine_stats.api_calls = self._api_calls_before + self._api_calls()
+        stats = self.run.engine_stats
+        stats.api_calls = self._api_calls_before + self._api_calls()
+        stats.api_errors = self.api_errors()
         return self.run.totals
+
+    def api_errors(self) -> dict[str, int]:
+        """Failed API calls by kind, over every engine that worked on the run, up to now."""
+        errors = Counter(self._api_errors_before)
+        errors.update(dict(self._api_errors()))
+        return dict(sorted(errors.items()))
 
     def save(self) -> None:
         """A coalesced snapshot: written only if the last one is old enough."""

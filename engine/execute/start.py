@@ -21,6 +21,7 @@ from engine.errors import BadInputError, WriteFailedError
 from engine.execute.connection import open_api
 from engine.execute.engine import RunEngine
 from engine.execute.progress import Progress
+from engine.metrics.engine_endpoint import engine_metrics
 from engine.models import RESUMABLE_RUN_STATUSES, BatchRun, RunStatus
 from engine.runs.launch import initial_state
 from engine.runs.links import open_no_follow, refuse_links
@@ -44,7 +45,10 @@ def execute_run(
     progress: Progress | None = None,
     state_interval: float = 1.0,
     alerts: AlertSender | None = None,
+    metrics_port: int | None = None,
 ) -> BatchRun:
+    """`metrics_port`: serve the engine's metrics on that loopback port (0: a free one) while
+    it runs; None: serve none (see engine.metrics.engine_endpoint)."""
     # Before the lock: taking it opens engine.lock, and a link there would name a file elsewhere.
     refuse_links(paths.root)
     lock = FileLock(str(paths.engine_lock), timeout=0)
@@ -70,7 +74,8 @@ def execute_run(
                 state_interval=state_interval,
                 alerts=alerts,
             )
-            engine.execute()
+            with engine_metrics(engine, metrics_port):
+                engine.execute()
         return run
     except WriteFailedError as exc:
         # Every snapshot is written whole, so the last one on disk is a run `resume` continues.

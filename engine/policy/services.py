@@ -5,6 +5,12 @@
     tags = ["pci", "tier-1"]
     max_sessions_per_run = 5         # optional; overrides the policy's per_service_cap
 
+    [services.payment-service.agent]  # optional: what its agent sessions are told
+    instructions = "Use lib/crypto; add no new dependency."
+    do_not_touch = ["migrations/"]
+    test_command = "make test-payments"
+    reviewers = ["@acme/payments-team"]
+
 Words map to numbers: critical 100, high 75, medium 50, low 25. A service the catalog does
 not name gets importance 50 (`DEFAULT_IMPORTANCE`). Service names compare case-insensitively
 (and ignoring surrounding spaces) because scanner exports vary in case; two entries that
@@ -22,12 +28,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from engine.agent_overrides import AgentOverrides
 from engine.errors import BadInputError
+from engine.policy.service_agent import agent_document, parse_agent
 from engine.policy.tomlio import Where, read_toml, reject_unknown, shown, table, text, whole, write_toml
 
 IMPORTANCE_WORDS: dict[str, int] = {"critical": 100, "high": 75, "medium": 50, "low": 25}
 DEFAULT_IMPORTANCE = 50
-PROFILE_KEYS = ("importance", "tags", "max_sessions_per_run")
+PROFILE_KEYS = ("importance", "tags", "max_sessions_per_run", "agent")
 HEADER = "# Patchwave service catalog: importance 0-100 or critical/high/medium/low.\n"
 
 
@@ -45,6 +53,7 @@ class ServiceProfile(BaseModel):
     importance: int = Field(default=DEFAULT_IMPORTANCE, ge=0, le=100)
     tags: list[str] = Field(default_factory=list)
     max_sessions_per_run: int | None = Field(default=None, ge=0)
+    agent: AgentOverrides | None = None  # see engine.agent_overrides
 
     @field_validator("name")
     @classmethod
@@ -144,7 +153,8 @@ def _profile(name: str, raw: Any, where: Where) -> ServiceProfile:
     cap = data.get("max_sessions_per_run")
     if cap is not None:
         cap = whole(cap, where / "max_sessions_per_run", 0)
-    return ServiceProfile(name=name, importance=importance, tags=tags, max_sessions_per_run=cap)
+    agent = parse_agent(data["agent"], where / "agent") if "agent" in data else None
+    return ServiceProfile(name=name, importance=importance, tags=tags, max_sessions_per_run=cap, agent=agent)
 
 
 def parse_services(document: dict[str, Any], path: Path) -> ServiceCatalog:
@@ -188,6 +198,8 @@ def services_document(catalog: ServiceCatalog) -> dict[str, Any]:
             entry["tags"] = list(profile.tags)
         if profile.max_sessions_per_run is not None:
             entry["max_sessions_per_run"] = profile.max_sessions_per_run
+        if profile.agent is not None and not profile.agent.empty:
+            entry["agent"] = agent_document(profile.agent)
         services[profile.name] = entry
     return {"services": services}
 
