@@ -24,7 +24,6 @@ from engine.policy.plan import (
     PlannedFinding,
     SkippedFinding,
     plan_across_runs,
-    sessions_started_within,
 )
 from engine.policy.policy import Policy, load_policy, save_policy
 from engine.policy.priority import LedgerScore, category_fix_rates, cross_run_score
@@ -64,7 +63,6 @@ __all__ = [
     "save_policy",
     "save_services",
     "serves",
-    "sessions_started_within",
     "sla_status",
     "sla_summary",
     "unmet_objectives",

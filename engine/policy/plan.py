@@ -21,18 +21,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pydantic import BaseModel, Field
 
 from engine.ledger.models import Ledger, LedgerEntry
+from engine.ledger.retry import sessions_in_window
 from engine.models import Finding, Severity
 from engine.policy.gates import SkipReason, gate
 from engine.policy.objectives import ObjectiveProgress, objective_progress
 from engine.policy.policy import Policy
 from engine.policy.priority import LedgerScore, category_fix_rates, cross_run_score
 from engine.policy.services import ServiceCatalog, service_key
-from engine.policy.states import as_utc
 
 ACU_TOLERANCE = 1e-9  # 0.1 + 0.2 ACU must still fit a 0.3 ACU budget
 
@@ -68,17 +68,6 @@ class CrossRunPlan(BaseModel):
         return dict(Counter(item.reason for item in self.skipped))
 
 
-def sessions_started_within(ledger: Ledger, now: datetime, period_hours: float) -> int:
-    """Attempts (any run, refused excluded) started after `now - period_hours`."""
-    since = as_utc(now) - timedelta(hours=period_hours)
-    return sum(
-        1
-        for entry in ledger.entries.values()
-        for attempt in entry.attempts
-        if attempt.outcome != "refused" and as_utc(attempt.started_at) > since
-    )
-
-
 def _service_cap(finding: Finding, services: ServiceCatalog, policy: Policy) -> int | None:
     profile = services.profile(finding.service_name)
     if profile is not None and profile.max_sessions_per_run is not None:
@@ -94,7 +83,7 @@ class _Budgets:
     ) -> None:
         self.services = services
         self.policy = policy
-        self.used_before = sessions_started_within(ledger, now, policy.global_period_hours)
+        self.used_before = sessions_in_window(ledger, now, policy.global_period_hours)
         self.remaining = max(policy.global_session_limit - self.used_before, 0)
         self.acu_per_session = acu if acu is not None and acu > 0 else None
         self.per_service: Counter[str] = Counter()
