@@ -88,7 +88,7 @@ def plan_command(
     limits = IngestLimits.from_settings(settings)
     data = read_source(file, limits)
     result = ingest_bytes(data, file.name, services_of(settings), limits=limits, defaults=defaults)
-    config = build_config(settings, seed=0, speed=1, only_wave=None)
+    config = build_config(settings)
     check_plannable(result, config)
     findings, skipped = result.findings, []
     if use_ledger:
@@ -130,8 +130,6 @@ def run_command(
     run_id: str | None,
     dry_run: bool,
     only_wave: int | None,
-    seed: int,
-    speed: float,
     detach: bool,
     defaults: SourceDefaults | None = None,
     use_ledger: bool = True,
@@ -139,8 +137,6 @@ def run_command(
     setup = ledger_setup(settings) if use_ledger else None
     config = build_config(
         settings,
-        seed=seed,
-        speed=speed,
         only_wave=only_wave,
         dry_run=dry_run,
         ledger=ledger_config(setup.policy) if setup else None,

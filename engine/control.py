@@ -15,6 +15,7 @@ from engine.ingest import IngestLimits
 from engine.models import RESUMABLE_RUN_STATUSES, RunConfig, RunLedgerConfig, RunStatus
 from engine.policy import load_policy, load_services
 from engine.prioritize import ServiceWeights
+from engine.run_settings import app_default
 from engine.runs.detach import Bootstrap, read_bootstrap, spawn_engine
 from engine.runs.launch import prepare_run
 from engine.runs.ledger_plan import LedgerSetup, ledger_config
@@ -26,7 +27,7 @@ from engine.sources import SourceDefaults
 
 STOP_WAIT_SECONDS = 6.0
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "sample_data" / "findings.csv"
-DEMO_SPEED = 50.0
+DEMO_SPEED = float(app_default("speed"))  # the app's simulated launches start at this speed too
 DEMO_SEED = 7  # fixed: a demo recording looks the same every time
 
 
@@ -37,14 +38,13 @@ def services_of(settings: Settings) -> ServiceWeights:
 def build_config(
     settings: Settings,
     *,
-    seed: int,
-    speed: float,
-    only_wave: int | None,
+    only_wave: int | None = None,
     dry_run: bool = False,
     live: bool | None = None,
     ledger: RunLedgerConfig | None = None,
 ) -> RunConfig:
-    """The run's configuration from settings. `live=None` means live exactly when a key is set;
+    """The run's configuration: the run settings in effect (engine/run_settings.py), frozen,
+    plus how this run is started. `live=None` means live exactly when a key is set;
     `live=False` forces the simulator even with a key. `ledger`: the run plans against the
     findings ledger and keeps its limits (see `ledger_setup`)."""
     if live is None:
@@ -52,22 +52,10 @@ def build_config(
     if live and settings.api_key is None:
         raise BadInputError("live mode needs DEVIN_API_KEY; without it runs use the simulated API")
     return RunConfig(
+        **settings.run_settings().model_dump(),
         data_source="live" if live else "simulated",
         api_base_url=settings.devin_api_base_url if live else None,
-        speed=speed,
-        seed=seed,
-        wave_size=settings.wave_size,
         only_wave=only_wave,
-        max_parallel_sessions=settings.max_parallel_sessions,
-        max_acu_per_session=settings.max_acu_per_session,
-        poll_interval_seconds=settings.poll_interval_seconds,
-        session_timeout_minutes=settings.session_timeout_minutes,
-        min_success_rate=settings.min_success_rate,
-        max_retries=settings.max_retries,
-        sim_failure_rate=settings.sim_failure_rate,
-        sim_fault_rate=settings.sim_fault_rate,
-        breaker_failure_threshold=settings.breaker_failure_threshold,
-        breaker_cooldown_seconds=settings.breaker_cooldown_seconds,
         dry_run=dry_run,
         ledger=ledger,
     )
@@ -82,9 +70,9 @@ def ledger_setup(settings: Settings) -> LedgerSetup:
 
 @dataclass(frozen=True)
 class LaunchOptions:
+    """How to launch, apart from the run settings (those come with `settings`)."""
+
     mode: Literal["simulated", "live"] = "simulated"
-    speed: float = 1.0
-    seed: int = 0
     use_ledger: bool = True  # plan against the findings ledger; demos do not, to replay the same
     source: SourceDefaults = field(default_factory=SourceDefaults)
 
@@ -106,9 +94,6 @@ def launch_detached(
     setup = ledger_setup(settings) if options.use_ledger else None
     config = build_config(
         settings,
-        seed=options.seed,
-        speed=options.speed,
-        only_wave=None,
         live=options.mode == "live",
         ledger=ledger_config(setup.policy) if setup else None,
     )
@@ -135,8 +120,9 @@ def launch_detached(
 
 def launch_demo(settings: Settings, run_id: str) -> Bootstrap:
     """The sample findings, simulated, at demo speed with a fixed seed."""
-    options = LaunchOptions(mode="simulated", speed=DEMO_SPEED, seed=DEMO_SEED, use_ledger=False)
-    return launch_detached(SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, settings, options, run_id)
+    demo = settings.model_copy(update={"speed": DEMO_SPEED, "seed": DEMO_SEED})
+    options = LaunchOptions(mode="simulated", use_ledger=False)
+    return launch_detached(SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, demo, options, run_id)
 
 
 def check_resumable(paths: RunPaths) -> None:

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from engine.run_settings import RunSettings
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -271,25 +273,13 @@ class RunLedgerConfig(BaseModel):
     max_failures: int = Field(ge=1)
 
 
-class RunConfig(BaseModel):
-    """Everything `resume` needs to continue a run as it was launched. Never the API key."""
+class RunConfig(RunSettings):
+    """Everything `resume` needs to continue a run as it was launched: the run settings
+    (engine/run_settings.py) frozen at launch, and how this run was started. Never the API key."""
 
     data_source: DataSource
     api_base_url: str | None = None  # None: the in-process simulator
-    speed: float = 1.0
-    seed: int = 0
-    wave_size: int
-    only_wave: int | None = None
-    max_parallel_sessions: int
-    max_acu_per_session: int
-    poll_interval_seconds: float
-    session_timeout_minutes: float
-    min_success_rate: float
-    max_retries: int
-    sim_failure_rate: float = 0.15
-    sim_fault_rate: float = 0.0
-    breaker_failure_threshold: int = 5
-    breaker_cooldown_seconds: float = 30.0  # before speed scaling
+    only_wave: int | None = Field(default=None, ge=1)
     dry_run: bool = False
     ledger: RunLedgerConfig | None = None  # None: the run does not use the findings ledger
 

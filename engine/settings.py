@@ -1,4 +1,7 @@
-"""Settings from the environment and `.env`; every CLI flag overrides its setting."""
+"""Settings from the environment and `.env`; every CLI flag overrides its setting.
+
+The run settings (wave size, parallelism, timeouts, speed, seed...) are declared once, in
+engine/run_settings.py; `Settings` inherits them and adds everything a run does not keep."""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from engine.run_settings import RUN_SETTINGS, RunSettings
 
 REAL_API_BASE_URL = "https://api.devin.ai/v1"
 
@@ -16,20 +21,13 @@ DEFAULT_SERVICE_WEIGHTS: dict[str, int] = {
 }
 
 
-class Settings(BaseSettings):
+class Settings(BaseSettings, RunSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
 
     devin_api_key: SecretStr | None = None
     devin_api_base_url: str = REAL_API_BASE_URL
-    max_parallel_sessions: int = Field(10, ge=1, le=1000)
-    max_acu_per_session: int = Field(5, ge=1)
-    poll_interval_seconds: float = Field(20, gt=0)
-    session_timeout_minutes: float = Field(90, gt=0)
-    min_success_rate: float = Field(0.7, ge=0, le=1)
-    wave_size: int = Field(10, ge=1)
-    max_retries: int = Field(2, ge=0, le=10)
     runs_dir: Path = Path("./runs")
     # Limits on one findings file (uploads and the ingest, plan and run commands).
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1)
@@ -57,13 +55,6 @@ class Settings(BaseSettings):
     # Service name -> priority weight; env SERVICE_WEIGHTS='{"payment-service": 20}'.
     service_weights: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_SERVICE_WEIGHTS))
     default_service_weight: int = 10
-    # The simulated API's knobs, used when no key is set.
-    sim_failure_rate: float = Field(0.15, ge=0, le=1)
-    sim_fault_rate: float = Field(0.0, ge=0, le=1)
-    # The circuit breaker on the agent API: transient failures in a row before dispatch
-    # pauses, and seconds (before speed scaling) before the first probe.
-    breaker_failure_threshold: int = Field(5, ge=1)
-    breaker_cooldown_seconds: float = Field(30, gt=0)
     # The app-editable settings file (engine/settings_file.py), read below env and `.env`.
     settings_file: Path = Path("./patchwave.toml")
 
@@ -77,6 +68,10 @@ class Settings(BaseSettings):
         return customise_sources(
             settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
         )
+
+    def run_settings(self) -> RunSettings:
+        """The run settings in effect, as a launch freezes them into the run's config."""
+        return RunSettings.model_validate({name: getattr(self, name) for name in RUN_SETTINGS})
 
     @property
     def api_key(self) -> str | None:

@@ -32,24 +32,18 @@ from pydantic_settings import PydanticBaseSettingsSource, TomlConfigSettingsSour
 from engine.access import Action, Identity, require
 from engine.audit import record_audit
 from engine.errors import BadInputError
+from engine.run_settings import RUN_SETTINGS
 from engine.runs.atomic import atomic_write_bytes
 
-# The settings an admin may change from the app, in the order the page shows them.
+# The settings an admin may change from the app, in the order the page shows them: every run
+# setting (declared in engine/run_settings.py), then the limits on one findings file.
 EDITABLE: tuple[str, ...] = (
-    "wave_size",
-    "max_parallel_sessions",
-    "max_acu_per_session",
-    "poll_interval_seconds",
-    "session_timeout_minutes",
-    "min_success_rate",
-    "max_retries",
+    *RUN_SETTINGS,
     "service_weights",
     "default_service_weight",
     "max_upload_bytes",
     "max_rows_per_run",
     "parse_time_limit_seconds",
-    "breaker_failure_threshold",
-    "breaker_cooldown_seconds",
 )
 _FORBIDDEN_WORDS = ("key", "secret", "token", "password")
 assert not any(w in name for name in EDITABLE for w in _FORBIDDEN_WORDS)

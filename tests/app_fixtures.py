@@ -158,8 +158,8 @@ def _crashed(runs: Path) -> None:
 
 def _prepared(runs: Path, run_id: str, bootstrap: Bootstrap) -> None:
     """A run folder as the launcher leaves it, with the given bootstrap record and no engine."""
-    settings = load_settings(runs_dir=runs)
-    config = build_config(settings, seed=0, speed=50, only_wave=None, live=False)
+    settings = load_settings(runs_dir=runs, speed=50)
+    config = build_config(settings, live=False)
     paths, _ = prepare_run(
         SAMPLE.read_bytes(),
         SAMPLE.name,

@@ -182,7 +182,7 @@ def test_exactly_at_the_time_limit_passes(slow_clock: None) -> None:
 def test_prepare_run_over_a_limit_writes_nothing(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     settings = load_settings(runs_dir=runs)
-    config = build_config(settings, seed=0, speed=1, only_wave=None, live=False)
+    config = build_config(settings, live=False)
     with pytest.raises(BadInputError, match="11 data rows; the limit per run is 10"):
         prepare_run(
             findings_csv(11),

@@ -124,8 +124,10 @@ def test_whitespace_key_counts_as_no_key(clean_env: Path) -> None:
 
 
 def test_build_config_with_a_key_is_live(clean_env: Path) -> None:
-    s = Settings(devin_api_key=SECRET, devin_api_base_url="https://devin.example/v9", wave_size=3)
-    config = build_config(s, seed=5, speed=2.0, only_wave=2, dry_run=True)
+    s = Settings(
+        devin_api_key=SECRET, devin_api_base_url="https://devin.example/v9", wave_size=3, seed=5, speed=2.0
+    )
+    config = build_config(s, only_wave=2, dry_run=True)
     assert config.data_source == "live"
     assert config.api_base_url == "https://devin.example/v9"
     assert (config.seed, config.speed, config.only_wave, config.dry_run, config.wave_size) == (
@@ -141,7 +143,7 @@ def test_build_config_with_a_key_is_live(clean_env: Path) -> None:
 
 def test_build_config_without_a_key_is_simulated(clean_env: Path) -> None:
     s = Settings(devin_api_base_url="https://devin.example/v9")
-    config = build_config(s, seed=0, speed=1.0, only_wave=None)
+    config = build_config(s)
     assert config.data_source == "simulated"
     assert config.api_base_url is None
     assert config.max_retries == 2 and config.max_parallel_sessions == 10

@@ -23,6 +23,7 @@ from engine.audit import record_audit
 from engine.errors import BadInputError, PermissionDeniedError
 from engine.models import RunStatus
 from engine.reviews import record_review
+from engine.run_settings import RUN_SETTINGS, flag
 from engine.runs.paths import RunPaths, new_run_id
 from engine.settings import Settings, describe_invalid_settings, load_settings
 from engine.settings_file import EDITABLE, origins, save_settings
@@ -35,17 +36,22 @@ _LAUNCH_TOKENS_KEY = "_pw_launch_tokens"  # upload file_id -> run id
 LAUNCH_ERROR_KEY = "_pw_launch_error"
 
 UPLOAD_KEY = "launch_upload"
-WAVE_SIZE_KEY = "launch_wave_size"
-MAX_PARALLEL_KEY = "launch_max_parallel"
 MODE_KEY = "launch_mode"
-SPEED_KEY = "launch_speed"
-SEED_KEY = "launch_seed"
 SOURCE_SERVICE_KEY = "launch_service"
 SOURCE_REPO_KEY = "launch_repo"
 USE_LEDGER_KEY = "launch_use_ledger"
 
 Kind = Literal["success", "error", "warning", "info"]
 T = TypeVar("T")
+
+
+def launch_key(name: str) -> str:
+    """The Launch form's widget key for run setting `name`: named after its option, e.g.
+    "launch_wave_size" for --wave-size."""
+    return "launch_" + flag(name).lstrip("-").replace("-", "_")
+
+
+SPEED_KEY = launch_key("speed")
 
 
 def say(kind: Kind, text: str) -> None:
@@ -162,20 +168,19 @@ def launch_upload(file_id: str) -> None:
         return
     ss = st.session_state
     mode = "live" if ss.get(MODE_KEY) == "live" else "simulated"
-    allowed = _permitted(
-        Action.launch, wave_size=ss.get(WAVE_SIZE_KEY), max_parallel_sessions=ss.get(MAX_PARALLEL_KEY)
-    )
+    # The form's run settings override the ones in effect (None: that input was not drawn).
+    overrides = {name: ss.get(launch_key(name)) for name in RUN_SETTINGS}
+    if mode == "live":
+        overrides.update(speed=1.0)  # live sessions run at the agent's own pace
+    allowed = _permitted(Action.launch, **overrides)
     if allowed is None:
         return
     s, who = allowed
     if mode == "live" and s.api_key is None:  # the widget hides it, but re-check on the server
         st.session_state[LAUNCH_ERROR_KEY] = "Live mode needs DEVIN_API_KEY, which is not configured."
         return
-    speed = 1.0 if mode == "live" else float(ss.get(SPEED_KEY) or control.DEMO_SPEED)
     options = control.LaunchOptions(
         mode=mode,
-        speed=speed,
-        seed=int(ss.get(SEED_KEY) or 0),
         use_ledger=bool(ss.get(USE_LEDGER_KEY, True)),
         source=SourceDefaults(ss.get(SOURCE_SERVICE_KEY), ss.get(SOURCE_REPO_KEY)),
     )
@@ -193,8 +198,8 @@ def launch_upload(file_id: str) -> None:
     details = {
         "source": upload.name,
         "mode": mode,
-        "speed": speed,
-        "seed": options.seed,
+        "speed": s.speed,
+        "seed": s.seed,
         "ledger": options.use_ledger,
     }
     _audit(s, who, Action.launch, run_id, {**details, "wave_size": s.wave_size})

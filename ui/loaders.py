@@ -248,7 +248,7 @@ class LedgerPreviewKey:
     max_acu_per_session: int
 
 
-def ledger_preview_key(settings: Settings, data_source: str) -> LedgerPreviewKey:
+def ledger_preview_key(settings: Settings, data_source: str, max_acu_per_session: int) -> LedgerPreviewKey:
     return LedgerPreviewKey(
         runs_dir=str(settings.runs_dir),
         data_source=data_source,
@@ -257,7 +257,7 @@ def ledger_preview_key(settings: Settings, data_source: str) -> LedgerPreviewKey
         ledger=catalog.fingerprint(ledger_path(settings.runs_dir, data_source)),
         policy=catalog.fingerprint(Path(settings.policy_file)),
         services=catalog.fingerprint(Path(settings.services_file)),
-        max_acu_per_session=settings.max_acu_per_session,
+        max_acu_per_session=max_acu_per_session,
     )
 
 
