@@ -168,14 +168,13 @@ preview = loaders.ingest_preview(
     upload.file_id,
     upload.name,
     upload.getvalue(),
-    loaders.weights_key(settings.service_weights),
-    settings.default_service_weight,
-    wave_size,
-    limits,
-    SourceDefaults(
+    # The plan follows the form: its wave size and ACU cap (the ledger's ACU budget uses it).
+    settings.model_copy(update={"wave_size": wave_size, "max_acu_per_session": max_acu}),
+    use_ledger=use_ledger,
+    data_source=mode,
+    source=SourceDefaults(
         st.session_state.get(actions.SOURCE_SERVICE_KEY), st.session_state.get(actions.SOURCE_REPO_KEY)
     ),
-    loaders.ledger_preview_key(settings, mode, max_acu) if use_ledger else None,
 )
 if preview.error is not None:
     st.error(f"**This file cannot be used.** {c.md(preview.error)}", icon=":material/block:")
@@ -288,10 +287,7 @@ tabs = st.tabs(
     ]
 )
 with tabs[0]:
-    if preview.ledger:
-        priority_tables.ledger_order(preview.findings)
-    else:
-        priority_tables.file_order(preview.findings)
+    priority_tables.priority_order(preview.findings, preview.ledger)
 with tabs[2]:
     if skipped.empty:
         st.caption(

@@ -59,11 +59,12 @@ st.dataframe(
 
 
 st.subheader("Change the settings file", anchor=False)
-st.caption("The form starts from the file's values (or the defaults where the file sets none).")
+st.caption(
+    "The form starts from the file's values (or the defaults where the file sets none). How much each "
+    "service matters is set in the services file, on the **Policy** page."
+)
 with st.form("settings_form"):
     for name in EDITABLE:
-        if name == "service_weights":
-            continue
         note = " (the environment or `.env` overrides it)" if where[name] in ("environment", ".env") else ""
         setting_input(
             name,
@@ -74,18 +75,4 @@ with st.form("settings_form"):
             model=Settings,
         )
 
-    st.markdown("**service_weights** (service → priority weight; rows without a service are ignored)")
-    weights = in_file.get("service_weights", default_of("service_weights"))
-    rows = [{"service": str(k), "weight": v} for k, v in dict(weights).items()]
-    st.session_state[actions.WEIGHTS_BASE_KEY] = rows
-    st.data_editor(
-        pd.DataFrame(rows, columns=["service", "weight"]),
-        num_rows="dynamic",
-        hide_index=True,
-        key=actions.WEIGHTS_EDITOR_KEY,
-        column_config={
-            "service": st.column_config.TextColumn("service", required=True),
-            "weight": st.column_config.NumberColumn("weight", step=1, format="%d", required=True),
-        },
-    )
     st.form_submit_button("Save", type="primary", on_click=actions.change_settings, key="settings_save")

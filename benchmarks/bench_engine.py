@@ -26,10 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.execute.start import execute_run
 from engine.ingest import ingest_file
 from engine.models import RunConfig
-from engine.prioritize import ServiceWeights
+from engine.policy import ServiceCatalog
 from engine.runs.launch import prepare_run
+from engine.runs.planner import PlanOptions
 from engine.sample import write_sample_csv
-from engine.settings import DEFAULT_SERVICE_WEIGHTS
 
 MAX_SPEED = 10000.0  # the CLI's upper bound for --speed
 
@@ -48,7 +48,6 @@ def bench_ingest(folder: Path, rows: int, repeat: int) -> None:
     path = folder / f"findings-{rows}.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         write_sample_csv(handle, rows, seed=7)
-    services = ServiceWeights(DEFAULT_SERVICE_WEIGHTS, 10)
     size_mb = path.stat().st_size / 1e6
     # Alternate the two so neither gets a warmer cache.
     pandas_s = ingest_s = float("inf")
@@ -56,7 +55,7 @@ def bench_ingest(folder: Path, rows: int, repeat: int) -> None:
     for _ in range(repeat):
         pandas_s = min(pandas_s, best_of(1, lambda: pd.read_csv(path)))
         start = time.perf_counter()
-        result = ingest_file(path, services)
+        result = ingest_file(path)
         ingest_s = min(ingest_s, time.perf_counter() - start)
     assert result is not None
     models_s = best_of(1, lambda: result.__dict__.pop("findings", None) or result.findings)
@@ -91,10 +90,9 @@ def bench_run(folder: Path, findings: int, wave_size: int, parallel: int) -> Non
         sim_failure_rate=0.15,
         sim_fault_rate=0.0,
     )
-    services = ServiceWeights(DEFAULT_SERVICE_WEIGHTS, 10)
-    paths, result = prepare_run(
-        path.read_bytes(), path.name, config, services, DEFAULT_SERVICE_WEIGHTS, runs_dir, "bench"
-    )
+    options = PlanOptions(wave_size=wave_size, services=ServiceCatalog())
+    paths, plan = prepare_run(path.read_bytes(), path.name, config, options, runs_dir, "bench")
+    result = plan.result
     peak = _PeakRSS()
     start = time.perf_counter()
     run = execute_run(paths, None)

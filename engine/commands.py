@@ -12,29 +12,21 @@ import click
 from engine import reporting
 from engine.alerts import AlertSender
 from engine.catalog import needs_liveness_check, shown_status
-from engine.control import build_config, check_resumable, ledger_setup, services_of, stop_run
+from engine.control import check_resumable, launch_plan_options, stop_run
 from engine.errors import BadInputError
 from engine.execute.progress import LineProgress, progress_for_output
 from engine.execute.start import execute_run
 from engine.execute.tags import attempt_tag
-from engine.ingest import IngestLimits, IngestResult, ingest_bytes, ingest_file
+from engine.ingest import IngestLimits, ingest_file
 from engine.models import RunConfig
-from engine.planning import plan_waves
 from engine.playbooks import playbook_name_for
 from engine.runs.detach import read_bootstrap, spawn_engine
 from engine.runs.index import read_index
-from engine.runs.launch import check_plannable, prepare_run, read_source
-from engine.runs.ledger_plan import (
-    LedgerPlan,
-    LedgerSetup,
-    ledger_config,
-    preview_plan,
-    read_plan_file,
-    skip_reasons,
-    skipped_ids,
-)
+from engine.runs.launch import prepare_run, read_source
+from engine.runs.ledger_plan import skip_reasons
 from engine.runs.liveness import display_status, engine_process
 from engine.runs.paths import RunPaths
+from engine.runs.planner import PlanOptions, check_usable, plan_options, plan_run
 from engine.runs.state_store import load_state, load_state_if_present
 from engine.settings import Settings
 from engine.sources import SourceDefaults
@@ -48,9 +40,7 @@ def _echo_json(data: Any) -> None:
 def ingest_command(
     file: Path, settings: Settings, as_json: bool, defaults: SourceDefaults | None = None
 ) -> None:
-    result = ingest_file(
-        file, services_of(settings), limits=IngestLimits.from_settings(settings), defaults=defaults
-    )
+    result = ingest_file(file, limits=IngestLimits.from_settings(settings), defaults=defaults)
     report = result.report
     if as_json:
         _echo_json(
@@ -85,42 +75,36 @@ def plan_command(
     defaults: SourceDefaults | None = None,
     use_ledger: bool = True,
 ) -> None:
-    limits = IngestLimits.from_settings(settings)
-    data = read_source(file, limits)
-    result = ingest_bytes(data, file.name, services_of(settings), limits=limits, defaults=defaults)
-    config = build_config(settings)
-    check_plannable(result, config)
-    findings, skipped = result.findings, []
-    if use_ledger:
-        planned = preview_ledger_plan(result, data, config, settings, ledger_setup(settings))
-        findings, skipped = [p.finding for p in planned.plan.selected], planned.plan.skipped
-    waves = plan_waves(findings, settings.wave_size)
-    by_id = {f.finding_id: f for f in findings}
+    options = plan_options(settings, use_ledger=use_ledger, source=defaults)
+    plan = plan_run(read_source(file, options.limits), file.name, options)
+    check_usable(plan.report)
+    report = plan.report
+    by_id = {f.finding_id: f for f in plan.findings}
     if as_json:
         _echo_json(
             {
-                "wave_size": settings.wave_size,
-                "accepted": result.report.accepted,
-                "rejected_rows": result.report.rejected_rows,
-                "duplicates_merged": result.report.duplicates_merged,
+                "wave_size": plan.wave_size,
+                "accepted": report.accepted,
+                "rejected_rows": report.rejected_rows,
+                "duplicates_merged": report.duplicates_merged,
                 "waves": [
                     {
                         "number": w.number,
                         "findings": [by_id[f].model_dump(mode="json") for f in w.finding_ids],
                     }
-                    for w in waves
+                    for w in plan.waves
                 ],
-                "skipped": [s.model_dump(mode="json") for s in skipped],
+                "skipped": [s.model_dump(mode="json") for s in plan.skipped],
             }
         )
         return
     click.echo(
-        f"{len(findings)} findings in {len(waves)} waves of up to "
-        f"{settings.wave_size} ({result.report.rejected_rows} {result.report.row_label}s rejected, "
-        f"{result.report.duplicates_merged} duplicates merged, {len(skipped)} skipped by the ledger)"
+        f"{len(plan.findings)} findings in {len(plan.waves)} waves of up to "
+        f"{plan.wave_size} ({report.rejected_rows} {report.row_label}s rejected, "
+        f"{report.duplicates_merged} duplicates merged, {len(plan.skipped)} skipped by the ledger)"
     )
-    reporting.print_plan(waves, by_id)
-    reporting.print_skipped(skipped)
+    reporting.print_plan(plan.waves, by_id)
+    reporting.print_skipped(plan.skipped)
 
 
 def run_command(
@@ -134,34 +118,17 @@ def run_command(
     defaults: SourceDefaults | None = None,
     use_ledger: bool = True,
 ) -> None:
-    setup = ledger_setup(settings) if use_ledger else None
-    config = build_config(
-        settings,
-        only_wave=only_wave,
-        dry_run=dry_run,
-        ledger=ledger_config(setup.policy) if setup else None,
+    config, options = launch_plan_options(
+        settings, use_ledger=use_ledger, only_wave=only_wave, dry_run=dry_run, source=defaults
     )
-    limits = IngestLimits.from_settings(settings)
-    data = read_source(file, limits)
+    data = read_source(file, options.limits)
     if dry_run:
-        _dry_run(data, file.name, settings, config, defaults, setup)
+        _dry_run(data, file.name, config, options)
         return
-    paths, result = prepare_run(
-        data,
-        file.name,
-        config,
-        services_of(settings),
-        settings.service_weights,
-        settings.runs_dir,
-        run_id,
-        limits,
-        defaults,
-        setup,
-    )
-    r = result.report
+    paths, plan = prepare_run(data, file.name, config, options, settings.runs_dir, run_id)
+    r = plan.report
     skipped = ""
-    plan = read_plan_file(paths.plan)
-    if plan is not None and plan.skipped:
+    if plan.skipped:
         skipped = (
             f"; the findings ledger skips {len(plan.skipped)} ({skip_reasons(plan.skipped)}), see `plan`"
         )
@@ -176,26 +143,11 @@ def run_command(
     _foreground(paths, settings)
 
 
-def _dry_run(
-    data: bytes,
-    name: str,
-    settings: Settings,
-    config: RunConfig,
-    defaults: SourceDefaults | None,
-    setup: LedgerSetup | None,
-) -> None:
-    result = ingest_bytes(
-        data, name, services_of(settings), limits=IngestLimits.from_settings(settings), defaults=defaults
-    )
-    check_plannable(result, config)
-    findings = result.findings
-    if setup is not None:
-        planned = preview_ledger_plan(result, data, config, settings, setup)
-        findings = [p.finding for p in planned.plan.selected]
-        reporting.print_skipped(planned.plan.skipped)
-        check_plannable(result, config, len(findings), skipped=skipped_ids(planned))
-    waves = plan_waves(findings, config.wave_size)
-    by_id = {f.finding_id: f for f in findings}
+def _dry_run(data: bytes, name: str, config: RunConfig, options: PlanOptions) -> None:
+    plan = plan_run(data, name, options)
+    reporting.print_skipped(plan.skipped)
+    plan.check(config.only_wave)
+    by_id = {f.finding_id: f for f in plan.findings}
     rows = [
         (
             w.number,
@@ -204,7 +156,7 @@ def _dry_run(
             playbook_name_for(by_id[fid].category),
             attempt_tag("<run>", fid, 1),
         )
-        for w in waves
+        for w in plan.waves
         if config.only_wave in (None, w.number)
         for fid in w.finding_ids
     ]
@@ -212,19 +164,6 @@ def _dry_run(
     click.echo(
         f"\ndry run: {len(rows)} sessions would be created in {config.data_source} mode; "
         "nothing was written or sent"
-    )
-
-
-def preview_ledger_plan(
-    result: IngestResult, data: bytes, config: RunConfig, settings: Settings, setup: LedgerSetup
-) -> LedgerPlan:
-    return preview_plan(
-        result,
-        data,
-        data_source=config.data_source,
-        runs_dir=settings.runs_dir,
-        setup=setup,
-        max_acu_per_session=config.max_acu_per_session,
     )
 
 

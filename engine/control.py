@@ -11,16 +11,14 @@ from typing import Literal
 import psutil
 
 from engine.errors import BadInputError
-from engine.ingest import IngestLimits
 from engine.models import RESUMABLE_RUN_STATUSES, RunConfig, RunLedgerConfig, RunStatus
-from engine.policy import load_policy, load_services
-from engine.prioritize import ServiceWeights
 from engine.run_settings import app_default
 from engine.runs.detach import Bootstrap, read_bootstrap, spawn_engine
 from engine.runs.launch import prepare_run
-from engine.runs.ledger_plan import LedgerSetup, ledger_config
+from engine.runs.ledger_plan import ledger_config
 from engine.runs.liveness import display_status, engine_process
 from engine.runs.paths import RunPaths
+from engine.runs.planner import PlanOptions, plan_options
 from engine.runs.state_store import load_state, load_state_if_present
 from engine.settings import Settings
 from engine.sources import SourceDefaults
@@ -29,10 +27,6 @@ STOP_WAIT_SECONDS = 6.0
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "sample_data" / "findings.csv"
 DEMO_SPEED = float(app_default("speed"))  # the app's simulated launches start at this speed too
 DEMO_SEED = 7  # fixed: a demo recording looks the same every time
-
-
-def services_of(settings: Settings) -> ServiceWeights:
-    return ServiceWeights(settings.service_weights, settings.default_service_weight)
 
 
 def build_config(
@@ -46,7 +40,7 @@ def build_config(
     """The run's configuration: the run settings in effect (engine/run_settings.py), frozen,
     plus how this run is started. `live=None` means live exactly when a key is set;
     `live=False` forces the simulator even with a key. `ledger`: the run plans against the
-    findings ledger and keeps its limits (see `ledger_setup`)."""
+    findings ledger and keeps its limits (see `launch_plan_options`)."""
     if live is None:
         live = settings.api_key is not None
     if live and settings.api_key is None:
@@ -61,11 +55,25 @@ def build_config(
     )
 
 
-def ledger_setup(settings: Settings) -> LedgerSetup:
-    """The cross-run policy and services, read from their files (errors name the file)."""
-    return LedgerSetup(
-        policy=load_policy(settings.policy_file), services=load_services(settings.services_file)
+def launch_plan_options(
+    settings: Settings,
+    *,
+    use_ledger: bool,
+    live: bool | None = None,
+    only_wave: int | None = None,
+    dry_run: bool = False,
+    source: SourceDefaults | None = None,
+) -> tuple[RunConfig, PlanOptions]:
+    """What a launch freezes (the run's config) and what it plans with, from the settings in
+    effect: the services file always, the policy file when the run uses the ledger (errors
+    name the file)."""
+    config = build_config(settings, only_wave=only_wave, dry_run=dry_run, live=live)
+    options = plan_options(
+        settings, use_ledger=use_ledger, data_source=config.data_source, only_wave=only_wave, source=source
     )
+    if options.policy is not None:
+        config = config.model_copy(update={"ledger": ledger_config(options.policy)})
+    return config, options
 
 
 @dataclass(frozen=True)
@@ -91,25 +99,11 @@ def launch_detached(
         if existing is not None:
             return existing
         raise BadInputError(f"run {run_id} already exists")
-    setup = ledger_setup(settings) if options.use_ledger else None
-    config = build_config(
-        settings,
-        live=options.mode == "live",
-        ledger=ledger_config(setup.policy) if setup else None,
+    config, plan = launch_plan_options(
+        settings, use_ledger=options.use_ledger, live=options.mode == "live", source=options.source
     )
     try:
-        paths, _ = prepare_run(
-            data,
-            source_name,
-            config,
-            services_of(settings),
-            settings.service_weights,
-            settings.runs_dir,
-            run_id,
-            IngestLimits.from_settings(settings),
-            options.source,
-            setup,
-        )
+        paths, _ = prepare_run(data, source_name, config, plan, settings.runs_dir, run_id)
     except BadInputError:
         # A concurrent launch of the same id won the race: report what it started.
         if paths.root.exists() and (existing := read_bootstrap(paths)) is not None:

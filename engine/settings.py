@@ -14,12 +14,6 @@ from engine.run_settings import RUN_SETTINGS, RunSettings
 
 REAL_API_BASE_URL = "https://api.devin.ai/v1"
 
-DEFAULT_SERVICE_WEIGHTS: dict[str, int] = {
-    "payment-service": 20,
-    "user-service": 15,
-    "catalog-service": 10,
-}
-
 
 class Settings(BaseSettings, RunSettings):
     model_config = SettingsConfigDict(
@@ -36,8 +30,9 @@ class Settings(BaseSettings, RunSettings):
     # Access control (engine/access.py): who has which role, and whether the app demands sign-in.
     roles_file: Path = Path("./roles.toml")
     require_auth: bool = False
-    # Cross-run policy (engine/policy/): services with their importance and limits, and the
-    # SLA, budgets, retry cooldowns and objectives. Both are TOML files admins edit in the app.
+    # Cross-run policy (engine/policy/): services with their importance and limits (the only
+    # place service importance is set), and the SLA, budgets, retry cooldowns and objectives.
+    # Both are TOML files admins edit in the app.
     services_file: Path = Path("./services.toml")
     policy_file: Path = Path("./policy.toml")
     # Pull request states for the findings ledger come from a GitHub-compatible API.
@@ -52,9 +47,6 @@ class Settings(BaseSettings, RunSettings):
     # Retries per alert delivery (on 429, 5xx and failed connections) and each request's timeout.
     alert_retries: int = Field(3, ge=0)
     alert_timeout_seconds: float = Field(5, gt=0)
-    # Service name -> priority weight; env SERVICE_WEIGHTS='{"payment-service": 20}'.
-    service_weights: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_SERVICE_WEIGHTS))
-    default_service_weight: int = 10
     # The app-editable settings file (engine/settings_file.py), read below env and `.env`.
     settings_file: Path = Path("./patchwave.toml")
 

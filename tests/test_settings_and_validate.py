@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from engine.commands import build_config
+from engine.control import build_config
 from engine.runs.paths import RunPaths
 from engine.settings import Settings, load_settings
 from engine.validate import validate_run
@@ -75,16 +75,17 @@ def test_defaults(clean_env: Path) -> None:
     assert s.devin_api_base_url == "https://api.devin.ai/v1"
     assert s.devin_api_key is None
     assert s.api_key is None
-    assert s.service_weights == {"payment-service": 20, "user-service": 15, "catalog-service": 10}
+    assert (s.speed, s.seed) == (1.0, 0)
+    assert not hasattr(s, "service_weights")  # service importance lives in the services file
 
 
 def test_environment_overrides(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WAVE_SIZE", "5")
-    monkeypatch.setenv("SERVICE_WEIGHTS", '{"a": 3}')
+    monkeypatch.setenv("SPEED", "25")
     monkeypatch.setenv("min_success_rate", "0.5")  # names are case-insensitive
     s = Settings()
     assert s.wave_size == 5
-    assert s.service_weights == {"a": 3}
+    assert s.speed == 25
     assert s.min_success_rate == 0.5
 
 

@@ -295,43 +295,18 @@ def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approv
 # --- settings (admins) -----------------------------------------------------------------------
 
 SETTINGS_KEY_PREFIX = "settings_field::"
-WEIGHTS_EDITOR_KEY = "settings_weights_editor"
-WEIGHTS_BASE_KEY = "_pw_settings_weights_base"  # the rows the weights editor was drawn with
 
 
 def settings_field_key(name: str) -> str:
     return f"{SETTINGS_KEY_PREFIX}{name}"
 
 
-def _edited_weights() -> dict[str, int] | None:
-    """The service weights table after the edits in the data editor (None: not drawn)."""
-    base = st.session_state.get(WEIGHTS_BASE_KEY)
-    if base is None:
-        return None
-    rows = [dict(r) for r in base]
-    delta = st.session_state.get(WEIGHTS_EDITOR_KEY) or {}
-    for index, edits in (delta.get("edited_rows") or {}).items():
-        rows[int(index)].update(edits)
-    deleted = {int(i) for i in delta.get("deleted_rows") or []}
-    rows = [r for i, r in enumerate(rows) if i not in deleted]
-    rows.extend(dict(r) for r in delta.get("added_rows") or [])
-    weights: dict[str, int] = {}
-    for row in rows:
-        service = str(row.get("service") or "").strip()
-        if service:  # a row without a service name is ignored
-            weights[service] = row.get("weight")  # type: ignore[assignment]  (validated by the engine)
-    return weights
-
-
 def _form_changes() -> dict[str, object]:
     changes: dict[str, object] = {}
     for name in EDITABLE:
         key = settings_field_key(name)
-        if name != "service_weights" and key in st.session_state:
+        if key in st.session_state:
             changes[name] = st.session_state[key]
-    weights = _edited_weights()
-    if weights is not None:
-        changes["service_weights"] = weights
     return changes
 
 

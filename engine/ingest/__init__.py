@@ -1,4 +1,4 @@
-"""Findings files in, checked and prioritized findings out."""
+"""Findings files in, checked and merged findings out (the plan scores and orders them)."""
 
 from engine.ingest.limits import IngestLimits
 from engine.ingest.pipeline import IngestResult, ingest_bytes, ingest_file

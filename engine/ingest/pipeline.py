@@ -1,4 +1,5 @@
-"""File -> checked, merged, prioritized findings plus a report of everything that happened."""
+"""File -> checked and merged findings plus a report of everything that happened. Scoring and
+ordering them is the plan's work (engine/runs/planner.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pydantic import TypeAdapter
 
@@ -20,7 +22,6 @@ from engine.ingest.rows import CheckedRows, blank_rows, check_rows
 from engine.ingest.scan_table import scan_table, suppressed_findings
 from engine.ingest.table import check_header, read_header, read_table
 from engine.models import Finding
-from engine.prioritize import PriorityOrder, ServiceWeights, priority_order
 from engine.scanners import parse_scan
 from engine.sources import SourceDefaults
 
@@ -44,20 +45,24 @@ _TEXT_COLUMNS = (
 @dataclass
 class IngestResult:
     report: IngestReport
-    # The checked table in file order, and the accepted rows' positions in priority order:
-    # reordering every column eagerly would cost more than the whole check.
+    # The checked table in file order, and the accepted rows' positions, most severe first
+    # (then by finding_id): reordering every column eagerly would cost more than the whole check.
     table: pd.DataFrame = field(repr=False)
     checked: CheckedRows = field(repr=False)
-    order: PriorityOrder = field(repr=False)
+    positions: np.ndarray = field(repr=False)
     absorbed: dict[int, list[str]] = field(repr=False)
 
     @cached_property
     def findings(self) -> list[Finding]:
-        """Findings in priority order; built on first use, as large files rarely need them all."""
-        return _FINDINGS.validate_python(self._records())
+        """The accepted findings, most severe first; built on first use, as large files rarely
+        need them all."""
+        return _FINDINGS.validate_python(self.records())
 
-    def _records(self) -> list[dict]:
-        p = self.order.positions
+    def records(self) -> list[dict]:
+        """The accepted findings as plain dicts of Finding's fields (unvalidated, in the same
+        order): what `findings` validates, and what `ingest --json` writes without building
+        a model per finding."""
+        p = self.positions
         c = self.checked
         text = {name: self.table[name].take(p).tolist() for name in _TEXT_COLUMNS}
         records = []
@@ -71,12 +76,6 @@ class IngestResult:
                 file_path=c.path(position) or None,
                 merged_ids=self.absorbed.get(position, []),
                 source_row=int(self.table.index[position]),
-                priority={
-                    "severity": int(self.order.severity[i]),
-                    "category": int(self.order.category[i]),
-                    "service": int(self.order.service[i]),
-                },
-                priority_rank=i + 1,
             )
             records.append(record)
         given = self.table["fingerprint"].take(p).tolist()
@@ -87,7 +86,6 @@ class IngestResult:
 
 def ingest_file(
     path: Path,
-    services: ServiceWeights,
     *,
     source_name: str | None = None,
     limits: IngestLimits | None = None,
@@ -104,14 +102,13 @@ def ingest_file(
     if _is_json(_head_of(path, name)):
         with reading(path):
             data = path.read_bytes()
-        return _ingest_scan(data, name, services, limits, defaults or SourceDefaults())
-    return _ingest(source_from_path(path, name), name, services, limits)
+        return _ingest_scan(data, name, limits, defaults or SourceDefaults())
+    return _ingest(source_from_path(path, name), name, limits)
 
 
 def ingest_bytes(
     data: bytes,
     name: str,
-    services: ServiceWeights,
     *,
     limits: IngestLimits | None = None,
     defaults: SourceDefaults | None = None,
@@ -119,8 +116,8 @@ def ingest_bytes(
     if limits is not None:
         limits.check_size(len(data), name)
     if _is_json(data[:_JSON_SNIFF]):
-        return _ingest_scan(data, name, services, limits, defaults or SourceDefaults())
-    return _ingest(source_from_bytes(data, name), name, services, limits)
+        return _ingest_scan(data, name, limits, defaults or SourceDefaults())
+    return _ingest(source_from_bytes(data, name), name, limits)
 
 
 def _head_of(path: Path, name: str) -> bytes:
@@ -135,18 +132,16 @@ def _is_json(head: bytes) -> bool:
     return first[:1] in (b"{", b"[") or first.rstrip() == b"null"
 
 
-def _ingest(
-    src: DecodedSource, name: str, services: ServiceWeights, limits: IngestLimits | None
-) -> IngestResult:
+def _ingest(src: DecodedSource, name: str, limits: IngestLimits | None) -> IngestResult:
     watch = limits.stopwatch(name) if limits is not None else None
     normalized, ignored = check_header(read_header(src, name), name)
     table, broken_rows, encoding = read_table(src, name, normalized)
     report = IngestReport(source_name=name, encoding=encoding, ignored_columns=ignored)
-    return _check(table, broken_rows, report, services, limits, watch)
+    return _check(table, broken_rows, report, limits, watch)
 
 
 def _ingest_scan(
-    data: bytes, name: str, services: ServiceWeights, limits: IngestLimits | None, defaults: SourceDefaults
+    data: bytes, name: str, limits: IngestLimits | None, defaults: SourceDefaults
 ) -> IngestResult:
     watch = limits.stopwatch(name) if limits is not None else None
     parse = parse_scan(data, name)
@@ -169,7 +164,7 @@ def _ingest_scan(
         suppressed_findings=listed,
         not_findings=parse.not_findings,
     )
-    result = _check(table, [], report, services, limits, watch)
+    result = _check(table, [], report, limits, watch)
     for problem in (*report.rejected, *report.warnings):
         problem.ref = refs[problem.row - 1]
     return result
@@ -179,7 +174,6 @@ def _check(
     table: pd.DataFrame,
     broken_rows: list[RowProblem],
     report: IngestReport,
-    services: ServiceWeights,
     limits: IngestLimits | None,
     watch: Stopwatch | None,
 ) -> IngestResult:
@@ -199,9 +193,7 @@ def _check(
     reused = reject_reused_ids(table, ids, locations, keep)
     usable = int(keep.sum())
     survivors, absorbed, groups = merge_duplicates(table, checked, codes, locations, keep)
-    order = priority_order(
-        checked.severity_weight, checked.category_weight, codes["service_name"], ids, survivors, services
-    )
+    positions = severity_order(checked.severity_weight, ids, survivors)
     if watch is not None:
         watch.check("merging duplicates")
 
@@ -213,7 +205,14 @@ def _check(
     report.warnings = [w for w in checked.warnings if w.row not in rejected_rows]
     report.merged_groups = groups
     report.duplicates_merged = usable - len(survivors)
-    report.accepted = len(order.positions)
+    report.accepted = len(positions)
     if report.total_rows == 0:
         raise BadInputError(f"{name}: the file has a header but no data rows")
-    return IngestResult(report=report, table=table, checked=checked, order=order, absorbed=absorbed)
+    return IngestResult(report=report, table=table, checked=checked, positions=positions, absorbed=absorbed)
+
+
+def severity_order(severity_weight: np.ndarray, id_order: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """`positions` most severe first, then by finding_id (`id_order`: each row's rank among the
+    ids), so the same file always lists the same way."""
+    order = np.lexsort((id_order[positions], -severity_weight[positions]))
+    return positions[order]

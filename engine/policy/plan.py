@@ -27,11 +27,11 @@ from pydantic import BaseModel, Field
 
 from engine.ledger.models import Ledger, LedgerEntry
 from engine.ledger.retry import sessions_in_window
-from engine.models import Finding, Severity
+from engine.models import Finding, PriorityScore, Severity
 from engine.policy.gates import SkipReason, gate
-from engine.policy.objectives import ObjectiveProgress, objective_progress
+from engine.policy.objectives import Objective, ObjectiveProgress, objective_progress
 from engine.policy.policy import Policy
-from engine.policy.priority import LedgerScore, category_fix_rates, cross_run_score
+from engine.policy.priority import category_fix_rates, cross_run_score
 from engine.policy.services import ServiceCatalog, service_key
 
 ACU_TOLERANCE = 1e-9  # 0.1 + 0.2 ACU must still fit a 0.3 ACU budget
@@ -39,7 +39,7 @@ ACU_TOLERANCE = 1e-9  # 0.1 + 0.2 ACU must still fit a 0.3 ACU budget
 
 class PlannedFinding(BaseModel):
     finding: Finding
-    score: LedgerScore
+    score: PriorityScore
 
 
 class SkippedFinding(BaseModel):
@@ -139,17 +139,9 @@ def plan_across_runs(
     max_acu_per_session: float | None,
 ) -> CrossRunPlan:
     """The findings to dispatch in this run, best first, and why every other one waits."""
-    fix_rates = category_fix_rates(ledger)
     progress = [objective_progress(objective, ledger, now) for objective in policy.objectives]
     unmet = [o for o, p in zip(policy.objectives, progress, strict=True) if o.active and not p.met]
-
-    scored: list[tuple[Finding, LedgerEntry | None, LedgerScore]] = []
-    for finding in findings:
-        entry = ledger.entries.get(finding.fingerprint) if finding.fingerprint else None
-        score = cross_run_score(finding, entry, services, policy, fix_rates, now, unmet)
-        scored.append((finding, entry, score))
-    scored.sort(key=lambda item: (-item[2].total, item[0].finding_id))
-
+    scored = _scored(findings, ledger, services, policy, now, unmet)
     budgets = _Budgets(ledger, services, policy, now, max_acu_per_session)
     kept: dict[str, str] = {}  # fingerprint -> the finding_id that represents it
     selected: list[PlannedFinding] = []
@@ -173,3 +165,35 @@ def plan_across_runs(
                 )
             )
     return CrossRunPlan(selected=selected, skipped=skipped, budget=budgets.use(), objectives=progress)
+
+
+def rank_by_priority(
+    findings: Sequence[Finding], services: ServiceCatalog, now: datetime, policy: Policy | None = None
+) -> list[PlannedFinding]:
+    """Every finding, best first, scored against an empty history: how a run without the
+    findings ledger is ordered. Nothing is skipped and no budget applies."""
+    empty = Ledger()
+    return [
+        PlannedFinding(finding=finding, score=score)
+        for finding, _, score in _scored(findings, empty, services, policy or Policy(), now, [])
+    ]
+
+
+def _scored(
+    findings: Sequence[Finding],
+    ledger: Ledger,
+    services: ServiceCatalog,
+    policy: Policy,
+    now: datetime,
+    unmet: Sequence[Objective],
+) -> list[tuple[Finding, LedgerEntry | None, PriorityScore]]:
+    """Each finding with its ledger entry and score, best first (ties: finding_id)."""
+    fix_rates = category_fix_rates(ledger)
+    scored = []
+    for finding in findings:
+        entry = ledger.entries.get(finding.fingerprint) if finding.fingerprint else None
+        scored.append(
+            (finding, entry, cross_run_score(finding, entry, services, policy, fix_rates, now, unmet))
+        )
+    scored.sort(key=lambda item: (-item[2].total, item[0].finding_id))
+    return scored
