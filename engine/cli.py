@@ -135,7 +135,12 @@ def ingest(
     file: Path, as_json: bool, service_name: str | None, repo_url: str | None, runs_dir: Path | None
 ) -> None:
     """Check a findings file (CSV or a scanner's JSON/SARIF): accepted, rejected, merged."""
-    from engine.commands import ingest_command
+    import gc
+
+    # A one-shot command that builds a few million short-lived objects and no cycles worth
+    # collecting: the cyclic collector would only walk them again and again.
+    gc.disable()
+    from engine.ingest.command import ingest_command
 
     ingest_command(file, settings_for(runs_dir), as_json, SourceDefaults(service_name, repo_url))
 
@@ -222,13 +227,14 @@ def run(
 
 @cli.command(hidden=True)
 @click.argument("run_id")
+@click.option("--foreground", is_flag=True, help="Show progress in the terminal (the rest of `run`).")
 @runs_dir_option
 @_settings_errors
-def execute(run_id: str, runs_dir: Path | None) -> None:
+def execute(run_id: str, foreground: bool, runs_dir: Path | None) -> None:
     """Run a prepared run in this process (what --detach starts)."""
     from engine.commands import execute_command
 
-    execute_command(run_id, settings_for(runs_dir))
+    execute_command(run_id, settings_for(runs_dir), foreground)
 
 
 @cli.command()

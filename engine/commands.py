@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +15,9 @@ from engine import reporting
 from engine.alerts import AlertSender
 from engine.catalog import needs_liveness_check, shown_status
 from engine.control import check_resumable, launch_plan_options, stop_run
-from engine.errors import BadInputError
 from engine.execute.progress import LineProgress, progress_for_output
 from engine.execute.start import execute_run
 from engine.execute.tags import attempt_tag
-from engine.ingest import IngestLimits, ingest_file
 from engine.models import RunConfig
 from engine.playbooks import playbook_name_for
 from engine.runs.detach import read_bootstrap, spawn_engine
@@ -35,37 +35,6 @@ from engine.validate import validate_run
 
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
-
-
-def ingest_command(
-    file: Path, settings: Settings, as_json: bool, defaults: SourceDefaults | None = None
-) -> None:
-    result = ingest_file(file, limits=IngestLimits.from_settings(settings), defaults=defaults)
-    report = result.report
-    if as_json:
-        _echo_json(
-            {
-                "format": report.format,
-                "format_label": report.format_label,
-                "tools": report.tools,
-                "suppressed": report.suppressed,
-                "suppressed_findings": [s.model_dump(mode="json") for s in report.suppressed_findings],
-                "not_findings": report.not_findings,
-                "accepted": report.accepted,
-                "rejected": [p.model_dump() for p in report.rejected],
-                "rejected_rows": report.rejected_rows,
-                "warnings": [p.model_dump() for p in report.warnings],
-                "duplicates_merged": report.duplicates_merged,
-                "merged_groups": [g.model_dump() for g in report.merged_groups],
-                "total_rows": report.total_rows,
-                "ignored_columns": report.ignored_columns,
-                "findings": [f.model_dump(mode="json") for f in result.findings],
-            }
-        )
-    else:
-        reporting.print_ingest(report)
-    if report.accepted == 0:
-        raise BadInputError(f"{file.name}: no usable findings")
 
 
 def plan_command(
@@ -140,7 +109,23 @@ def run_command(
     if detach:
         _detach(paths, settings)
         return
-    _foreground(paths, settings)
+    _continue_as_engine(paths, settings)
+
+
+def _continue_as_engine(paths: RunPaths, settings: Settings) -> None:
+    """Runs the prepared run in the foreground as an engine process of its own: this process
+    becomes `python -m engine execute RUN --foreground` (same pid, terminal and signals), so the
+    file parser (pandas) it loaded to plan the run does not stay in the run's memory."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    verbose = ["-v"] if click.get_current_context(silent=True) and _verbose() else []
+    runs_dir = str(Path(settings.runs_dir).resolve())
+    command = [sys.executable, "-m", "engine", *verbose, "execute", paths.run_id, "--runs-dir", runs_dir]
+    os.execv(sys.executable, [*command, "--foreground"])
+
+
+def _verbose() -> bool:
+    return bool(click.get_current_context().find_root().params.get("verbose"))
 
 
 def _dry_run(data: bytes, name: str, config: RunConfig, options: PlanOptions) -> None:
@@ -181,8 +166,12 @@ def _foreground(paths: RunPaths, settings: Settings) -> None:
     reporting.print_run(run, run.status.value)
 
 
-def execute_command(run_id: str, settings: Settings) -> None:
+def execute_command(run_id: str, settings: Settings, foreground: bool = False) -> None:
+    """`foreground`: the rest of a `run` in the terminal (see `_continue_as_engine`)."""
     paths = RunPaths.existing(settings.runs_dir, run_id)
+    if foreground:
+        _foreground(paths, settings)
+        return
     # Detached, this process's stderr already is engine.log, where the run's own log handler
     # writes too: keep one copy of each line.
     logging.getLogger().handlers.clear()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
 from engine.ingest import IngestReport
 from engine.models import BatchRun, Finding, Wave
-from engine.policy import SkippedFinding
+
+if TYPE_CHECKING:
+    from engine.policy import SkippedFinding
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]], whole: Sequence[str] = ()) -> str:

@@ -222,3 +222,25 @@ def test_plan_rejects_wave_size_zero(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "--wave-size" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_ingest_json_findings_are_the_findings_the_engine_builds(tmp_path: Path) -> None:
+    """`ingest --json` writes findings from the checked columns, without building models: they
+    must be exactly what the Finding models give (stripped cells, merged ids, fingerprints)."""
+    from engine.ingest import ingest_file
+
+    path = tmp_path / "quirks.csv"
+    path.write_text(
+        "finding_id,category,severity,title,service_name,file_path,line_number,description,fingerprint\n"
+        "A, sqli ,critical,  padded title ,svc ,./src/a.py,10,  ,\n"
+        "B,xss,low,t,svc,src/b.py,3,Ünïcode “quotes” \\\\ back,0123456789abcdef0123\n"
+        "C,sql_injection,low,t,svc,src/a.py,10,dup of A,\n"
+        "D,xss,medium,t,svc,,,no location,\n"
+        "E,xss,medium,t,svc,,,no location again,\n",
+        encoding="utf-8",
+    )
+    proc = run_cli(tmp_path / "runs", "ingest", path, "--json")
+    assert proc.returncode == 0, proc.stderr
+    expected = [f.model_dump(mode="json") for f in ingest_file(path).findings]
+    assert json.loads(proc.stdout)["findings"] == expected
+    assert [(f["finding_id"], f["merged_ids"]) for f in expected] == [("A", ["C"]), ("D", ["E"]), ("B", [])]

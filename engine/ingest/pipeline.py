@@ -18,7 +18,7 @@ from engine.ingest.dedupe import location_keys, merge_duplicates, reject_reused_
 from engine.ingest.identity import csv_fingerprints
 from engine.ingest.limits import IngestLimits, Stopwatch
 from engine.ingest.report import IngestReport, RowProblem
-from engine.ingest.rows import CheckedRows, blank_rows, check_rows
+from engine.ingest.rows import CheckedRows, blank_rows, check_rows, normalize_path
 from engine.ingest.scan_table import scan_table, suppressed_findings
 from engine.ingest.table import check_header, read_header, read_table
 from engine.models import Finding
@@ -62,26 +62,54 @@ class IngestResult:
         """The accepted findings as plain dicts of Finding's fields (unvalidated, in the same
         order): what `findings` validates, and what `ingest --json` writes without building
         a model per finding."""
-        p = self.positions
+        columns = self.columns()
+        names = list(columns)
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+    def columns(self) -> dict[str, list]:
+        """The accepted findings column by column (Finding's fields -> one value per finding):
+        one Python call per cell is what a 100,000-row file cannot afford."""
         c = self.checked
-        text = {name: self.table[name].take(p).tolist() for name in _TEXT_COLUMNS}
-        records = []
-        for i, position in enumerate(p.tolist()):
-            record = {name: (text[name][i].strip() or None) for name in _TEXT_COLUMNS}
-            record.update(
-                severity=c.severity[position],
-                category=c.category[position],
-                line_number=c.line_number[position],
-                cwe_id=c.cwe_id[position] or None,
-                file_path=c.path(position) or None,
-                merged_ids=self.absorbed.get(position, []),
-                source_row=int(self.table.index[position]),
-            )
-            records.append(record)
-        given = self.table["fingerprint"].take(p).tolist()
-        for record, fingerprint in zip(records, csv_fingerprints(records, given), strict=True):
-            record["fingerprint"] = fingerprint
-        return records
+        p = self.positions
+        rows = p.tolist()
+        columns: dict[str, list] = {}
+        for name in _TEXT_COLUMNS:
+            columns[name] = _stripped_cells(self.table[name], p)
+        paths = [normalize_path(v) or None for v in c.paths.values] + [None]  # [-1]: no path
+        columns.update(
+            severity=c.severity[p].tolist(),
+            category=c.category[p].tolist(),
+            line_number=c.line_number[p].tolist(),
+            cwe_id=[v or None for v in c.cwe_id[p].tolist()],
+            file_path=[paths[code] for code in c.paths.codes[p].tolist()],
+            merged_ids=[self.absorbed.get(position, []) for position in rows],
+            source_row=self.table.index.to_numpy()[p].tolist(),
+            priority=[None] * len(rows),  # the plan scores and ranks findings; ingest does not
+            priority_rank=[None] * len(rows),
+        )
+        given = _column(self.table["fingerprint"])
+        columns["fingerprint"] = csv_fingerprints(columns, [given[i] for i in rows])
+        return columns
+
+
+def _stripped_cells(values: pd.Series, positions: np.ndarray) -> list[str | None]:
+    """The cells at `positions`, stripped ("" -> None). A column with fewer distinct values
+    than rows (services, scanners, versions...) is stripped once per distinct value, and its
+    findings share the strings."""
+    codes, uniques = pd.factorize(values)
+    if len(uniques) * 2 > len(values):  # mostly distinct: strip each cell
+        cells = _column(values)
+        return [text if (text := cells[i].strip()) else None for i in positions.tolist()]
+    distinct = [text if (text := value.strip()) else None for value in uniques.tolist()]
+    distinct.append(None)  # code -1: missing
+    return [distinct[code] for code in codes[positions].tolist()]
+
+
+def _column(values: pd.Series) -> list[str]:
+    """A string column as Python strings (Arrow's own conversion: iterating it is slow)."""
+    array = values.array
+    native = getattr(array, "_pa_array", None)
+    return native.to_pylist() if native is not None else values.tolist()
 
 
 def ingest_file(

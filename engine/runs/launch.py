@@ -11,19 +11,23 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from engine.alerts import Alert
 from engine.errors import BadInputError, reading
-from engine.ingest import IngestLimits
 from engine.models import BatchRun, RunConfig, RunStatus, WaveStatus, utcnow
 from engine.planning import plan_waves
 from engine.runs.atomic import atomic_write_bytes
 from engine.runs.findings_file import RunFindingsFile, planned_findings, write_findings_file
 from engine.runs.index import IndexEntry, upsert_run
 from engine.runs.paths import RunPaths, new_run_id, upload_file_name
-from engine.runs.planner import PlanOptions, RunPlan, plan_run
+
+if TYPE_CHECKING:  # the engine process imports this module for `initial_state` alone: it
+    # never plans, so it never loads the file parser (pandas)
+    from engine.ingest import IngestLimits
+    from engine.runs.planner import PlanOptions, RunPlan
 
 
 class LaunchRecord(BaseModel):
@@ -69,6 +73,8 @@ def prepare_run(
         max_acu_per_session=config.max_acu_per_session,
         runs_dir=Path(runs_dir),
     )
+    from engine.runs.planner import plan_run
+
     plan = plan_run(data, source_name, options, run_id=paths.run_id, notify=notify)
     Path(runs_dir).mkdir(parents=True, exist_ok=True)
     try:

@@ -10,16 +10,18 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel, Field
 
 from engine.alerts import Alert
-from engine.ingest import IngestResult
 from engine.ledger import ImportSummary, expire_risks, import_scan, read_ledger, update_ledger
 from engine.ledger_alerts import ledger_alerts
 from engine.models import RunLedgerConfig
 from engine.policy import CrossRunPlan, Policy, ServiceCatalog, plan_across_runs
+
+if TYPE_CHECKING:
+    from engine.ingest import IngestResult
 
 
 class LedgerPlan(BaseModel):

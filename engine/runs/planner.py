@@ -11,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.alerts import Alert
 from engine.errors import BadInputError
-from engine.ingest import IngestLimits, IngestReport, IngestResult, ingest_bytes
+from engine.ingest import IngestLimits, IngestReport
 from engine.ledger import scan_id_of
 from engine.models import DataSource, Finding, HeldBackFinding, Wave, utcnow
 from engine.planning import plan_waves
@@ -30,6 +31,9 @@ from engine.policy.weights_migration import services_catalog
 from engine.runs.ledger_plan import LedgerPlan, plan_against_ledger, skip_reasons
 from engine.settings import Settings
 from engine.sources import SourceDefaults
+
+if TYPE_CHECKING:
+    from engine.ingest import IngestResult
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,8 @@ def plan_run(
     `options.only_wave`), records the upload in the findings ledger as the run's scan (before
     refusing a plan the ledger skips entirely: the scan stays recorded) and hands the alerts
     the import raised to `notify`. Without it nothing is recorded."""
+    from engine.ingest import ingest_bytes  # the parser loads only where a file is planned
+
     result = ingest_bytes(data, name, limits=options.limits, defaults=options.source)
     now = options.now or utcnow()
     launch = run_id is not None
