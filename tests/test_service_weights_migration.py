@@ -15,6 +15,7 @@ from engine.policy import ServiceCatalog, ServiceProfile, load_services, save_se
 from engine.policy.weights_migration import migrate_service_weights, services_catalog
 from engine.runs.planner import PlanOptions, plan_run
 from engine.settings import Settings
+from tests.app_fixtures import open_page, use_runs_fixture  # noqa: F401  (pytest fixture)
 from tests.engine_helpers import SAMPLE, cli
 
 
@@ -120,3 +121,18 @@ def test_plan_says_once_on_the_command_line(tmp_path: Path) -> None:
     assert load_services(services).importance("payment-service") == 100
     again = cli(runs, "plan", str(SAMPLE), "--no-ledger", **env)
     assert again.returncode == 0 and "service weights" not in again.stderr
+
+
+@pytest.mark.slow
+def test_the_app_says_once_what_moved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_runs) -> None:
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    use_runs(runs)
+    monkeypatch.setenv("SETTINGS_FILE", str(tmp_path / "patchwave.toml"))
+    monkeypatch.setenv("SERVICE_WEIGHTS", '{"payment-service": 20}')
+    first = open_page("overview")
+    warnings = [w.value for w in first.warning]
+    assert any("service weights moved to the services file" in w for w in warnings), warnings
+    assert load_services(runs / ".no-services-file.toml").importance("payment-service") == 100
+    again = open_page("overview")
+    assert not any("service weights" in w.value for w in again.warning)
