@@ -12,8 +12,9 @@ from pydantic import ValidationError
 from engine.access import Action, can
 from engine.analytics.review_queue import pending_review_count
 from engine.errors import BadInputError
+from engine.policy.weights_migration import migrate_service_weights
 from engine.settings import describe_invalid_settings
-from ui import components, context, identity, loaders
+from ui import actions, components, context, identity, loaders
 from ui.markup import code, md
 
 st.set_page_config(
@@ -114,6 +115,12 @@ except BadInputError as exc:  # the settings file is unreadable
     st.stop()
 
 who = identity.gate(settings)
+try:
+    # Service weights set by an earlier version move into the services file, once.
+    if (moved := migrate_service_weights(settings)) is not None:
+        actions.say("warning", moved)
+except (BadInputError, OSError) as exc:
+    actions.say("error", f"The service weights of an earlier version could not be moved: {exc}")
 
 
 def offered(page: st.Page) -> bool:

@@ -43,8 +43,9 @@ def services_tab() -> None:
         return
     st.caption(
         f"Importance is {'/'.join(IMPORTANCE_WORDS)} or a number 0-100 (services not listed count "
-        "as medium). Tags are comma-separated. An empty session cap uses the policy's per-service cap. "
-        "Rows without a name are ignored."
+        f"{catalog.unlisted_importance}; `default_importance` in the file sets that). It is the service's "
+        "part of every finding's priority score. Tags are comma-separated. An empty session cap uses the "
+        "policy's per-service cap. Rows without a name are ignored."
     )
     rows = policy_forms.service_rows(catalog)
     st.session_state[policy_actions.SERVICES_BASE_KEY] = rows

@@ -12,87 +12,84 @@ import psutil
 
 from engine.devin.preflight import require_connection, target_of
 from engine.errors import BadInputError
-from engine.ingest import IngestLimits
 from engine.models import RESUMABLE_RUN_STATUSES, RunConfig, RunLedgerConfig, RunStatus
-from engine.policy import load_policy, load_services
+from engine.policy import load_services
 from engine.policy.service_agent import agent_overrides_of
-from engine.prioritize import ServiceWeights
 from engine.reviews import reviews_path
+from engine.run_settings import app_default
 from engine.runs.damage import check_file_kind
 from engine.runs.detach import Bootstrap, read_bootstrap, spawn_engine
+from engine.runs.findings_file import check_planned_files
 from engine.runs.index import read_index
 from engine.runs.launch import prepare_run
 from engine.runs.launch_record import read_launch
-from engine.runs.ledger_plan import LedgerSetup, ledger_config, read_plan_file
+from engine.runs.ledger_plan import ledger_config
 from engine.runs.liveness import Liveness, display_status, engine_liveness
 from engine.runs.paths import RunPaths
+from engine.runs.planner import PlanOptions, plan_options
 from engine.runs.state_store import load_state_if_present
 from engine.settings import Settings
 from engine.sources import SourceDefaults
 
 STOP_WAIT_SECONDS = 6.0
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "sample_data" / "findings.csv"
-DEMO_SPEED = 50.0
+DEMO_SPEED = float(app_default("speed"))  # the app's simulated launches start at this speed too
 DEMO_SEED = 7  # fixed: a demo recording looks the same every time
-
-
-def services_of(settings: Settings) -> ServiceWeights:
-    return ServiceWeights(settings.service_weights, settings.default_service_weight)
 
 
 def build_config(
     settings: Settings,
     *,
-    seed: int,
-    speed: float,
-    only_wave: int | None,
+    only_wave: int | None = None,
     dry_run: bool = False,
     live: bool | None = None,
     ledger: RunLedgerConfig | None = None,
 ) -> RunConfig:
-    """The run's configuration from settings. `live=None` means live exactly when a key is set;
+    """The run's configuration: the run settings in effect (engine/run_settings.py), frozen,
+    plus how this run is started. `live=None` means live exactly when a key is set;
     `live=False` forces the simulator even with a key. `ledger`: the run plans against the
-    findings ledger and keeps its limits (see `ledger_setup`)."""
+    findings ledger and keeps its limits (see `launch_plan_options`)."""
     if live is None:
         live = settings.api_key is not None
     if live and settings.api_key is None:
         raise BadInputError("live mode needs DEVIN_API_KEY; without it runs use the simulated API")
     return RunConfig(
+        **settings.run_settings().model_dump(),
         data_source="live" if live else "simulated",
         api_base_url=settings.devin_api_base_url if live else None,
-        speed=speed,
-        seed=seed,
-        wave_size=settings.wave_size,
         only_wave=only_wave,
-        max_parallel_sessions=settings.max_parallel_sessions,
-        max_acu_per_session=settings.max_acu_per_session,
-        poll_interval_seconds=settings.poll_interval_seconds,
-        session_timeout_minutes=settings.session_timeout_minutes,
-        min_success_rate=settings.min_success_rate,
-        max_retries=settings.max_retries,
-        sim_failure_rate=settings.sim_failure_rate,
-        sim_fault_rate=settings.sim_fault_rate,
-        breaker_failure_threshold=settings.breaker_failure_threshold,
-        breaker_cooldown_seconds=settings.breaker_cooldown_seconds,
-        api_unavailable_horizon_minutes=settings.api_unavailable_horizon_minutes,
         agent_overrides=agent_overrides_of(load_services(settings.services_file)),
         dry_run=dry_run,
         ledger=ledger,
     )
 
 
-def ledger_setup(settings: Settings) -> LedgerSetup:
-    """The cross-run policy and services, read from their files (errors name the file)."""
-    return LedgerSetup(
-        policy=load_policy(settings.policy_file), services=load_services(settings.services_file)
+def launch_plan_options(
+    settings: Settings,
+    *,
+    use_ledger: bool,
+    live: bool | None = None,
+    only_wave: int | None = None,
+    dry_run: bool = False,
+    source: SourceDefaults | None = None,
+) -> tuple[RunConfig, PlanOptions]:
+    """What a launch freezes (the run's config) and what it plans with, from the settings in
+    effect: the services file always, the policy file when the run uses the ledger (errors
+    name the file)."""
+    config = build_config(settings, only_wave=only_wave, dry_run=dry_run, live=live)
+    options = plan_options(
+        settings, use_ledger=use_ledger, data_source=config.data_source, only_wave=only_wave, source=source
     )
+    if options.policy is not None:
+        config = config.model_copy(update={"ledger": ledger_config(options.policy)})
+    return config, options
 
 
 @dataclass(frozen=True)
 class LaunchOptions:
+    """How to launch, apart from the run settings (those come with `settings`)."""
+
     mode: Literal["simulated", "live"] = "simulated"
-    speed: float = 1.0
-    seed: int = 0
     use_ledger: bool = True  # plan against the findings ledger; demos do not, to replay the same
     source: SourceDefaults = field(default_factory=SourceDefaults)
 
@@ -111,28 +108,11 @@ def launch_detached(
         if existing is not None:
             return existing
         raise BadInputError(f"run {run_id} already exists")
-    setup = ledger_setup(settings) if options.use_ledger else None
-    config = build_config(
-        settings,
-        seed=options.seed,
-        speed=options.speed,
-        only_wave=None,
-        live=options.mode == "live",
-        ledger=ledger_config(setup.policy) if setup else None,
+    config, plan = launch_plan_options(
+        settings, use_ledger=options.use_ledger, live=options.mode == "live", source=options.source
     )
     try:
-        paths, _ = prepare_run(
-            data,
-            source_name,
-            config,
-            services_of(settings),
-            settings.service_weights,
-            settings.runs_dir,
-            run_id,
-            IngestLimits.from_settings(settings),
-            options.source,
-            setup,
-        )
+        paths, _ = prepare_run(data, source_name, config, plan, settings.runs_dir, run_id)
     except BadInputError:
         # A concurrent launch of the same id won the race: report what it started.
         if paths.root.exists() and (existing := read_bootstrap(paths)) is not None:
@@ -143,8 +123,9 @@ def launch_detached(
 
 def launch_demo(settings: Settings, run_id: str) -> Bootstrap:
     """The sample findings, simulated, at demo speed with a fixed seed."""
-    options = LaunchOptions(mode="simulated", speed=DEMO_SPEED, seed=DEMO_SEED, use_ledger=False)
-    return launch_detached(SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, settings, options, run_id)
+    demo = settings.model_copy(update={"speed": DEMO_SPEED, "seed": DEMO_SEED})
+    options = LaunchOptions(mode="simulated", use_ledger=False)
+    return launch_detached(SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, demo, options, run_id)
 
 
 def _where(liveness: Liveness, pid: int | None) -> str:
@@ -169,7 +150,7 @@ def check_resumable(paths: RunPaths) -> None:
             )
         # The engine builds its first state from these.
         read_launch(paths)
-        read_plan_file(paths.plan)
+        check_planned_files(paths)
         return
     if run.status == RunStatus.running and (live := engine_liveness(run)).alive:
         raise BadInputError(f"run {paths.run_id} is running ({_where(live, run.pid)}); nothing to resume")
@@ -193,8 +174,9 @@ def run_files(paths: RunPaths) -> list[Path]:
         paths.dispatch_journal,
         paths.simulator_journal,
         paths.simulator_stats,
-        paths.input,
-        paths.plan,
+        paths.findings,
+        paths.earlier_input,
+        paths.earlier_plan,
         paths.launch,
         paths.ingest_report,
         paths.bootstrap,

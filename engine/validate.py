@@ -6,21 +6,23 @@ from collections import Counter
 
 from pydantic import ValidationError
 
-from engine.errors import DamagedFileError
+from engine.errors import BadInputError, DamagedFileError
 from engine.execute.totals import compute_totals, latest_sessions
 from engine.models import BatchRun, RunStatus, SessionStatus, TimelineEvent, WaveStatus
 from engine.runs.damage import read_run_file
+from engine.runs.findings_file import read_findings_file
 from engine.runs.index import read_index
 from engine.runs.journal import replay_journal
-from engine.runs.launch_record import read_launch
+from engine.runs.launch_record import LaunchRecord, read_launch
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state
 
 
 def validate_run(paths: RunPaths) -> list[str]:
     problems: list[str] = []
+    record: LaunchRecord | None = None
     try:
-        read_launch(paths)
+        record = read_launch(paths)
     except DamagedFileError as exc:
         problems.append(f"launch.json is damaged: {exc.problem}")
     except OSError as exc:
@@ -31,6 +33,7 @@ def validate_run(paths: RunPaths) -> list[str]:
         return [*problems, "state.json is missing (the engine never started?)"]
     except DamagedFileError as exc:
         return [*problems, f"state.json does not parse as a run: {exc.problem}"]
+    problems += _check_planned(paths, run, earlier_version=record is not None and record.upload is None)
     problems += _check_sessions(run)
     problems += _check_waves(run)
     problems += _check_totals(run)
@@ -49,6 +52,29 @@ def validate_run(paths: RunPaths) -> list[str]:
     else:
         if run.run_id not in listed:
             problems.append("runs/_shared/index.json does not list this run")
+    return problems
+
+
+def _check_planned(paths: RunPaths, run: BatchRun, *, earlier_version: bool) -> list[str]:
+    """findings.json (the launcher's plan) and state.json hold the same findings: each planned
+    one is in the run or held back. The upload itself is provenance only and is not needed."""
+    if not paths.findings.exists():
+        if earlier_version and paths.earlier_input.exists():
+            return []  # launched by an earlier version: input.csv (and plan.json) was its plan
+        return ["findings.json is missing"]
+    try:
+        planned = read_findings_file(paths.findings)
+    except (BadInputError, ValidationError) as exc:
+        return [f"findings.json unreadable: {_short(exc)}"]
+    expected = {f.finding_id for f in planned.findings} | {h.finding.finding_id for h in planned.held_back}
+    found = {f.finding_id for f in run.findings} | {h.finding.finding_id for h in run.held_back}
+    problems = []
+    if missing := sorted(expected - found):
+        problems.append(f"findings.json plans {len(missing)} finding(s) state.json lacks, e.g. {missing[0]}")
+    if unknown := sorted(found - expected):
+        problems.append(
+            f"state.json holds {len(unknown)} finding(s) findings.json never planned, e.g. {unknown[0]}"
+        )
     return problems
 
 

@@ -73,13 +73,13 @@ def test_upload_shows_the_check_the_priority_order_and_the_plan(fresh_runs: Path
     assert list(plan["findings"]) == [10, 10, 4]
     at.number_input(key="launch_wave_size").set_value(12).run()
     assert list(at.dataframe[1].value["findings"]) == [12, 12]
-    # Without the ledger the file's own priority rules: severity + category + service weights.
+    # Without the ledger the same score, against an empty history: the same parts, explained
+    # the same way, and the history's parts equal for every finding.
     at.toggle(key="launch_use_ledger").set_value(False).run()
     preview = at.dataframe[0].value
-    assert (
-        preview["score"]
-        == preview["severity_weight"] + preview["category_weight"] + preview["service_weight"]
-    ).all()
+    assert ((preview["score"] - preview[parts].sum(axis=1)).abs() < 0.11).all()
+    assert set(preview["sla_urgency"]) == {0} and set(preview["fix_rate"]) == {5}
+    assert preview["score_parts"].iloc[0].startswith("service 17.5 + severity 30 + SLA 0")
     assert "Live mode needs a Devin API key" in texts(at)
     assert run_ids(fresh_runs) == []  # nothing is written before Launch
 

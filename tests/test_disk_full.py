@@ -18,11 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.control import build_config, services_of
+from engine.control import launch_plan_options
 from engine.models import RunStatus
-from engine.policy import load_policy, load_services
 from engine.runs.launch import prepare_run
-from engine.runs.ledger_plan import LedgerSetup, ledger_config
 from engine.settings import load_settings
 from tests.crash_helpers import wait_for
 from tests.engine_helpers import REPO, SAMPLE, cli, engine_env, load_run, roomy_policy
@@ -55,23 +53,14 @@ def small_disk_fixture(tmp_path: Path) -> Iterator[Path]:
 
 def _prepare(runs: Path) -> None:
     """The run folder as `run` leaves it before its engine starts, planned against the ledger."""
-    settings = load_settings(runs_dir=runs)
-    setup = LedgerSetup(
-        policy=load_policy(roomy_policy(runs)), services=load_services(runs / ".no-services-file.toml")
+    settings = load_settings(
+        runs_dir=runs,
+        speed=SPEED,
+        policy_file=roomy_policy(runs),
+        services_file=runs / ".no-services-file.toml",
     )
-    config = build_config(
-        settings, seed=0, speed=SPEED, only_wave=None, live=False, ledger=ledger_config(setup.policy)
-    )
-    prepare_run(
-        SAMPLE.read_bytes(),
-        SAMPLE.name,
-        config,
-        services_of(settings),
-        settings.service_weights,
-        runs,
-        RUN_ID,
-        ledger=setup,
-    )
+    config, options = launch_plan_options(settings, use_ledger=True, live=False)
+    prepare_run(SAMPLE.read_bytes(), SAMPLE.name, config, options, runs, RUN_ID)
 
 
 def _fill(folder: Path) -> Path:

@@ -9,22 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from engine.control import build_config, services_of
+from engine.control import launch_plan_options
 from engine.errors import BadInputError
-from engine.ingest import IngestLimits, ingest_bytes, ingest_file
+from engine.ingest import IngestLimits, ingest_bytes
 from engine.runs.launch import initial_state, prepare_run
-from engine.settings import Settings, load_settings
+from engine.runs.launch_record import read_launch
+from engine.settings import load_settings
 from engine.sources import SourceDefaults
 from tests.app_fixtures import open_page, texts, use_runs_fixture  # noqa: F401  (pytest fixture)
 from tests.engine_helpers import cli
 
-SERVICES = services_of(Settings())
 HEADER = "finding_id,category,severity,title,service_name\n"
 GOOD = "A,xss,high,café — 日本,svc\n"
 
 
 def ingest(data: bytes, name: str = "findings.csv"):
-    return ingest_bytes(data, name, SERVICES, limits=IngestLimits())
+    return ingest_bytes(data, name, limits=IngestLimits())
 
 
 def titles(result) -> dict[str, str]:
@@ -88,18 +88,20 @@ def test_a_bad_byte_in_the_header_is_named_as_row_1() -> None:
     assert report.ignored_columns == ["Own\ufffdr"]
 
 
-def test_the_file_kept_for_the_run_reads_back_the_same(tmp_path: Path) -> None:
-    """The run folder keeps the upload's bytes; the engine's own re-read makes the same choice."""
+def test_the_file_kept_for_the_run_is_the_upload_and_the_run_reads_its_findings(tmp_path: Path) -> None:
+    """The run folder keeps the upload's bytes as they came; the engine starts from the findings
+    the launcher checked (with the replaced bytes), never from a re-read of the upload."""
     runs = tmp_path / "runs"
     settings = load_settings(runs_dir=runs)
-    config = build_config(settings, seed=0, speed=1, only_wave=None, live=False)
+    config, options = launch_plan_options(settings, use_ledger=False, live=False)
     data = utf8_with_a_bad_byte()
-    paths, result = prepare_run(
-        data, "findings.csv", config, SERVICES, settings.service_weights, runs, "enc", IngestLimits()
-    )
+    paths, plan = prepare_run(data, "findings.csv", config, options, runs, "enc")
+    record = read_launch(paths)
+    assert record.upload is not None and paths.upload(record.upload).read_bytes() == data
+    assert plan.report.replaced_rows == [3]
     again = initial_state(paths)
-    assert sorted(f.title for f in again.findings) == sorted(titles(result).values())
-    assert ingest_file(paths.input, SERVICES).report.replaced_rows == [3]
+    assert sorted(f.title for f in again.findings) == sorted(f.title for f in plan.findings)
+    assert any("\ufffd" in f.title for f in again.findings)
 
 
 # --- cp1252, UTF-16 and neither ---------------------------------------------------------------
@@ -140,7 +142,7 @@ def test_a_utf16_scanner_file_is_read_too() -> None:
         ],
     }
     data = json.dumps(doc).encode("utf-16")
-    result = ingest_bytes(data, "scan.sarif", SERVICES, limits=IngestLimits(), defaults=SourceDefaults("web"))
+    result = ingest_bytes(data, "scan.sarif", limits=IngestLimits(), defaults=SourceDefaults("web"))
     assert result.report.format == "sarif" and result.report.encoding == "utf-16"
 
 

@@ -11,18 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from engine.control import services_of
 from engine.errors import BadInputError
 from engine.ingest import IngestLimits, ingest_bytes, ingest_file
 from engine.runs.index import read_index
 from engine.scanners import parse_scan
-from engine.settings import Settings
 from engine.sources import SourceDefaults
 from tests.engine_helpers import engine_env
 from tests.memory_probe import cli_script, probe, write
 from tests.scanner_samples import SAMPLES_DIR, needs_samples
 
-SERVICES = services_of(Settings())
 SERVICE = SourceDefaults(service_name="payments")
 ROW_LIMIT = "more than 5,000 results (limit MAX_ROWS_PER_RUN"
 MEMORY_FACTOR = 5  # a refused file may grow the process by at most this many times its size
@@ -39,7 +36,7 @@ def empty_results_sarif(count: int = EMPTY_RESULTS) -> bytes:
 
 def refusal(data: bytes, name: str, limits: IngestLimits | None = None, **kwargs) -> str:
     with pytest.raises(BadInputError) as caught:
-        ingest_bytes(data, name, SERVICES, limits=limits or IngestLimits(), defaults=SERVICE, **kwargs)
+        ingest_bytes(data, name, limits=limits or IngestLimits(), defaults=SERVICE, **kwargs)
     return str(caught.value)
 
 
@@ -70,7 +67,7 @@ def test_a_flood_of_empty_results_is_refused_at_the_row_limit_while_it_streams()
     started = time.monotonic()
     for defaults in (SERVICE, SourceDefaults()):  # without a service it once said that instead
         with pytest.raises(BadInputError) as caught:
-            ingest_bytes(data, "findings.sarif", SERVICES, limits=IngestLimits(), defaults=defaults)
+            ingest_bytes(data, "findings.sarif", limits=IngestLimits(), defaults=defaults)
         message = str(caught.value)
         assert message.startswith("findings.sarif: " + ROW_LIMIT), message
         assert "split the scan" in message and "raise the limit" in message
@@ -79,7 +76,7 @@ def test_a_flood_of_empty_results_is_refused_at_the_row_limit_while_it_streams()
 
 def test_the_same_results_just_under_the_limit_are_read() -> None:
     data = empty_results_sarif(5000)
-    result = ingest_bytes(data, "findings.sarif", SERVICES, limits=IngestLimits(), defaults=SERVICE)
+    result = ingest_bytes(data, "findings.sarif", limits=IngestLimits(), defaults=SERVICE)
     assert result.report.total_rows == 5000
 
 
@@ -162,9 +159,7 @@ def test_suppressed_results_and_snyk_paths_do_not_count_as_findings() -> None:
         result(i, text=commas, **({"suppressions": [{"kind": "inSource"}]} if i % 3 == 0 else {}))
         for i in range(6000)
     ]
-    report = ingest_bytes(
-        sarif(results), "findings.sarif", SERVICES, limits=IngestLimits(), defaults=SERVICE
-    ).report
+    report = ingest_bytes(sarif(results), "findings.sarif", limits=IngestLimits(), defaults=SERVICE).report
     assert report.total_rows == 4000 and report.suppressed == 2000
 
     vulnerabilities = [
@@ -179,7 +174,7 @@ def test_suppressed_results_and_snyk_paths_do_not_count_as_findings() -> None:
         for i in range(12_000)
     ]
     snyk = json.dumps({"vulnerabilities": vulnerabilities, "packageManager": "npm", "projectName": "web"})
-    report = ingest_bytes(snyk.encode(), "snyk.json", SERVICES, limits=IngestLimits()).report
+    report = ingest_bytes(snyk.encode(), "snyk.json", limits=IngestLimits()).report
     assert report.total_rows == 3000
 
 
@@ -215,7 +210,7 @@ def test_a_number_too_long_to_read_is_bad_input() -> None:
 
 def test_a_gigantic_cell_rejects_its_row() -> None:
     data = HEADER + b"F-1,sqli,high," + b"x" * 500_000 + b",api\nF-2,sqli,high,Injection,api\n"
-    report = ingest_bytes(data, "findings.csv", SERVICES, limits=IngestLimits()).report
+    report = ingest_bytes(data, "findings.csv", limits=IngestLimits()).report
     assert report.accepted == 1
     (problem,) = report.rejected
     assert (problem.row, problem.column) == (2, "title")
@@ -253,7 +248,7 @@ def test_a_csv_of_millions_of_rows_costs_a_few_times_its_size(
 
 def test_blank_rows_are_counted_not_kept() -> None:
     data = HEADER + b"\n" * 200_000 + b"F-1,sqli,high,t,api\n" + b",,,,\n" * 100_000
-    result = ingest_bytes(data, "findings.csv", SERVICES, limits=IngestLimits())
+    result = ingest_bytes(data, "findings.csv", limits=IngestLimits())
     assert result.report.blank_rows == 300_000 and result.report.accepted == 1
     assert result.findings[0].source_row == 200_002
     assert len(result.table) == 1
@@ -286,7 +281,7 @@ def test_a_slow_csv_is_stopped_while_its_rows_are_read() -> None:
 def test_without_limits_nothing_is_counted(tmp_path: Path) -> None:
     """The engine's own re-read of a run folder passes no limits."""
     path = write(tmp_path / "input.sarif", empty_results_sarif(6000))
-    assert ingest_file(path, SERVICES, defaults=SERVICE).report.total_rows == 6000
+    assert ingest_file(path, defaults=SERVICE).report.total_rows == 6000
 
 
 # --- the first pass never counts more findings than the parsers find ---------------------------

@@ -26,6 +26,7 @@ from engine.devin.preflight import PreflightError, require_connection, target_of
 from engine.errors import BadInputError, PermissionDeniedError, WriteFailedError
 from engine.models import RunStatus
 from engine.reviews import record_review
+from engine.run_settings import RUN_SETTINGS, flag
 from engine.runs.paths import RunPaths, new_run_id
 from engine.settings import Settings, describe_invalid_settings, load_settings
 from engine.settings_file import EDITABLE, origins, save_settings
@@ -39,17 +40,22 @@ _LAUNCH_TOKENS_KEY = "_pw_launch_tokens"  # upload file_id -> run id
 LAUNCH_ERROR_KEY = "_pw_launch_error"
 
 UPLOAD_KEY = "launch_upload"
-WAVE_SIZE_KEY = "launch_wave_size"
-MAX_PARALLEL_KEY = "launch_max_parallel"
 MODE_KEY = "launch_mode"
-SPEED_KEY = "launch_speed"
-SEED_KEY = "launch_seed"
 SOURCE_SERVICE_KEY = "launch_service"
 SOURCE_REPO_KEY = "launch_repo"
 USE_LEDGER_KEY = "launch_use_ledger"
 
 Kind = Literal["success", "error", "warning", "info"]
 T = TypeVar("T")
+
+
+def launch_key(name: str) -> str:
+    """The Launch form's widget key for run setting `name`: named after its option, e.g.
+    "launch_wave_size" for --wave-size."""
+    return "launch_" + flag(name).lstrip("-").replace("-", "_")
+
+
+SPEED_KEY = launch_key("speed")
 
 
 def say(kind: Kind, text: str) -> None:
@@ -166,9 +172,11 @@ def launch_upload(file_id: str) -> None:
         return
     ss = st.session_state
     mode = "live" if ss.get(MODE_KEY) == "live" else "simulated"
-    allowed = _permitted(
-        Action.launch, wave_size=ss.get(WAVE_SIZE_KEY), max_parallel_sessions=ss.get(MAX_PARALLEL_KEY)
-    )
+    # The form's run settings override the ones in effect (None: that input was not drawn).
+    overrides = {name: ss.get(launch_key(name)) for name in RUN_SETTINGS}
+    if mode == "live":
+        overrides.update(speed=1.0)  # live sessions run at the agent's own pace
+    allowed = _permitted(Action.launch, **overrides)
     if allowed is None:
         return
     s, who = allowed
@@ -181,11 +189,8 @@ def launch_upload(file_id: str) -> None:
         except PreflightError as exc:
             st.session_state[LAUNCH_ERROR_KEY] = str(exc)
             return
-    speed = 1.0 if mode == "live" else float(ss.get(SPEED_KEY) or control.DEMO_SPEED)
     options = control.LaunchOptions(
         mode=mode,
-        speed=speed,
-        seed=int(ss.get(SEED_KEY) or 0),
         use_ledger=bool(ss.get(USE_LEDGER_KEY, True)),
         source=SourceDefaults(ss.get(SOURCE_SERVICE_KEY), ss.get(SOURCE_REPO_KEY)),
     )
@@ -204,8 +209,8 @@ def launch_upload(file_id: str) -> None:
     details = {
         "source": upload.name,
         "mode": mode,
-        "speed": speed,
-        "seed": options.seed,
+        "speed": s.speed,
+        "seed": s.seed,
         "ledger": options.use_ledger,
     }
     _audit(s, who, Action.launch, run_id, {**details, "wave_size": s.wave_size})
@@ -311,43 +316,18 @@ def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approv
 # --- settings (admins) -----------------------------------------------------------------------
 
 SETTINGS_KEY_PREFIX = "settings_field::"
-WEIGHTS_EDITOR_KEY = "settings_weights_editor"
-WEIGHTS_BASE_KEY = "_pw_settings_weights_base"  # the rows the weights editor was drawn with
 
 
 def settings_field_key(name: str) -> str:
     return f"{SETTINGS_KEY_PREFIX}{name}"
 
 
-def _edited_weights() -> dict[str, int] | None:
-    """The service weights table after the edits in the data editor (None: not drawn)."""
-    base = st.session_state.get(WEIGHTS_BASE_KEY)
-    if base is None:
-        return None
-    rows = [dict(r) for r in base]
-    delta = st.session_state.get(WEIGHTS_EDITOR_KEY) or {}
-    for index, edits in (delta.get("edited_rows") or {}).items():
-        rows[int(index)].update(edits)
-    deleted = {int(i) for i in delta.get("deleted_rows") or []}
-    rows = [r for i, r in enumerate(rows) if i not in deleted]
-    rows.extend(dict(r) for r in delta.get("added_rows") or [])
-    weights: dict[str, int] = {}
-    for row in rows:
-        service = str(row.get("service") or "").strip()
-        if service:  # a row without a service name is ignored
-            weights[service] = row.get("weight")  # type: ignore[assignment]  (validated by the engine)
-    return weights
-
-
 def _form_changes() -> dict[str, object]:
     changes: dict[str, object] = {}
     for name in EDITABLE:
         key = settings_field_key(name)
-        if name != "service_weights" and key in st.session_state:
+        if key in st.session_state:
             changes[name] = st.session_state[key]
-    weights = _edited_weights()
-    if weights is not None:
-        changes["service_weights"] = weights
     return changes
 
 

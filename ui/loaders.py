@@ -13,7 +13,7 @@ never raise: a damaged index gives way to the run folders (`index_damage` says w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -22,27 +22,20 @@ import pandas as pd
 import streamlit as st
 
 from engine import catalog
-from engine.analytics.preview import (
-    ledger_preview_table,
-    preview_table,
-    skipped_table,
-    suppressed_table,
-)
+from engine.analytics.preview import preview_table, skipped_table, suppressed_table
 from engine.catalog import Fingerprint, RunFiles
 from engine.errors import BadInputError, DamagedFileError
-from engine.ingest import IngestLimits, IngestReport, ingest_bytes
+from engine.ingest import IngestLimits, IngestReport
 from engine.ledger import Ledger, ledger_path, read_ledger
 from engine.models import BatchRun, TimelineEvent, Wave
-from engine.planning import plan_waves
 from engine.policy import Policy, ServiceCatalog, load_policy, load_services
-from engine.prioritize import ServiceWeights
 from engine.reviews import ReviewDecision, latest_decisions
 from engine.runs.damage import quick_problem
 from engine.runs.detach import Bootstrap
 from engine.runs.index import IndexEntry
 from engine.runs.launch import LaunchRecord
-from engine.runs.ledger_plan import LedgerSetup, preview_plan
 from engine.runs.paths import RunPaths
+from engine.runs.planner import plan_options, plan_run
 from engine.settings import Settings
 from engine.sources import SourceDefaults
 
@@ -277,18 +270,13 @@ def services(settings: Settings) -> ServiceCatalog:
     return _services(catalog.fingerprint(path), str(path))
 
 
-def policy_and_services(settings: Settings) -> tuple[Policy, ServiceCatalog]:
-    """What engine.control.ledger_setup reads, cached on both files' fingerprints."""
-    return policy(settings), services(settings)
-
-
 # --- an uploaded file, checked before launch ---------------------------------------------------
 
 
 @dataclass(frozen=True)
 class IngestPreview:
-    """The engine's ingest of an upload, or the engine's reason for refusing the file; with the
-    ledger, also what the plan would skip and why (nothing is recorded by a preview)."""
+    """The engine's plan of an upload (engine.runs.planner.plan_run, the one a launch makes),
+    or the engine's reason for refusing the file; nothing is recorded by a preview."""
 
     error: str | None
     report: IngestReport | None
@@ -302,89 +290,73 @@ class IngestPreview:
 
 
 @dataclass(frozen=True)
-class LedgerPreviewKey:
-    """What a ledger-planned preview depends on besides the upload: the ledger, the policy and
-    services files (fingerprints, so a change re-plans), and the run's data source."""
+class PreviewKey:
+    """What a preview depends on besides the upload's bytes (`upload_id` stands for them): the
+    plan's options, and the files the plan reads (fingerprints, so a change re-plans)."""
 
-    runs_dir: str
-    data_source: str
-    policy_file: str
-    services_file: str
-    ledger: Fingerprint
-    policy: Fingerprint
-    services: Fingerprint
+    upload_id: str
+    wave_size: int
     max_acu_per_session: int
+    limits: IngestLimits
+    source: SourceDefaults
+    use_ledger: bool
+    data_source: str
+    runs_dir: str
+    services: Fingerprint
+    policy: Fingerprint | None
+    ledger: Fingerprint | None
 
 
-def ledger_preview_key(settings: Settings, data_source: str) -> LedgerPreviewKey:
-    return LedgerPreviewKey(
-        runs_dir=str(settings.runs_dir),
-        data_source=data_source,
-        policy_file=str(settings.policy_file),
-        services_file=str(settings.services_file),
-        ledger=catalog.fingerprint(ledger_path(settings.runs_dir, data_source)),
-        policy=catalog.fingerprint(Path(settings.policy_file)),
-        services=catalog.fingerprint(Path(settings.services_file)),
+def ingest_preview(
+    upload_id: str,
+    name: str,
+    data: bytes,
+    settings: Settings,
+    *,
+    use_ledger: bool,
+    data_source: str,
+    source: SourceDefaults,
+) -> IngestPreview:
+    """The plan a launch with these settings would make now (`settings` carries the form's run
+    settings). Cached per upload and options; the ttl re-plans a ledger preview whose
+    cooldowns or budget window moved on with time."""
+    key = PreviewKey(
+        upload_id=upload_id,
+        wave_size=settings.wave_size,
         max_acu_per_session=settings.max_acu_per_session,
+        limits=IngestLimits.from_settings(settings),
+        source=source,
+        use_ledger=use_ledger,
+        data_source=data_source,
+        runs_dir=str(settings.runs_dir),
+        services=catalog.fingerprint(Path(settings.services_file)),
+        policy=catalog.fingerprint(Path(settings.policy_file)) if use_ledger else None,
+        ledger=catalog.fingerprint(ledger_path(settings.runs_dir, data_source)) if use_ledger else None,
     )
+    return _preview(key, name, data, settings)
 
 
 @st.cache_data(max_entries=8, show_spinner="Checking the file…", ttl=300)
-def ingest_preview(
-    file_id: str,
-    name: str,
-    _data: bytes,
-    weights: tuple[tuple[str, int], ...],
-    default_weight: int,
-    wave_size: int,
-    limits: IngestLimits | None = None,
-    source: SourceDefaults | None = None,
-    ledger_key: LedgerPreviewKey | None = None,
-) -> IngestPreview:
-    """`file_id` (unique per upload) stands for the bytes in the cache key; `limits` (frozen,
-    so hashable) is part of it, so a changed limit re-checks the file. The ttl re-plans a
-    ledger preview whose cooldowns or budget window moved on with time."""
+def _preview(key: PreviewKey, name: str, _data: bytes, _settings: Settings) -> IngestPreview:
     try:
-        services = ServiceWeights(dict(weights), default_weight)
-        result = ingest_bytes(_data, name, services, limits=limits, defaults=source)
-        findings = result.findings
-        suppressed = suppressed_table(result.report.suppressed_findings)
-        if ledger_key is None:
-            waves = plan_waves(findings, wave_size) if findings else []
-            return IngestPreview(
-                error=None,
-                report=result.report,
-                findings=preview_table(findings),
-                waves=waves,
-                suppressed=suppressed,
-            )
-        setup = LedgerSetup(
-            policy=load_policy(Path(ledger_key.policy_file)),
-            services=load_services(Path(ledger_key.services_file)),
+        options = plan_options(
+            _settings,
+            use_ledger=key.use_ledger,
+            data_source=key.data_source,
+            source=key.source,  # type: ignore[arg-type]
         )
-        planned = preview_plan(
-            result,
-            _data,
-            data_source=ledger_key.data_source,
-            runs_dir=Path(ledger_key.runs_dir),
-            setup=setup,
-            max_acu_per_session=ledger_key.max_acu_per_session,
-        )
+        plan = plan_run(_data, name, options)
     except BadInputError as exc:
         return IngestPreview(error=str(exc), report=None, findings=pd.DataFrame(), waves=[])
-    selected = [p.finding for p in planned.plan.selected]
+    summary = plan.ledger.summary if plan.ledger else None
     return IngestPreview(
         error=None,
-        report=result.report,
-        findings=ledger_preview_table(selected),
-        waves=plan_waves(selected, wave_size) if selected else [],
-        ledger=True,
-        skipped=skipped_table(planned.plan.skipped, findings),
-        suppressed=suppressed,
-        ledger_counts=planned.summary.counts,
-        ledger_already=planned.summary.already_imported,
+        report=plan.report,
+        findings=preview_table(plan.findings),
+        waves=plan.waves,
+        ledger=key.use_ledger,
+        skipped=skipped_table(plan.skipped, plan.result.findings) if key.use_ledger else None,
+        suppressed=suppressed_table(plan.report.suppressed_findings),
+        ledger_counts=summary.counts if summary else None,
+        ledger_already=summary.already_imported if summary else False,
     )
-
-
-def weights_key(weights: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
-    return tuple(sorted(weights.items()))

@@ -59,7 +59,7 @@ def save_services(rows: list[dict[str, object]] | None = None) -> None:
     path = Path(s.services_file)
     try:
         before = load_services(path)
-        catalog = policy_forms.services_catalog_of(rows, path)
+        catalog = policy_forms.services_catalog_of(rows, path, before.default_importance)
     except BadInputError as exc:
         say("error", f"Services not saved: {md(exc)}")
         return

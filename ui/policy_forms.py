@@ -120,9 +120,15 @@ def services_document_of(rows: list[dict[str, Any]], path: Path) -> dict[str, An
     return {"services": services}
 
 
-def services_catalog_of(rows: list[dict[str, Any]], path: Path) -> ServiceCatalog:
-    """The catalog the rows describe, checked by the engine (BadInputError names the key)."""
-    return parse_services(services_document_of(rows, path), path)
+def services_catalog_of(
+    rows: list[dict[str, Any]], path: Path, default_importance: int | None = None
+) -> ServiceCatalog:
+    """The catalog the rows describe (with the file's `default_importance`, which the table
+    does not show), checked by the engine (BadInputError names the key)."""
+    document = services_document_of(rows, path)
+    if default_importance is not None:
+        document["default_importance"] = default_importance
+    return parse_services(document, path)
 
 
 def services_changes(before: ServiceCatalog, after: ServiceCatalog) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from engine.execute.totals import compute_totals
 from engine.models import BatchRun, EventKind, RunTotals, TimelineEvent
-from engine.runs.atomic import clean_temp_files
+from engine.runs.atomic import TEMP_PREFIX
 from engine.runs.events import EventLog
 from engine.runs.index import entry_for, upsert_run
 from engine.runs.journal import DispatchJournal
@@ -17,6 +17,14 @@ from engine.runs.paths import RunPaths
 from engine.runs.state_store import StateWriter
 
 log = logging.getLogger(__name__)
+
+
+def _clean_state_temp_files(paths: RunPaths) -> None:
+    """Removes the temp files a killed engine left while replacing state.json. Only the
+    engine's own: the launcher may be replacing bootstrap.json at this very moment (it stops
+    waiting for the engine's first state after a few seconds), and its temp file is its own."""
+    for leftover in paths.root.glob(f"{TEMP_PREFIX}{paths.state.name}.*"):
+        leftover.unlink(missing_ok=True)
 
 
 class Recorder:
@@ -32,7 +40,7 @@ class Recorder:
         self.run = run
         self._before_write = before_write  # brings measured figures up to the snapshot's moment
         self.paths = paths
-        clean_temp_files(paths.root)  # leftovers of a killed predecessor
+        _clean_state_temp_files(paths)  # leftovers of a killed predecessor
         self.events = EventLog(paths.events)
         self.journal = DispatchJournal(paths.dispatch_journal)
         stats = run.engine_stats

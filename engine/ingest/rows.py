@@ -24,8 +24,7 @@ from engine.ingest.columns import (
 )
 from engine.ingest.report import RowProblem
 from engine.ingest.table import STRIPPED_COLUMNS
-from engine.models import FindingCategory, Severity
-from engine.prioritize import CATEGORY_WEIGHTS, SEVERITY_WEIGHTS
+from engine.models import SEVERITY_RANK, FindingCategory, Severity
 
 MAX_LINE_NUMBER = 10_000_000
 # The longest cell a row may hold: the csv module's own limit (which the tolerant reader keeps),
@@ -55,9 +54,8 @@ class CheckedRows:
     """Normalized columns over every row of the table, and which rows are unusable."""
 
     severity: np.ndarray
-    severity_weight: np.ndarray
+    severity_weight: np.ndarray  # SEVERITY_RANK: higher is more severe (0: unusable)
     category: np.ndarray
-    category_weight: np.ndarray
     category_codes: np.ndarray
     line_number: np.ndarray  # int or None per row
     line_codes: np.ndarray
@@ -165,9 +163,8 @@ def check_rows(frame: pd.DataFrame, skip: np.ndarray, codes: TableCodes) -> Chec
     paths = codes["file_path"]
     return CheckedRows(
         severity=severities.map(lambda v: s.value if (s := severity_from(v)) else None),
-        severity_weight=severities.ints(lambda v: SEVERITY_WEIGHTS.get(severity_from(v), 0)),
+        severity_weight=severities.ints(lambda v: SEVERITY_RANK.get(severity_from(v), 0)),
         category=categories.map(_category),
-        category_weight=categories.ints(lambda v: CATEGORY_WEIGHTS[FindingCategory(_category(v))]),
         category_codes=categories.folded(_category),
         line_number=lines.map(lambda v: n if isinstance(n := _line(v), int) else None),
         line_codes=lines.folded(_line),

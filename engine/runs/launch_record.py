@@ -15,9 +15,8 @@ class LaunchRecord(BaseModel):
     run_id: str
     created_at: datetime = Field(default_factory=utcnow)
     source_file_name: str
+    upload: str | None = None  # the upload's name in the run folder; None: an earlier version's run
     config: RunConfig
-    service_weights: dict[str, int]
-    default_service_weight: int
 
 
 def read_launch(paths: RunPaths) -> LaunchRecord:
