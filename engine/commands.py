@@ -69,6 +69,10 @@ def ingest_command(
                 "merged_groups": [g.model_dump() for g in report.merged_groups],
                 "total_rows": report.total_rows,
                 "ignored_columns": report.ignored_columns,
+                "categories": report.categories,
+                "other": report.other,
+                "with_cwe": report.with_cwe,
+                "other_with_cwe": report.other_with_cwe,
                 "findings": [f.model_dump(mode="json") for f in result.findings],
             }
         )

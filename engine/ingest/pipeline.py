@@ -214,6 +214,18 @@ def _check(
     report.merged_groups = groups
     report.duplicates_merged = usable - len(survivors)
     report.accepted = len(order.positions)
+    _count_categories(report, checked, order)
     if report.total_rows == 0:
         raise BadInputError(f"{name}: the file has a header but no data rows")
     return IngestResult(report=report, table=table, checked=checked, order=order, absorbed=absorbed)
+
+
+def _count_categories(report: IngestReport, checked: CheckedRows, order: PriorityOrder) -> None:
+    categories = checked.category[order.positions]
+    has_cwe = checked.cwe_id[order.positions] != ""
+    counts = pd.Series(categories, dtype=object).value_counts(sort=False)
+    report.categories = {
+        str(name): int(count) for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    }
+    report.with_cwe = int(has_cwe.sum())
+    report.other_with_cwe = int((has_cwe & (categories == "other")).sum())
