@@ -13,7 +13,7 @@ from engine.access import Action, can
 from engine.analytics.review_queue import pending_review_count
 from engine.errors import BadInputError
 from engine.settings import describe_invalid_settings
-from ui import components, context, identity, loaders
+from ui import components, context, identity, loaders, pull_pages
 from ui.markup import code, md
 
 st.set_page_config(
@@ -158,6 +158,7 @@ page = st.navigation({section: pages for section, pages in shown.items() if page
 context.follow_pending_switch()
 
 runs_dir = context.runs_dir_of(settings)
+pull_pages.serve(runs_dir, settings.sim_pull_pages_url)  # simulated PR links open after their run
 runs = loaders.entries(runs_dir)
 run_id = context.select_run(runs)
 view = loaders.run_view(runs_dir, run_id) if run_id else None

@@ -370,3 +370,52 @@ def validate_command(run_id: str, settings: Settings) -> None:
         f"run {run_id} is valid: {run.totals.findings} findings, "
         f"{run.totals.sessions} sessions, status {run.status.value}"
     )
+
+
+def pull_pages_command(settings: Settings, url: str | None) -> None:
+    from engine.simulator.pull_server import PullPageServer
+
+    address = url or settings.sim_pull_pages_url
+    try:
+        server = PullPageServer(settings.runs_dir, address)
+    except ValueError as exc:
+        raise BadInputError(str(exc)) from exc
+    except OSError as exc:
+        raise BadInputError(f"cannot serve pull request pages at {address}: {exc.strerror or exc}") from exc
+    click.echo(f"Simulated pull request pages from {settings.runs_dir} at {server.url}", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+def demo_command(
+    settings: Settings, *, run_id: str | None, pause_at_gate: bool, speed: float, detach: bool
+) -> None:
+    """The demo as the app's button starts it (engine.control.demo_options), in the foreground
+    unless `detach`."""
+    from engine.control import SAMPLE_FILE, demo_options, launch_config
+
+    options = demo_options(pause_at_gate=pause_at_gate, speed=speed)
+    paths, result = prepare_run(
+        SAMPLE_FILE.read_bytes(),
+        SAMPLE_FILE.name,
+        launch_config(settings, options, None),
+        services_of(settings),
+        settings.service_weights,
+        settings.runs_dir,
+        run_id,
+        IngestLimits.from_settings(settings),
+        options.source,
+        None,
+    )
+    gate = "; it pauses at the wave gate after wave 2 (`resume` continues)" if pause_at_gate else ""
+    click.echo(
+        f"demo run {paths.run_id}: {result.report.accepted} sample findings, simulated{gate}", err=True
+    )
+    if detach:
+        _detach(paths, settings)
+        return
+    _foreground(paths, settings)

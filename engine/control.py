@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -28,6 +29,18 @@ STOP_WAIT_SECONDS = 6.0
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "sample_data" / "findings.csv"
 DEMO_SPEED = 50.0
 DEMO_SEED = 7  # fixed: a demo recording looks the same every time
+# The demo's story is fixed too, whatever the settings say: a quarter of first attempts fail
+# (two findings for good, others fixed by a retry, a few stopped at the 5-ACU limit), and it
+# never pauses unless asked to, when wave 2 (8 of 10 fixed) stops at a 90 % gate.
+DEMO_STORY: dict[str, object] = {
+    "sim_failure_rate": 0.25,
+    "sim_fault_rate": 0.0,
+    "max_acu_per_session": 5,
+    "max_retries": 2,
+    "wave_size": 10,
+    "min_success_rate": 0.0,
+}
+DEMO_GATE_SUCCESS_RATE = 0.9
 
 
 def services_of(settings: Settings) -> ServiceWeights:
@@ -66,6 +79,7 @@ def build_config(
         max_retries=settings.max_retries,
         sim_failure_rate=settings.sim_failure_rate,
         sim_fault_rate=settings.sim_fault_rate,
+        sim_pull_pages_url=None if live else settings.sim_pull_pages_url,
         breaker_failure_threshold=settings.breaker_failure_threshold,
         breaker_cooldown_seconds=settings.breaker_cooldown_seconds,
         dry_run=dry_run,
@@ -87,6 +101,21 @@ class LaunchOptions:
     seed: int = 0
     use_ledger: bool = True  # plan against the findings ledger; demos do not, to replay the same
     source: SourceDefaults = field(default_factory=SourceDefaults)
+    config_overrides: Mapping[str, object] = field(default_factory=dict)  # RunConfig fields
+
+
+def launch_config(settings: Settings, options: LaunchOptions, setup: LedgerSetup | None) -> RunConfig:
+    config = build_config(
+        settings,
+        seed=options.seed,
+        speed=options.speed,
+        only_wave=None,
+        live=options.mode == "live",
+        ledger=ledger_config(setup.policy) if setup else None,
+    )
+    if options.config_overrides:
+        config = RunConfig.model_validate({**config.model_dump(), **options.config_overrides})
+    return config
 
 
 def launch_detached(
@@ -104,14 +133,7 @@ def launch_detached(
             return existing
         raise BadInputError(f"run {run_id} already exists")
     setup = ledger_setup(settings) if options.use_ledger else None
-    config = build_config(
-        settings,
-        seed=options.seed,
-        speed=options.speed,
-        only_wave=None,
-        live=options.mode == "live",
-        ledger=ledger_config(setup.policy) if setup else None,
-    )
+    config = launch_config(settings, options, setup)
     try:
         paths, _ = prepare_run(
             data,
@@ -133,9 +155,18 @@ def launch_detached(
     return spawn_engine(paths, settings.runs_dir, settings.api_key)
 
 
-def launch_demo(settings: Settings, run_id: str) -> Bootstrap:
-    """The sample findings, simulated, at demo speed with a fixed seed."""
-    options = LaunchOptions(mode="simulated", speed=DEMO_SPEED, seed=DEMO_SEED, use_ledger=False)
+def demo_options(*, pause_at_gate: bool = False, speed: float = DEMO_SPEED) -> LaunchOptions:
+    """The demo: the sample findings, simulated, with a fixed seed and story (DEMO_STORY);
+    `pause_at_gate` raises the wave gate so the run pauses after wave 2 until resumed."""
+    story = {**DEMO_STORY, **({"min_success_rate": DEMO_GATE_SUCCESS_RATE} if pause_at_gate else {})}
+    return LaunchOptions(
+        mode="simulated", speed=speed, seed=DEMO_SEED, use_ledger=False, config_overrides=story
+    )
+
+
+def launch_demo(settings: Settings, run_id: str, *, pause_at_gate: bool = False) -> Bootstrap:
+    """The demo run, in the background (see demo_options)."""
+    options = demo_options(pause_at_gate=pause_at_gate)
     return launch_detached(SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, settings, options, run_id)
 
 

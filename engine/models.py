@@ -224,6 +224,7 @@ class AgentProgress(BaseModel):
     files_modified: list[str] = Field(default_factory=list)
     tests_passed: bool | None = None
     tests_added: int | None = None
+    tests_run: list[str] = Field(default_factory=list)  # the test commands the agent ran
     confidence: float | None = None
     pr_url: str | None = None
     error: str | None = None
@@ -269,6 +270,9 @@ class RemediationSession(BaseModel):
     progress: AgentProgress | None = None
     error: str | None = None
     retryable: bool = True  # False when another attempt would fail the same way
+    # ACUs the session used, as the API last reported them (v2/v3 and the simulator report
+    # them; None when the API does not say, as v1 does not). Cost is computed from these.
+    acus_consumed: float | None = Field(default=None, ge=0)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -319,6 +323,9 @@ class RunConfig(BaseModel):
     max_retries: int
     sim_failure_rate: float = 0.15
     sim_fault_rate: float = 0.0
+    # Where simulated pull requests link to: the pull request page server that reads run folders
+    # (engine.simulator.pull_server). None: the in-process simulator's own (short-lived) address.
+    sim_pull_pages_url: str | None = None
     breaker_failure_threshold: int = 5
     breaker_cooldown_seconds: float = 30.0  # before speed scaling
     dry_run: bool = False

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # The simulated API's knobs, used when no key is set.
     sim_failure_rate: float = Field(0.15, ge=0, le=1)
     sim_fault_rate: float = Field(0.0, ge=0, le=1)
+    # Simulated pull requests link to this loopback address, where the app (or
+    # `python -m engine pull-pages`) serves the pages saved in the run folders.
+    sim_pull_pages_url: str = "http://127.0.0.1:8766"
     # The circuit breaker on the agent API: transient failures in a row before dispatch
     # pauses, and seconds (before speed scaling) before the first probe.
     breaker_failure_threshold: int = Field(5, ge=1)
