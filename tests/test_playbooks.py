@@ -371,7 +371,7 @@ def test_category_specific_prohibition(name: str, phrase: str) -> None:
         ("weak_cryptography", ["SecureRandom", "secrets.token_urlsafe", "hmac.compare_digest", "Argon2id"]),
         ("open_redirect", ["url_has_allowed_host_and_scheme", "new URL(next", "//evil.example"]),
         ("csrf", ["@csrf_exempt", "CookieCsrfTokenRepository", "e.origin"]),
-        ("input_validation", ["extra=\"forbid\"", "@Valid", "__proto__"]),
+        ("input_validation", ['extra="forbid"', "@Valid", "__proto__"]),
         ("broken_authentication", ["login_required", "jwt.verify", "sessionFixation"]),
         ("missing_authorization", ["get_object_or_404", "@PreAuthorize", "no-new-privileges"]),
         ("memory_safety", ["snprintf", "-fsanitize=address", "std::span"]),

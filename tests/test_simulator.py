@@ -522,3 +522,56 @@ def test_outage_can_be_started_from_python_and_ended_early() -> None:
         server.outage(0)
         assert client.get("/sessions").status_code == 200
         assert server.stats()["outage_rejections"] == 1
+
+
+# -- ACUs -----------------------------------------------------------------------------------
+
+
+def test_acus_are_reported_as_they_are_used_and_stay_plausible(fast_server: SimulatorServer) -> None:
+    client = Client(fast_server)
+    ids = [client.create(prompt=f"{PROMPT}\nTask {i}.")["session_id"] for i in range(10)]
+    finals = [client.wait_done(i) for i in ids]
+    used = [d["acus_consumed"] for d in finals]
+    assert all(1.0 <= a <= 12 for a in used), used  # a real session uses several ACUs
+    assert len(set(used)) > 5  # each session its own figure
+    listed = {s["session_id"]: s["acus_consumed"] for s in client.get("/sessions").json()["sessions"]}
+    assert [listed[i] for i in ids] == used
+
+
+def test_acus_grow_step_by_step_and_never_past_the_end() -> None:
+    plan = build_plan(plan_rng(3, "abc"), PROMPT, failure_rate=0.0)
+    figures = [snapshot(plan, float(t)).acus_consumed for t in range(0, 900, 5)]
+    assert figures[0] == 0.0 and figures == sorted(figures)
+    assert figures[-1] == snapshot(plan, plan.end_at).acus_consumed > 0
+    assert len(set(figures)) <= 6  # a new figure at each step, not at every read
+
+
+def test_failing_sessions_burn_more_acus_than_a_fix_of_the_same_task() -> None:
+    fixed = build_plan(plan_rng(3, "abc"), PROMPT, failure_rate=0.0)
+    failed = build_plan(plan_rng(3, "abc"), PROMPT, failure_rate=1.0)
+    assert failed.outcome in ("failed", "stuck") and fixed.outcome in ("finished", "idle_blocked")
+    assert failed.acus_at(failed.end_at) > 1.25 * fixed.acus_at(fixed.end_at)
+
+
+def test_a_session_that_reaches_its_acu_limit_is_suspended_there() -> None:
+    with SimulatorServer(seed=7, speed=2000.0, failure_rate=0.0) as server:
+        client = Client(server)
+        session_id = client.create(max_acu_limit=1)["session_id"]
+        detail = wait_for(lambda: (d := client.session(session_id))["status"] == "suspended" and d)
+        time.sleep(0.2)  # and it stays there: a suspended session does not advance
+        later = client.session(session_id)
+    assert later == detail
+    assert (detail["status_enum"], detail["status_detail"]) == ("suspend_requested", "usage_limit_exceeded")
+    assert detail["acus_consumed"] == 1.0
+    assert detail["pull_request"] is None
+    assert detail["structured_output"]["current_step"] in ("analyzing", "fixing", "testing")
+    assert "ACU limit (1 ACUs)" in detail["messages"][-1]["message"]
+
+
+def test_a_generous_acu_limit_changes_nothing() -> None:
+    with SimulatorServer(seed=7, speed=2000.0, failure_rate=0.0) as server:
+        client = Client(server)
+        capped = client.wait_done(client.create(max_acu_limit=50)["session_id"])
+        free = client.wait_done(client.create(prompt=PROMPT + " ")["session_id"])
+    assert capped["status_detail"] is None and capped["structured_output"]["current_step"] == "completed"
+    assert free["status_detail"] is None

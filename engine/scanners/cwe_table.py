@@ -30,6 +30,7 @@ CWE_TOP_25_2024: tuple[str, ...] = tuple(
               476, 798, 190, 400, 306)
 )  # fmt: skip
 
+# fmt: off
 _BY_CATEGORY: dict[FindingCategory, tuple[int, ...]] = {
     _C.sql_injection: (89, 564, 943),
     _C.xss: (79, 80, 83, 87, 116),  # 116: output not encoded for where it is shown
@@ -71,6 +72,7 @@ _BY_CATEGORY: dict[FindingCategory, tuple[int, ...]] = {
         758, 1041, 1164,
     ),
 }
+# fmt: on
 
 CWE_CATEGORIES: dict[str, FindingCategory] = {
     f"CWE-{number}": category for category, numbers in _BY_CATEGORY.items() for number in numbers
