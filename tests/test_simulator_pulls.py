@@ -212,3 +212,21 @@ def test_the_page_server_serves_only_loopback(url: str) -> None:
         loopback_address(url)
     assert loopback_address("http://127.0.0.1:8766") == ("127.0.0.1", 8766)
     assert loopback_address("http://localhost:9000") == ("localhost", 9000)
+
+
+def test_a_resumed_simulator_keeps_the_saved_page_as_it_was(tmp_path: Path) -> None:
+    journal, folder = tmp_path / "simulator.jsonl", tmp_path / "run" / "pulls"
+    with SimulatorServer(
+        seed=1, speed=5000, failure_rate=0.0, journal_path=journal, pulls_dir=folder
+    ) as first:
+        detail = open_pull(first, make_finding())
+    (saved,) = folder.iterdir()
+    before = saved.read_bytes()
+    with SimulatorServer(
+        seed=1, speed=5000, failure_rate=0.0, journal_path=journal, pulls_dir=folder
+    ) as again:
+        replayed = requests.get(f"{again.base_url}/sessions/{detail['session_id']}", headers=AUTH, timeout=5)
+        assert replayed.json()["pull_request"] == detail["pull_request"]  # the same link
+        path = detail["pull_request"]["url"].removeprefix(first.root_url)
+        assert requests.get(f"{again.root_url}{path}.json", timeout=5).json()["created_at"] in before.decode()
+    assert saved.read_bytes() == before

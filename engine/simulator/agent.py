@@ -202,9 +202,12 @@ def _code_fix(task: TaskFinding, rng: random.Random) -> FixWork:
     line = task.line_number or rng.randint(12, 140)
     test = test_path(file)
     diff = diffs.changed_file(path, line, [], removed, added)
+    cases = 0
     if test is not None:
         subject = _subject(file.family, var)
-        diff += diffs.new_file(test, diffs.test_file_lines(file, test, spec.test_name, spec.payload, subject))
+        lines = diffs.test_file_lines(file, test, spec.test_name, spec.payload, subject)
+        cases = diffs.test_cases(lines)
+        diff += diffs.new_file(test, lines)
     files = (path, *([test] if test else []))
     approach = spec.approach.format(where=posixpath.basename(path), how=spec.mechanism(file.family))
     hard = spec.hard_failures or _CODE_HARD_FAILURES
@@ -214,7 +217,7 @@ def _code_fix(task: TaskFinding, rng: random.Random) -> FixWork:
         approach=approach,
         files=files,
         tests_run=tuple(test_commands(file, test, sanitizers=category in _SANITIZED)),
-        tests_added=rng.randint(1, 3) if test else 0,
+        tests_added=cases,
         test_file=test,
         diff=diff,
         acus=rng.uniform(*spec.acus),

@@ -72,6 +72,16 @@ def diff_stats(diff: str) -> dict[str, tuple[int, int]]:
     return {path: (a, r) for path, (a, r) in stats.items()}
 
 
+_TEST_CASE = re.compile(
+    r"^\s*(def test_|it\(|@Test|\[Fact\]|#\[test\]|func Test|public function test_|int main)"
+)
+
+
+def test_cases(lines: Sequence[str]) -> int:
+    """How many test cases a generated test file holds (what `tests_added` reports)."""
+    return max(1, sum(1 for line in lines if _TEST_CASE.match(line)))
+
+
 def _literal(payload: str) -> str:
     return '"' + payload.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

@@ -5,6 +5,7 @@ loads nothing from elsewhere (no scripts, no fonts, no images), so it works offl
 from __future__ import annotations
 
 import html
+from datetime import UTC, datetime
 
 from engine.simulator.pull_record import SIMULATED_NOTE, PullRecord
 from engine.simulator.wire import Response, text
@@ -32,6 +33,14 @@ section{border-color:#3d444d}section>h2,.file{background:#151b23;border-color:#3
 .add{background:#12261e}.del{background:#25171c}.hunk{background:#121d2f;color:#9198a1}
 .note{background:#272115;border-color:#9e6a03}}
 """
+
+
+def _when(iso: str) -> str:
+    """'2025-05-01T09:30:12.123456+00:00' -> '2025-05-01 09:30 UTC'."""
+    try:
+        return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return iso
 
 
 def _e(value: object) -> str:
@@ -73,7 +82,7 @@ def render_html(pull: PullRecord, state: str = "open") -> str:
 <h1>{_e(pull.title)} <span class="meta">#{pull.number}</span></h1>
 <p><span class="state {state}">{state.capitalize()}</span>
 <span class="meta">{_e(pull.repo)}: <code>{_e(pull.head)}</code> into <code>{_e(pull.base)}</code>,
-session <code>{_e(pull.session_id)}</code>, opened {_e(pull.created_at)}</span></p>
+session <code>{_e(pull.session_id)}</code>, opened {_e(_when(pull.created_at))}</span></p>
 <p class="note">{_e(SIMULATED_NOTE)}</p>
 <section><h2>Description</h2><div class="body">{_e(pull.body)}</div></section>
 <section><h2>Checks</h2><ul class="checks">{checks}</ul></section>

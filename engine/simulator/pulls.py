@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from engine.simulator.pull_archive import save_pull
+from engine.simulator.pull_archive import load_pull, save_pull
 from engine.simulator.pull_record import PullRecord, pull_record
 from engine.simulator.records import SessionRecord, iso
 from engine.simulator.state import Store
@@ -49,6 +49,10 @@ class PullRequests:
         path = urlsplit(record.plan.pr_url).path
         with self._lock:
             if path in self._records:
+                return
+            saved = load_pull(self.archive_dir, path) if self.archive_dir is not None else None
+            if saved is not None and saved.session_id == record.session_id:
+                self._records[path] = saved  # a resumed run's simulator: the page stays as it was
                 return
             pull = pull_record(record.plan, record.session_id, iso(self.store.now()))
             if self.archive_dir is not None:
