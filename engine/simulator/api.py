@@ -273,10 +273,10 @@ class Api:
             ]
             records.sort(key=lambda r: (r.created_at, r.seq), reverse=True)
             listed = records[offset : offset + limit]
-            page = [r.summary(now, self.store.speed) for r in listed]
-            outputs = [r.state(now, self.store.speed).structured_output for r in listed]
-        for record, output in zip(listed, outputs, strict=True):
-            self.pulls.reported(record, output)
+            snaps = [r.state(now, self.store.speed) for r in listed]
+            page = [r.summary(now, self.store.speed, snap) for r, snap in zip(listed, snaps, strict=True)]
+        for record, snap in zip(listed, snaps, strict=True):
+            self.pulls.reported(record, snap.structured_output)
         return Response(200, {"sessions": page})
 
     def send_message(self, req: Request, id: str) -> Response:

@@ -24,6 +24,7 @@ import hashlib
 import math
 import random
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from engine.simulator import texts
@@ -122,6 +123,10 @@ class SessionPlan:
 
     def checkpoints(self) -> list[tuple[float, str]]:
         """(simulated offset, step) at which the structured output changes, in order."""
+        return list(self._checkpoints)
+
+    @cached_property
+    def _checkpoints(self) -> tuple[tuple[float, str], ...]:  # a plan never changes: computed once
         points = [(self.first_output_at, "analyzing"), (self.stage_start(1), "fixing")]
         if self.outcome == OUTCOME_FAILED:
             points += [(self.stage_start(2), "testing"), (self.natural_end, "failed")]
@@ -136,7 +141,7 @@ class SessionPlan:
         cap = self.cap_at
         if cap is not None:
             points = [p for p in points if p[0] < cap] + [(cap, SUSPENDED)]
-        return points
+        return tuple(points)
 
     def acus_at(self, elapsed: float) -> float:
         """ACUs reported `elapsed` simulated seconds in: the use at the latest step (or, while
@@ -146,7 +151,7 @@ class SessionPlan:
         used = round(self.acu_rate * at, 2)
         return float(self.acu_limit) if self.cap_at is not None and at >= self.cap_at else used
 
-    @property
+    @cached_property
     def messages(self) -> dict[str, str]:
         return texts.stage_messages(self)
 

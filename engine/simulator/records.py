@@ -76,10 +76,10 @@ class SessionRecord:
         out["messages"] = self._messages(snap, speed)
         return out
 
-    def summary(self, now: float, speed: float) -> dict[str, Any]:
+    def summary(self, now: float, speed: float, snap: Snapshot | None = None) -> dict[str, Any]:
         """List shape: no messages, plus requesting_user_email, and structured_output as a
         JSON string (the legacy list schema typed it as a string; clients must parse it)."""
-        out = self._common(self.state(now, speed), speed)
+        out = self._common(snap or self.state(now, speed), speed)
         if out["structured_output"] is not None:
             out["structured_output"] = json.dumps(out["structured_output"])
         out["requesting_user_email"] = REQUESTING_USER_EMAIL

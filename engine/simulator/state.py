@@ -70,6 +70,7 @@ class Store:
         self.sessions: dict[str, SessionRecord] = {}
         self.playbooks: dict[str, dict[str, Any]] = {}
         self._idempotent: dict[str, str] = {}  # canonical body sha256 -> session id
+        self._pull_numbers: dict[str, set[int]] = {}  # repository -> pull request numbers in use
         self._session_seq = 0
         self._playbook_seq = 0
         self.counters: Counter[str] = Counter()
@@ -261,10 +262,11 @@ class Store:
     def _unique_pull_number(self, plan: SessionPlan) -> SessionPlan:
         """Two sessions in one repository never share a pull request number (the next free
         one is taken, in creation order, so a replay numbers them the same way)."""
-        taken = {r.plan.pr_number for r in self.sessions.values() if r.plan.repo == plan.repo}
+        taken = self._pull_numbers.setdefault(plan.repo, set())
         number = plan.pr_number
         while number in taken:
             number += 1
+        taken.add(number)
         return plan if number == plan.pr_number else replace(plan, pr_number=number)
 
     # -- statistics -------------------------------------------------------------------------
