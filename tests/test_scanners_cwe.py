@@ -13,7 +13,6 @@ import pytest
 
 from engine.ingest import ingest_file
 from engine.models import FindingCategory
-from engine.prioritize import ServiceWeights
 from engine.scanners import ScanParse, parse_scan
 from engine.scanners.categories import category_for, primary_cwe
 from engine.scanners.cwe_table import CWE_CATEGORIES, CWE_TOP_25_2023, CWE_TOP_25_2024
@@ -119,7 +118,7 @@ def test_other_stays_under_15_percent_of_results_that_carry_a_cwe() -> None:
 def test_ingest_reports_how_many_findings_fall_in_other() -> None:
     assert SAMPLES_DIR is not None
     path = SAMPLES_DIR / "codeql" / "lgtm_DefectDojo_export_2runs_js_python.sarif"
-    report = ingest_file(path, ServiceWeights({}, 10), defaults=SourceDefaults("lgtm", None)).report
+    report = ingest_file(path, defaults=SourceDefaults("lgtm", None)).report
     assert report.accepted == 510
     assert sum(report.categories.values()) == report.accepted
     assert report.with_cwe == 398 and report.other_with_cwe == 0  # all 398 were `other` before

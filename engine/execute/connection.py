@@ -63,6 +63,10 @@ def open_api(config: RunConfig, paths: RunPaths, api_key: str | None) -> Iterato
         yield client
     finally:
         client.close()
-        # The engine process is this file's only writer; demos and benchmarks read it.
-        atomic_write_bytes(paths.simulator_stats, json.dumps(server.stats(), indent=1).encode())
-        server.stop()
+        try:
+            # The engine process is this file's only writer; demos and benchmarks read it.
+            atomic_write_bytes(paths.simulator_stats, json.dumps(server.stats(), indent=1).encode())
+        except OSError as exc:  # a convenience: it must not hide why the run stopped
+            log.info("simulator statistics not written: %s", exc)
+        finally:
+            server.stop()

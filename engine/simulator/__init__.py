@@ -5,7 +5,9 @@ tags, playbooks, auth_status), so simulated and live runs share one client code 
 details also carry v2/v3's `acus_consumed` and v3's `status_detail`. Extra, unauthenticated,
 never-faulted endpoints: GET /_sim/stats, GET /_sim/health, POST /_sim/outage {"seconds": N}
 (every /v1 request answers 503 for N seconds), the pull requests' pages and Git-host API
-(engine.simulator.pulls) and POST /_sim/pulls.
+(engine.simulator.pulls) and POST /_sim/pulls. Any bearer token is accepted as the API key,
+except one starting with "invalid", which gets 403 (a key the real API refuses), so a
+preflight's key check can be tested for real.
 
 The simulated agent works on the finding in the prompt's data block (engine.simulator.finding):
 its approach, files, diff, tests and ACU use follow the finding's category, language and file

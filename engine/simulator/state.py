@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import zlib
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -43,8 +44,11 @@ def canonical_sha256(body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _redacted(body: dict[str, Any]) -> dict[str, Any]:
-    """The create body as journaled: session secret values never reach the disk."""
+def _journaled(body: dict[str, Any]) -> dict[str, Any]:
+    """The create body as journaled: session secret values never reach the disk, and the
+    output schema (the same few kB with every create) is left out, as replay does not need
+    it; `body_sha256` still identifies the whole request."""
+    body = {k: v for k, v in body.items() if k != "structured_output_schema"}
     secrets = body.get("session_secrets")
     if not isinstance(secrets, list):
         return body
@@ -113,7 +117,7 @@ class Store:
                     "seed": self.seed,
                     "failure_rate": self.failure_rate,
                     "pull_base": self.pull_base,  # a restarted simulator keeps the links it gave out
-                    "body": _redacted(body),
+                    "body": _journaled(body),
                 }
             )
             return self.sessions[session_id], True
@@ -248,7 +252,9 @@ class Store:
             seq=int(entry["seq"]),
             created_at=created_at,
             body_sha256=sha,
-            params=params,
+            prompt_z=zlib.compress(params.prompt.encode(), 6),
+            snapshot_id=params.snapshot_id,
+            playbook_id=params.playbook_id,
             plan=plan,
             tags=list(params.tags or []),
             title=params.title or default_title(params.prompt),
