@@ -17,8 +17,10 @@ import requests
 from engine.devin.prompt import build_prompt
 from engine.models import Finding, FindingCategory, Severity
 from engine.playbooks import load_playbook
+from engine.runs.links import SymlinkRefusedError
 from engine.simulator import SimulatorServer
-from engine.simulator.pull_archive import find_pull, pulls_dir, saved_pull_for
+from engine.simulator.pull_archive import find_pull, pulls_dir, save_pull, saved_pull_for
+from engine.simulator.pull_record import PullRecord
 from engine.simulator.pull_server import PullPageServer, loopback_address, start_pull_pages
 
 AUTH = {"Authorization": "Bearer k"}
@@ -230,3 +232,44 @@ def test_a_resumed_simulator_keeps_the_saved_page_as_it_was(tmp_path: Path) -> N
         path = detail["pull_request"]["url"].removeprefix(first.root_url)
         assert requests.get(f"{again.root_url}{path}.json", timeout=5).json()["created_at"] in before.decode()
     assert saved.read_bytes() == before
+
+
+def test_a_pull_request_page_is_never_written_through_a_link(tmp_path: Path) -> None:
+    """A `pulls` folder that is a link (planted while the run ran) gets nothing written through
+    it: the session still reports its pull request, served while the simulator runs."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    folder = tmp_path / "run" / "pulls"
+    folder.parent.mkdir()
+    folder.symlink_to(elsewhere)
+    with SimulatorServer(seed=1, speed=5000, failure_rate=0.0, pulls_dir=folder) as server:
+        url = open_pull(server, make_finding())["pull_request"]["url"]
+        pull = served_record(url)
+    assert list(elsewhere.iterdir()) == []
+    with pytest.raises(SymlinkRefusedError, match="never written through links"):
+        save_pull(folder, pull)
+    assert list(elsewhere.iterdir()) == []
+
+
+def served_record(url: str) -> PullRecord:
+    served = requests.get(f"{url}.json", timeout=5)
+    assert served.status_code == 200
+    return PullRecord.model_validate({k: v for k, v in served.json().items() if k != "state"})
+
+
+def test_a_pull_request_page_replaces_its_file_whole(tmp_path: Path) -> None:
+    """The record is written to a temp file and renamed over the old one: a link planted at the
+    record's own name is replaced, never written through."""
+    folder = tmp_path / "run" / "pulls"
+    with SimulatorServer(seed=1, speed=5000, failure_rate=0.0, pulls_dir=folder) as server:
+        url = open_pull(server, make_finding())["pull_request"]["url"]
+        pull = served_record(url)
+    (saved,) = folder.iterdir()
+    target = tmp_path / "target.txt"
+    target.write_text("untouched")
+    saved.unlink()
+    saved.symlink_to(target)
+    save_pull(folder, pull)
+    assert target.read_text() == "untouched"
+    assert not saved.is_symlink() and json.loads(saved.read_text())["url"] == url
+    assert [p.name for p in folder.iterdir()] == [saved.name]  # no temp file left behind

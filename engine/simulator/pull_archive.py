@@ -9,15 +9,18 @@ and read at most MAX_RECORD_BYTES."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from engine.errors import writing
 from engine.runs.atomic import atomic_write_bytes
-from engine.runs.links import open_no_follow
+from engine.runs.links import SymlinkRefusedError, open_no_follow
 from engine.simulator.pull_record import PullRecord
 
 PULLS_DIRNAME = "pulls"
@@ -34,10 +37,26 @@ def record_name(page_path: str) -> str:
 
 
 def save_pull(folder: Path, pull: PullRecord) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / record_name(pull.path)
+    """Writes the page's record with an atomic replace. Nothing is written through a link:
+    SymlinkRefusedError when the folder (or the record's name) is one."""
+    own_folder(Path(folder))
+    target = Path(folder) / record_name(pull.path)
     atomic_write_bytes(target, pull.model_dump_json(indent=1).encode())
     return target
+
+
+def own_folder(folder: Path) -> None:
+    """Creates `folder` if need be and makes sure it is a real folder, not a link to one."""
+    with writing(folder):
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(folder)
+    if not stat.S_ISDIR(os.lstat(folder).st_mode):
+        raise SymlinkRefusedError(
+            folder,
+            f"{folder} is not a folder (a symbolic link?); simulated pull request pages are never "
+            "written through links",
+        )
 
 
 def _read(path: Path) -> PullRecord | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from engine.runs.links import SymlinkRefusedError
 from engine.simulator.pull_archive import load_pull, save_pull
 from engine.simulator.pull_record import PullRecord, pull_record
 from engine.simulator.records import SessionRecord, iso
@@ -58,8 +59,8 @@ class PullRequests:
             if self.archive_dir is not None:
                 try:
                     save_pull(self.archive_dir, pull)
-                except OSError:  # the page is still served while this simulator runs
-                    log.exception("could not save the pull request page %s", pull.url)
+                except (OSError, SymlinkRefusedError) as exc:  # still served while this simulator runs
+                    log.error("could not save the pull request page %s: %s", pull.url, exc)
             self._records[path] = pull
 
     def record(self, owner: str, repo: str, number: int) -> PullRecord | None:
