@@ -120,7 +120,7 @@ try:
     if (moved := migrate_service_weights(settings)) is not None:
         actions.say("warning", moved)
 except (BadInputError, OSError) as exc:
-    actions.say("error", f"The service weights of an earlier version could not be moved: {exc}")
+    actions.say("error", f"The service weights of an earlier version could not be moved: {md(exc)}")
 
 
 def offered(page: st.Page) -> bool:
