@@ -14,7 +14,7 @@ from engine.analytics.review_queue import pending_review_count
 from engine.errors import BadInputError
 from engine.policy.weights_migration import migrate_service_weights
 from engine.settings import describe_invalid_settings
-from ui import actions, components, context, identity, loaders
+from ui import actions, components, context, identity, loaders, pull_pages
 from ui.markup import code, md
 
 st.set_page_config(
@@ -120,7 +120,7 @@ try:
     if (moved := migrate_service_weights(settings)) is not None:
         actions.say("warning", moved)
 except (BadInputError, OSError) as exc:
-    actions.say("error", f"The service weights of an earlier version could not be moved: {exc}")
+    actions.say("error", f"The service weights of an earlier version could not be moved: {md(exc)}")
 
 
 def offered(page: st.Page) -> bool:
@@ -165,6 +165,7 @@ page = st.navigation({section: pages for section, pages in shown.items() if page
 context.follow_pending_switch()
 
 runs_dir = context.runs_dir_of(settings)
+pull_pages.serve(runs_dir, settings.sim_pull_pages_url)  # simulated PR links open after their run
 listing = loaders.listing(runs_dir)
 runs = listing.entries
 if listing.damage is not None:

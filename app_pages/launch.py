@@ -8,6 +8,7 @@ import math
 import pandas as pd
 import streamlit as st
 
+from engine.access import Action
 from engine.agent_overrides import overrides_by_service
 from engine.analytics.preview import problems_table
 from engine.control import DEMO_SPEED
@@ -55,6 +56,13 @@ with right, st.container(border=True):
         f"{DEMO_SPEED:g}× speed, with a fixed seed so it plays the same every time."
     )
     c.demo_button("demo_launch_page", primary=False)
+    if context.allowed(Action.launch):
+        st.checkbox(
+            "Pause at a wave gate",
+            key=actions.DEMO_GATE_KEY,
+            help="The demo's wave gate rises to 90 %: after wave 2 (8 of 10 fixed) the run pauses "
+            "until you resume it.",
+        )
 with left:
     upload = st.file_uploader(
         "Findings file (CSV, SARIF or scanner JSON)",

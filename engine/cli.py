@@ -218,6 +218,26 @@ def run(
     )
 
 
+@cli.command()
+@click.option("--run-id", help="Name the run (letters, digits, '.', '_', '-').")
+@click.option(
+    "--pause-at-gate",
+    is_flag=True,
+    help="Raise the wave gate to 90 %: the run pauses after wave 2 until `resume`.",
+)
+@run_setting_option("speed", default=run_settings.app_default("speed"))
+@click.option("--detach", is_flag=True, help="Run in the background; print the run id.")
+@runs_dir_option
+def demo(run_id: str | None, pause_at_gate: bool, speed: float, detach: bool, runs_dir: Path | None) -> None:
+    """Run the demo: the bundled sample findings against the simulated API, seed 7, with its
+    failures, retries and (optionally) a paused wave, the same every time."""
+    from engine.commands import demo_command
+
+    demo_command(
+        settings_for(runs_dir), run_id=run_id, pause_at_gate=pause_at_gate, speed=speed, detach=detach
+    )
+
+
 @cli.command(hidden=True)
 @click.argument("run_id")
 @click.option("--foreground", is_flag=True, help="Show progress in the terminal (the rest of `run`).")
@@ -308,6 +328,21 @@ def metrics(port: int, host: str, runs_dir: Path | None) -> None:
         run_exporter_cli(runs, port, host)
     except OSError as exc:
         raise BadInputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+@cli.command("pull-pages")
+@click.option(
+    "--url",
+    default=None,
+    help="Loopback address to serve at (default: the SIM_PULL_PAGES_URL setting, http://127.0.0.1:8766).",
+)
+@runs_dir_option
+def pull_pages(url: str | None, runs_dir: Path | None) -> None:
+    """Serve the simulated pull requests saved in the run folders until Ctrl+C (the app does
+    this by itself; this is for the command line alone)."""
+    from engine.commands import pull_pages_command
+
+    pull_pages_command(settings_for(runs_dir), url)
 
 
 @cli.command()

@@ -16,6 +16,7 @@ from engine.alerts import AlertSender
 from engine.catalog import list_runs, listed_status
 from engine.control import check_resumable, launch_plan_options, launched_config, stop_run
 from engine.devin.preflight import require_connection, target_of
+from engine.errors import BadInputError
 from engine.execute.progress import LineProgress, progress_for_output
 from engine.execute.start import execute_run
 from engine.execute.tags import attempt_tag
@@ -310,3 +311,42 @@ def validate_command(run_id: str, settings: Settings) -> None:
         f"run {run_id} is valid: {run.totals.findings} findings, "
         f"{run.totals.sessions} sessions, status {run.status.value}"
     )
+
+
+def pull_pages_command(settings: Settings, url: str | None) -> None:
+    from engine.simulator.pull_server import PullPageServer
+
+    address = url or settings.sim_pull_pages_url
+    try:
+        server = PullPageServer(settings.runs_dir, address)
+    except ValueError as exc:
+        raise BadInputError(str(exc)) from exc
+    except OSError as exc:
+        raise BadInputError(f"cannot serve pull request pages at {address}: {exc.strerror or exc}") from exc
+    click.echo(f"Simulated pull request pages from {settings.runs_dir} at {server.url}", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+def demo_command(
+    settings: Settings, *, run_id: str | None, pause_at_gate: bool, speed: float, detach: bool
+) -> None:
+    """The demo as the app's button starts it (engine.control.demo_settings), in the foreground
+    unless `detach`."""
+    from engine.control import DEMO_LAUNCH, SAMPLE_FILE, demo_settings
+
+    demo = demo_settings(settings, pause_at_gate=pause_at_gate, speed=speed)
+    config, options = launch_plan_options(demo, use_ledger=DEMO_LAUNCH.use_ledger, live=False)
+    paths, plan = prepare_run(
+        SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, config, options, demo.runs_dir, run_id
+    )
+    gate = "; it pauses at the wave gate after wave 2 (`resume` continues)" if pause_at_gate else ""
+    click.echo(f"demo run {paths.run_id}: {plan.report.accepted} sample findings, simulated{gate}", err=True)
+    if detach:
+        _detach(paths, settings)
+        return
+    _continue_as_engine(paths, settings)

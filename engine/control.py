@@ -16,7 +16,7 @@ from engine.models import RESUMABLE_RUN_STATUSES, RunConfig, RunLedgerConfig, Ru
 from engine.policy import load_services
 from engine.policy.service_agent import agent_overrides_of
 from engine.reviews import reviews_path
-from engine.run_settings import app_default
+from engine.run_settings import RunSettings, app_default
 from engine.runs.damage import check_file_kind
 from engine.runs.detach import Bootstrap, read_bootstrap, spawn_engine
 from engine.runs.findings_file import check_planned_files
@@ -35,6 +35,18 @@ STOP_WAIT_SECONDS = 6.0
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "sample_data" / "findings.csv"
 DEMO_SPEED = float(app_default("speed"))  # the app's simulated launches start at this speed too
 DEMO_SEED = 7  # fixed: a demo recording looks the same every time
+# The demo's story is fixed too, whatever the settings say: a quarter of first attempts fail
+# (two findings for good, others fixed by a retry, a few stopped at the 5-ACU limit), and it
+# never pauses unless asked to, when wave 2 (8 of 10 fixed) stops at a 90 % gate.
+DEMO_STORY: dict[str, float | int] = {  # run settings (engine/run_settings.py)
+    "sim_failure_rate": 0.25,
+    "sim_fault_rate": 0.0,
+    "max_acu_per_session": 5,
+    "max_retries": 2,
+    "wave_size": 10,
+    "min_success_rate": 0.0,
+}
+DEMO_GATE_SUCCESS_RATE = 0.9
 
 
 def build_config(
@@ -59,6 +71,7 @@ def build_config(
         api_base_url=settings.devin_api_base_url if live else None,
         only_wave=only_wave,
         agent_overrides=agent_overrides_of(load_services(settings.services_file)),
+        sim_pull_pages_url=None if live else settings.sim_pull_pages_url,
         dry_run=dry_run,
         ledger=ledger,
     )
@@ -121,11 +134,24 @@ def launch_detached(
     return spawn_engine(paths, settings.runs_dir, settings.api_key)
 
 
-def launch_demo(settings: Settings, run_id: str) -> Bootstrap:
-    """The sample findings, simulated, at demo speed with a fixed seed."""
-    demo = settings.model_copy(update={"speed": DEMO_SPEED, "seed": DEMO_SEED})
-    options = LaunchOptions(mode="simulated", use_ledger=False)
-    return launch_detached(SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, demo, options, run_id)
+def demo_settings(settings: Settings, *, pause_at_gate: bool = False, speed: float = DEMO_SPEED) -> Settings:
+    """The settings a demo runs with: the ones in effect, with the demo's seed, speed and story
+    (DEMO_STORY); `pause_at_gate` raises the wave gate so the run pauses after wave 2 until
+    resumed."""
+    story = {**DEMO_STORY, "speed": speed, "seed": DEMO_SEED}
+    if pause_at_gate:
+        story["min_success_rate"] = DEMO_GATE_SUCCESS_RATE
+    checked = RunSettings.model_validate({**settings.run_settings().model_dump(), **story})
+    return settings.model_copy(update={name: getattr(checked, name) for name in story})
+
+
+DEMO_LAUNCH = LaunchOptions(mode="simulated", use_ledger=False)  # replays the same: no ledger
+
+
+def launch_demo(settings: Settings, run_id: str, *, pause_at_gate: bool = False) -> Bootstrap:
+    """The demo run, in the background (see demo_settings)."""
+    demo = demo_settings(settings, pause_at_gate=pause_at_gate)
+    return launch_detached(SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, demo, DEMO_LAUNCH, run_id)
 
 
 def _where(liveness: Liveness, pid: int | None) -> str:

@@ -36,6 +36,30 @@ class FindingCategory(StrEnum):
     access_logging = "access_logging"
     xss = "xss"
     path_traversal = "path_traversal"
+    # From the CWE Top 25 and what real scanners report (engine/scanners/cwe_table.py).
+    command_injection = "command_injection"
+    code_injection = "code_injection"
+    injection = "injection"  # other interpreters: LDAP, XPath, HTTP headers, templates
+    ssrf = "ssrf"
+    xxe = "xxe"
+    insecure_deserialization = "insecure_deserialization"
+    weak_cryptography = "weak_cryptography"
+    open_redirect = "open_redirect"
+    csrf = "csrf"
+    input_validation = "input_validation"
+    broken_authentication = "broken_authentication"
+    missing_authorization = "missing_authorization"
+    memory_safety = "memory_safety"
+    race_condition = "race_condition"
+    resource_exhaustion = "resource_exhaustion"
+    null_dereference = "null_dereference"
+    integer_overflow = "integer_overflow"
+    file_upload = "file_upload"
+    csv_injection = "csv_injection"
+    information_exposure = "information_exposure"
+    missing_integrity_check = "missing_integrity_check"
+    error_handling = "error_handling"
+    code_quality = "code_quality"
     other = "other"
 
 
@@ -231,6 +255,7 @@ class AgentProgress(BaseModel):
     files_modified: list[str] = Field(default_factory=list)
     tests_passed: bool | None = None
     tests_added: int | None = None
+    tests_run: list[str] = Field(default_factory=list)  # the test commands the agent ran
     confidence: float | None = None
     pr_url: str | None = None
     error: str | None = None
@@ -276,6 +301,9 @@ class RemediationSession(BaseModel):
     progress: AgentProgress | None = None
     error: str | None = None
     retryable: bool = True  # False when another attempt would fail the same way
+    # ACUs the session used, as the API last reported them (v2/v3 and the simulator report
+    # them; None when the API does not say, as v1 does not). Cost is computed from these.
+    acus_consumed: float | None = Field(default=None, ge=0)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -319,6 +347,9 @@ class RunConfig(RunSettings):
     # Service name (as the services file spells it) -> what its sessions are told; copied at
     # launch so a resumed run sends the very prompts it sent before.
     agent_overrides: dict[str, AgentOverrides] = Field(default_factory=dict)
+    # Where simulated pull requests link to: the pull request page server that reads run folders
+    # (engine.simulator.pull_server). None: the in-process simulator's own (short-lived) address.
+    sim_pull_pages_url: str | None = None
     dry_run: bool = False
     ledger: RunLedgerConfig | None = None  # None: the run does not use the findings ledger
 

@@ -1,7 +1,8 @@
 """Playbooks: one Markdown file per finding category, sent to each agent session as its procedure.
 
-The files live in `<repo>/playbooks/<name>.devin.md`. Several categories share the `generic`
-playbook (xss, path_traversal, other). Files are read once per process: reads are cached on the
+The files live in `<repo>/playbooks/<name>.devin.md`, named after the category (the CWE Top 25
+categories each have their own). Several categories share the `generic` playbook (xss,
+path_traversal, other). Files are read once per process: reads are cached on the
 resolved path, so edits to a playbook need a new process (or `_read_playbook.cache_clear()`).
 """
 

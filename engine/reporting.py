@@ -41,6 +41,8 @@ def print_ingest(report: IngestReport) -> None:
     )
     if report.encoding != "utf-8" or report.replaced_bytes:
         click.echo(f"read as {report.encoding_summary}")
+    if report.categories:
+        click.echo(category_line(report))
     if report.suppressed:
         click.echo(f"suppressed in the file (counted, never dispatched): {report.suppressed}")
     if report.not_findings:
@@ -71,6 +73,15 @@ def print_ingest(report: IngestReport) -> None:
                 [(g.survivor_id, ", ".join(g.merged_ids) or "(same id)") for g in report.merged_groups],
             )
         )
+
+
+def category_line(report: IngestReport) -> str:
+    """'categories: xss 4, other 2; in other: 2 of 6 findings (1 of 5 with a CWE)'."""
+    counts = ", ".join(f"{name} {count}" for name, count in report.categories.items())
+    return (
+        f"categories: {counts}; in other: {report.other} of {report.accepted} findings "
+        f"({report.other_with_cwe} of {report.with_cwe} with a CWE)"
+    )
 
 
 def score_text(f: Finding) -> str:

@@ -56,6 +56,10 @@ class Settings(BaseSettings, RunSettings):
     # Prometheus metrics of each engine on 127.0.0.1 at this port (0: a free port, recorded in
     # the run's state.json as metrics_port); unset: the engine serves none. See engine.metrics.
     engine_metrics_port: int | None = Field(None, ge=0, le=65535)
+    # Simulated pull requests link to this loopback address, where the app (or
+    # `python -m engine pull-pages`) serves the pages saved in the run folders. A launch
+    # freezes it into the run's config (like the API address), so a resumed run links alike.
+    sim_pull_pages_url: str = "http://127.0.0.1:8766"
     # The app-editable settings file (engine/settings_file.py), read below env and `.env`.
     settings_file: Path = Path("./patchwave.toml")
 

@@ -14,6 +14,7 @@ import pytest
 
 from engine.settings import Settings
 from tests.engine_helpers import roomy_policy
+from tests.scanner_samples import needs_samples, sample
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_FILE = REPO_ROOT / "sample_data" / "findings.csv"
@@ -244,3 +245,20 @@ def test_ingest_json_findings_are_the_findings_the_engine_builds(tmp_path: Path)
     expected = [f.model_dump(mode="json") for f in ingest_file(path).findings]
     assert json.loads(proc.stdout)["findings"] == expected
     assert [(f["finding_id"], f["merged_ids"]) for f in expected] == [("A", ["C"]), ("D", ["E"]), ("B", [])]
+
+
+@needs_samples
+def test_ingest_says_how_many_findings_fall_in_other(tmp_path: Path) -> None:
+    """The Semgrep file whose 48 results all landed in `other` before the CWE table grew."""
+    path = sample("semgrep/defectdojo_semgrep_many_vulns.json")
+    text = run_cli(tmp_path / "runs", "ingest", path, "--service", "web")
+    assert text.returncode == 0, text.stderr
+    assert (
+        "categories: weak_cryptography 33, xxe 10, other 4, csv_injection 1; "
+        "in other: 4 of 48 findings (0 of 44 with a CWE)"
+    ) in text.stdout
+    as_json = run_cli(tmp_path / "runs", "ingest", path, "--service", "web", "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    out = json.loads(as_json.stdout)
+    assert out["categories"] == {"weak_cryptography": 33, "xxe": 10, "other": 4, "csv_injection": 1}
+    assert (out["other"], out["with_cwe"], out["other_with_cwe"]) == (4, 44, 0)

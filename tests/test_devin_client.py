@@ -26,10 +26,15 @@ FAST = 3000.0  # a whole simulated session (at most 600 simulated seconds) takes
 # the create did its work) within 8 creates, with a single 1-second Retry-After.
 FAULT_SEED = 42
 SIM_FAILURES = (
-    r"Test suite failed after applying the fix: \d failing test\(s\) in the integration suite\.",
-    r"Regression test could not pass: the fix changes behaviour for a legitimate input\.",
-    r"Build failed after the change: a dependent module does not compile against the fix\.",
-    r"Could not run the test suite: required service containers failed to start\.",
+    # one-off failures of an attempt
+    r"Test suite failed after applying the fix: \d failing test\(s\) in the integration suite, "
+    r"unrelated to the change \(they fail on the default branch too\)\.",
+    r"Could not run the test suite: the service containers it needs failed to start\.",
+    r"The build failed while downloading dependencies: the package registry timed out\.",
+    r"A flaky end-to-end test failed twice in a row; the fix itself passed its unit tests\.",
+    # a SQL injection finding the agent cannot fix
+    r"The query is built by a shared query builder used by \d+ other repositories; changing it "
+    r"safely needs the platform team's review\.",
 )
 
 SimFactory = Callable[..., SimulatorServer]
@@ -390,7 +395,9 @@ def test_completed_session_maps_to_success_with_pr(client: DevinClient) -> None:
     created = client.create_session(PROMPT, tags=["pw-ok"])
     details, status, reason = wait_terminal(client, created.session_id)
     assert (status, reason) == (SessionStatus.success, None)
-    assert details.pr_url and re.fullmatch(r"https://github\.com/acme/payments/pull/\d+", details.pr_url)
+    # the simulator's own pull request page (never a github.com URL that does not exist)
+    assert details.pr_url and re.fullmatch(r"http://127\.0\.0\.1:\d+/acme/payments/pull/\d+", details.pr_url)
+    assert details.acus_consumed is not None and 0 < details.acus_consumed < 20  # v2/v3's field
     assert details.structured_output is not None
     assert details.structured_output["current_step"] == "completed"
     assert details.status_enum in ("finished", "blocked")

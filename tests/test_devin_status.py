@@ -323,15 +323,40 @@ def test_unknown_fields_are_kept() -> None:
             "messages": [{"type": "devin_message", "message": "hi", "origin": "web"}],
         }
     )
-    assert parsed.model_extra == {
-        "requesting_user_email": "a@b.c",
-        "acus_consumed": 3.5,
-        "snapshot_id": None,
-    }
+    assert parsed.model_extra == {"requesting_user_email": "a@b.c", "snapshot_id": None}
+    assert parsed.acus_consumed == 3.5  # read into its own field now (v2/v3 report it)
     assert parsed.messages[0].message == "hi"
     assert parsed.messages[0].model_extra == {"origin": "web"}
     dumped = parsed.model_dump()
     assert dumped["acus_consumed"] == 3.5
+
+
+@pytest.mark.parametrize(
+    ("value", "read"),
+    [(3.5, 3.5), (7, 7.0), ("2.25", 2.25), (None, None), ("n/a", None), (-1, None), (True, None), ([], None)],
+)
+def test_acus_consumed_is_read_when_present_and_left_unknown_otherwise(
+    value: object, read: float | None
+) -> None:
+    body = {"session_id": "devin-1", "status": "running"}
+    assert SessionDetails.model_validate(body).acus_consumed is None  # v1 has no such field
+    assert SessionDetails.model_validate({**body, "acus_consumed": value}).acus_consumed == read
+
+
+def test_a_session_suspended_at_its_usage_limit_failed_with_that_reason() -> None:
+    capped = details("suspend_requested", output={"current_step": "fixing"}, status="suspended")
+    capped = capped.model_copy(update={"status_detail": "usage_limit_exceeded", "acus_consumed": 5.0})
+    status, reason = map_status(capped)
+    assert status is SessionStatus.failed
+    assert reason == "the session was suspended (usage_limit_exceeded) after 5 ACUs before it finished"
+    # A suspension for inactivity still waits (it may be resumed), as before.
+    idle = capped.model_copy(update={"status_detail": "inactivity"})
+    assert map_status(idle) == (SessionStatus.blocked, "the session is suspended")
+    # Its pull request was open before the limit struck: the work is done.
+    opened = details(
+        "suspend_requested", output={"current_step": "creating_pr", "pr_url": PR_URL}
+    ).model_copy(update={"status_detail": "usage_limit_exceeded"})
+    assert map_status(opened) == (SessionStatus.success, None)
 
 
 def test_minimal_details_default() -> None:

@@ -255,6 +255,29 @@ def test_severity_spellings(raw: str, expected: Severity) -> None:
         ("PII", FindingCategory.pii_logging),
         ("encryption", FindingCategory.missing_encryption),
         ("audit logging", FindingCategory.access_logging),
+        # the categories added for the CWE Top 25: their names and the usual spellings
+        ("command_injection", FindingCategory.command_injection),
+        ("OS Command Injection", FindingCategory.command_injection),
+        ("SSRF", FindingCategory.ssrf),
+        ("Server-Side Request Forgery", FindingCategory.ssrf),
+        ("XXE", FindingCategory.xxe),
+        ("deserialization", FindingCategory.insecure_deserialization),
+        ("Weak Crypto", FindingCategory.weak_cryptography),
+        ("open-redirect", FindingCategory.open_redirect),
+        ("CSRF", FindingCategory.csrf),
+        ("Prototype Pollution", FindingCategory.input_validation),
+        ("IDOR", FindingCategory.missing_authorization),
+        ("Use After Free", FindingCategory.memory_safety),
+        ("Race Condition", FindingCategory.race_condition),
+        ("ReDoS", FindingCategory.resource_exhaustion),
+        ("Null Pointer Dereference", FindingCategory.null_dereference),
+        ("integer_overflow", FindingCategory.integer_overflow),
+        ("Unrestricted File Upload", FindingCategory.file_upload),
+        ("Formula Injection", FindingCategory.csv_injection),
+        ("Information Disclosure", FindingCategory.information_exposure),
+        ("Subresource Integrity", FindingCategory.missing_integrity_check),
+        ("error_handling", FindingCategory.error_handling),
+        ("Dead Code", FindingCategory.code_quality),
     ],
 )
 def test_category_aliases(raw: str, expected: FindingCategory) -> None:
@@ -431,11 +454,11 @@ def test_finding_id_reused_for_a_different_location_is_rejected() -> None:
 
 
 def test_unknown_category_becomes_other_with_a_warning() -> None:
-    result = ingest(csv_bytes([row("A", category="Race Condition", severity="high")]))
+    result = ingest(csv_bytes([row("A", category="Quantum Leak", severity="high")]))
     report = result.report
     assert report.rejected == []
     assert problems(report.warnings) == [(2, "category")]
-    assert "'Race Condition'" in report.warnings[0].reason
+    assert "'Quantum Leak'" in report.warnings[0].reason
     assert "other" in report.warnings[0].reason
     (finding,) = result.findings
     assert finding.category is FindingCategory.other

@@ -25,7 +25,32 @@ EXPECTED_NAMES = {
     "missing_encryption",
     "access_logging",
     "generic",
+    # one per category added for the CWE Top 25
+    "command_injection",
+    "code_injection",
+    "injection",
+    "ssrf",
+    "xxe",
+    "insecure_deserialization",
+    "weak_cryptography",
+    "open_redirect",
+    "csrf",
+    "input_validation",
+    "broken_authentication",
+    "missing_authorization",
+    "memory_safety",
+    "race_condition",
+    "resource_exhaustion",
+    "null_dereference",
+    "integer_overflow",
+    "file_upload",
+    "csv_injection",
+    "information_exposure",
+    "missing_integrity_check",
+    "error_handling",
+    "code_quality",
 }
+SHARED_PLAYBOOK_CATEGORIES = {FindingCategory.xss, FindingCategory.path_traversal, FindingCategory.other}
 SECTIONS = [
     "Overview",
     "What's Needed From User",
@@ -129,6 +154,13 @@ def test_directory_holds_exactly_the_expected_playbooks() -> None:
 )
 def test_playbook_name_for(category: FindingCategory, name: str) -> None:
     assert playbook_name_for(category) == name
+
+
+@pytest.mark.parametrize("category", sorted(set(FindingCategory) - SHARED_PLAYBOOK_CATEGORIES))
+def test_every_other_category_has_a_playbook_of_its_own(category: FindingCategory) -> None:
+    name = playbook_name_for(category)
+    assert name != "generic"
+    assert name.rstrip("s") == category.value.rstrip("s")  # hardcoded_secret -> hardcoded_secrets
 
 
 @pytest.mark.parametrize("category", list(FindingCategory))
@@ -330,6 +362,29 @@ def test_category_specific_prohibition(name: str, phrase: str) -> None:
         ),
         ("access_logging", ["who", "what", "when", "outcome", "HandlerInterceptor"]),
         ("generic", ["th:text", "is_relative_to", "path.resolve", "dangerouslySetInnerHTML"]),
+        ("command_injection", ["ProcessBuilder", "shell=True", "execFile", "exec.CommandContext"]),
+        ("code_injection", ["ast.literal_eval", "new Function", "SimpleEvaluationContext"]),
+        ("injection", ["Filter.createEqualityFilter", "escape_filter_chars", "XPathVariableResolver"]),
+        ("ssrf", ["169.254.169.254", "allow_redirects=False", "net.Dialer.Control"]),
+        ("xxe", ["disallow-doctype-decl", "defusedxml", "DtdProcessing.Prohibit"]),
+        ("insecure_deserialization", ["ObjectInputFilter", "yaml.safe_load", "TypeNameHandling"]),
+        ("weak_cryptography", ["SecureRandom", "secrets.token_urlsafe", "hmac.compare_digest", "Argon2id"]),
+        ("open_redirect", ["url_has_allowed_host_and_scheme", "new URL(next", "//evil.example"]),
+        ("csrf", ["@csrf_exempt", "CookieCsrfTokenRepository", "e.origin"]),
+        ("input_validation", ['extra="forbid"', "@Valid", "__proto__"]),
+        ("broken_authentication", ["login_required", "jwt.verify", "sessionFixation"]),
+        ("missing_authorization", ["get_object_or_404", "@PreAuthorize", "no-new-privileges"]),
+        ("memory_safety", ["snprintf", "-fsanitize=address", "std::span"]),
+        ("race_condition", ["O_EXCL", "mkstemp", "FOR UPDATE", "-race"]),
+        ("resource_exhaustion", ["MAX_CONTENT_LENGTH", "http.MaxBytesReader", "RE2"]),
+        ("null_dereference", ["orElseThrow", "is None", "if (p == NULL)"]),
+        ("integer_overflow", ["__builtin_mul_overflow", "Math.multiplyExact", "checked_mul"]),
+        ("file_upload", ["secure_filename", "nosniff", "file-type"]),
+        ("csv_injection", ["=HYPERLINK", "QUOTE_ALL", "'"]),
+        ("information_exposure", ["x-powered-by", "include-stacktrace=never", "DEBUG = False"]),
+        ("missing_integrity_check", ["integrity=", "--require-hashes", "timingSafeEqual"]),
+        ("error_handling", ["except: pass", "check=True", "fail closed"]),
+        ("code_quality", ["CWE-563", "git log -L", "side effect"]),
     ],
 )
 def test_procedures_are_language_aware(name: str, phrases: list[str]) -> None:

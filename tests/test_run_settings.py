@@ -11,7 +11,7 @@ import pytest
 
 from engine import run_settings
 from engine.cli import cli
-from engine.control import build_config
+from engine.control import DEMO_GATE_SUCCESS_RATE, DEMO_SEED, DEMO_STORY, build_config, demo_settings
 from engine.models import RunConfig
 from engine.run_settings import RUN_SETTINGS, RunSettings
 from engine.settings import Settings
@@ -97,6 +97,27 @@ def test_the_simulator_command_uses_the_same_declarations() -> None:
     for name in ("seed", "speed", "sim_failure_rate", "sim_fault_rate"):
         assert _range_of(options[name]) == run_settings.bounds(name)
         assert options[name].default == run_settings.default(name)
+
+
+def test_the_demo_command_uses_the_same_declaration_of_speed() -> None:
+    options = {p.name: p for p in cli.commands["demo"].params}
+    assert _range_of(options["speed"]) == run_settings.bounds("speed")
+    assert options["speed"].default == run_settings.app_default("speed")
+
+
+def test_the_demo_story_is_run_settings_frozen_into_the_run_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo plays its own story (seed, failures, ACU limit, gate) whatever is configured,
+    as run settings, so `resume` continues a demo with it; the rest is as configured."""
+    monkeypatch.delenv("DEVIN_API_KEY", raising=False)
+    assert set(DEMO_STORY) <= set(RUN_SETTINGS)
+    config = build_config(demo_settings(Settings(**OTHER_VALUES)), live=False)
+    assert {name: getattr(config, name) for name in DEMO_STORY} == DEMO_STORY
+    assert (config.seed, config.speed) == (DEMO_SEED, run_settings.app_default("speed"))
+    assert config.max_parallel_sessions == OTHER_VALUES["max_parallel_sessions"]
+    gated = build_config(demo_settings(Settings(), pause_at_gate=True, speed=200), live=False)
+    assert (gated.min_success_rate, gated.speed) == (DEMO_GATE_SUCCESS_RATE, 200)
+    with pytest.raises(ValueError, match="speed"):
+        demo_settings(Settings(), speed=0)
 
 
 def test_the_settings_file_offers_every_run_setting() -> None:

@@ -29,7 +29,8 @@ from tests.engine_helpers import SAMPLE, cli
 RESERVED_LOOKING = ["index.json", "audit.jsonl", "ledger", "alerts.jsonl"]
 RUN_FILES = {
     "launch.json",
-    "input.csv",
+    "input.csv",  # the upload as it came (input.<ext>)
+    "findings.json",  # the planned findings the engine starts from
     "plan.json",
     "ingest_report.json",
     "state.json",
@@ -39,6 +40,7 @@ RUN_FILES = {
     "simulator_stats.json",
     "engine.log",
     "engine.lock",
+    "pulls",  # the simulated pull requests' pages (engine/simulator/pull_archive.py)
 }
 ANA = Identity(email="ana@acme.com", name="Ana", role=Role.admin, authenticated=True)
 OPENERS = 6

@@ -290,7 +290,8 @@ def test_dependency_check_four_slash_uri_and_purl() -> None:
 
 def test_flawfinder_cwe_from_relationships_and_pass_result() -> None:
     r = record("sarif_other/flawfinder_2.0.19.sarif", "runs[0].results[0]")
-    assert (r.rule_id, r.cwe_id, r.category) == ("FF1048", "CWE-327", FindingCategory.missing_encryption)
+    # CWE-327 (a broken or risky algorithm) is weak cryptography, not missing encryption
+    assert (r.rule_id, r.cwe_id, r.category) == ("FF1048", "CWE-327", FindingCategory.weak_cryptography)
     assert r.file_path == "src/tree/param.cc"  # uriBaseId "SRCROOT"
     assert r.fingerprint == fingerprint(
         "sarif-fp",

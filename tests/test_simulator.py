@@ -31,6 +31,8 @@ DETAIL_FIELDS = {
     "pull_request",
     "structured_output",
     "messages",
+    "acus_consumed",  # v2/v3's field; v1 has none
+    "status_detail",  # v3's reason while suspended
 }
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
 
@@ -202,7 +204,8 @@ def test_lifecycle_completes_with_pull_request(fast_server: SimulatorServer) -> 
         out = detail["structured_output"]
         assert out["current_step"] == "completed" and out["progress_pct"] == 100
         assert detail["pull_request"]["url"] == out["pr_url"]
-        assert re.fullmatch(r"https://github\.com/acme/payments/pull/\d+", out["pr_url"])
+        # the simulator's own pull request page, never a github.com URL that does not exist
+        assert re.fullmatch(re.escape(fast_server.root_url) + r"/acme/payments/pull/\d+", out["pr_url"])
         assert out["tests_passed"] is True and out["error"] is None
         assert "src/db/users.py" in out["files_modified"] and out["fix_approach"]
         assert 0 <= out["confidence"] <= 1 and round(out["confidence"], 2) == out["confidence"]
@@ -218,7 +221,7 @@ def test_default_repo_when_prompt_has_no_github_url(fast_server: SimulatorServer
     client = Client(fast_server)
     session_id = client.post("/sessions", {"prompt": "Rotate the key"}).json()["session_id"]
     url = client.wait_done(session_id)["pull_request"]["url"]
-    assert url.startswith("https://github.com/acme-corp/service/pull/")
+    assert url.startswith(f"{fast_server.root_url}/acme-corp/service/pull/")
 
 
 def test_stages_advance_in_order() -> None:
@@ -248,7 +251,10 @@ def test_failure_rate_one_blocks_with_error() -> None:
 
 def test_same_seed_and_requests_reproduce_sessions() -> None:
     def run(seed: int) -> list[Any]:
-        with SimulatorServer(seed=seed, speed=2000.0, failure_rate=0.3) as server:
+        # Pull request links name their page server: a fixed one, as a run's engine gives it.
+        with SimulatorServer(
+            seed=seed, speed=2000.0, failure_rate=0.3, pull_base_url="http://127.0.0.1:8766"
+        ) as server:
             client = Client(server)
             ids = [client.create(prompt=f"{PROMPT}\nTask {i}.")["session_id"] for i in range(6)]
             finals = [client.wait_done(i) for i in ids]
@@ -277,7 +283,10 @@ def test_the_same_task_plays_out_the_same_way_whatever_its_tags() -> None:
         first = client.wait_done(client.create(tags=["run-a"])["session_id"])
         second = client.wait_done(client.create(tags=["run-b"])["session_id"])
     assert first["session_id"] != second["session_id"]
-    assert first["structured_output"] == second["structured_output"]
+    one, two = dict(first["structured_output"]), dict(second["structured_output"])
+    if one["pr_url"]:  # two sessions of one repository never share a pull request number
+        assert one.pop("pr_url") != two.pop("pr_url")
+    assert one == two
     assert first["status_enum"] == second["status_enum"]
 
 
@@ -513,3 +522,56 @@ def test_outage_can_be_started_from_python_and_ended_early() -> None:
         server.outage(0)
         assert client.get("/sessions").status_code == 200
         assert server.stats()["outage_rejections"] == 1
+
+
+# -- ACUs -----------------------------------------------------------------------------------
+
+
+def test_acus_are_reported_as_they_are_used_and_stay_plausible(fast_server: SimulatorServer) -> None:
+    client = Client(fast_server)
+    ids = [client.create(prompt=f"{PROMPT}\nTask {i}.")["session_id"] for i in range(10)]
+    finals = [client.wait_done(i) for i in ids]
+    used = [d["acus_consumed"] for d in finals]
+    assert all(1.0 <= a <= 12 for a in used), used  # a real session uses several ACUs
+    assert len(set(used)) > 5  # each session its own figure
+    listed = {s["session_id"]: s["acus_consumed"] for s in client.get("/sessions").json()["sessions"]}
+    assert [listed[i] for i in ids] == used
+
+
+def test_acus_grow_step_by_step_and_never_past_the_end() -> None:
+    plan = build_plan(plan_rng(3, "abc"), PROMPT, failure_rate=0.0)
+    figures = [snapshot(plan, float(t)).acus_consumed for t in range(0, 900, 5)]
+    assert figures[0] == 0.0 and figures == sorted(figures)
+    assert figures[-1] == snapshot(plan, plan.end_at).acus_consumed > 0
+    assert len(set(figures)) <= 6  # a new figure at each step, not at every read
+
+
+def test_failing_sessions_burn_more_acus_than_a_fix_of_the_same_task() -> None:
+    fixed = build_plan(plan_rng(3, "abc"), PROMPT, failure_rate=0.0)
+    failed = build_plan(plan_rng(3, "abc"), PROMPT, failure_rate=1.0)
+    assert failed.outcome in ("failed", "stuck") and fixed.outcome in ("finished", "idle_blocked")
+    assert failed.acus_at(failed.end_at) > 1.25 * fixed.acus_at(fixed.end_at)
+
+
+def test_a_session_that_reaches_its_acu_limit_is_suspended_there() -> None:
+    with SimulatorServer(seed=7, speed=2000.0, failure_rate=0.0) as server:
+        client = Client(server)
+        session_id = client.create(max_acu_limit=1)["session_id"]
+        detail = wait_for(lambda: (d := client.session(session_id))["status"] == "suspended" and d)
+        time.sleep(0.2)  # and it stays there: a suspended session does not advance
+        later = client.session(session_id)
+    assert later == detail
+    assert (detail["status_enum"], detail["status_detail"]) == ("suspend_requested", "usage_limit_exceeded")
+    assert detail["acus_consumed"] == 1.0
+    assert detail["pull_request"] is None
+    assert detail["structured_output"]["current_step"] in ("analyzing", "fixing", "testing")
+    assert "ACU limit (1 ACUs)" in detail["messages"][-1]["message"]
+
+
+def test_a_generous_acu_limit_changes_nothing() -> None:
+    with SimulatorServer(seed=7, speed=2000.0, failure_rate=0.0) as server:
+        client = Client(server)
+        capped = client.wait_done(client.create(max_acu_limit=50)["session_id"])
+        free = client.wait_done(client.create(prompt=PROMPT + " ")["session_id"])
+    assert capped["status_detail"] is None and capped["structured_output"]["current_step"] == "completed"
+    assert free["status_detail"] is None

@@ -36,6 +36,7 @@ from ui.markup import code, md
 
 _MESSAGES_KEY = "_pw_messages"
 _DEMO_TOKEN_KEY = "_pw_demo_token"
+DEMO_GATE_KEY = "demo_pause_at_gate"  # the Launch page's "pause at a wave gate" checkbox
 _LAUNCH_TOKENS_KEY = "_pw_launch_tokens"  # upload file_id -> run id
 LAUNCH_ERROR_KEY = "_pw_launch_error"
 
@@ -128,8 +129,9 @@ def start_demo(run_id: str) -> None:
     if allowed is None:
         return
     s, who = allowed
+    gate = bool(st.session_state.get(DEMO_GATE_KEY))
     try:
-        boot = control.launch_demo(s, run_id)
+        boot = control.launch_demo(s, run_id, pause_at_gate=gate)
     except (BadInputError, WriteFailedError) as exc:
         say("error", f"The demo run could not start: {md(exc)}")
         return
@@ -137,7 +139,7 @@ def start_demo(run_id: str) -> None:
     if boot.status == "failed_to_spawn":
         say("error", f"The demo run's engine failed to start: {md(boot.error)}")
         return
-    _audit(s, who, Action.launch, run_id, {"demo": True, "mode": "simulated"})
+    _audit(s, who, Action.launch, run_id, {"demo": True, "mode": "simulated", "pause_at_gate": gate})
     say("success", f"Demo run {code(run_id)} started.")
     context.go_to_run(run_id)
 

@@ -42,6 +42,26 @@ class SessionDetails(_Lenient):
     pull_request: PullRequestInfo | None = None
     structured_output: dict[str, Any] | None = None
     messages: list[SessionMessage] = Field(default_factory=list)
+    # Not in v1's schema: v2 and v3 report ACUs used so far, and v3 why a session is suspended
+    # (usage_limit_exceeded, out_of_credits, ...). None when the API does not say.
+    acus_consumed: float | None = None
+    status_detail: str | None = None
+
+    @field_validator("acus_consumed", mode="before")
+    @classmethod
+    def _parse_acus(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return number if number >= 0 and number == number and number != float("inf") else None
+
+    @field_validator("status_detail", mode="before")
+    @classmethod
+    def _parse_detail(cls, value: Any) -> Any:
+        return value if isinstance(value, str) and value else None
 
     @field_validator("structured_output", mode="before")
     @classmethod

@@ -12,6 +12,19 @@ WORKING_ENUMS = frozenset({"working", "resumed", "resume_requested", "resume_req
 SUSPENDED_ENUMS = frozenset({"suspend_requested", "suspend_requested_frontend"})
 ENDED_ENUMS = frozenset({"finished", "stopped"})  # `stopped` is legacy, still seen in clients
 EXPIRED_ENUMS = frozenset({"expired"})
+# v3's reasons for a suspension that no waiting will undo: the session's or the organisation's
+# usage limit (a session that reaches its max_acu_limit is suspended with usage_limit_exceeded).
+USAGE_LIMIT_DETAILS = frozenset(
+    {
+        "usage_limit_exceeded",
+        "total_session_limit_exceeded",
+        "org_usage_limit_exceeded",
+        "out_of_credits",
+        "out_of_quota",
+        "no_quota_allocation",
+        "payment_declined",
+    }
+)
 FAILED_STEPS = frozenset({"failed", "error"})
 DONE_STEPS = frozenset({"completed", "done"})
 
@@ -27,6 +40,12 @@ def map_status(details: SessionDetails) -> tuple[SessionStatus, str | None]:
 
     if step in FAILED_STEPS:
         return SessionStatus.failed, error or "the agent reported failure"
+    detail = (details.status_detail or "").lower()
+    if detail in USAGE_LIMIT_DETAILS:
+        if details.pr_url and step in DONE_STEPS | {"creating_pr"}:
+            return SessionStatus.success, None  # it opened its pull request before the limit hit
+        used = f" after {details.acus_consumed:g} ACUs" if details.acus_consumed is not None else ""
+        return SessionStatus.failed, f"the session was suspended ({detail}){used} before it finished"
     if enum in WORKING_ENUMS:
         return SessionStatus.working, None
     if enum in ENDED_ENUMS:

@@ -15,6 +15,7 @@ from engine.models import RunConfig
 from engine.runs.atomic import atomic_write_bytes
 from engine.runs.paths import RunPaths
 from engine.simulator import SimulatorServer
+from engine.simulator.pull_archive import pulls_dir
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +45,17 @@ def open_api(config: RunConfig, paths: RunPaths, api_key: str | None) -> Iterato
         finally:
             client.close()
         return
-    # The simulator journals into the run folder, so a resumed run finds its sessions again.
+    # The simulator journals into the run folder, so a resumed run finds its sessions again,
+    # and saves each pull request's page there, so its link still opens once this engine is
+    # gone (served by engine.simulator.pull_server at config.sim_pull_pages_url).
     server = SimulatorServer(
         seed=config.seed,
         speed=config.speed,
         failure_rate=config.sim_failure_rate,
         fault_rate=config.sim_fault_rate,
         journal_path=paths.simulator_journal,
+        pull_base_url=config.sim_pull_pages_url,
+        pulls_dir=pulls_dir(paths.root),
     ).start()
     log.info("simulated Devin API listening on %s", server.base_url)
     client = run_client(server.base_url, SIMULATED_KEY, config)

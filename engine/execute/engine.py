@@ -360,16 +360,20 @@ class RunEngine:
     ) -> None:
         status, reason = map_status(details)
         progress = AgentProgress.from_output(details.structured_output)
+        # An API that reports no ACU figure (v1) leaves the last one known in place.
+        acus = details.acus_consumed if details.acus_consumed is not None else session.acus_consumed
         changed = (
             status != session.status
             or progress != session.progress
             or details.pr_url != session.pull_request_url
+            or acus != session.acus_consumed
         )
         if not changed:
             return
         session.remote_status, session.remote_status_enum = details.status, details.status_enum
         session.progress = progress
         session.pull_request_url = details.pr_url
+        session.acus_consumed = acus
         session.updated_at = utcnow()
         if status != session.status:
             session.status = status

@@ -43,6 +43,10 @@ def write_ingest_json(result: IngestResult, out: BinaryIO) -> None:
         "merged_groups": [g.model_dump() for g in report.merged_groups],
         "total_rows": report.total_rows,
         "ignored_columns": report.ignored_columns,
+        "categories": report.categories,
+        "other": report.other,
+        "with_cwe": report.with_cwe,
+        "other_with_cwe": report.other_with_cwe,
     }
     out.write(orjson.dumps(head)[:-1] + b',"findings":[')
     columns = result.columns()

@@ -296,6 +296,7 @@ def _check(
     report.merged_groups = groups
     report.duplicates_merged = usable - len(survivors)
     report.accepted = len(positions)
+    _count_categories(report, checked, positions)
     if report.total_rows == 0:
         raise BadInputError(f"{name}: the file has a header but no data rows")
     return IngestResult(report=report, table=table, checked=checked, positions=positions, absorbed=absorbed)
@@ -306,3 +307,14 @@ def severity_order(severity_weight: np.ndarray, id_order: np.ndarray, positions:
     ids), so the same file always lists the same way."""
     order = np.lexsort((id_order[positions], -severity_weight[positions]))
     return positions[order]
+
+
+def _count_categories(report: IngestReport, checked: CheckedRows, positions: np.ndarray) -> None:
+    categories = checked.category[positions]
+    has_cwe = checked.cwe_id[positions] != ""
+    counts = pd.Series(categories, dtype=object).value_counts(sort=False)
+    report.categories = {
+        str(name): int(count) for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    }
+    report.with_cwe = int(has_cwe.sum())
+    report.other_with_cwe = int((has_cwe & (categories == "other")).sum())

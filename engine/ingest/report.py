@@ -61,6 +61,16 @@ class IngestReport(BaseModel):
     suppressed: int = 0  # scanner results marked suppressed, dismissed or fixed: counted, not run
     suppressed_findings: list[SuppressedFinding] = Field(default_factory=list)  # the first 500
     not_findings: int = 0  # results that report no problem (SARIF kind "pass" and the like)
+    # Accepted findings per category (most first), and how many carry a CWE: the share of
+    # those left in `other` says how well the file's CWEs map to playbooks.
+    categories: dict[str, int] = Field(default_factory=dict)
+    with_cwe: int = 0
+    other_with_cwe: int = 0
+
+    @property
+    def other(self) -> int:
+        """Accepted findings in the catch-all category `other`."""
+        return self.categories.get("other", 0)
 
     @property
     def encoding_summary(self) -> str:

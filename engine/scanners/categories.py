@@ -6,7 +6,7 @@ Order of evidence:
    finding is `hardcoded_secret`, whatever CWE the advisory carries. The category picks the
    remediation playbook, and a jQuery advisory tagged CWE-79 is fixed by an upgrade, not by
    escaping output; its CWE is still kept in `cwe_id`.
-2. The CWE, through the table below (the first CWE of the result the table knows).
+2. The CWE, through `engine.scanners.cwe_table` (the first CWE of the result the table knows).
 3. Keywords in the rule id and title ("sql", "xss", "secret", "path traversal", ...).
 4. Otherwise `other`.
 """
@@ -17,17 +17,11 @@ import re
 from collections.abc import Iterable
 
 from engine.models import FindingCategory
+from engine.scanners.cwe_table import BROAD_CWES, CWE_CATEGORIES
+
+__all__ = ["CWE_CATEGORIES", "category_for", "category_from_keywords", "cwes_in", "primary_cwe"]
 
 _C = FindingCategory
-CWE_CATEGORIES: dict[str, FindingCategory] = {
-    **{f"CWE-{n}": _C.sql_injection for n in (89, 564, 943)},
-    **{f"CWE-{n}": _C.xss for n in (79, 80, 83, 87)},
-    **{f"CWE-{n}": _C.path_traversal for n in (22, 23, 35, 36, 73)},
-    **{f"CWE-{n}": _C.hardcoded_secret for n in (798, 259, 321, 522, 547)},
-    **{f"CWE-{n}": _C.pii_logging for n in (532, 359, 215)},
-    **{f"CWE-{n}": _C.missing_encryption for n in (311, 312, 319, 326, 327, 328, 614)},
-    **{f"CWE-{n}": _C.access_logging for n in (778, 117, 223)},
-}
 
 # Checked in this order: "clear-text logging" is about logs before it is about encryption.
 _KEYWORDS: tuple[tuple[FindingCategory, re.Pattern[str]], ...] = (
@@ -51,6 +45,32 @@ _KEYWORDS: tuple[tuple[FindingCategory, re.Pattern[str]], ...] = (
     ),
     (_C.missing_encryption, re.compile(r"clear[- ]?text|unencrypted|encryption|insecure[- ]transport")),
     (_C.access_logging, re.compile(r"audit[- ]log|access[- ]log|log[- ]injection")),
+    # The categories added for the CWE Top 25, after the original ones so that what those
+    # matched still lands where it did.
+    (_C.command_injection, re.compile(r"command[- _]?injection|os[- _]command|shell[- _]injection")),
+    (_C.csv_injection, re.compile(r"csv[- _]injection|formula[- _]injection")),
+    (_C.code_injection, re.compile(r"code[- _]injection|template[- _]injection|\bssti\b|\beval\b")),
+    (_C.injection, re.compile(r"ldap[- _]injection|xpath[- _]injection|header[- _]injection|crlf")),
+    (_C.ssrf, re.compile(r"\bssrf\b|server[- ]side[- ]request[- ]forgery")),
+    (_C.xxe, re.compile(r"\bxxe\b|xml[- ]external[- ]entit")),
+    (_C.insecure_deserialization, re.compile(r"deseriali[sz]")),
+    (_C.open_redirect, re.compile(r"open[- _]?redirect|unvalidated[- ]redirect|url[- ]redirect")),
+    (_C.csrf, re.compile(r"\bcsrf\b|\bxsrf\b|cross[- ]site[- ]request[- ]forgery")),
+    (
+        _C.weak_cryptography,
+        re.compile(r"weak[- _](?:hash|cipher|crypto|random)|\bmd5\b|\bsha-?1\b|insecure[- _]random"),
+    ),
+    (_C.file_upload, re.compile(r"file[- _]upload|unrestricted[- _]upload")),
+    (_C.memory_safety, re.compile(r"buffer[- _]overflow|out[- _]of[- _]bounds|use[- _]after[- _]free")),
+    (_C.race_condition, re.compile(r"race[- _]condition|\btoctou\b|time[- ]of[- ]check")),
+    (_C.null_dereference, re.compile(r"null[- _](?:pointer|dereference)|nil[- _]dereference")),
+    (_C.integer_overflow, re.compile(r"integer[- _](?:overflow|underflow)")),
+    (_C.resource_exhaustion, re.compile(r"\bredos\b|denial[- _]of[- _]service|resource[- _]exhaustion")),
+    (_C.missing_integrity_check, re.compile(r"subresource[- _]integrity|missing[- _]integrity")),
+    (_C.input_validation, re.compile(r"prototype[- _]pollution|mass[- _]assignment|input[- _]validation")),
+    (_C.broken_authentication, re.compile(r"authentication[- _]bypass|missing[- _]authentication")),
+    (_C.missing_authorization, re.compile(r"missing[- _]authori[sz]ation|access[- _]control|\bidor\b")),
+    (_C.information_exposure, re.compile(r"information[- _](?:disclosure|exposure|leak)|stack[- _]trace")),
 )
 
 _CWE_IN_TEXT = re.compile(r"\bcwe[-_:\s]?0*(\d{1,5})\b", re.IGNORECASE)
@@ -70,11 +90,11 @@ def cwes_in(values: Iterable[object]) -> list[str]:
 
 
 def primary_cwe(cwes: list[str]) -> str | None:
-    """The first CWE the category table knows, else the first one."""
-    for cwe in cwes:
-        if cwe in CWE_CATEGORIES:
-            return cwe
-    return cwes[0] if cwes else None
+    """The first CWE the category table knows that is not a broad class (CWE-20, CWE-116,
+    ...), else the first one it knows, else the first one."""
+    known = [cwe for cwe in cwes if cwe in CWE_CATEGORIES]
+    specific = [cwe for cwe in known if cwe not in BROAD_CWES]
+    return (specific or known or cwes or [None])[0]
 
 
 def category_from_keywords(*texts: str | None) -> FindingCategory:

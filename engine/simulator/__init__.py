@@ -1,16 +1,21 @@
 """A simulated Devin REST API v1: a real HTTP server on loopback.
 
 It speaks the same paths and JSON shapes as https://api.devin.ai/v1 (sessions, messages,
-tags, playbooks, auth_status), so simulated and live runs share one client code path. Extra,
-unauthenticated, never-faulted endpoints: GET /_sim/stats, GET /_sim/health, and
-POST /_sim/outage {"seconds": N}, after which every /v1 request answers 503 for N seconds.
-Any bearer token is accepted as the API key, except one starting with "invalid", which gets
-403 (a key the real API refuses), so a preflight's key check can be tested for real.
+tags, playbooks, auth_status), so simulated and live runs share one client code path; session
+details also carry v2/v3's `acus_consumed` and v3's `status_detail`. Extra, unauthenticated,
+never-faulted endpoints: GET /_sim/stats, GET /_sim/health, POST /_sim/outage {"seconds": N}
+(every /v1 request answers 503 for N seconds), the pull requests' pages and Git-host API
+(engine.simulator.pulls) and POST /_sim/pulls. Any bearer token is accepted as the API key,
+except one starting with "invalid", which gets 403 (a key the real API refuses), so a
+preflight's key check can be tested for real.
 
-Sessions advance lazily by elapsed time × speed (on a clock that setting the host's clock does
-not move, see engine.simulator.clock) through analyzing -> fixing -> testing ->
-creating_pr -> completed; the whole plan of a session is drawn from (seed, sha256 of the
-canonical create body), so the same seed and requests give the same behaviour.
+The simulated agent works on the finding in the prompt's data block (engine.simulator.finding):
+its approach, files, diff, tests and ACU use follow the finding's category, language and file
+(engine.simulator.agent). Sessions advance lazily by elapsed time x speed (on a clock that
+setting the host's clock does not move, see engine.simulator.clock) through analyzing ->
+fixing -> testing -> creating_pr -> completed, or fail, or stop at their ACU limit; the whole
+plan of a session is drawn from the seed, the finding and the attempt (engine.simulator.
+lifecycle), so the same seed and findings give the same behaviour.
 """
 
 from __future__ import annotations

@@ -8,11 +8,12 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from engine.simulator.pulls import PULL_PATH, PullRequests
+from engine.simulator.pull_pages import pull_page_response
+from engine.simulator.pulls import PAGE_PATH, PULL_PATH, PullRequests
 from engine.simulator.records import ORG_ID, REQUESTING_USER_EMAIL, playbook_response
 from engine.simulator.schemas import (
     CreateSessionParams,
@@ -24,6 +25,7 @@ from engine.simulator.schemas import (
     validate,
 )
 from engine.simulator.state import Store
+from engine.simulator.wire import Request, Response, error, text
 
 ALREADY_EXITED = "Devin session already exited"
 OUTAGE_DETAIL = "Service Unavailable (simulated outage)"
@@ -37,26 +39,6 @@ _FAULT_DETAIL = {
 INVALID_KEY_PREFIX = "invalid"
 INVALID_KEY_DETAIL = "Forbidden: the API key is not valid for this API"
 _BEARER = re.compile(r"^\s*Bearer\s+(\S.*)$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Request:
-    method: str
-    path: str
-    query: Mapping[str, list[str]]
-    headers: Mapping[str, str]
-    body: bytes = b""
-
-
-@dataclass
-class Response:
-    status: int
-    body: Any  # JSON-serializable; None is sent as the JSON literal `null`
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def error(status: int, detail: Any, headers: dict[str, str] | None = None) -> Response:
-    return Response(status, {"detail": detail}, headers or {})
 
 
 _ID = r"(?P<id>[^/]+)"
@@ -81,8 +63,17 @@ _COMPILED = tuple((m, re.compile(p), key, name) for m, p, key, name in _ROUTES)
 
 
 class Api:
-    def __init__(self, store: Store, *, seed: int, fault_rate: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        seed: int,
+        fault_rate: float,
+        archive_dir: Path | None = None,
+        root_url: str = "",
+    ) -> None:
         self.store = store
+        self.root_url = root_url  # this server's own scheme://host:port
         self.fault_rate = fault_rate
         self._fault_rng = random.Random(f"patchwave-sim-faults:{seed}")
         self._fault_lock = threading.Lock()
@@ -92,7 +83,7 @@ class Api:
         self.outage_until: float | None = None
         self.outage_rejections = 0
         self.outage_rejections_by_route: Counter[str] = Counter()
-        self.pulls = PullRequests(store)
+        self.pulls = PullRequests(store, archive_dir)
 
     # -- dispatch ---------------------------------------------------------------------------
 
@@ -102,6 +93,8 @@ class Api:
             return self._sim(req, path)
         if path.startswith("/repos/"):
             return self._pull_request(req, path)
+        if not path.startswith("/v1/") and (page := PAGE_PATH.fullmatch(path)) is not None:
+            return self._pull_page(req, page)
         key, handler, params, allowed = self._match(req.method, path)
         self.store.count_request(f"{req.method} {key}")
         if path != "/v1" and not path.startswith("/v1/"):
@@ -232,8 +225,22 @@ class Api:
             return error(404, "Not Found")
         if req.method != "GET":
             return error(405, "Method Not Allowed", {"Allow": "GET"})
-        pull = self.pulls.get(found["owner"], found["repo"], int(found["number"]))
+        owner, repo, number = found["owner"], found["repo"], int(found["number"])
+        if "diff" in (req.headers.get("Accept") or ""):  # application/vnd.github.diff, as GitHub
+            pull_record = self.pulls.record(owner, repo, number)
+            return text(200, pull_record.diff, "text/x-diff") if pull_record else error(404, "Not Found")
+        pull = self.pulls.github(owner, repo, number, self.root_url)
         return Response(200, pull) if pull is not None else error(404, "Not Found")
+
+    def _pull_page(self, req: Request, found: re.Match[str]) -> Response:
+        """The pull request's page, `.diff` and `.json` (what simulated sessions link to)."""
+        if req.method != "GET":
+            return error(405, "Method Not Allowed", {"Allow": "GET"})
+        pull = self.pulls.record(found["owner"], found["repo"], int(found["number"]))
+        if pull is None:
+            return error(404, "Not Found")
+        state, _ = self.pulls.state(pull.path)
+        return pull_page_response(pull, state, found["ext"])
 
     # -- sessions ---------------------------------------------------------------------------
 
@@ -257,7 +264,9 @@ class Api:
         if record is None:
             return error(404, "Session not found")
         with self.store.lock:
-            return Response(200, record.detail(self.store.now(), self.store.speed))
+            detail = record.detail(self.store.now(), self.store.speed)
+        self.pulls.reported(record, detail["structured_output"])
+        return Response(200, detail)
 
     def list_sessions(self, req: Request) -> Response:
         limit = _int_query(req.query, "limit", 100, low=1, high=1000)
@@ -273,7 +282,11 @@ class Api:
                 if wanted.issubset(r.tags) and all(e.casefold() == REQUESTING_USER_EMAIL for e in emails)
             ]
             records.sort(key=lambda r: (r.created_at, r.seq), reverse=True)
-            page = [r.summary(now, self.store.speed) for r in records[offset : offset + limit]]
+            listed = records[offset : offset + limit]
+            snaps = [r.state(now, self.store.speed) for r in listed]
+            page = [r.summary(now, self.store.speed, snap) for r, snap in zip(listed, snaps, strict=True)]
+        for record, snap in zip(listed, snaps, strict=True):
+            self.pulls.reported(record, snap.structured_output)
         return Response(200, {"sessions": page})
 
     def send_message(self, req: Request, id: str) -> Response:

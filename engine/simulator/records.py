@@ -54,7 +54,7 @@ class SessionRecord:
         until = now if self.terminated_at is None else min(now, self.terminated_at)
         snap = snapshot(self.plan, max(0.0, until - self.created_at) * speed)
         if self.terminated_at is not None and self.terminated_at <= now:
-            snap = replace(snap, status="exit", status_enum="finished", exited=True)
+            snap = replace(snap, status="exit", status_enum="finished", status_detail=None, exited=True)
         return snap
 
     def _wall(self, offset: float, speed: float) -> float:
@@ -74,6 +74,10 @@ class SessionRecord:
             "tags": list(self.tags),
             "pull_request": snap.pull_request,
             "structured_output": snap.structured_output,
+            # Not in the v1 schema: v2 and v3 report it (the engine reads it when present).
+            "acus_consumed": snap.acus_consumed,
+            # v3's reason while suspended (usage_limit_exceeded when the ACU limit stopped it).
+            "status_detail": snap.status_detail,
         }
 
     def detail(self, now: float, speed: float) -> dict[str, Any]:
@@ -82,10 +86,10 @@ class SessionRecord:
         out["messages"] = self._messages(snap, speed)
         return out
 
-    def summary(self, now: float, speed: float) -> dict[str, Any]:
+    def summary(self, now: float, speed: float, snap: Snapshot | None = None) -> dict[str, Any]:
         """List shape: no messages, plus requesting_user_email, and structured_output as a
         JSON string (the legacy list schema typed it as a string; clients must parse it)."""
-        out = self._common(self.state(now, speed), speed)
+        out = self._common(snap or self.state(now, speed), speed)
         if out["structured_output"] is not None:
             out["structured_output"] = json.dumps(out["structured_output"])
         out["requesting_user_email"] = REQUESTING_USER_EMAIL

@@ -81,9 +81,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(response)
 
     def _send(self, response: Response) -> None:
-        data = json.dumps(response.body).encode()
+        data = response.raw if response.raw is not None else json.dumps(response.body).encode()
         self.send_response(response.status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(data)))
         for name, value in response.headers.items():
             self.send_header(name, value)
@@ -94,10 +94,11 @@ class _Handler(BaseHTTPRequestHandler):
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    api: Api
 
-    def __init__(self, address: tuple[str, int], api: Api, family: socket.AddressFamily) -> None:
+    def __init__(self, address: tuple[str, int], api: Api | None, family: socket.AddressFamily) -> None:
         self.address_family = family
-        self.api = api
+        self.api = api  # type: ignore[assignment]  # set right after binding, before serving
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -129,9 +130,13 @@ class SimulatorServer:
     The port is bound when the server is constructed, and the journal (if any) is replayed
     then too: replayed sessions keep their ids, creation times, tags, messages and
     terminations, and keep progressing by wall time (at this server's `speed`; their plans
-    use the seed and failure_rate journaled with them, so outcomes do not change). Statistics
-    count from zero on each start, except `sessions_created`, which includes replayed
-    sessions (`sessions_replayed` says how many).
+    use the seed, failure_rate and pull request address journaled with them, so outcomes and
+    links do not change). Statistics count from zero on each start, except `sessions_created`,
+    which includes replayed sessions (`sessions_replayed` says how many).
+
+    Pull requests link to `pull_base_url` (default: this server, which serves their pages);
+    with `pulls_dir`, each is also saved there when first reported (see pull_archive), so a
+    page server can show it after this simulator has stopped.
     """
 
     def __init__(
@@ -144,22 +149,32 @@ class SimulatorServer:
         host: str = "127.0.0.1",
         port: int = 0,
         journal_path: Path | None = None,
+        pull_base_url: str | None = None,
+        pulls_dir: Path | None = None,
     ) -> None:
         _check_args(speed=speed, failure_rate=failure_rate, fault_rate=fault_rate, port=port)
         self._host = host
-        self._store = Store(
-            seed=seed,
-            speed=float(speed),
-            failure_rate=float(failure_rate),
-            journal_path=Path(journal_path) if journal_path is not None else None,
-        )
-        self._api = Api(self._store, seed=seed, fault_rate=float(fault_rate))
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._httpd = _HTTPServer((host, port), None, family)
         try:
-            self._httpd = _HTTPServer((host, port), self._api, family)
-        except OSError:
-            self._store.close()
+            self._store = Store(
+                seed=seed,
+                speed=float(speed),
+                failure_rate=float(failure_rate),
+                journal_path=Path(journal_path) if journal_path is not None else None,
+                pull_base=pull_base_url or self.root_url,
+            )
+        except BaseException:
+            self._httpd.server_close()
             raise
+        self._api = Api(
+            self._store,
+            seed=seed,
+            fault_rate=float(fault_rate),
+            archive_dir=pulls_dir,
+            root_url=self.root_url,
+        )
+        self._httpd.api = self._api
         self._thread: threading.Thread | None = None
         self._serving = False
         self._stopped = False
@@ -170,9 +185,14 @@ class SimulatorServer:
         return int(self._httpd.server_address[1])
 
     @property
-    def base_url(self) -> str:
+    def root_url(self) -> str:
+        """scheme://host:port of this server (its Git-host API and pull request pages)."""
         host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self.port}/v1"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.root_url}/v1"
 
     def stats(self) -> dict[str, Any]:
         """The same JSON as GET /_sim/stats."""

@@ -19,12 +19,21 @@ import json
 import threading
 import zlib
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from engine.simulator.clock import SimClock
+from engine.simulator.finding import read_task
 from engine.simulator.journal import Journal
-from engine.simulator.lifecycle import build_plan, plan_rng
+from engine.simulator.lifecycle import (
+    DEFAULT_PULL_BASE,
+    SessionPlan,
+    build_plan,
+    finding_rng,
+    plan_rng,
+    task_key,
+)
 from engine.simulator.records import SessionRecord, hex_id, playbook_response
 from engine.simulator.schemas import CreateSessionParams
 from engine.simulator.texts import default_title
@@ -48,14 +57,24 @@ def _journaled(body: dict[str, Any]) -> dict[str, Any]:
 
 
 class Store:
-    def __init__(self, *, seed: int, speed: float, failure_rate: float, journal_path: Path | None) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int,
+        speed: float,
+        failure_rate: float,
+        journal_path: Path | None,
+        pull_base: str = DEFAULT_PULL_BASE,
+    ) -> None:
         self.seed = seed
         self.speed = speed
         self.failure_rate = failure_rate
+        self.pull_base = pull_base.rstrip("/")  # where this store's pull request pages are served
         self.lock = threading.RLock()
         self.sessions: dict[str, SessionRecord] = {}
         self.playbooks: dict[str, dict[str, Any]] = {}
         self._idempotent: dict[str, str] = {}  # canonical body sha256 -> session id
+        self._pull_numbers: dict[str, set[int]] = {}  # repository -> pull request numbers in use
         self._session_seq = 0
         self._playbook_seq = 0
         self.counters: Counter[str] = Counter()
@@ -97,6 +116,7 @@ class Store:
                     "body_sha256": sha,
                     "seed": self.seed,
                     "failure_rate": self.failure_rate,
+                    "pull_base": self.pull_base,  # a restarted simulator keeps the links it gave out
                     "body": _journaled(body),
                 }
             )
@@ -212,10 +232,20 @@ class Store:
         sha = entry["body_sha256"]
         seed = int(entry.get("seed", self.seed))
         failure_rate = float(entry.get("failure_rate", self.failure_rate))
-        # The plan follows the task (the prompt), not the whole request: tags name the run, and
-        # the same findings with the same seed should play out the same way in every run.
-        task_sha = hashlib.sha256(params.prompt.encode()).hexdigest()
-        plan = build_plan(plan_rng(seed, task_sha), params.prompt, failure_rate)
+        pull_base = str(entry.get("pull_base") or self.pull_base)
+        # The plan follows the finding and the attempt (read from the prompt's data block), not
+        # the whole request: tags name the run, and the prompt's wording (a playbook) may change,
+        # yet the same findings with the same seed should play out the same way in every run.
+        task = read_task(params.prompt)
+        plan = build_plan(
+            plan_rng(seed, task_key(task, params.prompt)),
+            params.prompt,
+            failure_rate,
+            finding=finding_rng(seed, task.identity() if task.from_data_block else sha),
+            acu_limit=params.max_acu_limit,
+            pull_base=pull_base,
+        )
+        plan = self._unique_pull_number(plan)
         created_at = float(entry["at"])
         record = SessionRecord(
             session_id=entry["session_id"],
@@ -234,6 +264,16 @@ class Store:
         self._session_seq = max(self._session_seq, record.seq + 1)
         if params.idempotent:
             self._idempotent.setdefault(sha, record.session_id)
+
+    def _unique_pull_number(self, plan: SessionPlan) -> SessionPlan:
+        """Two sessions in one repository never share a pull request number (the next free
+        one is taken, in creation order, so a replay numbers them the same way)."""
+        taken = self._pull_numbers.setdefault(plan.repo, set())
+        number = plan.pr_number
+        while number in taken:
+            number += 1
+        taken.add(number)
+        return plan if number == plan.pr_number else replace(plan, pr_number=number)
 
     # -- statistics -------------------------------------------------------------------------
 
