@@ -18,7 +18,7 @@ from engine.runs.detach import Bootstrap, read_bootstrap
 from engine.runs.events import read_events
 from engine.runs.index import IndexEntry, index_path, read_index
 from engine.runs.launch import LaunchRecord
-from engine.runs.liveness import display_status, engine_liveness
+from engine.runs.liveness import LivenessCheck, display_status, engine_liveness
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state_if_present
 
@@ -92,14 +92,28 @@ def run_launch(runs_dir: Path, run_id: str) -> LaunchRecord | None:
         return None
 
 
-def shown_status(entry: IndexEntry, state: BatchRun | None, bootstrap: Bootstrap | None) -> str:
+def shown_status(
+    entry: IndexEntry,
+    state: BatchRun | None,
+    bootstrap: Bootstrap | None,
+    liveness: LivenessCheck = engine_liveness,
+) -> str:
     """What a person should read as the run's status: a running run whose engine died is
-    'crashed', and a run whose engine failed to start says so."""
+    'crashed', a run whose engine failed to start says so, and a run waiting for a worker of
+    the fleet is 'queued'. `liveness` is the launcher's (engine.launchers)."""
+    queued = bootstrap is not None and bootstrap.status == "queued"
     if state is not None:
-        return display_status(state)
+        live = liveness(state, None) if state.status == RunStatus.running else None
+        shown = display_status(state, live)
+        # A resume, or a failover after a worker died, waits in the queue: the state still
+        # says how the last engine left it.
+        waiting = queued or (live is not None and live.basis == "queued")
+        return "queued" if waiting and shown != "running" else shown
+    if queued:
+        return "queued"
     if bootstrap is not None and bootstrap.status == "failed_to_spawn":
         return "failed to start"
-    if bootstrap is not None and bootstrap.status == "started" and not engine_liveness(None, bootstrap).alive:
+    if bootstrap is not None and bootstrap.status == "started" and not liveness(None, bootstrap).alive:
         return "failed to start"  # the engine died before writing any state
     if entry.status == RunStatus.pending and bootstrap is not None:
         return "starting"

@@ -12,16 +12,17 @@ import click
 from engine import reporting
 from engine.alerts import AlertSender
 from engine.catalog import needs_liveness_check, shown_status
-from engine.control import build_config, check_resumable, ledger_setup, services_of, stop_run
+from engine.control import build_config, ledger_setup, services_of
 from engine.errors import BadInputError
 from engine.execute.progress import LineProgress, progress_for_output
 from engine.execute.start import execute_run
 from engine.execute.tags import attempt_tag
 from engine.ingest import IngestLimits, IngestResult, ingest_bytes, ingest_file
+from engine.launchers import launcher_for
 from engine.models import RunConfig
 from engine.planning import plan_waves
 from engine.playbooks import playbook_name_for
-from engine.runs.detach import read_bootstrap, spawn_engine
+from engine.runs.detach import read_bootstrap
 from engine.runs.index import read_index
 from engine.runs.launch import check_plannable, prepare_run, read_source
 from engine.runs.ledger_plan import (
@@ -33,7 +34,7 @@ from engine.runs.ledger_plan import (
     skip_reasons,
     skipped_ids,
 )
-from engine.runs.liveness import display_status, engine_liveness
+from engine.runs.liveness import display_status
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state, load_state_if_present
 from engine.settings import Settings
@@ -233,9 +234,11 @@ def preview_ledger_plan(
 
 
 def _detach(paths: RunPaths, settings: Settings) -> None:
-    boot = spawn_engine(paths, settings.runs_dir, settings.api_key)
+    boot = launcher_for(settings).start(paths)
     if boot.status == "failed_to_spawn":
         raise RuntimeError(f"the engine for run {paths.run_id} did not start: {boot.error}")
+    if boot.status == "queued":
+        click.echo(f"run {paths.run_id} queued for the worker fleet (job {boot.job_id})", err=True)
     click.echo(paths.run_id)
 
 
@@ -257,6 +260,7 @@ def execute_command(run_id: str, settings: Settings) -> None:
 
 
 def status_command(run_id: str | None, settings: Settings, as_json: bool) -> None:
+    liveness = launcher_for(settings).liveness
     if run_id is None:
         entries = read_index(settings.runs_dir).runs
         live = {}
@@ -266,7 +270,9 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
             live[e.run_id] = e.status.value
             if needs_liveness_check(e):
                 paths = RunPaths.of(settings.runs_dir, e.run_id)
-                live[e.run_id] = shown_status(e, load_state_if_present(paths.state), read_bootstrap(paths))
+                live[e.run_id] = shown_status(
+                    e, load_state_if_present(paths.state), read_bootstrap(paths), liveness
+                )
         if as_json:
             _echo_json([{**e.model_dump(mode="json"), "display_status": live[e.run_id]} for e in entries])
             return
@@ -324,8 +330,9 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
         else:
             click.echo(f"Run {run_id}: {shown}" + (f" ({boot.error})" if boot and boot.error else ""))
         return
-    live = engine_liveness(run)  # one answer for both fields, the same `resume` and `stop` get
-    shown = display_status(run, live)
+    live = liveness(run, None)  # one answer for both fields, the same `resume` and `stop` get
+    entry = next((e for e in read_index(settings.runs_dir).runs if e.run_id == run_id), None)
+    shown = shown_status(entry, run, boot, lambda *_: live) if entry else display_status(run, live)
     if as_json:
         data = run.model_dump(mode="json", exclude={"findings", "sessions"})
         data.update(
@@ -337,13 +344,15 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
         _echo_json(data)
         return
     reporting.print_run(run, shown)
+    if run.engine_worker:  # a run of the worker fleet: where it runs
+        click.echo(f"Engine: worker {run.engine_worker} on host {run.engine_host}, pid {run.pid}")
     if shown == "crashed":
         click.echo(f"\nThe engine is gone. Continue with: python -m engine resume {run_id}")
 
 
 def resume_command(run_id: str, settings: Settings, detach: bool) -> None:
     paths = RunPaths.existing(settings.runs_dir, run_id)
-    check_resumable(paths)
+    launcher_for(settings).check_resumable(paths)
     if detach:
         _detach(paths, settings)
     else:
@@ -351,7 +360,7 @@ def resume_command(run_id: str, settings: Settings, detach: bool) -> None:
 
 
 def stop_command(run_id: str, settings: Settings) -> None:
-    click.echo(stop_run(settings, run_id).message)
+    click.echo(launcher_for(settings).stop(run_id).message)
 
 
 def validate_command(run_id: str, settings: Settings) -> None:

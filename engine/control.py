@@ -15,10 +15,10 @@ from engine.ingest import IngestLimits
 from engine.models import RESUMABLE_RUN_STATUSES, RunConfig, RunLedgerConfig, RunStatus
 from engine.policy import load_policy, load_services
 from engine.prioritize import ServiceWeights
-from engine.runs.detach import Bootstrap, read_bootstrap, spawn_engine
+from engine.runs.detach import Bootstrap, read_bootstrap
 from engine.runs.launch import prepare_run
 from engine.runs.ledger_plan import LedgerSetup, ledger_config
-from engine.runs.liveness import Liveness, display_status, engine_liveness
+from engine.runs.liveness import Liveness, LivenessCheck, display_status, engine_liveness
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state_if_present
 from engine.settings import Settings
@@ -130,7 +130,13 @@ def launch_detached(
         if paths.root.exists() and (existing := read_bootstrap(paths)) is not None:
             return existing
         raise
-    return spawn_engine(paths, settings.runs_dir, settings.api_key)
+    return _launcher(settings).start(paths)
+
+
+def _launcher(settings: Settings):  # type: ignore[no-untyped-def]
+    from engine.launchers import launcher_for  # the launchers build on this module
+
+    return launcher_for(settings)
 
 
 def launch_demo(settings: Settings, run_id: str) -> Bootstrap:
@@ -142,22 +148,24 @@ def launch_demo(settings: Settings, run_id: str) -> Bootstrap:
 def _where(liveness: Liveness, pid: int | None) -> str:
     if liveness.process is not None:
         return f"pid {liveness.process.pid}"
+    if liveness.worker is not None:
+        return f"worker {liveness.worker} on host {liveness.host}"
     return f"on host {liveness.host}, pid {pid}"
 
 
-def check_resumable(paths: RunPaths) -> None:
-    """Refuses a run whose engine is alive (as `status` sees it: the same liveness check) or
-    that has nothing left to do."""
+def check_resumable(paths: RunPaths, liveness: LivenessCheck = engine_liveness) -> None:
+    """Refuses a run whose engine is alive (as `status` sees it: the launcher's liveness
+    check) or that has nothing left to do."""
     run = load_state_if_present(paths.state)
     if run is None:
         boot = read_bootstrap(paths)
-        live = engine_liveness(None, boot)
+        live = liveness(None, boot)
         if live.alive and boot is not None:
             raise BadInputError(
                 f"run {paths.run_id} is starting ({_where(live, boot.pid)}); nothing to resume"
             )
         return
-    if run.status == RunStatus.running and (live := engine_liveness(run)).alive:
+    if run.status == RunStatus.running and (live := liveness(run, None)).alive:
         raise BadInputError(f"run {paths.run_id} is running ({_where(live, run.pid)}); nothing to resume")
     if run.status not in RESUMABLE_RUN_STATUSES and run.status != RunStatus.running:
         raise BadInputError(f"run {paths.run_id} is {run.status.value}; nothing to resume")
@@ -165,8 +173,14 @@ def check_resumable(paths: RunPaths) -> None:
 
 def resume_detached(settings: Settings, run_id: str) -> Bootstrap:
     paths = RunPaths.existing(settings.runs_dir, run_id)
-    check_resumable(paths)
-    return spawn_engine(paths, settings.runs_dir, settings.api_key)
+    launcher = _launcher(settings)
+    launcher.check_resumable(paths)
+    return launcher.start(paths)
+
+
+def stop(settings: Settings, run_id: str) -> StopResult:
+    """Stops the run's engine through its launcher: a signal here, or a flag the fleet acts on."""
+    return _launcher(settings).stop(run_id)
 
 
 def _wait_gone(process: psutil.Process, timeout: float) -> bool:
@@ -189,8 +203,9 @@ class StopResult:
 
 
 def stop_run(settings: Settings, run_id: str) -> StopResult:
-    """Signals the run's engine, after making sure the pid really is that engine, and waits for
-    it to record `interrupted`. Remote sessions keep running; resume picks them up."""
+    """The local launcher's stop: signals the run's engine, after making sure the pid really is
+    that engine, and waits for it to record `interrupted`. Remote sessions keep running;
+    resume picks them up."""
     paths = RunPaths.existing(settings.runs_dir, run_id)
     run = load_state_if_present(paths.state)
     live = engine_liveness(run, read_bootstrap(paths) if run is None else None)

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     breaker_cooldown_seconds: float = Field(30, gt=0)
     # The app-editable settings file (engine/settings_file.py), read below env and `.env`.
     settings_file: Path = Path("./patchwave.toml")
+    # Runs on a worker fleet (engine/fleet/): with a Redis URL (redis://host:6379/0) launches
+    # are queued for `python -m engine worker` processes instead of started on this machine.
+    # A URL may hold a password, so it is kept secret. The queue launches and resumes go to.
+    run_queue_url: SecretStr | None = None
+    run_queue_name: str = Field("runs", pattern=r"^[A-Za-z0-9._-]{1,64}$")
 
     @classmethod
     def settings_customise_sources(
@@ -83,6 +88,14 @@ class Settings(BaseSettings):
         return customise_sources(
             settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
         )
+
+    @property
+    def queue_url(self) -> str | None:
+        """The worker fleet's Redis URL, or None: runs start as local processes."""
+        if self.run_queue_url is None:
+            return None
+        value = self.run_queue_url.get_secret_value().strip()
+        return value or None
 
     @property
     def api_key(self) -> str | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from pydantic import ValidationError
 
 from engine import catalog
 from engine.analytics.preview import (
@@ -26,6 +27,7 @@ from engine.analytics.preview import (
 from engine.catalog import Fingerprint, RunFiles
 from engine.errors import BadInputError
 from engine.ingest import IngestLimits, IngestReport, ingest_bytes
+from engine.launchers import launcher_for
 from engine.ledger import Ledger, ledger_path, read_ledger
 from engine.models import BatchRun, TimelineEvent, Wave
 from engine.planning import plan_waves
@@ -36,12 +38,13 @@ from engine.runs.detach import Bootstrap
 from engine.runs.index import IndexEntry
 from engine.runs.launch import LaunchRecord
 from engine.runs.ledger_plan import LedgerSetup, preview_plan
+from engine.runs.liveness import LivenessCheck, engine_liveness
 from engine.runs.paths import RunPaths
-from engine.settings import Settings
+from engine.settings import Settings, load_settings
 from engine.sources import SourceDefaults
 
 # Statuses during which a run changes by itself: pages refresh while a run shows one of them.
-ACTIVE_STATUSES = frozenset({"running", "starting"})
+ACTIVE_STATUSES = frozenset({"running", "starting", "queued"})
 
 
 # --- cached readers (private: always call them with a fresh fingerprint) -------------------
@@ -140,15 +143,30 @@ def launch_record(runs_dir: Path, run_id: str) -> LaunchRecord | None:
     return _launch(catalog.fingerprint(paths.launch), str(runs_dir), run_id)
 
 
-def shown_status(runs_dir: Path, entry: IndexEntry) -> str:
-    """What a person should read as the run's status ("crashed", "starting", ...)."""
+def liveness_check() -> LivenessCheck:
+    """The launcher's liveness check (engine.launchers): local processes, or the fleet's leases.
+    Settings are read per call, like every page reads them; invalid ones fall back to local."""
+    try:
+        return launcher_for(load_settings()).liveness
+    except (ValidationError, BadInputError):
+        return engine_liveness
+
+
+def shown_status(runs_dir: Path, entry: IndexEntry, liveness: LivenessCheck | None = None) -> str:
+    """What a person should read as the run's status ("crashed", "starting", "queued", ...)."""
     if not catalog.needs_liveness_check(entry):
         return entry.status.value
-    return catalog.shown_status(entry, state(runs_dir, entry.run_id), bootstrap(runs_dir, entry.run_id))
+    return catalog.shown_status(
+        entry,
+        state(runs_dir, entry.run_id),
+        bootstrap(runs_dir, entry.run_id),
+        liveness or liveness_check(),
+    )
 
 
 def shown_statuses(runs_dir: Path, runs: list[IndexEntry]) -> dict[str, str]:
-    return {e.run_id: shown_status(runs_dir, e) for e in runs}
+    liveness = liveness_check()
+    return {e.run_id: shown_status(runs_dir, e, liveness) for e in runs}
 
 
 @dataclass(frozen=True)
@@ -178,7 +196,7 @@ def run_view(runs_dir: Path, run_id: str) -> RunView | None:
     run = state(runs_dir, run_id)
     boot = bootstrap(runs_dir, run_id)
     live = catalog.needs_liveness_check(entry)
-    status = catalog.shown_status(entry, run, boot) if live else entry.status.value
+    status = catalog.shown_status(entry, run, boot, liveness_check()) if live else entry.status.value
     return RunView(entry=entry, state=run, bootstrap=boot, status=status)
 
 
