@@ -23,6 +23,7 @@ from engine.models import RunConfig
 from engine.planning import plan_waves
 from engine.playbooks import playbook_name_for
 from engine.runs.detach import read_bootstrap
+from engine.runs.fence import LeaseLostError
 from engine.runs.index import read_index
 from engine.runs.launch import check_plannable, prepare_run, read_source
 from engine.runs.ledger_plan import (
@@ -40,6 +41,8 @@ from engine.runs.state_store import load_state, load_state_if_present
 from engine.settings import Settings
 from engine.sources import SourceDefaults
 from engine.validate import validate_run
+
+EXIT_LEASE_LOST = 3  # `execute`: a fleet engine whose lease another worker's job now holds
 
 
 def _echo_json(data: Any) -> None:
@@ -254,8 +257,12 @@ def execute_command(run_id: str, settings: Settings) -> None:
     # Detached, this process's stderr already is engine.log, where the run's own log handler
     # writes too: keep one copy of each line.
     logging.getLogger().handlers.clear()
-    with AlertSender.from_settings(settings) as alerts:
-        run = execute_run(paths, settings.api_key, progress=LineProgress(), alerts=alerts)
+    try:
+        with AlertSender.from_settings(settings) as alerts:
+            run = execute_run(paths, settings.api_key, progress=LineProgress(), alerts=alerts)
+    except LeaseLostError as exc:
+        click.echo(f"run {run_id}: {exc}; this engine stopped and wrote nothing more", err=True)
+        raise SystemExit(EXIT_LEASE_LOST) from exc
     reporting.print_run(run, run.status.value)
 
 

@@ -16,11 +16,13 @@ from filelock import FileLock, Timeout
 
 from engine.alerts import AlertSender
 from engine.alerts.redaction import attach_redaction
+from engine.clock import host_name
 from engine.errors import BadInputError
 from engine.execute.connection import open_api
 from engine.execute.engine import RunEngine
 from engine.execute.progress import Progress
 from engine.models import RESUMABLE_RUN_STATUSES, BatchRun, RunStatus
+from engine.runs.fence import check_lease, fenced
 from engine.runs.launch import initial_state
 from engine.runs.links import open_no_follow, refuse_links
 from engine.runs.paths import RunPaths
@@ -45,7 +47,11 @@ def execute_run(
 ) -> BatchRun:
     # Before the lock: taking it opens engine.lock, and a link there would name a file elsewhere.
     refuse_links(paths.root)
-    lock = FileLock(str(paths.engine_lock), timeout=0)
+    check_lease("start the engine")  # a fleet job's lease, before anything is touched
+    # The fleet's lease keeps engines on different hosts apart; the lock, one per host, is the
+    # second guard. A local engine's lock is the run's one engine.lock, as always.
+    lock_path = paths.host_engine_lock(host_name()) if fenced() else paths.engine_lock
+    lock = FileLock(str(lock_path), timeout=0)
     try:
         lock.acquire()
     except Timeout as exc:

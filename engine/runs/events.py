@@ -6,6 +6,7 @@ from pathlib import Path
 
 from engine.models import TimelineEvent
 from engine.runs.appendlog import open_for_append
+from engine.runs.fence import check_lease
 
 
 class EventLog:
@@ -15,6 +16,7 @@ class EventLog:
 
     def append(self, event: TimelineEvent) -> None:
         # One write call per line, flushed: a killed process leaves at most a torn last line.
+        check_lease("append to events.jsonl")
         self._handle.write(event.model_dump_json().encode() + b"\n")
         self._handle.flush()
 

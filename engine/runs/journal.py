@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.runs.appendlog import open_for_append
+from engine.runs.fence import check_lease
 
 
 @dataclass
@@ -50,6 +51,8 @@ class DispatchJournal:
         )
 
     def _write(self, record: dict) -> None:
+        # An intent precedes its create: a fenced engine never reaches the create request.
+        check_lease(f"journal a session {record['event']}")
         self._handle.write(json.dumps(record, separators=(",", ":")).encode() + b"\n")
         self._handle.flush()
 
