@@ -143,6 +143,7 @@ class Node:
         ]
         for queue in self.queues:
             args += ["--queue", queue]
+        self.runs.mkdir(parents=True, exist_ok=True)  # the shared folder every node mounts
         env = fleet_env(self.runs, self.url, PATCHWAVE_HOST_NAME=f"host-{self.name}", **self.env)
         log = (self.runs.parent / f"node-{self.name}.log").open("ab")
         self.process = subprocess.Popen(

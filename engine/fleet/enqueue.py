@@ -48,15 +48,18 @@ def active_job(redis: Redis, run_id: str) -> Job | None:
     return None
 
 
-def enqueue_run(redis: Redis, queue_name: str, paths: RunPaths, *, reason: str = "launch") -> Bootstrap:
+def enqueue_run(
+    redis: Redis, queue_name: str, paths: RunPaths, *, reason: str = "launch", replacing: str | None = None
+) -> Bootstrap:
     """Queues the run's engine for a worker. Refuses when a job of the run still waits or
-    runs (the lease would keep a second one from running anyway)."""
+    runs (the lease would keep a second one from running anyway), unless it is the job
+    `replacing` names: a job handing its run off queues its successor."""
     run_id = paths.run_id
     lock = keys.enqueue_lock_key(run_id)
     if not redis.set(lock, host_name(), nx=True, ex=ENQUEUE_LOCK_SECONDS):
         raise BadInputError(f"run {run_id} is being queued by another launcher right now")
     try:
-        if (job := active_job(redis, run_id)) is not None:
+        if (job := active_job(redis, run_id)) is not None and job.id != replacing:
             raise BadInputError(
                 f"run {run_id} already has job {job.id} in the fleet ({job.get_status(refresh=False)})"
             )

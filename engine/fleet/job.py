@@ -209,7 +209,7 @@ def _requeue_after_handoff(job: Job, paths: RunPaths) -> None:
 
     run = load_state_if_present(paths.state)
     if run is not None and run.status == RunStatus.interrupted:
-        enqueue_run(job.connection, job.origin, paths, reason="handoff")
+        enqueue_run(job.connection, job.origin, paths, reason="handoff", replacing=job.id)
 
 
 def _no_retries(job: Job) -> None:
