@@ -196,6 +196,17 @@ class Node:
             self.process.wait(timeout=15)
         return [p.pid for p in victims]
 
+    def stop(self, timeout: float = 30) -> None:
+        """A warm shutdown (SIGTERM), as `docker stop` asks: each worker hands its run off and
+        registers its end; whatever is left after `timeout` is killed."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
     def engines(self) -> list[psutil.Process]:
         return [p for p in self.processes() if _alive(p) and "execute" in _cmdline(p)]
 
@@ -232,8 +243,9 @@ def _cmdline(proc: psutil.Process) -> list[str]:
 
 
 @contextlib.contextmanager
-def running(*nodes: Node) -> Iterator[tuple[Node, ...]]:
-    """Starts the nodes; whatever is left of them is killed at the end."""
+def running(*nodes: Node, graceful: bool = True) -> Iterator[tuple[Node, ...]]:
+    """Starts the nodes; at the end each is stopped (warmly, unless not `graceful`) and
+    whatever is left of it killed."""
     try:
         for node in nodes:
             node.start()
@@ -241,4 +253,6 @@ def running(*nodes: Node) -> Iterator[tuple[Node, ...]]:
     finally:
         for node in nodes:
             node.signal_all(signal.SIGCONT)
+            if graceful:
+                node.stop()
             node.kill()

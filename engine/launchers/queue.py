@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-from functools import cache
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -19,6 +18,7 @@ from rq.job import JobStatus
 
 from engine import control
 from engine.errors import BadInputError
+from engine.fleet.connection import connect
 from engine.fleet.enqueue import active_job, enqueue_run, request_stop
 from engine.fleet.lease import lease_holder
 from engine.models import BatchRun, RunStatus
@@ -32,12 +32,6 @@ log = logging.getLogger(__name__)
 
 STOP_WAIT_SECONDS = control.STOP_WAIT_SECONDS
 STOP_POLL_SECONDS = 0.1
-
-
-@cache
-def connect(url: str) -> Redis:
-    """One client (a connection pool) per URL for this process."""
-    return Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
 
 
 def fleet_run(run: BatchRun | None, bootstrap: Bootstrap | None) -> bool:
