@@ -6,15 +6,16 @@ from __future__ import annotations
 import json
 import signal
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from rq.job import Job
 
 from engine.fleet.enqueue import enqueue_run
-from engine.models import RunStatus
+from engine.models import RunStatus, utcnow
 from engine.runs.paths import RunPaths
-from tests.crash_helpers import wait_for
+from tests.crash_helpers import sigkill, wait_for
 from tests.engine_helpers import SAMPLE, cli, load_run
 from tests.fleet_helpers import Node, needs_redis, running
 
@@ -151,3 +152,31 @@ def test_a_worker_needs_the_queue_and_the_runs_folder(tmp_path: Path) -> None:
     assert done.returncode == 2 and "invalid queue name" in done.stderr
     done = cli(runs, "worker", RUN_QUEUE_URL="redis://127.0.0.1:1/0")
     assert done.returncode == 2 and "does not answer" in done.stderr
+
+
+def test_a_failover_from_another_host_does_not_wait_for_its_heartbeat(tmp_path: Path, fleet_redis) -> None:
+    """Across hosts a heartbeat counts as fresh for as long as clocks may disagree (up to 90 s):
+    the dead fleet engine's heartbeat must not hold up the failover; its lease decides."""
+    runs, url = tmp_path / "runs", fleet_redis.url
+    launched = cli(runs, "run", str(SAMPLE), "--detach", "--speed", "5", "--run-id", "x1")
+    assert launched.returncode == 0, launched.stderr
+    wait_for(lambda: dispatched(runs, "x1"), 60, what="a dispatch")
+    pid = load_run(runs, "x1").pid
+    assert pid is not None
+    sigkill(pid)
+    # As a fleet engine on another machine left it, 40 s before its job was re-queued here.
+    run = load_run(runs, "x1")
+    run.engine_worker, run.engine_host, run.engine_boot_id = "gone.1.dead", "elsewhere", "another-boot"
+    run.heartbeat_at = utcnow() - timedelta(seconds=40)
+    (runs / "x1" / "state.json").write_text(run.model_dump_json())
+    boot = enqueue_run(fleet_redis.client(), "runs", RunPaths.of(runs, "x1"))
+    with running(Node("eta", runs, url, 1)):
+        job = Job.fetch(boot.job_id, connection=fleet_redis.client())
+        wait_for(
+            lambda: (
+                state_is(runs, "x1", RunStatus.running) and load_run(runs, "x1").engine_host == "host-eta"
+            ),
+            25,
+            what="x1 to resume at once",
+        )
+        assert job.get_status(refresh=True) == "started"

@@ -107,12 +107,16 @@ def _nothing_to_do(run: BatchRun | None, job: Job, attempt: int) -> str | None:
 
 
 def _heartbeat_goes_stale(paths: RunPaths) -> bool:
-    """A run whose state says running with a fresh heartbeat has a live engine somewhere (a
-    local one, or a fleet engine whose job just died): give it time to show it is gone."""
+    """A run whose last engine was started outside the fleet (no lease guards it) and whose
+    state says running with a fresh heartbeat has a live engine somewhere: give it time to show
+    it is gone. A fleet engine's state is no such sign: the lease decides for it, and across
+    hosts a heartbeat stays "fresh" for as long as clocks may disagree."""
     deadline = time.monotonic() + FRESH_HEARTBEAT_WAIT_SECONDS
     while True:
         run = load_state_if_present(paths.state)
-        if run is None or run.status != RunStatus.running or not heartbeat_is_fresh(run):
+        if run is None or run.engine_worker is not None:
+            return True
+        if run.status != RunStatus.running or not heartbeat_is_fresh(run):
             return True
         if time.monotonic() >= deadline:
             return False
