@@ -39,7 +39,10 @@ pytestmark = [pytest.mark.distributed, pytest.mark.slow, needs_redis]
 # Seeds whose 30 sample findings are all accepted and share no fingerprint with another's, so
 # the findings ledger holds none of them back for another run.
 SEEDS = [2, 4, 8, 22, 29, 68, 153]
-SPEED = 40  # a Launch page speed; 30 findings then run for about a minute
+SPEED = 25  # one of the Launch page's speeds; 30 findings then run for about a minute
+# The first node dies this long after the first launch: its runs are well in flight, and the
+# other node's own runs end before the failover needs its workers.
+KILL_AFTER_SECONDS = 25.0
 FAILOVER_BOUND_SECONDS = 90.0
 STOP_BOUND_SECONDS = 6.0
 FINAL = (RunStatus.completed,)
@@ -76,6 +79,7 @@ def launch_in_app(path: Path, speed: int = SPEED) -> str:
     at.file_uploader[0].upload(path.name, path.read_bytes(), "text/csv").run()
     assert not at.exception, at.exception
     at.select_slider(key="launch_speed").set_value(speed).run()
+    assert at.select_slider(key="launch_speed").value == speed
     [run_id] = at.session_state["_pw_launch_tokens"].values()
     at.button(key="launch_run").click().run()
     assert not at.exception, at.exception
@@ -175,7 +179,7 @@ def fleet_app(tmp_path: Path, fleet_redis, use_runs, monkeypatch: pytest.MonkeyP
 
 def test_a_redis_restart_loses_no_queued_job(fleet_app: Path, fleet_redis) -> None:
     runs, redis = fleet_app, fleet_redis.client()
-    ids = [launch_in_app(findings_file(runs.parent, seed), speed=500) for seed in SEEDS[:3]]
+    ids = [launch_in_app(findings_file(runs.parent, seed), speed=100) for seed in SEEDS[:3]]
     queue = Queue("runs", connection=redis)
     jobs = {run_id: redis.get(keys.job_key(run_id)).decode() for run_id in ids}
     assert sorted(queue.job_ids) == sorted(jobs.values())  # nobody serves the queue yet
@@ -191,9 +195,18 @@ def test_a_redis_restart_loses_no_queued_job(fleet_app: Path, fleet_redis) -> No
         assert redis.get(keys.job_key(run_id)).decode() == job_id
     with running(Node("after", runs, fleet_redis.url, 3)):
         for run_id in ids:
+            wait_for(lambda r=run_id: dispatching(runs, r), 120, 0.1, f"{run_id} to dispatch")
+        # Redis restarts again under the running runs: they ride it out, none fails over.
+        fleet_redis.restart()
+        for run_id in ids:
             wait_for(lambda r=run_id: ended(runs, r), 240, 0.5, f"{run_id} to end")
+        for job_id in jobs.values():
+            job = Job.fetch(job_id, connection=fleet_redis.client())
+            wait_for(lambda j=job: j.get_status(refresh=True) == "finished", 60, 0.2, f"{job_id} to finish")
+            assert job.meta["attempts"] == 1, job.meta
     for run_id in ids:
         assert cli(runs, "validate", run_id).returncode == 0
+        assert not resumed_after(runs, run_id, 0), run_id
 
 
 def test_runs_fail_over_a_dead_node_stop_across_hosts_and_a_woken_worker_writes_nothing(
@@ -220,6 +233,7 @@ def test_runs_fail_over_a_dead_node_stop_across_hosts_and_a_woken_worker_writes_
         with running(node_a, node_b, graceful=False):
             node_a.wait_ready(redis)
             node_b.wait_ready(redis)
+            first_launch = time.monotonic()
             launched = {launch_in_app(files[seed]): files[seed] for seed in SEEDS[:6]}
             for run_id in launched:
                 wait_for(
@@ -232,6 +246,8 @@ def test_runs_fail_over_a_dead_node_stop_across_hosts_and_a_woken_worker_writes_
             on_a = sorted(r for r, h in hosts.items() if h == "host-node-a")
             on_b = sorted(r for r, h in hosts.items() if h == "host-node-b")
             assert on_a and len(on_a) + len(on_b) == 6, hosts
+            time.sleep(max(0.0, first_launch + KILL_AFTER_SECONDS - time.monotonic()))
+            assert all(load_run(runs, r).status == RunStatus.running for r in [*on_a, fence])
 
             # Node A dies, engines and all; node C stands still.
             killed_wall, killed = time.time(), time.monotonic()

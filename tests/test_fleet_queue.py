@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from rq.job import Job
 
+from engine import control
 from engine.fleet.enqueue import enqueue_run
 from engine.models import RunStatus, utcnow
 from engine.runs.paths import RunPaths
+from engine.settings import load_settings
 from tests.crash_helpers import sigkill, wait_for
-from tests.engine_helpers import SAMPLE, cli, load_run
+from tests.engine_helpers import SAMPLE, cli, load_run, roomy_policy
 from tests.fleet_helpers import Node, needs_redis, running
 
 pytestmark = [pytest.mark.slow, needs_redis]
@@ -180,3 +182,28 @@ def test_a_failover_from_another_host_does_not_wait_for_its_heartbeat(tmp_path: 
             what="x1 to resume at once",
         )
         assert job.get_status(refresh=True) == "started"
+
+
+def test_the_api_key_never_goes_into_the_queue(tmp_path: Path, fleet_redis, monkeypatch) -> None:
+    """The job carries the run id only: each worker's engine takes the key from that worker's
+    own environment."""
+    runs = tmp_path / "runs"
+    secret = "devin-key-of-the-launching-host"
+    settings = load_settings(
+        runs_dir=runs,
+        devin_api_key=secret,
+        run_queue_url=fleet_redis.url,
+        settings_file=tmp_path / "none.toml",
+        policy_file=roomy_policy(runs),
+    )
+    options = control.LaunchOptions(mode="simulated", speed=50, use_ledger=False)
+    boot = control.launch_detached(SAMPLE.read_bytes(), SAMPLE.name, settings, options, "k1")
+    assert boot.status == "queued"
+    redis = fleet_redis.client()
+    stored = b"".join(
+        b"".join(redis.hgetall(key).values()) if redis.type(key) == b"hash" else (redis.dump(key) or b"")
+        for key in redis.keys("*")
+    )
+    assert secret.encode() not in stored
+    job = Job.fetch(boot.job_id, connection=redis)
+    assert job.args == ("k1",) and job.kwargs == {}
