@@ -59,6 +59,7 @@ FRESH_HEARTBEAT_WAIT_SECONDS = STALE_AFTER_SECONDS + 5
 def run_engine_job(run_id: str) -> dict[str, Any]:
     job = get_current_job()
     assert job is not None, "run_engine_job runs only as an RQ job"
+    signal.signal(HANDOFF_SIGNAL, _Handoff.handle)  # first: the default action would kill us
     settings = load_settings()
     worker = os.environ.get("RQ_WORKER_ID") or host_name()
     try:
@@ -142,6 +143,9 @@ def _run_engine(settings: Settings, paths: RunPaths, job: Job, worker: str, leas
         QUEUE_URL_ENV: settings.queue_url,
     }
     noted = {"job_id": job.id, "queue": job.origin, "worker": worker}
+    if _Handoff.requested:  # the worker is shutting down already: let another one start it
+        _requeue_after_handoff(job, paths, require_interrupted=False)
+        return _outcome(paths.run_id, "handed off before its engine started", paths)
     boot, process = start_engine(paths, settings.runs_dir, settings.api_key, extra_env=env, noted=noted)
     if process is None:
         if boot.status == "failed_to_spawn":
@@ -149,7 +153,6 @@ def _run_engine(settings: Settings, paths: RunPaths, job: Job, worker: str, leas
             raise RuntimeError(f"the engine of run {paths.run_id} did not start: {boot.error}")
         return _outcome(paths.run_id, "its engine ended at once", paths)
     lease.set_holder(engine_pid=str(process.pid))
-    signal.signal(HANDOFF_SIGNAL, _Handoff.handle)
     code, stopped, handed_off = _watch(process, lease, job.connection, paths.run_id)
     if handed_off:
         _requeue_after_handoff(job, paths)
@@ -208,11 +211,11 @@ def _leave_fenced(process: subprocess.Popen, run_id: str) -> None:
     os._exit(0)
 
 
-def _requeue_after_handoff(job: Job, paths: RunPaths) -> None:
+def _requeue_after_handoff(job: Job, paths: RunPaths, *, require_interrupted: bool = True) -> None:
     from engine.fleet.enqueue import enqueue_run
 
     run = load_state_if_present(paths.state)
-    if run is not None and run.status == RunStatus.interrupted:
+    if not require_interrupted or (run is not None and run.status == RunStatus.interrupted):
         enqueue_run(job.connection, job.origin, paths, reason="handoff", replacing=job.id)
 
 
