@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -29,6 +32,7 @@ from engine.runs.state_store import load_state_if_present
 from engine.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 STOP_WAIT_SECONDS = control.STOP_WAIT_SECONDS
 STOP_POLL_SECONDS = 0.1
@@ -41,6 +45,19 @@ def fleet_run(run: BatchRun | None, bootstrap: Bootstrap | None) -> bool:
     return bootstrap is not None and (bootstrap.status == "queued" or bootstrap.worker is not None)
 
 
+def _queue_answers(method: Callable[..., T]) -> Callable[..., T]:
+    """Redis not answering is said as such (the app and the CLI show it), not as a crash."""
+
+    @wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return method(*args, **kwargs)
+        except RedisError as exc:
+            raise BadInputError(f"the run queue (RUN_QUEUE_URL) does not answer: {exc}") from exc
+
+    return wrapper
+
+
 class QueueLauncher:
     kind = "queue"
 
@@ -49,9 +66,11 @@ class QueueLauncher:
         self.redis = connect(url)
         self.queue_name = settings.run_queue_name
 
+    @_queue_answers
     def start(self, paths: RunPaths) -> Bootstrap:
         return enqueue_run(self.redis, self.queue_name, paths)
 
+    @_queue_answers
     def check_resumable(self, paths: RunPaths) -> None:
         job = active_job(self.redis, paths.run_id)
         if job is not None:
@@ -64,6 +83,7 @@ class QueueLauncher:
             raise BadInputError(f"run {paths.run_id} has job {job.id} in the fleet ({status}): {detail}")
         control.check_resumable(paths, self.liveness)
 
+    @_queue_answers
     def stop(self, run_id: str) -> control.StopResult:
         paths = RunPaths.existing(self.settings.runs_dir, run_id)
         run = load_state_if_present(paths.state)
