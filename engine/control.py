@@ -6,7 +6,7 @@ import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import psutil
 
@@ -23,6 +23,9 @@ from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state_if_present
 from engine.settings import Settings
 from engine.sources import SourceDefaults
+
+if TYPE_CHECKING:
+    from engine.launchers import Launcher
 
 STOP_WAIT_SECONDS = 6.0
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "sample_data" / "findings.csv"
@@ -133,7 +136,7 @@ def launch_detached(
     return _launcher(settings).start(paths)
 
 
-def _launcher(settings: Settings):  # type: ignore[no-untyped-def]
+def _launcher(settings: Settings) -> Launcher:
     from engine.launchers import launcher_for  # the launchers build on this module
 
     return launcher_for(settings)
