@@ -165,7 +165,8 @@ def main() -> None:
     print(f"{'local: the engine':<44}{local_pss:8.1f} MB")
     print(f"{'queue: worker + job process + engine':<44}{per_run:8.1f} MB")
     print(f"{'queue: the node (pool) process, once':<44}{pool_pss:8.1f} MB")
-    print(json.dumps({"local": local, "queue": queued, "pss_mb": [local_pss, per_run, pool_pss]}), file=sys.stderr)
+    figures = {"local": local, "queue": queued, "pss_mb": [local_pss, per_run, pool_pss]}
+    print(json.dumps(figures), file=sys.stderr)
 
 
 if __name__ == "__main__":
