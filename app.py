@@ -12,8 +12,9 @@ from pydantic import ValidationError
 from engine.access import Action, can
 from engine.analytics.review_queue import pending_review_count
 from engine.errors import BadInputError
+from engine.policy.weights_migration import migrate_service_weights
 from engine.settings import describe_invalid_settings
-from ui import components, context, identity, loaders
+from ui import actions, components, context, identity, loaders
 from ui.markup import code, md
 
 st.set_page_config(
@@ -122,6 +123,12 @@ except BadInputError as exc:  # the settings file is unreadable
     st.stop()
 
 who = identity.gate(settings)
+try:
+    # Service weights set by an earlier version move into the services file, once.
+    if (moved := migrate_service_weights(settings)) is not None:
+        actions.say("warning", moved)
+except (BadInputError, OSError) as exc:
+    actions.say("error", f"The service weights of an earlier version could not be moved: {md(exc)}")
 
 
 def offered(page: st.Page) -> bool:
@@ -167,7 +174,13 @@ page = st.navigation({section: pages for section, pages in shown.items() if page
 context.follow_pending_switch()
 
 runs_dir = context.runs_dir_of(settings)
-runs = loaders.entries(runs_dir)
+listing = loaders.listing(runs_dir)
+runs = listing.entries
+if listing.damage is not None:
+    st.warning(
+        f"{components.md(listing.damage)} The runs below are listed from the run folders.",
+        icon=":material/broken_image:",
+    )
 run_id = context.select_run(runs)
 view = loaders.run_view(runs_dir, run_id) if run_id else None
 context.remember(
@@ -185,7 +198,7 @@ with st.sidebar:
     if run_id is None:
         st.caption("No runs yet. Launch one to see it here.")
     else:
-        statuses = loaders.shown_statuses(runs_dir, runs)
+        statuses = loaders.shown_statuses(runs_dir, runs, view)
         st.selectbox(
             "Selected run",
             [e.run_id for e in runs],

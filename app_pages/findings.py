@@ -76,8 +76,9 @@ st.dataframe(
         "score": st.column_config.NumberColumn("Score", width="small"),
         "score_parts": st.column_config.TextColumn(
             "Score parts",
-            help="Planned against the ledger: the parts of the priority across runs. Otherwise: "
-            "severity weight + category weight + service weight.",
+            help="The priority score's parts: service importance, severity, SLA urgency, the "
+            "category's fix rate, recurrence and objectives (against an empty history for a run "
+            "without the findings ledger).",
         ),
         "title": st.column_config.TextColumn("Title", width="large"),
         "status": st.column_config.TextColumn("Status", help="The latest session's status."),

@@ -17,7 +17,7 @@ if not runs:
     c.empty_state()
     st.stop()
 
-statuses = loaders.shown_statuses(ctx.runs_dir, runs)
+statuses = loaders.shown_statuses(ctx.runs_dir, runs, ctx.view)
 table = history_table(runs, statuses, datetime.now(UTC))
 table["status"] = table["status"].map(c.status_label)
 table["duration_s"] = table["duration_s"] / 60.0

@@ -8,15 +8,22 @@ import math
 import pandas as pd
 import streamlit as st
 
+from engine.agent_overrides import overrides_by_service
 from engine.analytics.preview import problems_table
 from engine.control import DEMO_SPEED
+from engine.errors import BadInputError
 from engine.ingest import IngestLimits
 from engine.ingest.limits import byte_size
+from engine.policy.service_agent import agent_overrides_of
+from engine.run_settings import RUN_SETTINGS, app_default, bounds, help_text
+from engine.settings_file import origins
 from engine.sources import SourceDefaults
-from ui import actions, context, loaders, priority_tables
+from ui import actions, connection, context, loaders, priority_tables, service_overrides
 from ui import components as c
+from ui.setting_inputs import setting_input
 
 SPEEDS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]
+SIMULATOR_ONLY = ("seed", "sim_failure_rate", "sim_fault_rate")
 REQUIRED = "finding_id, category, severity, title, service_name"
 FORMATS = (
     "SARIF (CodeQL, Semgrep, Snyk Code, Trivy…), Semgrep, Trivy and Snyk JSON, "
@@ -87,20 +94,26 @@ if upload.size > limits.max_upload_bytes:
     st.stop()
 
 # --- options -----------------------------------------------------------------------------------
+# Every run setting is offered here, each with the range and help text it is declared with
+# (engine/run_settings.py), starting from the value in effect (environment, `.env`, settings file).
 st.subheader("Options", anchor=False)
+where = origins()
+
+
+def start_value(name: str) -> object:
+    preset = app_default(name)
+    return preset if preset is not None and where.get(name) == "default" else getattr(settings, name)
+
+
 cols = st.columns(4)
 wave_size = int(
-    cols[0].number_input(
-        "Wave size", 1, 1000, settings.wave_size, key=actions.WAVE_SIZE_KEY, help="Findings per wave."
-    )
+    setting_input("wave_size", settings.wave_size, key=actions.launch_key("wave_size"), container=cols[0])
 )
-cols[1].number_input(
-    "Max parallel sessions",
-    1,
-    1000,
+setting_input(
+    "max_parallel_sessions",
     settings.max_parallel_sessions,
-    key=actions.MAX_PARALLEL_KEY,
-    help="Agent sessions in flight at once.",
+    key=actions.launch_key("max_parallel_sessions"),
+    container=cols[1],
 )
 with cols[2]:
     if settings.api_key is not None:
@@ -121,13 +134,17 @@ with cols[2]:
         )
 with cols[3]:
     if mode == "simulated":
+        speed = float(start_value("speed"))  # type: ignore[arg-type]
+        low, high = bounds("speed").low, bounds("speed").high
+        choices = sorted({*(v for v in SPEEDS if low <= v <= high), speed})  # type: ignore[operator]
         st.select_slider(
             "Demo speed",
-            SPEEDS,
-            value=int(DEMO_SPEED),
+            choices,
+            value=speed,
             key=actions.SPEED_KEY,
-            format_func=lambda v: f"{v}×",
-            help="The simulated clock runs this many times faster; durations are still shown in agent time.",
+            format_func=lambda v: f"{v:g}×",
+            help=help_text("speed")
+            + " The simulated clock runs this many times faster; durations are still shown in agent time.",
         )
     else:
         st.markdown("**Speed**")
@@ -138,26 +155,31 @@ use_ledger = st.toggle(
     key=actions.USE_LEDGER_KEY,
     help="Records this upload as a scan in the ledger, skips findings already in progress, with an open or "
     "merged pull request, fixed, triaged or cooling down after a failure, keeps the session budget, "
-    "and orders the rest by priority across runs. Off: every finding runs, in the file's own order.",
+    "and orders the rest by priority across runs. Off: every finding runs, in its priority order.",
 )
 with st.expander("Advanced", icon=":material/tune:"):
-    st.number_input(
-        "Simulator seed", 0, 2**31 - 1, 0, key=actions.SEED_KEY, help="The same seed plays the same run."
-    )
+    advanced = [n for n in RUN_SETTINGS if n not in ("wave_size", "max_parallel_sessions", "speed")]
+    if mode == "live":  # the simulator's knobs do not apply to live sessions
+        advanced = [n for n in advanced if n not in SIMULATOR_ONLY]
+    grid = st.columns(3)
+    for i, name in enumerate(advanced):
+        setting_input(name, start_value(name), key=actions.launch_key(name), container=grid[i % 3])
+max_acu = int(st.session_state.get(actions.launch_key("max_acu_per_session")) or settings.max_acu_per_session)
+# Live mode launches only once the API (and the Git host, with PR sync) answered a check.
+connection_ready = connection.connection_panel(settings) if mode == "live" else True
 
 # --- the engine's check of the file ----------------------------------------------------------
 preview = loaders.ingest_preview(
     upload.file_id,
     upload.name,
     upload.getvalue(),
-    loaders.weights_key(settings.service_weights),
-    settings.default_service_weight,
-    wave_size,
-    limits,
-    SourceDefaults(
+    # The plan follows the form: its wave size and ACU cap (the ledger's ACU budget uses it).
+    settings.model_copy(update={"wave_size": wave_size, "max_acu_per_session": max_acu}),
+    use_ledger=use_ledger,
+    data_source=mode,
+    source=SourceDefaults(
         st.session_state.get(actions.SOURCE_SERVICE_KEY), st.session_state.get(actions.SOURCE_REPO_KEY)
     ),
-    loaders.ledger_preview_key(settings, mode) if use_ledger else None,
 )
 if preview.error is not None:
     st.error(f"**This file cannot be used.** {c.md(preview.error)}", icon=":material/block:")
@@ -176,8 +198,14 @@ st.caption(
         else ""
     )
     + (f"; {report.not_findings:,} results report no problem" if report.not_findings else "")
-    + "."
+    + f"; text encoding {c.md(report.encoding)}."
 )
+if report.replaced_bytes:
+    st.warning(
+        f"Read as {c.md(report.encoding_summary)}: the rest of the file is UTF-8, so these bytes were "
+        "not guessed at. Check those rows against the source (see *Warnings*).",
+        icon=":material/warning:",
+    )
 cols = st.columns(6)
 cols[0].metric(f"{unit} read", f"{report.total_rows:,}", border=True, help=f"Encoding: {report.encoding}.")
 cols[1].metric("Findings accepted", f"{report.accepted:,}", border=True, help="After merging duplicates.")
@@ -250,6 +278,8 @@ with st.container(border=True):
             icon=":material/rocket_launch:",
             on_click=actions.launch_upload,
             args=(upload.file_id,),
+            disabled=not connection_ready,
+            help=None if connection_ready else "Check the live connection above first; a problem stands.",
         )
     error = st.session_state.get(actions.LAUNCH_ERROR_KEY)
     if error:
@@ -258,6 +288,13 @@ with st.container(border=True):
 # --- details -------------------------------------------------------------------------------
 skipped = preview.skipped if preview.skipped is not None else pd.DataFrame()
 suppressed = preview.suppressed if preview.suppressed is not None else pd.DataFrame()
+try:
+    overrides = agent_overrides_of(loaders.services(settings))
+    overrides_error = None
+except BadInputError as exc:  # launching refuses it too, naming the same problem
+    overrides, overrides_error = {}, str(exc)
+planned_services = list(preview.findings["service"]) if "service" in preview.findings else []
+overridden = len(overrides_by_service(overrides, planned_services))
 tabs = st.tabs(
     [
         f"Priority order ({planned:,})",
@@ -267,13 +304,16 @@ tabs = st.tabs(
         f"Warnings ({len(report.warnings):,})",
         f"Merged duplicates ({report.duplicates_merged:,})",
         f"Suppressed ({report.suppressed:,})",
+        f"Service overrides ({overridden})",
     ]
 )
-with tabs[0]:
-    if preview.ledger:
-        priority_tables.ledger_order(preview.findings)
+with tabs[7]:
+    if overrides_error is not None:
+        st.error(f"The services file could not be read: {c.md(overrides_error)}", icon=":material/error:")
     else:
-        priority_tables.file_order(preview.findings)
+        service_overrides.plan_overrides(overrides, planned_services)
+with tabs[0]:
+    priority_tables.priority_order(preview.findings, preview.ledger)
 with tabs[2]:
     if skipped.empty:
         st.caption(

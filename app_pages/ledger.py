@@ -30,7 +30,8 @@ except BadInputError as exc:
     st.error(f"The {source} ledger could not be read: {c.md(exc)}", icon=":material/error:")
     st.stop()
 try:
-    policy, _ = loaders.policy_and_services(settings)
+    policy = loaders.policy(settings)
+    loaders.services(settings)  # a broken services file is named here too
 except BadInputError as exc:
     st.error(
         f"The policy or services file could not be read, so SLAs and objectives cannot be shown: {c.md(exc)}",

@@ -12,7 +12,8 @@ import streamlit as st
 from engine.access import Action
 from engine.analytics import formatting as fmt
 from engine.analytics import overview as ov
-from engine.models import BatchRun
+from engine.errors import DamagedFileError
+from engine.models import API_UNAVAILABLE_REASON, BatchRun
 from ui import actions, context, loaders
 from ui import components as c
 
@@ -103,6 +104,13 @@ def banner(view: loaders.RunView) -> None:
                 icon=":material/warning:",
             )
             resume_label = "Try starting again"
+        elif view.status == "paused" and reason == API_UNAVAILABLE_REASON:
+            st.warning(
+                "**Paused: the agent API stayed unavailable** for longer than the run's horizon "
+                "(`API_UNAVAILABLE_HORIZON_MINUTES`). Agent sessions already dispatched keep running "
+                "remotely. Resume checks the connection first, then continues.",
+                icon=":material/cloud_off:",
+            )
         elif view.status == "paused":
             st.warning(f"**Paused at the wave gate.** {c.md(reason or '')}", icon=":material/pause_circle:")
         elif view.status == "interrupted":
@@ -215,7 +223,11 @@ def timeline(items: list[ov.TimelineItem]) -> None:
 
 
 def not_started(runs_dir: Path, view: loaders.RunView) -> None:
-    report = loaders.ingest_report(runs_dir, view.run_id)
+    try:
+        report = loaders.ingest_report(runs_dir, view.run_id)
+    except DamagedFileError as exc:
+        report = None
+        st.warning(c.md(exc), icon=":material/broken_image:")
     if report is not None:
         cols = st.columns(4)
         cols[0].metric("Findings accepted", report.accepted, border=True)
@@ -239,6 +251,9 @@ def live(runs_dir: Path, run_id: str, shown: str) -> None:
     handed = st.session_state.pop(_HANDOFF, None)
     view = handed if handed is not None and handed.run_id == run_id else loaders.run_view(runs_dir, run_id)
     if view is None:
+        return
+    if view.damage is not None:  # damaged since the page was drawn
+        c.damaged_notice(view.damage)
         return
     if view.status != shown:
         st.rerun()  # the run changed state: redraw the whole app (sidebar, buttons, refresh)

@@ -10,7 +10,7 @@ import streamlit as st
 from engine.access import Action
 from engine.errors import BadInputError
 from engine.models import FindingCategory, Severity
-from engine.policy import IMPORTANCE_WORDS
+from engine.policy import IMPORTANCE_WORDS, ServiceCatalog
 from ui import components as c
 from ui import context, loaders, policy_actions, policy_forms
 
@@ -43,8 +43,9 @@ def services_tab() -> None:
         return
     st.caption(
         f"Importance is {'/'.join(IMPORTANCE_WORDS)} or a number 0-100 (services not listed count "
-        "as medium). Tags are comma-separated. An empty session cap uses the policy's per-service cap. "
-        "Rows without a name are ignored."
+        f"{catalog.unlisted_importance}; `default_importance` in the file sets that). It is the service's "
+        "part of every finding's priority score. Tags are comma-separated. An empty session cap uses the "
+        "policy's per-service cap. Rows without a name are ignored."
     )
     rows = policy_forms.service_rows(catalog)
     st.session_state[policy_actions.SERVICES_BASE_KEY] = rows
@@ -69,6 +70,51 @@ def services_tab() -> None:
         )
         st.form_submit_button(
             "Save services", type="primary", on_click=policy_actions.save_services, key="policy_save_services"
+        )
+    agent_overrides(catalog)
+
+
+def agent_overrides(catalog: ServiceCatalog) -> None:
+    st.markdown("**Agent overrides**: what every agent session of a service is told")
+    if not catalog.names:
+        st.caption("Add a service to the table above first.")
+        return
+    st.caption(
+        "Sent in that service's prompts, in a section attributed to the services file, apart from the "
+        "scanner's data. Paths one per line; reviewers comma-separated (users or @org/team). Empty "
+        "fields send nothing."
+    )
+    service = st.selectbox("Service", catalog.names, key="policy_agent_service")
+    values = policy_forms.agent_values(catalog, service)
+    key = policy_actions.agent_field_key
+    with st.form("policy_agent_form"):
+        st.text_area("Extra instructions", value=values["instructions"], key=key(service, "instructions"))
+        cols = st.columns(2)
+        cols[0].text_area(
+            "Files or paths the agent must not touch",
+            value=values["do_not_touch"],
+            key=key(service, "do_not_touch"),
+            help="One per line, e.g. migrations/ or src/legacy/**.",
+        )
+        with cols[1]:
+            st.text_input(
+                "Test command",
+                value=values["test_command"],
+                key=key(service, "test_command"),
+                help="Run before the pull request is opened; it must pass.",
+            )
+            st.text_input(
+                "Reviewers",
+                value=values["reviewers"],
+                key=key(service, "reviewers"),
+                help="Asked to review the pull request, e.g. alice, @acme/payments-team.",
+            )
+        st.form_submit_button(
+            "Save overrides",
+            type="primary",
+            on_click=policy_actions.save_service_agent,
+            args=(service,),
+            key="policy_save_agent",
         )
 
 

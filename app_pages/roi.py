@@ -78,7 +78,9 @@ assumptions = RoiAssumptions(
     minutes_per_acu=minutes_per_acu,
 )
 
-reviews = loaders.reviews_by_run(ctx.runs_dir, runs)
+reviews, damaged = loaders.reviews_by_run(ctx.runs_dir, runs)
+for damage in damaged:
+    st.warning(f"{c.md(damage)} That run's reviews count as none here.", icon=":material/broken_image:")
 figures = [run_roi(e, reviews[e.run_id], assumptions) for e in runs]
 total = total_roi(figures)
 

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
+from engine.agent_overrides import overrides_for
 from engine.analytics import formatting as fmt
 from engine.analytics.exports import csv_export
 from engine.analytics.tables import SessionDetail, session_detail, sessions_table
 from ui import components as c
-from ui import context, loaders
+from ui import context, loaders, service_overrides
 
 SESSION_COLORS = {
     "success": "green",
@@ -159,6 +160,9 @@ with left:
     status_card(detail)
 with right:
     progress_card(detail)
+service_overrides.session_overrides(
+    overrides_for(view.state.config.agent_overrides, detail.finding.service_name)
+)
 st.markdown("**Trace**")
 if detail.events:
     trace = pd.DataFrame([e.model_dump() for e in detail.events])

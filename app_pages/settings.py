@@ -3,7 +3,6 @@ changes the settings file (engine/settings_file.py). Admins only; every change i
 
 from __future__ import annotations
 
-import annotated_types
 import pandas as pd
 import streamlit as st
 
@@ -13,6 +12,7 @@ from engine.settings import Settings
 from engine.settings_file import EDITABLE, default_of, origins, read_settings_file
 from ui import actions, context
 from ui import components as c
+from ui.setting_inputs import setting_input
 
 c.page_header(
     "Settings",
@@ -58,50 +58,21 @@ st.dataframe(
 )
 
 
-def _bounds(name: str) -> dict[str, object]:
-    """number_input bounds from the Settings field (an exclusive bound is shown as inclusive;
-    the engine refuses the bound itself)."""
-    field = Settings.model_fields[name]
-    is_int = field.annotation is int
-    cast = int if is_int else float
-    kwargs: dict[str, object] = {"step": 1 if is_int else None}
-    for rule in field.metadata:
-        if isinstance(rule, annotated_types.Ge | annotated_types.Gt):
-            kwargs["min_value"] = cast(rule.ge if isinstance(rule, annotated_types.Ge) else rule.gt)
-        if isinstance(rule, annotated_types.Le | annotated_types.Lt):
-            kwargs["max_value"] = cast(rule.le if isinstance(rule, annotated_types.Le) else rule.lt)
-    if not is_int:
-        kwargs.pop("step")
-        kwargs["format"] = "%g"
-    return kwargs
-
-
 st.subheader("Change the settings file", anchor=False)
-st.caption("The form starts from the file's values (or the defaults where the file sets none).")
+st.caption(
+    "The form starts from the file's values (or the defaults where the file sets none). How much each "
+    "service matters is set in the services file, on the **Policy** page."
+)
 with st.form("settings_form"):
     for name in EDITABLE:
-        if name == "service_weights":
-            continue
-        value = in_file.get(name, default_of(name))
-        bounds = _bounds(name)
-        value = int(value) if Settings.model_fields[name].annotation is int else float(value)
         note = " (the environment or `.env` overrides it)" if where[name] in ("environment", ".env") else ""
-        st.number_input(
-            name, value=value, key=actions.settings_field_key(name), help=f"{where[name]}{note}", **bounds
+        setting_input(
+            name,
+            in_file.get(name, default_of(name)),
+            key=actions.settings_field_key(name),
+            label=name,
+            help=f"{where[name]}{note}",
+            model=Settings,
         )
 
-    st.markdown("**service_weights** (service → priority weight; rows without a service are ignored)")
-    weights = in_file.get("service_weights", default_of("service_weights"))
-    rows = [{"service": str(k), "weight": v} for k, v in dict(weights).items()]
-    st.session_state[actions.WEIGHTS_BASE_KEY] = rows
-    st.data_editor(
-        pd.DataFrame(rows, columns=["service", "weight"]),
-        num_rows="dynamic",
-        hide_index=True,
-        key=actions.WEIGHTS_EDITOR_KEY,
-        column_config={
-            "service": st.column_config.TextColumn("service", required=True),
-            "weight": st.column_config.NumberColumn("weight", step=1, format="%d", required=True),
-        },
-    )
     st.form_submit_button("Save", type="primary", on_click=actions.change_settings, key="settings_save")

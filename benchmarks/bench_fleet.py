@@ -61,8 +61,8 @@ def use_env(runs: Path, **extra: str) -> None:
 
 def launch(run_id: str) -> tuple[float, float]:
     """(seconds the launch call took, seconds to the first dispatch)."""
-    settings = load_settings()
-    options = control.LaunchOptions(mode="simulated", speed=SPEED, seed=1, use_ledger=False)
+    settings = load_settings(speed=SPEED, seed=1)
+    options = control.LaunchOptions(mode="simulated", use_ledger=False)
     started = time.perf_counter()
     control.launch_detached(SAMPLE.read_bytes(), SAMPLE.name, settings, options, run_id)
     returned = time.perf_counter() - started

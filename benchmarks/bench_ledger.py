@@ -23,9 +23,9 @@ from engine.execute.start import execute_run
 from engine.ledger import ledger_path, read_ledger, update_ledger
 from engine.models import RunConfig
 from engine.policy import Policy, ServiceCatalog
-from engine.prioritize import ServiceWeights
 from engine.runs.launch import prepare_run
-from engine.runs.ledger_plan import LedgerSetup, ledger_config
+from engine.runs.ledger_plan import ledger_config
+from engine.runs.planner import PlanOptions
 from engine.sample import write_sample_csv
 
 MAX_SPEED = 10_000
@@ -50,11 +50,9 @@ def _config(ledger: bool) -> RunConfig:
 
 def _run(folder: Path, data: bytes, ledger: bool) -> tuple[float, int]:
     runs = folder / ("with-ledger" if ledger else "without")
-    setup = LedgerSetup(policy=POLICY, services=ServiceCatalog()) if ledger else None
+    options = PlanOptions(wave_size=500, services=ServiceCatalog(), policy=POLICY if ledger else None)
     start = time.perf_counter()
-    paths, _ = prepare_run(
-        data, "findings.csv", _config(ledger), ServiceWeights({}, 10), {}, runs, "bench", ledger=setup
-    )
+    paths, _ = prepare_run(data, "findings.csv", _config(ledger), options, runs, "bench")
     run = execute_run(paths, None)
     return time.perf_counter() - start, len(run.sessions)
 

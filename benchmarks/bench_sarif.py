@@ -5,11 +5,13 @@ tags and security-severity, some rules only in a query-pack extension, partialFi
 most results, regions, related locations and code flows on some) in a temporary folder, then
 times `json.load` of the file against `parse_scan` of the same file's bytes (which includes
 its own JSON parse) and against the whole ingest of the file (`ingest_file`: parse, build the
-findings table, check every row, merge duplicates, rank), best of N each, alternating so none
-gets a warmer cache.
+findings table, check every row, merge duplicates, list by severity), best of N each, alternating so none
+gets a warmer cache. The whole ingest is timed twice: as the engine re-reads a run folder (no
+limits) and as an upload or command is checked (with limits, raised to let the file through, so
+results are counted and the clock read while the file is parsed).
 
-Target: the whole ingest (parse, check, merge duplicates, rank) at most 3x json.load.
-Exits 1 when the ratio is above 3.
+Target: the whole ingest (parse, check, merge duplicates, list by severity) at most 3x json.load, with and
+without limits. Exits 1 when either ratio is above 3.
 
 Usage: python benchmarks/bench_sarif.py [--results 50000] [--repeat 3]
 """
@@ -27,8 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.ingest import ingest_file
-from engine.prioritize import ServiceWeights
+from engine.ingest import IngestLimits, ingest_file
 from engine.scanners import parse_scan
 from engine.sources import SourceDefaults
 
@@ -182,32 +183,42 @@ def bench(results: int, repeat: int) -> float:
         def parse() -> None:
             parse_scan(path.read_bytes(), path.name)
 
-        services = ServiceWeights({}, 10)
         source = SourceDefaults(service_name="bench-service")
 
         def ingest() -> None:
-            ingest_file(path, services, defaults=source)
+            ingest_file(path, defaults=source)
 
-        json_s = parse_s = ingest_s = float("inf")
+        limits = IngestLimits(
+            max_upload_bytes=path.stat().st_size, max_rows_per_run=results, parse_time_limit_seconds=3600
+        )
+
+        def ingest_limited() -> None:
+            ingest_file(path, defaults=source, limits=limits)
+
+        json_s = parse_s = ingest_s = limited_s = float("inf")
         for _ in range(repeat):  # alternate them so none gets a warmer cache
             json_s = min(json_s, _best(1, load))
             parse_s = min(parse_s, _best(1, parse))
             ingest_s = min(ingest_s, _best(1, ingest))
+            limited_s = min(limited_s, _best(1, ingest_limited))
         parsed = parse_scan(path.read_bytes(), path.name)
-        result = ingest_file(path, services, defaults=source)
+        result = ingest_file(path, defaults=source)
         start = time.perf_counter()
         built = len(result.findings)
         models_s = time.perf_counter() - start
     ratio = ingest_s / json_s
-    verdict = "PASS" if ratio <= TARGET else "FAIL"
+    limited_ratio = limited_s / json_s
+    verdict = "PASS" if max(ratio, limited_ratio) <= TARGET else "FAIL"
     print(f"\n== SARIF parse: {results:,} results, {size_mb:.1f} MB, best of {repeat} ==")
     print(f"{'json.load':<38}{json_s:8.3f} s")
     print(f"{'parse_scan (JSON + records)':<38}{parse_s:8.3f} s   {parse_s / json_s:5.2f} x json.load")
-    print(f"{'ingest (parse, check, merge, rank)':<38}{ingest_s:8.3f} s")
+    print(f"{'ingest (parse, check, merge, list)':<38}{ingest_s:8.3f} s")
+    print(f"{'ingest with limits (as an upload)':<38}{limited_s:8.3f} s")
     print(
         f"{'ratio ingest / json.load':<38}{ratio:8.2f} x   "
         f"target <= {TARGET:.2f} (aim < {AIM:.2f})  {verdict}"
     )
+    print(f"{'ratio ingest with limits / json.load':<38}{limited_ratio:8.2f} x")
     print(
         f"{'  then Finding models (lazy; on use)':<38}{models_s:8.3f} s   "
         f"{result.report.accepted:,} accepted, {built:,} built"
@@ -217,7 +228,7 @@ def bench(results: int, repeat: int) -> float:
         f"{'  records / suppressed / distinct fps':<38}{len(parsed.records):,} / "
         f"{sum(r.suppressed for r in parsed.records):,} / {len({r.fingerprint for r in parsed.records}):,}"
     )
-    return ratio
+    return max(ratio, limited_ratio)
 
 
 def main() -> None:

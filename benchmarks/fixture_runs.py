@@ -11,7 +11,6 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from engine.control import services_of
 from engine.execute.tags import attempt_tag
 from engine.execute.totals import compute_totals
 from engine.ingest import ingest_bytes
@@ -33,14 +32,13 @@ from engine.runs.index import IndexEntry, RunIndex, entry_for, index_path
 from engine.runs.launch import LaunchRecord
 from engine.runs.paths import RunPaths
 from engine.sample import write_sample_csv
-from engine.settings import Settings
 
 
 def build_runs_folder(runs_dir: Path, runs: int, findings: int, seed: int = 1) -> None:
     runs_dir.mkdir(parents=True, exist_ok=True)
     buffer = io.StringIO()
     write_sample_csv(buffer, findings, seed)
-    result = ingest_bytes(buffer.getvalue().encode(), "findings.csv", services_of(Settings()))
+    result = ingest_bytes(buffer.getvalue().encode(), "findings.csv")
     rng = random.Random(seed)
     start = datetime(2026, 6, 1, tzinfo=UTC)
     entries: list[IndexEntry] = []
@@ -53,9 +51,8 @@ def build_runs_folder(runs_dir: Path, runs: int, findings: int, seed: int = 1) -
             run_id=run_id,
             created_at=run.created_at,
             source_file_name="findings.csv",
+            upload="input.csv",
             config=run.config,
-            service_weights={},
-            default_service_weight=10,
         )
         atomic_write_bytes(paths.launch, launch.model_dump_json().encode())
         atomic_write_bytes(paths.state, run.model_dump_json().encode())

@@ -6,13 +6,14 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
 
-from engine.errors import BadInputError
+from engine import run_settings
+from engine.errors import BadInputError, WriteFailedError
+from engine.run_settings import RUN_SETTINGS
 from engine.settings import Settings, describe_invalid_settings, load_settings
 from engine.sources import SourceDefaults
 
@@ -32,6 +33,11 @@ def main() -> None:
     except BadInputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    except WriteFailedError as exc:  # a full disk, say: one line naming the file and the cause
+        if os.environ.get("PATCHWAVE_DEBUG"):
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INTERNAL)
     except Exception as exc:
         if os.environ.get("PATCHWAVE_DEBUG"):
             raise
@@ -40,21 +46,6 @@ def main() -> None:
             err=True,
         )
         sys.exit(EXIT_INTERNAL)
-
-
-def _settings_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Invalid settings (a flag or an environment variable) are bad input, named as such."""
-    from pydantic import ValidationError
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ValidationError as exc:
-            problems = describe_invalid_settings(exc)
-            raise BadInputError(f"invalid setting: {problems}") from exc
-
-    return wrapper
 
 
 def runs_dir_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -75,8 +66,48 @@ def source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def setting_type(name: str) -> click.ParamType:
+    """The click type of a run setting, with the range it is declared with."""
+    b = run_settings.bounds(name)
+    if b.low is None and b.high is None:
+        return click.INT if b.is_int else click.FLOAT
+    kind = click.IntRange if b.is_int else click.FloatRange
+    return kind(b.low, b.high, min_open=b.low_open, max_open=b.high_open)
+
+
+def run_setting_option(name: str, *, default: Any = None) -> Callable[[Callable[..., Any]], Any]:
+    """The option of one run setting, generated from its declaration. `default=None`: not
+    given on the command line, so the setting's own value applies (environment, `.env`,
+    settings file, default)."""
+    help_text = run_settings.help_text(name)
+    if default is None:
+        help_text += f" (default {run_settings.default(name)!r}, or env {name.upper()})"
+    return click.option(
+        run_settings.flag(name),
+        name,
+        type=setting_type(name),
+        default=default,
+        show_default=default is not None,
+        help=help_text,
+    )
+
+
+def run_setting_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Every run setting as an option, in the declaration's order."""
+    for name in reversed(RUN_SETTINGS):
+        fn = run_setting_option(name)(fn)
+    return fn
+
+
 def settings_for(runs_dir: Path | None, **overrides: Any) -> Settings:
-    return load_settings(runs_dir=runs_dir, **overrides)
+    """The settings, flags applied. Invalid settings (a flag, an environment variable, the
+    settings file) are bad input named as settings; nothing else is (files name themselves)."""
+    from pydantic import ValidationError
+
+    try:
+        return load_settings(runs_dir=runs_dir, **overrides)
+    except ValidationError as exc:
+        raise BadInputError(f"invalid setting: {describe_invalid_settings(exc)}") from exc
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -95,19 +126,23 @@ def cli(verbose: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @source_options
 @runs_dir_option
-@_settings_errors
 def ingest(
     file: Path, as_json: bool, service_name: str | None, repo_url: str | None, runs_dir: Path | None
 ) -> None:
     """Check a findings file (CSV or a scanner's JSON/SARIF): accepted, rejected, merged."""
-    from engine.commands import ingest_command
+    import gc
+
+    # A one-shot command that builds a few million short-lived objects and no cycles worth
+    # collecting: the cyclic collector would only walk them again and again.
+    gc.disable()
+    from engine.ingest.command import ingest_command
 
     ingest_command(file, settings_for(runs_dir), as_json, SourceDefaults(service_name, repo_url))
 
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--wave-size", type=click.IntRange(min=1), help="Findings per wave.")
+@run_setting_option("wave_size")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option(
     "--ledger/--no-ledger",
@@ -118,7 +153,6 @@ def ingest(
 )
 @source_options
 @runs_dir_option
-@_settings_errors
 def plan(
     file: Path,
     use_ledger: bool,
@@ -142,52 +176,11 @@ def plan(
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--wave-size", type=click.IntRange(min=1), help="Findings per wave.")
 @click.option("--run-id", help="Name the run (letters, digits, '.', '_', '-').")
 @click.option("--dry-run", is_flag=True, help="Show what would be dispatched; write nothing.")
 @click.option("--wave", "only_wave", type=click.IntRange(min=1), help="Run only wave N.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Simulator seed.")
-@click.option(
-    "--speed",
-    type=click.FloatRange(min=0.01, max=10000),
-    default=1.0,
-    show_default=True,
-    help="Scale the clock: simulator, polling and timeouts.",
-)
 @click.option("--detach", is_flag=True, help="Run in the background; print the run id.")
-@click.option(
-    "--max-parallel",
-    "max_parallel_sessions",
-    type=click.IntRange(min=1),
-    help="Sessions in flight at once.",
-)
-@click.option("--max-acu", "max_acu_per_session", type=click.IntRange(min=1), help="ACU limit per session.")
-@click.option(
-    "--poll-interval",
-    "poll_interval_seconds",
-    type=click.FloatRange(min=0.01),
-    help="Seconds between polls (before speed scaling).",
-)
-@click.option(
-    "--timeout-minutes",
-    "session_timeout_minutes",
-    type=click.FloatRange(min=0.01),
-    help="Session time limit (before speed scaling).",
-)
-@click.option("--min-success-rate", type=click.FloatRange(0, 1), help="Wave gate, 0-1.")
-@click.option("--max-retries", type=click.IntRange(0, 10), help="Retries per finding.")
-@click.option(
-    "--failure-rate",
-    "sim_failure_rate",
-    type=click.FloatRange(0, 1),
-    help="Simulated mode: share of sessions that fail.",
-)
-@click.option(
-    "--fault-rate",
-    "sim_fault_rate",
-    type=click.FloatRange(0, 1),
-    help="Simulated mode: share of API requests answered with 429/500/503.",
-)
+@run_setting_options
 @click.option(
     "--ledger/--no-ledger",
     "use_ledger",
@@ -198,7 +191,6 @@ def plan(
 )
 @source_options
 @runs_dir_option
-@_settings_errors
 def run(
     file: Path,
     use_ledger: bool,
@@ -207,8 +199,6 @@ def run(
     run_id: str | None,
     dry_run: bool,
     only_wave: int | None,
-    seed: int,
-    speed: float,
     detach: bool,
     runs_dir: Path | None,
     **overrides: Any,
@@ -222,8 +212,6 @@ def run(
         run_id=run_id,
         dry_run=dry_run,
         only_wave=only_wave,
-        seed=seed,
-        speed=speed,
         detach=detach,
         defaults=SourceDefaults(service_name, repo_url),
         use_ledger=use_ledger,
@@ -232,20 +220,19 @@ def run(
 
 @cli.command(hidden=True)
 @click.argument("run_id")
+@click.option("--foreground", is_flag=True, help="Show progress in the terminal (the rest of `run`).")
 @runs_dir_option
-@_settings_errors
-def execute(run_id: str, runs_dir: Path | None) -> None:
+def execute(run_id: str, foreground: bool, runs_dir: Path | None) -> None:
     """Run a prepared run in this process (what --detach starts)."""
     from engine.commands import execute_command
 
-    execute_command(run_id, settings_for(runs_dir))
+    execute_command(run_id, settings_for(runs_dir), foreground)
 
 
 @cli.command()
 @click.argument("run_id", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @runs_dir_option
-@_settings_errors
 def status(run_id: str | None, as_json: bool, runs_dir: Path | None) -> None:
     """List runs, or show one run in detail."""
     from engine.commands import status_command
@@ -257,7 +244,6 @@ def status(run_id: str | None, as_json: bool, runs_dir: Path | None) -> None:
 @click.argument("run_id")
 @click.option("--detach", is_flag=True, help="Resume in the background.")
 @runs_dir_option
-@_settings_errors
 def resume(run_id: str, detach: bool, runs_dir: Path | None) -> None:
     """Continue a paused, interrupted or crashed run with the settings it was launched with."""
     from engine.commands import resume_command
@@ -268,7 +254,6 @@ def resume(run_id: str, detach: bool, runs_dir: Path | None) -> None:
 @cli.command()
 @click.argument("run_id")
 @runs_dir_option
-@_settings_errors
 def stop(run_id: str, runs_dir: Path | None) -> None:
     """Stop a run's engine; remote sessions keep running and `resume` picks them up."""
     from engine.commands import stop_command
@@ -279,7 +264,6 @@ def stop(run_id: str, runs_dir: Path | None) -> None:
 @cli.command()
 @click.argument("run_id")
 @runs_dir_option
-@_settings_errors
 def validate(run_id: str, runs_dir: Path | None) -> None:
     """Check a run folder's consistency; exit 1 listing the problems."""
     from engine.commands import validate_command
@@ -288,9 +272,7 @@ def validate(run_id: str, runs_dir: Path | None) -> None:
 
 
 @cli.command()
-@click.option(
-    "--name", help="This node's name; its workers are NAME.1, NAME.2, … (default: the host name)."
-)
+@click.option("--name", help="This node's name; its workers are NAME.1, NAME.2, … (default: the host name).")
 @click.option(
     "--queue",
     "queues",
@@ -305,7 +287,6 @@ def validate(run_id: str, runs_dir: Path | None) -> None:
     help="Runs this node holds at once: one worker process, and one engine, per run.",
 )
 @runs_dir_option
-@_settings_errors
 def worker(name: str | None, queues: tuple[str, ...], max_runs: int, runs_dir: Path | None) -> None:
     """Serve the run queue: run the engines of queued runs (needs RUN_QUEUE_URL=redis://…)."""
     from engine.fleet.cli import worker_command
@@ -315,15 +296,41 @@ def worker(name: str | None, queues: tuple[str, ...], max_runs: int, runs_dir: P
 
 @cli.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--speed", type=click.FloatRange(min=0.01, max=10000), default=1.0, show_default=True)
-@click.option("--failure-rate", type=click.FloatRange(0, 1), default=0.15, show_default=True)
-@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True)
-def simulator(port: int, seed: int, speed: float, failure_rate: float, fault_rate: float) -> None:
+@run_setting_option("seed", default=run_settings.default("seed"))
+@run_setting_option("speed", default=run_settings.default("speed"))
+@run_setting_option("sim_failure_rate", default=run_settings.default("sim_failure_rate"))
+@run_setting_option("sim_fault_rate", default=run_settings.default("sim_fault_rate"))
+def simulator(port: int, seed: int, speed: float, sim_failure_rate: float, sim_fault_rate: float) -> None:
     """Serve the simulated Devin API on 127.0.0.1 until Ctrl+C."""
     from engine.simulator import run_simulator_cli
 
-    run_simulator_cli(port=port, seed=seed, speed=speed, failure_rate=failure_rate, fault_rate=fault_rate)
+    run_simulator_cli(
+        port=port, seed=seed, speed=speed, failure_rate=sim_failure_rate, fault_rate=sim_fault_rate
+    )
+
+
+@cli.command()
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=9464, show_default=True, help="0 picks a free port."
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; anything but loopback lets the network read run ids and counts.",
+)
+@runs_dir_option
+def metrics(port: int, host: str, runs_dir: Path | None) -> None:
+    """Serve Prometheus metrics of every live run in the runs folder (/metrics, /healthz)."""
+    from engine.metrics.exporter import run_exporter_cli
+
+    runs = settings_for(runs_dir).runs_dir
+    if not runs.is_dir():
+        raise BadInputError(f"{runs}: no such runs folder")
+    try:
+        run_exporter_cli(runs, port, host)
+    except OSError as exc:
+        raise BadInputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
 @cli.command()

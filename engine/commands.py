@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,32 +13,21 @@ import click
 
 from engine import reporting
 from engine.alerts import AlertSender
-from engine.catalog import needs_liveness_check, shown_status
-from engine.control import build_config, ledger_setup, services_of
-from engine.errors import BadInputError
+from engine.catalog import list_runs, listed_status, state_status
+from engine.control import check_resume, launch_plan_options
+from engine.devin.preflight import PreflightProblem, require_connection, target_of
 from engine.execute.progress import LineProgress, progress_for_output
 from engine.execute.start import execute_run
 from engine.execute.tags import attempt_tag
-from engine.ingest import IngestLimits, IngestResult, ingest_bytes, ingest_file
 from engine.launchers import launcher_for
 from engine.models import RunConfig
-from engine.planning import plan_waves
 from engine.playbooks import playbook_name_for
 from engine.runs.detach import read_bootstrap
 from engine.runs.fence import LeaseLostError
-from engine.runs.index import read_index
-from engine.runs.launch import check_plannable, prepare_run, read_source
-from engine.runs.ledger_plan import (
-    LedgerPlan,
-    LedgerSetup,
-    ledger_config,
-    preview_plan,
-    read_plan_file,
-    skip_reasons,
-    skipped_ids,
-)
-from engine.runs.liveness import display_status
+from engine.runs.launch import prepare_run, read_source
+from engine.runs.ledger_plan import skip_reasons
 from engine.runs.paths import RunPaths
+from engine.runs.planner import PlanOptions, check_usable, plan_options, plan_run
 from engine.runs.state_store import load_state, load_state_if_present
 from engine.settings import Settings
 from engine.sources import SourceDefaults
@@ -49,39 +40,6 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
 
-def ingest_command(
-    file: Path, settings: Settings, as_json: bool, defaults: SourceDefaults | None = None
-) -> None:
-    result = ingest_file(
-        file, services_of(settings), limits=IngestLimits.from_settings(settings), defaults=defaults
-    )
-    report = result.report
-    if as_json:
-        _echo_json(
-            {
-                "format": report.format,
-                "format_label": report.format_label,
-                "tools": report.tools,
-                "suppressed": report.suppressed,
-                "suppressed_findings": [s.model_dump(mode="json") for s in report.suppressed_findings],
-                "not_findings": report.not_findings,
-                "accepted": report.accepted,
-                "rejected": [p.model_dump() for p in report.rejected],
-                "rejected_rows": report.rejected_rows,
-                "warnings": [p.model_dump() for p in report.warnings],
-                "duplicates_merged": report.duplicates_merged,
-                "merged_groups": [g.model_dump() for g in report.merged_groups],
-                "total_rows": report.total_rows,
-                "ignored_columns": report.ignored_columns,
-                "findings": [f.model_dump(mode="json") for f in result.findings],
-            }
-        )
-    else:
-        reporting.print_ingest(report)
-    if report.accepted == 0:
-        raise BadInputError(f"{file.name}: no usable findings")
-
-
 def plan_command(
     file: Path,
     settings: Settings,
@@ -89,42 +47,36 @@ def plan_command(
     defaults: SourceDefaults | None = None,
     use_ledger: bool = True,
 ) -> None:
-    limits = IngestLimits.from_settings(settings)
-    data = read_source(file, limits)
-    result = ingest_bytes(data, file.name, services_of(settings), limits=limits, defaults=defaults)
-    config = build_config(settings, seed=0, speed=1, only_wave=None)
-    check_plannable(result, config)
-    findings, skipped = result.findings, []
-    if use_ledger:
-        planned = preview_ledger_plan(result, data, config, settings, ledger_setup(settings))
-        findings, skipped = [p.finding for p in planned.plan.selected], planned.plan.skipped
-    waves = plan_waves(findings, settings.wave_size)
-    by_id = {f.finding_id: f for f in findings}
+    options = plan_options(settings, use_ledger=use_ledger, source=defaults)
+    plan = plan_run(read_source(file, options.limits), file.name, options)
+    check_usable(plan.report)
+    report = plan.report
+    by_id = {f.finding_id: f for f in plan.findings}
     if as_json:
         _echo_json(
             {
-                "wave_size": settings.wave_size,
-                "accepted": result.report.accepted,
-                "rejected_rows": result.report.rejected_rows,
-                "duplicates_merged": result.report.duplicates_merged,
+                "wave_size": plan.wave_size,
+                "accepted": report.accepted,
+                "rejected_rows": report.rejected_rows,
+                "duplicates_merged": report.duplicates_merged,
                 "waves": [
                     {
                         "number": w.number,
                         "findings": [by_id[f].model_dump(mode="json") for f in w.finding_ids],
                     }
-                    for w in waves
+                    for w in plan.waves
                 ],
-                "skipped": [s.model_dump(mode="json") for s in skipped],
+                "skipped": [s.model_dump(mode="json") for s in plan.skipped],
             }
         )
         return
     click.echo(
-        f"{len(findings)} findings in {len(waves)} waves of up to "
-        f"{settings.wave_size} ({result.report.rejected_rows} {result.report.row_label}s rejected, "
-        f"{result.report.duplicates_merged} duplicates merged, {len(skipped)} skipped by the ledger)"
+        f"{len(plan.findings)} findings in {len(plan.waves)} waves of up to "
+        f"{plan.wave_size} ({report.rejected_rows} {report.row_label}s rejected, "
+        f"{report.duplicates_merged} duplicates merged, {len(plan.skipped)} skipped by the ledger)"
     )
-    reporting.print_plan(waves, by_id)
-    reporting.print_skipped(skipped)
+    reporting.print_plan(plan.waves, by_id)
+    reporting.print_skipped(plan.skipped)
 
 
 def run_command(
@@ -134,42 +86,23 @@ def run_command(
     run_id: str | None,
     dry_run: bool,
     only_wave: int | None,
-    seed: int,
-    speed: float,
     detach: bool,
     defaults: SourceDefaults | None = None,
     use_ledger: bool = True,
 ) -> None:
-    setup = ledger_setup(settings) if use_ledger else None
-    config = build_config(
-        settings,
-        seed=seed,
-        speed=speed,
-        only_wave=only_wave,
-        dry_run=dry_run,
-        ledger=ledger_config(setup.policy) if setup else None,
+    config, options = launch_plan_options(
+        settings, use_ledger=use_ledger, only_wave=only_wave, dry_run=dry_run, source=defaults
     )
-    limits = IngestLimits.from_settings(settings)
-    data = read_source(file, limits)
+    data = read_source(file, options.limits)
     if dry_run:
-        _dry_run(data, file.name, settings, config, defaults, setup)
+        _dry_run(data, file.name, config, options)
         return
-    paths, result = prepare_run(
-        data,
-        file.name,
-        config,
-        services_of(settings),
-        settings.service_weights,
-        settings.runs_dir,
-        run_id,
-        limits,
-        defaults,
-        setup,
-    )
-    r = result.report
+    if config.data_source == "live":  # before anything is written or recorded in the ledger
+        _preflight(settings, config)
+    paths, plan = prepare_run(data, file.name, config, options, settings.runs_dir, run_id)
+    r = plan.report
     skipped = ""
-    plan = read_plan_file(paths.plan)
-    if plan is not None and plan.skipped:
+    if plan.skipped:
         skipped = (
             f"; the findings ledger skips {len(plan.skipped)} ({skip_reasons(plan.skipped)}), see `plan`"
         )
@@ -181,29 +114,30 @@ def run_command(
     if detach:
         _detach(paths, settings)
         return
-    _foreground(paths, settings)
+    _continue_as_engine(paths, settings)
 
 
-def _dry_run(
-    data: bytes,
-    name: str,
-    settings: Settings,
-    config: RunConfig,
-    defaults: SourceDefaults | None,
-    setup: LedgerSetup | None,
-) -> None:
-    result = ingest_bytes(
-        data, name, services_of(settings), limits=IngestLimits.from_settings(settings), defaults=defaults
-    )
-    check_plannable(result, config)
-    findings = result.findings
-    if setup is not None:
-        planned = preview_ledger_plan(result, data, config, settings, setup)
-        findings = [p.finding for p in planned.plan.selected]
-        reporting.print_skipped(planned.plan.skipped)
-        check_plannable(result, config, len(findings), skipped=skipped_ids(planned))
-    waves = plan_waves(findings, config.wave_size)
-    by_id = {f.finding_id: f for f in findings}
+def _continue_as_engine(paths: RunPaths, settings: Settings) -> None:
+    """Runs the prepared run in the foreground as an engine process of its own: this process
+    becomes `python -m engine execute RUN --foreground` (same pid, terminal and signals), so the
+    file parser (pandas) it loaded to plan the run does not stay in the run's memory."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    verbose = ["-v"] if click.get_current_context(silent=True) and _verbose() else []
+    runs_dir = str(Path(settings.runs_dir).resolve())
+    command = [sys.executable, "-m", "engine", *verbose, "execute", paths.run_id, "--runs-dir", runs_dir]
+    os.execv(sys.executable, [*command, "--foreground"])
+
+
+def _verbose() -> bool:
+    return bool(click.get_current_context().find_root().params.get("verbose"))
+
+
+def _dry_run(data: bytes, name: str, config: RunConfig, options: PlanOptions) -> None:
+    plan = plan_run(data, name, options)
+    reporting.print_skipped(plan.skipped)
+    plan.check(config.only_wave)
+    by_id = {f.finding_id: f for f in plan.findings}
     rows = [
         (
             w.number,
@@ -212,7 +146,7 @@ def _dry_run(
             playbook_name_for(by_id[fid].category),
             attempt_tag("<run>", fid, 1),
         )
-        for w in waves
+        for w in plan.waves
         if config.only_wave in (None, w.number)
         for fid in w.finding_ids
     ]
@@ -220,19 +154,6 @@ def _dry_run(
     click.echo(
         f"\ndry run: {len(rows)} sessions would be created in {config.data_source} mode; "
         "nothing was written or sent"
-    )
-
-
-def preview_ledger_plan(
-    result: IngestResult, data: bytes, config: RunConfig, settings: Settings, setup: LedgerSetup
-) -> LedgerPlan:
-    return preview_plan(
-        result,
-        data,
-        data_source=config.data_source,
-        runs_dir=settings.runs_dir,
-        setup=setup,
-        max_acu_per_session=config.max_acu_per_session,
     )
 
 
@@ -247,19 +168,35 @@ def _detach(paths: RunPaths, settings: Settings) -> None:
 
 def _foreground(paths: RunPaths, settings: Settings) -> None:
     with AlertSender.from_settings(settings) as alerts:
-        run = execute_run(paths, settings.api_key, progress=progress_for_output(), alerts=alerts)
+        run = execute_run(
+            paths,
+            settings.api_key,
+            progress=progress_for_output(),
+            alerts=alerts,
+            metrics_port=settings.engine_metrics_port,
+        )
     click.echo("")
     reporting.print_run(run, run.status.value)
 
 
-def execute_command(run_id: str, settings: Settings) -> None:
+def execute_command(run_id: str, settings: Settings, foreground: bool = False) -> None:
+    """`foreground`: the rest of a `run` in the terminal (see `_continue_as_engine`)."""
     paths = RunPaths.existing(settings.runs_dir, run_id)
+    if foreground:
+        _foreground(paths, settings)
+        return
     # Detached, this process's stderr already is engine.log, where the run's own log handler
     # writes too: keep one copy of each line.
     logging.getLogger().handlers.clear()
     try:
         with AlertSender.from_settings(settings) as alerts:
-            run = execute_run(paths, settings.api_key, progress=LineProgress(), alerts=alerts)
+            run = execute_run(
+                paths,
+                settings.api_key,
+                progress=LineProgress(),
+                alerts=alerts,
+                metrics_port=settings.engine_metrics_port,
+            )
     except LeaseLostError as exc:
         click.echo(f"run {run_id}: {exc}; this engine stopped and wrote nothing more", err=True)
         raise SystemExit(EXIT_LEASE_LOST) from exc
@@ -269,17 +206,13 @@ def execute_command(run_id: str, settings: Settings) -> None:
 def status_command(run_id: str | None, settings: Settings, as_json: bool) -> None:
     liveness = launcher_for(settings).liveness
     if run_id is None:
-        entries = read_index(settings.runs_dir).runs
-        live = {}
-        for e in entries:
-            # Only a pending or running entry can differ from the index (crashed, starting):
-            # loading every run's whole state would make a long history slow to list.
-            live[e.run_id] = e.status.value
-            if needs_liveness_check(e):
-                paths = RunPaths.of(settings.runs_dir, e.run_id)
-                live[e.run_id] = shown_status(
-                    e, load_state_if_present(paths.state), read_bootstrap(paths), liveness
-                )
+        listing = list_runs(settings.runs_dir)
+        if listing.damage:
+            click.echo(f"warning: {listing.damage} Listing the run folders instead.", err=True)
+        entries = listing.entries
+        # Only a pending or running entry can differ from the index (crashed, starting):
+        # loading every run's whole state would make a long history slow to list.
+        live = {e.run_id: listed_status(settings.runs_dir, e, liveness) for e in entries}
         if as_json:
             _echo_json([{**e.model_dump(mode="json"), "display_status": live[e.run_id]} for e in entries])
             return
@@ -338,8 +271,7 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
             click.echo(f"Run {run_id}: {shown}" + (f" ({boot.error})" if boot and boot.error else ""))
         return
     live = liveness(run, None)  # one answer for both fields, the same `resume` and `stop` get
-    entry = next((e for e in read_index(settings.runs_dir).runs if e.run_id == run_id), None)
-    shown = shown_status(entry, run, boot, lambda *_: live) if entry else display_status(run, live)
+    shown = state_status(run, boot, live)
     if as_json:
         data = run.model_dump(mode="json", exclude={"findings", "sessions"})
         data.update(
@@ -357,9 +289,19 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
         click.echo(f"\nThe engine is gone. Continue with: python -m engine resume {run_id}")
 
 
+def _preflight(settings: Settings, config: RunConfig) -> None:
+    """Live mode: exit 2 listing every blocking problem; warnings are printed and the run goes on."""
+    _warn(require_connection(target_of(settings, config.api_base_url)))
+
+
+def _warn(warnings: list[PreflightProblem]) -> None:
+    for warning in warnings:
+        click.echo(f"warning: {warning.message}", err=True)
+
+
 def resume_command(run_id: str, settings: Settings, detach: bool) -> None:
     paths = RunPaths.existing(settings.runs_dir, run_id)
-    launcher_for(settings).check_resumable(paths)
+    _warn(check_resume(settings, paths))  # the launcher's checks, then a live run's preflight
     if detach:
         _detach(paths, settings)
     else:

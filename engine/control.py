@@ -10,16 +10,23 @@ from typing import TYPE_CHECKING, Literal
 
 import psutil
 
+from engine.devin.preflight import PreflightProblem, require_connection, target_of
 from engine.errors import BadInputError
-from engine.ingest import IngestLimits
 from engine.models import RESUMABLE_RUN_STATUSES, RunConfig, RunLedgerConfig, RunStatus
-from engine.policy import load_policy, load_services
-from engine.prioritize import ServiceWeights
+from engine.policy import load_services
+from engine.policy.service_agent import agent_overrides_of
+from engine.reviews import reviews_path
+from engine.run_settings import app_default
+from engine.runs.damage import check_file_kind
 from engine.runs.detach import Bootstrap, read_bootstrap
+from engine.runs.findings_file import check_planned_files
+from engine.runs.index import read_index
 from engine.runs.launch import prepare_run
-from engine.runs.ledger_plan import LedgerSetup, ledger_config
+from engine.runs.launch_record import read_launch
+from engine.runs.ledger_plan import ledger_config
 from engine.runs.liveness import Liveness, LivenessCheck, display_status, engine_liveness
 from engine.runs.paths import RunPaths
+from engine.runs.planner import PlanOptions, plan_options
 from engine.runs.state_store import load_state_if_present
 from engine.settings import Settings
 from engine.sources import SourceDefaults
@@ -29,65 +36,63 @@ if TYPE_CHECKING:
 
 STOP_WAIT_SECONDS = 6.0
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "sample_data" / "findings.csv"
-DEMO_SPEED = 50.0
+DEMO_SPEED = float(app_default("speed"))  # the app's simulated launches start at this speed too
 DEMO_SEED = 7  # fixed: a demo recording looks the same every time
-
-
-def services_of(settings: Settings) -> ServiceWeights:
-    return ServiceWeights(settings.service_weights, settings.default_service_weight)
 
 
 def build_config(
     settings: Settings,
     *,
-    seed: int,
-    speed: float,
-    only_wave: int | None,
+    only_wave: int | None = None,
     dry_run: bool = False,
     live: bool | None = None,
     ledger: RunLedgerConfig | None = None,
 ) -> RunConfig:
-    """The run's configuration from settings. `live=None` means live exactly when a key is set;
+    """The run's configuration: the run settings in effect (engine/run_settings.py), frozen,
+    plus how this run is started. `live=None` means live exactly when a key is set;
     `live=False` forces the simulator even with a key. `ledger`: the run plans against the
-    findings ledger and keeps its limits (see `ledger_setup`)."""
+    findings ledger and keeps its limits (see `launch_plan_options`)."""
     if live is None:
         live = settings.api_key is not None
     if live and settings.api_key is None:
         raise BadInputError("live mode needs DEVIN_API_KEY; without it runs use the simulated API")
     return RunConfig(
+        **settings.run_settings().model_dump(),
         data_source="live" if live else "simulated",
         api_base_url=settings.devin_api_base_url if live else None,
-        speed=speed,
-        seed=seed,
-        wave_size=settings.wave_size,
         only_wave=only_wave,
-        max_parallel_sessions=settings.max_parallel_sessions,
-        max_acu_per_session=settings.max_acu_per_session,
-        poll_interval_seconds=settings.poll_interval_seconds,
-        session_timeout_minutes=settings.session_timeout_minutes,
-        min_success_rate=settings.min_success_rate,
-        max_retries=settings.max_retries,
-        sim_failure_rate=settings.sim_failure_rate,
-        sim_fault_rate=settings.sim_fault_rate,
-        breaker_failure_threshold=settings.breaker_failure_threshold,
-        breaker_cooldown_seconds=settings.breaker_cooldown_seconds,
+        agent_overrides=agent_overrides_of(load_services(settings.services_file)),
         dry_run=dry_run,
         ledger=ledger,
     )
 
 
-def ledger_setup(settings: Settings) -> LedgerSetup:
-    """The cross-run policy and services, read from their files (errors name the file)."""
-    return LedgerSetup(
-        policy=load_policy(settings.policy_file), services=load_services(settings.services_file)
+def launch_plan_options(
+    settings: Settings,
+    *,
+    use_ledger: bool,
+    live: bool | None = None,
+    only_wave: int | None = None,
+    dry_run: bool = False,
+    source: SourceDefaults | None = None,
+) -> tuple[RunConfig, PlanOptions]:
+    """What a launch freezes (the run's config) and what it plans with, from the settings in
+    effect: the services file always, the policy file when the run uses the ledger (errors
+    name the file)."""
+    config = build_config(settings, only_wave=only_wave, dry_run=dry_run, live=live)
+    options = plan_options(
+        settings, use_ledger=use_ledger, data_source=config.data_source, only_wave=only_wave, source=source
     )
+    if options.policy is not None:
+        config = config.model_copy(update={"ledger": ledger_config(options.policy)})
+    return config, options
 
 
 @dataclass(frozen=True)
 class LaunchOptions:
+    """How to launch, apart from the run settings (those come with `settings`)."""
+
     mode: Literal["simulated", "live"] = "simulated"
-    speed: float = 1.0
-    seed: int = 0
     use_ledger: bool = True  # plan against the findings ledger; demos do not, to replay the same
     source: SourceDefaults = field(default_factory=SourceDefaults)
 
@@ -106,28 +111,11 @@ def launch_detached(
         if existing is not None:
             return existing
         raise BadInputError(f"run {run_id} already exists")
-    setup = ledger_setup(settings) if options.use_ledger else None
-    config = build_config(
-        settings,
-        seed=options.seed,
-        speed=options.speed,
-        only_wave=None,
-        live=options.mode == "live",
-        ledger=ledger_config(setup.policy) if setup else None,
+    config, plan = launch_plan_options(
+        settings, use_ledger=options.use_ledger, live=options.mode == "live", source=options.source
     )
     try:
-        paths, _ = prepare_run(
-            data,
-            source_name,
-            config,
-            services_of(settings),
-            settings.service_weights,
-            settings.runs_dir,
-            run_id,
-            IngestLimits.from_settings(settings),
-            options.source,
-            setup,
-        )
+        paths, _ = prepare_run(data, source_name, config, plan, settings.runs_dir, run_id)
     except BadInputError:
         # A concurrent launch of the same id won the race: report what it started.
         if paths.root.exists() and (existing := read_bootstrap(paths)) is not None:
@@ -144,8 +132,9 @@ def _launcher(settings: Settings) -> Launcher:
 
 def launch_demo(settings: Settings, run_id: str) -> Bootstrap:
     """The sample findings, simulated, at demo speed with a fixed seed."""
-    options = LaunchOptions(mode="simulated", speed=DEMO_SPEED, seed=DEMO_SEED, use_ledger=False)
-    return launch_detached(SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, settings, options, run_id)
+    demo = settings.model_copy(update={"speed": DEMO_SPEED, "seed": DEMO_SEED})
+    options = LaunchOptions(mode="simulated", use_ledger=False)
+    return launch_detached(SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, demo, options, run_id)
 
 
 def _where(liveness: Liveness, pid: int | None) -> str:
@@ -157,8 +146,11 @@ def _where(liveness: Liveness, pid: int | None) -> str:
 
 
 def check_resumable(paths: RunPaths, liveness: LivenessCheck = engine_liveness) -> None:
-    """Refuses a run whose engine is alive (as `status` sees it: the launcher's liveness
-    check) or that has nothing left to do."""
+    """Refuses, before anything is written, a run whose engine is alive (as `status` sees it:
+    the launcher's liveness check) or that cannot continue. A damaged file would stop its
+    engine part-way (a damaged index at the very first checkpoint), so each one the engine
+    reads or appends to is checked first and named in the refusal."""
+    check_run_files(paths)
     run = load_state_if_present(paths.state)
     if run is None:
         boot = read_bootstrap(paths)
@@ -167,6 +159,9 @@ def check_resumable(paths: RunPaths, liveness: LivenessCheck = engine_liveness) 
             raise BadInputError(
                 f"run {paths.run_id} is starting ({_where(live, boot.pid)}); nothing to resume"
             )
+        # The engine builds its first state from these.
+        read_launch(paths)
+        check_planned_files(paths)
         return
     if run.status == RunStatus.running and (live := liveness(run, None)).alive:
         raise BadInputError(f"run {paths.run_id} is running ({_where(live, run.pid)}); nothing to resume")
@@ -174,10 +169,62 @@ def check_resumable(paths: RunPaths, liveness: LivenessCheck = engine_liveness) 
         raise BadInputError(f"run {paths.run_id} is {run.status.value}; nothing to resume")
 
 
+def check_run_files(paths: RunPaths) -> None:
+    """DamagedFileError for the first of the run's files that is not a regular file, or for a
+    damaged run index."""
+    for path in run_files(paths):
+        check_file_kind(path)
+    read_index(paths.root.parent)
+
+
+def run_files(paths: RunPaths) -> list[Path]:
+    """Every file of a run folder the engine or the app reads or writes."""
+    return [
+        paths.state,
+        paths.events,
+        paths.dispatch_journal,
+        paths.simulator_journal,
+        paths.simulator_stats,
+        paths.findings,
+        paths.earlier_input,
+        paths.earlier_plan,
+        paths.launch,
+        paths.ingest_report,
+        paths.bootstrap,
+        paths.engine_log,
+        reviews_path(paths),
+    ]
+
+
+def launched_config(paths: RunPaths) -> RunConfig | None:
+    """The configuration the run was launched with (None: the folder holds no record of it)."""
+    run = load_state_if_present(paths.state)
+    if run is not None:
+        return run.config
+    if not paths.launch.exists():
+        return None
+    return read_launch(paths).config
+
+
+def check_resume(
+    settings: Settings, paths: RunPaths, launcher: Launcher | None = None
+) -> list[PreflightProblem]:
+    """What a resume checks before anything is written, the CLI's and the app's alike: the
+    launcher's own check (its engine is not alive or queued, no file is damaged, something is
+    left to do), then, for a live run, that the API answers (PreflightError lists what
+    stands). The preflight runs where the resume is asked for, whichever launcher then starts
+    the engine, as a launch's does. Returns the preflight's warnings."""
+    (launcher or _launcher(settings)).check_resumable(paths)
+    if (config := launched_config(paths)) is not None and config.data_source == "live":
+        return require_connection(target_of(settings, config.api_base_url))
+    return []
+
+
 def resume_detached(settings: Settings, run_id: str) -> Bootstrap:
+    """Live runs are resumed only once the API answers (PreflightError lists what stands)."""
     paths = RunPaths.existing(settings.runs_dir, run_id)
     launcher = _launcher(settings)
-    launcher.check_resumable(paths)
+    check_resume(settings, paths, launcher)
     return launcher.start(paths)
 
 

@@ -84,13 +84,13 @@ def list_(states: tuple[str, ...], as_json: bool, data_source: str | None, runs_
     """Every finding the ledger knows, with its state, age and SLA."""
     from engine import reporting
     from engine.analytics.ledger_view import ledger_rows
-    from engine.control import ledger_setup
     from engine.ledger import read_ledger
     from engine.models import utcnow
+    from engine.policy import load_policy
 
     settings = _settings(runs_dir)
     book = read_ledger(settings.runs_dir, _source(settings, data_source))
-    rows = ledger_rows(book, ledger_setup(settings).policy, utcnow())
+    rows = ledger_rows(book, load_policy(settings.policy_file), utcnow())
     if states:
         rows = [r for r in rows if r.state in states]
     if as_json:

@@ -13,7 +13,6 @@ from pydantic import BaseModel, Field
 from engine.access import Action, Identity, require
 from engine.alerts import Alert
 from engine.audit import record_audit
-from engine.control import ledger_setup, services_of
 from engine.ingest import IngestLimits, IngestReport, ingest_bytes
 from engine.ledger import (
     GitPullRequests,
@@ -33,6 +32,7 @@ from engine.ledger import (
 )
 from engine.ledger_alerts import ledger_alerts, send_alerts
 from engine.models import DataSource, utcnow
+from engine.policy import load_policy
 from engine.settings import Settings
 from engine.sources import SourceDefaults
 
@@ -65,10 +65,8 @@ def import_scan_bytes(
     again changes nothing."""
     require(identity, Action.import_scan)
     now = now or utcnow()
-    result = ingest_bytes(
-        data, name, services_of(settings), limits=IngestLimits.from_settings(settings), defaults=defaults
-    )
-    policy = ledger_setup(settings).policy
+    result = ingest_bytes(data, name, limits=IngestLimits.from_settings(settings), defaults=defaults)
+    policy = load_policy(settings.policy_file)
     scan_id = scan_id_of(data)
 
     def change(ledger: Ledger) -> tuple[ImportSummary, list[str], list[Alert]]:

@@ -10,7 +10,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from engine.agent_overrides import AgentOverrides
+from engine.run_settings import RunSettings
 
 
 def utcnow() -> datetime:
@@ -61,11 +64,14 @@ IN_FLIGHT_SESSION_STATUSES = frozenset(
 class RunStatus(StrEnum):
     pending = "pending"  # folder prepared, engine not started yet
     running = "running"
-    paused = "paused"  # a wave fell below the success gate; `resume` continues
+    paused = "paused"  # a wave fell below the success gate, or the API stayed away; `resume` continues
     interrupted = "interrupted"  # stopped by a signal; `resume` continues
     completed = "completed"
     failed = "failed"  # the engine hit an internal error; `resume` retries
 
+
+# A paused run's status_reason when the agent API stayed unavailable past the run's horizon.
+API_UNAVAILABLE_REASON = "api_unavailable"
 
 RESUMABLE_RUN_STATUSES = frozenset(
     {RunStatus.pending, RunStatus.paused, RunStatus.interrupted, RunStatus.failed}
@@ -95,11 +101,22 @@ class EventKind(StrEnum):
     api_unavailable = "api_unavailable"  # the circuit breaker opened: dispatch paused
     api_recovered = "api_recovered"  # a probe succeeded: dispatch resumed
     finding_held_back = "finding_held_back"  # the ledger refused a dispatch (budget, other run)
+    run_paused = "run_paused"  # the API stayed unavailable past the horizon: the run paused
 
 
-class LedgerScore(BaseModel):
-    """A finding's priority across runs, in points; `total` is the sum of the parts (see
-    engine.policy.priority for what each part means)."""
+# How severe, as a number to sort by: higher is more severe.
+SEVERITY_RANK: dict[Severity, int] = {
+    Severity.critical: 4,
+    Severity.high: 3,
+    Severity.medium: 2,
+    Severity.low: 1,
+}
+
+
+class PriorityScore(BaseModel):
+    """A finding's priority, in points; `total` is the sum of the parts. There is one score
+    (engine.policy.priority says what each part means): a run planned against the findings
+    ledger scores against the ledger's history, a run without it against an empty history."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -121,7 +138,7 @@ class LedgerScore(BaseModel):
         fix_rate: float,
         recurrence: float,
         objective_boost: float,
-    ) -> LedgerScore:
+    ) -> PriorityScore:
         """Rounds each part to 0.1 and sets `total` to their sum, so the UI's parts add up."""
         parts = [
             round(value, 1)
@@ -141,20 +158,21 @@ class LedgerScore(BaseModel):
         """The parts by name, in display order (without the total)."""
         return self.model_dump(exclude={"total"})
 
+    def explain(self) -> str:
+        """The score's parts in words, e.g. "service 26.2 + severity 30 + SLA 0.1 + fix rate 5 +
+        recurrence 0 + objectives 0": how the Launch preview, `plan` and the Findings page
+        explain a score."""
+        return " + ".join(f"{SCORE_PART_LABELS[name]} {value:g}" for name, value in self.parts().items())
 
-class PriorityScore(BaseModel):
-    """A finding's priority with its parts, so the UI can explain the number."""
 
-    model_config = ConfigDict(frozen=True)
-
-    severity: int
-    category: int
-    service: int
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def total(self) -> int:
-        return self.severity + self.category + self.service
+SCORE_PART_LABELS: dict[str, str] = {
+    "service_importance": "service",
+    "severity": "severity",
+    "sla_urgency": "SLA",
+    "fix_rate": "fix rate",
+    "recurrence": "recurrence",
+    "objective_boost": "objectives",
+}
 
 
 class Finding(BaseModel):
@@ -180,13 +198,26 @@ class Finding(BaseModel):
     merged_ids: list[str] = Field(default_factory=list)
     # Spreadsheet-style row of the source file (header is row 1).
     source_row: int | None = None
+    # Set by the plan (engine/runs/planner.py): the score the run is ordered by, and the place.
     priority: PriorityScore | None = None
     priority_rank: int | None = None  # 1 = most urgent
-    ledger_score: LedgerScore | None = None  # set when the run was planned against the ledger
+
+    @model_validator(mode="before")
+    @classmethod
+    def _earlier_scores(cls, data: Any) -> Any:
+        """Runs recorded by earlier versions kept a cross-run score as `ledger_score` and a
+        file-weight score (severity/category/service weights, since retired) as `priority`."""
+        if not isinstance(data, dict):
+            return data
+        earlier = data.get("priority")
+        if "ledger_score" in data or (isinstance(earlier, dict) and "category" in earlier):
+            data = dict(data)
+            data["priority"] = data.pop("ledger_score", None)
+        return data
 
     @property
-    def score(self) -> int:
-        return self.priority.total if self.priority else 0
+    def score(self) -> float:
+        return self.priority.total if self.priority else 0.0
 
 
 class AgentProgress(BaseModel):
@@ -278,25 +309,16 @@ class RunLedgerConfig(BaseModel):
     max_failures: int = Field(ge=1)
 
 
-class RunConfig(BaseModel):
-    """Everything `resume` needs to continue a run as it was launched. Never the API key."""
+class RunConfig(RunSettings):
+    """Everything `resume` needs to continue a run as it was launched: the run settings
+    (engine/run_settings.py) frozen at launch, and how this run was started. Never the API key."""
 
     data_source: DataSource
     api_base_url: str | None = None  # None: the in-process simulator
-    speed: float = 1.0
-    seed: int = 0
-    wave_size: int
-    only_wave: int | None = None
-    max_parallel_sessions: int
-    max_acu_per_session: int
-    poll_interval_seconds: float
-    session_timeout_minutes: float
-    min_success_rate: float
-    max_retries: int
-    sim_failure_rate: float = 0.15
-    sim_fault_rate: float = 0.0
-    breaker_failure_threshold: int = 5
-    breaker_cooldown_seconds: float = 30.0  # before speed scaling
+    only_wave: int | None = Field(default=None, ge=1)
+    # Service name (as the services file spells it) -> what its sessions are told; copied at
+    # launch so a resumed run sends the very prompts it sent before.
+    agent_overrides: dict[str, AgentOverrides] = Field(default_factory=dict)
     dry_run: bool = False
     ledger: RunLedgerConfig | None = None  # None: the run does not use the findings ledger
 
@@ -317,12 +339,38 @@ class RunTotals(BaseModel):
         return self.findings_succeeded / done if done else None
 
 
+LATENCY_BUCKETS: tuple[float, ...] = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class LatencyHistogram(BaseModel):
+    """Seconds per call in LATENCY_BUCKETS (each count is of calls up to that bound and above
+    the previous one; the last count is of calls slower than every bound), for metrics."""
+
+    counts: list[int] = Field(default_factory=lambda: [0] * (len(LATENCY_BUCKETS) + 1))
+    sum: float = 0.0
+    count: int = 0
+
+    def observe(self, seconds: float) -> None:
+        seconds = max(0.0, seconds)
+        index = next((i for i, bound in enumerate(LATENCY_BUCKETS) if seconds <= bound), len(LATENCY_BUCKETS))
+        if len(self.counts) != len(LATENCY_BUCKETS) + 1:  # bounds changed since it was written:
+            self.counts, self.sum, self.count = [0] * (len(LATENCY_BUCKETS) + 1), 0.0, 0  # start over
+        self.counts[index] += 1
+        self.sum += seconds
+        self.count += 1
+
+
 class EngineStats(BaseModel):
     """I/O counters, summed over every engine process that worked on the run."""
 
     state_writes: int = 0
     state_bytes_written: int = 0  # by the writes before the one that produced this file
     api_calls: int = 0
+    # For the metrics (engine.metrics): failed API calls by kind (see engine.metrics.series),
+    # and how long creates and polls took.
+    api_errors: dict[str, int] = Field(default_factory=dict)
+    dispatch_latency: LatencyHistogram = Field(default_factory=LatencyHistogram)
+    poll_latency: LatencyHistogram = Field(default_factory=LatencyHistogram)
 
 
 class ApiHealth(BaseModel):
@@ -371,6 +419,8 @@ class BatchRun(BaseModel):
     totals: RunTotals = Field(default_factory=RunTotals)
     engine_stats: EngineStats = Field(default_factory=EngineStats)
     api_health: ApiHealth = Field(default_factory=ApiHealth)
+    # The loopback port this run's engine serves its metrics on (None: it serves none).
+    metrics_port: int | None = None
 
 
 class TimelineEvent(BaseModel):

@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
 from engine.ingest import IngestReport
 from engine.models import BatchRun, Finding, Wave
-from engine.policy import SkippedFinding
+
+if TYPE_CHECKING:
+    from engine.policy import SkippedFinding
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    cells = [[str(h) for h in headers], *[[_cell(c) for c in row] for row in rows]]
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]], whole: Sequence[str] = ()) -> str:
+    """A plain-text table; cells are clipped to 60 characters except in the `whole` columns."""
+    clip = [h not in whole for h in headers]
+    cells = [
+        [str(h) for h in headers],
+        *[[_cell(c, k) for c, k in zip(row, clip, strict=True)] for row in rows],
+    ]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
-def _cell(value: object) -> str:
+def _cell(value: object, clip: bool = True) -> str:
     text = "" if value is None else str(value)
-    return text if len(text) <= 60 else text[:59] + "…"
+    return text if len(text) <= 60 or not clip else text[:59] + "…"
 
 
 def print_ingest(report: IngestReport) -> None:
@@ -31,6 +39,8 @@ def print_ingest(report: IngestReport) -> None:
         f"findings accepted, {report.rejected_rows} {unit} rejected, "
         f"{report.duplicates_merged} duplicates merged"
     )
+    if report.encoding != "utf-8" or report.replaced_bytes:
+        click.echo(f"read as {report.encoding_summary}")
     if report.suppressed:
         click.echo(f"suppressed in the file (counted, never dispatched): {report.suppressed}")
     if report.not_findings:
@@ -64,14 +74,9 @@ def print_ingest(report: IngestReport) -> None:
 
 
 def score_text(f: Finding) -> str:
-    """The score the plan is ordered by, with its parts: across runs (service + severity + SLA +
-    fix rate + recurrence + objectives) when planned against the ledger, else sev+cat+svc."""
-    s = f.ledger_score
-    if s is not None:
-        parts = (s.service_importance, s.severity, s.sla_urgency, s.fix_rate, s.recurrence, s.objective_boost)
-        return f"{s.total:g} = " + "+".join(f"{p:g}" for p in parts)
-    p = f.priority
-    return f"{f.score} = {p.severity}+{p.category}+{p.service}" if p else ""
+    """The score the plan is ordered by, with its parts: "73.3 = service 26.2 + severity 30 + ..."."""
+    s = f.priority
+    return f"{s.total:g} = {s.explain()}" if s is not None else ""
 
 
 def finding_rows(findings: Sequence[Finding]) -> list[tuple[object, ...]]:
@@ -89,28 +94,14 @@ def finding_rows(findings: Sequence[Finding]) -> list[tuple[object, ...]]:
     ]
 
 
-FINDING_HEADERS = [
-    "#",
-    "finding",
-    "severity",
-    "category",
-    "service",
-    "score (sev+cat+svc)",
-    "title",
-]
-
-
-LEDGER_SCORE_HEADER = "score (svc+sev+sla+fix+rec+obj)"
+FINDING_HEADERS = ["#", "finding", "severity", "category", "service", "score", "title"]
 
 
 def print_plan(waves: Sequence[Wave], findings: dict[str, Finding]) -> None:
-    across_runs = any(f.ledger_score is not None for f in findings.values())
-    headers = [
-        LEDGER_SCORE_HEADER if h == "score (sev+cat+svc)" and across_runs else h for h in FINDING_HEADERS
-    ]
     for wave in waves:
         click.echo(f"\nWave {wave.number} ({len(wave.finding_ids)} findings)")
-        click.echo(table(headers, finding_rows([findings[f] for f in wave.finding_ids])))
+        rows = finding_rows([findings[f] for f in wave.finding_ids])
+        click.echo(table(FINDING_HEADERS, rows, whole=("score",)))
 
 
 def print_skipped(skipped: Sequence[SkippedFinding]) -> None:

@@ -6,6 +6,7 @@ A later decision on the same session replaces the earlier one; both stay in the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from datetime import datetime
@@ -15,9 +16,10 @@ from typing import Literal
 from filelock import FileLock
 from pydantic import BaseModel, Field, ValidationError
 
-from engine.errors import BadInputError
+from engine.errors import BadInputError, writing
 from engine.models import BatchRun, RemediationSession, SessionStatus, utcnow
 from engine.runs.appendlog import open_for_append
+from engine.runs.damage import read_run_file
 from engine.runs.paths import RunPaths
 
 Decision = Literal["approved", "rejected"]
@@ -84,18 +86,20 @@ def record_review(
     with FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS):
         handle = open_for_append(path)
         try:
-            handle.write(record.model_dump_json().encode() + b"\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+            with writing(path):
+                handle.write(record.model_dump_json().encode() + b"\n")
+                handle.flush()
+                os.fsync(handle.fileno())
         finally:
-            handle.close()
+            with contextlib.suppress(OSError):  # a failed write above has said why already
+                handle.close()
     return record
 
 
 def read_reviews(paths: RunPaths) -> list[ReviewDecision]:
     """Every decision in the order made; a torn last line (killed writer) is skipped."""
     try:
-        lines = reviews_path(paths).read_bytes().splitlines()
+        lines = read_run_file(reviews_path(paths)).splitlines()
     except FileNotFoundError:
         return []
     decisions = []

@@ -1,4 +1,7 @@
-"""Settings from the environment and `.env`; every CLI flag overrides its setting."""
+"""Settings from the environment and `.env`; every CLI flag overrides its setting.
+
+The run settings (wave size, parallelism, timeouts, speed, seed...) are declared once, in
+engine/run_settings.py; `Settings` inherits them and adds everything a run does not keep."""
 
 from __future__ import annotations
 
@@ -7,29 +10,18 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from engine.run_settings import RUN_SETTINGS, RunSettings
+
 REAL_API_BASE_URL = "https://api.devin.ai/v1"
 
-DEFAULT_SERVICE_WEIGHTS: dict[str, int] = {
-    "payment-service": 20,
-    "user-service": 15,
-    "catalog-service": 10,
-}
 
-
-class Settings(BaseSettings):
+class Settings(BaseSettings, RunSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
 
     devin_api_key: SecretStr | None = None
     devin_api_base_url: str = REAL_API_BASE_URL
-    max_parallel_sessions: int = Field(10, ge=1, le=1000)
-    max_acu_per_session: int = Field(5, ge=1)
-    poll_interval_seconds: float = Field(20, gt=0)
-    session_timeout_minutes: float = Field(90, gt=0)
-    min_success_rate: float = Field(0.7, ge=0, le=1)
-    wave_size: int = Field(10, ge=1)
-    max_retries: int = Field(2, ge=0, le=10)
     runs_dir: Path = Path("./runs")
     # Limits on one findings file (uploads and the ingest, plan and run commands).
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1)
@@ -44,8 +36,9 @@ class Settings(BaseSettings):
     # An OIDC identity needs `email_verified: true`; this admits providers that send no such
     # claim at all (an explicit false is refused regardless).
     allow_missing_email_verified: bool = False
-    # Cross-run policy (engine/policy/): services with their importance and limits, and the
-    # SLA, budgets, retry cooldowns and objectives. Both are TOML files admins edit in the app.
+    # Cross-run policy (engine/policy/): services with their importance and limits (the only
+    # place service importance is set), and the SLA, budgets, retry cooldowns and objectives.
+    # Both are TOML files admins edit in the app.
     services_file: Path = Path("./services.toml")
     policy_file: Path = Path("./policy.toml")
     # Pull request states for the findings ledger come from a GitHub-compatible API.
@@ -60,22 +53,17 @@ class Settings(BaseSettings):
     # Retries per alert delivery (on 429, 5xx and failed connections) and each request's timeout.
     alert_retries: int = Field(3, ge=0)
     alert_timeout_seconds: float = Field(5, gt=0)
-    # Service name -> priority weight; env SERVICE_WEIGHTS='{"payment-service": 20}'.
-    service_weights: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_SERVICE_WEIGHTS))
-    default_service_weight: int = 10
-    # The simulated API's knobs, used when no key is set.
-    sim_failure_rate: float = Field(0.15, ge=0, le=1)
-    sim_fault_rate: float = Field(0.0, ge=0, le=1)
-    # The circuit breaker on the agent API: transient failures in a row before dispatch
-    # pauses, and seconds (before speed scaling) before the first probe.
-    breaker_failure_threshold: int = Field(5, ge=1)
-    breaker_cooldown_seconds: float = Field(30, gt=0)
+    # Prometheus metrics of each engine on 127.0.0.1 at this port (0: a free port, recorded in
+    # the run's state.json as metrics_port); unset: the engine serves none. See engine.metrics.
+    engine_metrics_port: int | None = Field(None, ge=0, le=65535)
     # The app-editable settings file (engine/settings_file.py), read below env and `.env`.
     settings_file: Path = Path("./patchwave.toml")
     # Runs on a worker fleet (engine/fleet/): with a Redis URL (redis://host:6379/0) launches
-    # are queued for `python -m engine worker` processes instead of started on this machine.
-    # A URL may hold a password, so it is kept secret. The queue launches and resumes go to.
+    # and resumes are queued for `python -m engine worker` processes instead of started on this
+    # machine (engine/launchers/). A URL may hold a password, so it is kept secret. Where the
+    # engine runs is no run setting: a run's config does not keep it.
     run_queue_url: SecretStr | None = None
+    # The queue launches and resumes go to (a worker serves it unless told other ones).
     run_queue_name: str = Field("runs", pattern=r"^[A-Za-z0-9._-]{1,64}$")
 
     @classmethod
@@ -88,6 +76,10 @@ class Settings(BaseSettings):
         return customise_sources(
             settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
         )
+
+    def run_settings(self) -> RunSettings:
+        """The run settings in effect, as a launch freezes them into the run's config."""
+        return RunSettings.model_validate({name: getattr(self, name) for name in RUN_SETTINGS})
 
     @property
     def queue_url(self) -> str | None:

@@ -33,24 +33,16 @@ from pydantic_settings import PydanticBaseSettingsSource, TomlConfigSettingsSour
 from engine.access import Action, Identity, require
 from engine.audit import record_audit
 from engine.errors import BadInputError
+from engine.run_settings import RUN_SETTINGS
 from engine.runs.atomic import atomic_write_bytes
 
-# The settings an admin may change from the app, in the order the page shows them.
+# The settings an admin may change from the app, in the order the page shows them: every run
+# setting (declared in engine/run_settings.py), then the limits on one findings file.
 EDITABLE: tuple[str, ...] = (
-    "wave_size",
-    "max_parallel_sessions",
-    "max_acu_per_session",
-    "poll_interval_seconds",
-    "session_timeout_minutes",
-    "min_success_rate",
-    "max_retries",
-    "service_weights",
-    "default_service_weight",
+    *RUN_SETTINGS,
     "max_upload_bytes",
     "max_rows_per_run",
     "parse_time_limit_seconds",
-    "breaker_failure_threshold",
-    "breaker_cooldown_seconds",
 )
 _FORBIDDEN_WORDS = ("key", "secret", "token", "password")
 assert not any(w in name for name in EDITABLE for w in _FORBIDDEN_WORDS)
@@ -171,6 +163,47 @@ def origins(settings_cls: type | None = None) -> dict[str, Origin]:
         else:
             found[name] = "default"
     return found
+
+
+# --- settings earlier versions had ----------------------------------------------------------
+
+# Service weights were settings before service importance moved to the services file; their
+# values are read only to move them there once (engine/policy/weights_migration.py).
+RETIRED: tuple[str, ...] = ("service_weights", "default_service_weight")
+
+
+def retired_values(settings_cls: type) -> list[tuple[str, Any, Origin]]:
+    """Each retired setting that is still configured: (name, raw value, where), the
+    environment first, then `.env`, then the settings file (their old precedence)."""
+    in_file = _read_toml(resolve_path(settings_cls))
+    found = []
+    for name in RETIRED:
+        if (value := _from_environ(name)) is not None:
+            found.append((name, value, "environment"))
+        elif (value := _from_dotenv(settings_cls, name)) is not None:
+            found.append((name, value, ".env"))
+        elif name in in_file:
+            found.append((name, in_file[name], "settings file"))
+    return found
+
+
+def drop_retired(path: Path) -> bool:
+    """Removes the retired settings from the settings file; True when it held any."""
+    path = Path(path)
+    with FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS):
+        if not any(name in _read_toml(path) for name in RETIRED):
+            return False
+        atomic_write_bytes(path, render_toml(read_settings_file(path)))
+    return True
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsFileError(f"settings file {path} cannot be read: {exc}") from exc
 
 
 # --- saving ------------------------------------------------------------------------------------

@@ -6,26 +6,34 @@ from collections import Counter
 
 from pydantic import ValidationError
 
+from engine.errors import BadInputError, DamagedFileError
 from engine.execute.totals import compute_totals, latest_sessions
 from engine.models import BatchRun, RunStatus, SessionStatus, TimelineEvent, WaveStatus
+from engine.runs.damage import read_run_file
+from engine.runs.findings_file import read_findings_file
 from engine.runs.index import read_index
 from engine.runs.journal import replay_journal
-from engine.runs.launch import LaunchRecord
+from engine.runs.launch_record import LaunchRecord, read_launch
 from engine.runs.paths import RunPaths
+from engine.runs.state_store import load_state
 
 
 def validate_run(paths: RunPaths) -> list[str]:
     problems: list[str] = []
+    record: LaunchRecord | None = None
     try:
-        LaunchRecord.model_validate_json(paths.launch.read_bytes())
-    except (OSError, ValidationError) as exc:
+        record = read_launch(paths)
+    except DamagedFileError as exc:
+        problems.append(f"launch.json is damaged: {exc.problem}")
+    except OSError as exc:
         problems.append(f"launch.json unreadable: {_short(exc)}")
     try:
-        run = BatchRun.model_validate_json(paths.state.read_bytes())
+        run = load_state(paths.state)
     except FileNotFoundError:
         return [*problems, "state.json is missing (the engine never started?)"]
-    except ValidationError as exc:
-        return [*problems, f"state.json does not parse as a run: {_short(exc)}"]
+    except DamagedFileError as exc:
+        return [*problems, f"state.json does not parse as a run: {exc.problem}"]
+    problems += _check_planned(paths, run, earlier_version=record is not None and record.upload is None)
     problems += _check_sessions(run)
     problems += _check_waves(run)
     problems += _check_totals(run)
@@ -37,8 +45,36 @@ def validate_run(paths: RunPaths) -> list[str]:
                 f"session {entry.session_id} ({fid} attempt {attempt}) was created "
                 "but is missing from state.json"
             )
-    if run.run_id not in {e.run_id for e in read_index(paths.root.parent).runs}:
-        problems.append("runs/_shared/index.json does not list this run")
+    try:
+        listed = {e.run_id for e in read_index(paths.root.parent).runs}
+    except DamagedFileError as exc:
+        problems.append(str(exc))
+    else:
+        if run.run_id not in listed:
+            problems.append("runs/_shared/index.json does not list this run")
+    return problems
+
+
+def _check_planned(paths: RunPaths, run: BatchRun, *, earlier_version: bool) -> list[str]:
+    """findings.json (the launcher's plan) and state.json hold the same findings: each planned
+    one is in the run or held back. The upload itself is provenance only and is not needed."""
+    if not paths.findings.exists():
+        if earlier_version and paths.earlier_input.exists():
+            return []  # launched by an earlier version: input.csv (and plan.json) was its plan
+        return ["findings.json is missing"]
+    try:
+        planned = read_findings_file(paths.findings)
+    except (BadInputError, ValidationError) as exc:
+        return [f"findings.json unreadable: {_short(exc)}"]
+    expected = {f.finding_id for f in planned.findings} | {h.finding.finding_id for h in planned.held_back}
+    found = {f.finding_id for f in run.findings} | {h.finding.finding_id for h in run.held_back}
+    problems = []
+    if missing := sorted(expected - found):
+        problems.append(f"findings.json plans {len(missing)} finding(s) state.json lacks, e.g. {missing[0]}")
+    if unknown := sorted(found - expected):
+        problems.append(
+            f"state.json holds {len(unknown)} finding(s) findings.json never planned, e.g. {unknown[0]}"
+        )
     return problems
 
 
@@ -118,9 +154,11 @@ def _check_totals(run: BatchRun) -> list[str]:
 def _check_events(paths: RunPaths) -> list[str]:
     problems = []
     try:
-        data = paths.events.read_bytes()
+        data = read_run_file(paths.events)
     except FileNotFoundError:
         return ["events.jsonl is missing"]
+    except DamagedFileError as exc:
+        return [f"events.jsonl is damaged: {exc.problem}"]
     lines = data.splitlines()
     torn_tail = bool(data) and not data.endswith(b"\n")
     for number, line in enumerate(lines, start=1):

@@ -38,7 +38,7 @@ def finding(
     category: str = "sql_injection",
     service: str = "api",
     rank: int | None = None,
-    parts: tuple[int, int, int] | None = (30, 25, 10),
+    parts: tuple[float, float, float] | None = (30, 25, 10),  # service, severity, SLA points
     title: str | None = None,
 ) -> Finding:
     return Finding(
@@ -47,7 +47,18 @@ def finding(
         severity=Severity(severity),
         title=title or f"Issue {fid}",
         service_name=service,
-        priority=PriorityScore(severity=parts[0], category=parts[1], service=parts[2]) if parts else None,
+        priority=(
+            PriorityScore.of(
+                service_importance=parts[0],
+                severity=parts[1],
+                sla_urgency=parts[2],
+                fix_rate=0,
+                recurrence=0,
+                objective_boost=0,
+            )
+            if parts
+            else None
+        ),
         priority_rank=rank,
     )
 

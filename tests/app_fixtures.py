@@ -19,7 +19,7 @@ import psutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.control import build_config, services_of
+from engine.control import launch_plan_options
 from engine.models import RunStatus
 from engine.reviews import ReviewDecision, record_review, reviewable
 from engine.runs.atomic import atomic_write_bytes
@@ -158,17 +158,9 @@ def _crashed(runs: Path) -> None:
 
 def _prepared(runs: Path, run_id: str, bootstrap: Bootstrap) -> None:
     """A run folder as the launcher leaves it, with the given bootstrap record and no engine."""
-    settings = load_settings(runs_dir=runs)
-    config = build_config(settings, seed=0, speed=50, only_wave=None, live=False)
-    paths, _ = prepare_run(
-        SAMPLE.read_bytes(),
-        SAMPLE.name,
-        config,
-        services_of(settings),
-        settings.service_weights,
-        runs,
-        run_id,
-    )
+    settings = load_settings(runs_dir=runs, speed=50)
+    config, options = launch_plan_options(settings, use_ledger=False, live=False)
+    paths, _ = prepare_run(SAMPLE.read_bytes(), SAMPLE.name, config, options, runs, run_id)
     atomic_write_bytes(paths.bootstrap, bootstrap.model_dump_json().encode())
 
 

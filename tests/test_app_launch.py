@@ -14,6 +14,7 @@ from engine.models import RunStatus
 from engine.runs.index import read_index
 from engine.runs.state_store import load_state
 from engine.settings import load_settings
+from engine.simulator import SimulatorServer
 from tests.app_fixtures import (
     PAGES,
     metric,
@@ -72,13 +73,13 @@ def test_upload_shows_the_check_the_priority_order_and_the_plan(fresh_runs: Path
     assert list(plan["findings"]) == [10, 10, 4]
     at.number_input(key="launch_wave_size").set_value(12).run()
     assert list(at.dataframe[1].value["findings"]) == [12, 12]
-    # Without the ledger the file's own priority rules: severity + category + service weights.
+    # Without the ledger the same score, against an empty history: the same parts, explained
+    # the same way, and the history's parts equal for every finding.
     at.toggle(key="launch_use_ledger").set_value(False).run()
     preview = at.dataframe[0].value
-    assert (
-        preview["score"]
-        == preview["severity_weight"] + preview["category_weight"] + preview["service_weight"]
-    ).all()
+    assert ((preview["score"] - preview[parts].sum(axis=1)).abs() < 0.11).all()
+    assert set(preview["sla_urgency"]) == {0} and set(preview["fix_rate"]) == {5}
+    assert preview["score_parts"].iloc[0].startswith("service 17.5 + severity 30 + SLA 0")
     assert "Live mode needs a Devin API key" in texts(at)
     assert run_ids(fresh_runs) == []  # nothing is written before Launch
 
@@ -212,3 +213,59 @@ def test_the_plan_lists_what_the_ledger_skips_and_why(fresh_runs: Path, use_runs
     skipped = at.dataframe[2].value
     assert list(skipped["reason"]) == ["false positive"]
     assert "test fixture" in skipped["detail"].iloc[0] or skipped["detail"].iloc[0]
+
+
+# --- live mode: the connection check; service overrides in the plan ----------------------------
+
+
+def launch_button(at):
+    return next(b for b in at.button if b.key == "launch_run")
+
+
+def test_live_mode_launches_only_after_a_good_connection_check(
+    fresh_runs: Path, use_runs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_runs(fresh_runs)
+    with SimulatorServer(seed=1) as server:
+        monkeypatch.setenv("DEVIN_API_BASE_URL", server.base_url)
+        monkeypatch.setenv("DEVIN_API_KEY", "invalid-key")
+        at = upload(open_page("launch"), "findings.csv", SAMPLE.read_bytes())
+        at.radio(key="launch_mode").set_value("live").run()
+        assert launch_button(at).disabled
+        assert "Check the connection before launching" in texts(at)
+        at.button(key="launch_check_connection").click().run()
+        assert not at.exception, at.exception
+        [error] = at.error
+        assert "refused the API key" in error.value and "403" in error.value
+        assert launch_button(at).disabled
+
+        monkeypatch.setenv("DEVIN_API_KEY", "good-key")  # another key: the old answer no longer counts
+        at.run()
+        assert launch_button(at).disabled and "Check the connection before launching" in texts(at)
+        at.button(key="launch_check_connection").click().run()
+        assert any("Connection OK" in s.value for s in at.success), texts(at)
+        assert not launch_button(at).disabled
+
+        # The launch checks again on the server: an API gone meanwhile refuses it by name.
+        server.outage(60)
+        at.button(key="launch_run").click().run()
+        assert any("live mode is not ready" in e.value and "503" in e.value for e in at.error), texts(at)
+    assert run_ids(fresh_runs) == []
+
+
+def test_the_plan_shows_which_services_overrides_apply(
+    fresh_runs: Path, use_runs, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    use_runs(fresh_runs)
+    services = tmp_path / "services.toml"
+    services.write_text(
+        '[services.payment-service.agent]\ntest_command = "make test-payments"\nreviewers = ["alice"]\n'
+        '[services.unrelated.agent]\ninstructions = "Never shown: no finding of this file is here."\n'
+    )
+    monkeypatch.setenv("SERVICES_FILE", str(services))
+    at = upload(open_page("launch"), "findings.csv", SAMPLE.read_bytes())
+    tab = next(t for t in at.tabs if t.label.startswith("Service overrides"))
+    assert tab.label == "Service overrides (1)"
+    [row] = tab.dataframe[0].value.to_dict("records")
+    assert row["service"] == "payment-service" and row["findings"] == 8
+    assert row["test_command"] == "make test-payments" and row["reviewers"] == "alice"

@@ -10,7 +10,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.audit import read_audit
-from engine.control import services_of
 from engine.ingest import ingest_bytes
 from engine.ledger import (
     Claim,
@@ -67,7 +66,7 @@ def ledger(runs: Path) -> Ledger:
     """The sample findings imported 20 days ago (so critical SLAs are breached), with one of them
     dispatched since and holding an open pull request. Written through the engine, unaudited."""
     data = SAMPLE.read_bytes()
-    findings = ingest_bytes(data, SAMPLE.name, services_of(load_settings())).findings
+    findings = ingest_bytes(data, SAMPLE.name).findings
     then = utcnow() - timedelta(days=20)
     first = next(f for f in findings if f.finding_id == "PW-0001")
 

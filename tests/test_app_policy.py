@@ -19,7 +19,7 @@ from tests.app_fixtures import (
 )
 from tests.test_app_access import ADMIN, AUTH, OPERATOR, REVIEWER, ROLES, VIEWER, call_as
 from ui.markup import md
-from ui.policy_actions import OBJECTIVES_EDITOR_KEY, SERVICES_EDITOR_KEY, policy_field_key
+from ui.policy_actions import OBJECTIVES_EDITOR_KEY, SERVICES_EDITOR_KEY, agent_field_key, policy_field_key
 
 POLICY_PAGE = "app_pages/policy.py"
 LEDGER_PAGE = "app_pages/ledger.py"
@@ -246,3 +246,55 @@ def test_the_page_itself_refuses_a_non_admin(files: tuple[Path, Path]) -> None:
     assert not at.exception, at.exception
     assert any("Only admins" in e.value for e in at.error)
     assert not at.data_editor and not at.number_input
+
+
+# --- agent overrides per service -------------------------------------------------------------------
+
+
+def test_an_admin_sets_a_services_agent_overrides_and_the_table_keeps_them(files: tuple[Path, Path]) -> None:
+    services, _ = files
+    at = policy_page()
+    at.selectbox(key="policy_agent_service").select("user-service").run()
+    key = lambda field: agent_field_key("user-service", field)  # noqa: E731
+    at.text_area(key=key("instructions")).input("Keep the public API stable.\nNo new dependencies.")
+    at.text_area(key=key("do_not_touch")).input("migrations/\n  src/legacy/**  \n")
+    at.text_input(key=key("test_command")).input("make test-users")
+    at.text_input(key=key("reviewers")).input("alice, @acme/users")
+    at.button(key="policy_save_agent").click().run()
+    assert not at.exception, at.exception
+    assert any("Saved the agent overrides" in s.value for s in at.success), texts(at)
+    agent = load_services(services).profile("user-service").agent
+    assert agent.instructions == "Keep the public API stable.\nNo new dependencies."
+    assert agent.do_not_touch == ["migrations/", "src/legacy/**"]
+    assert (agent.test_command, agent.reviewers) == ("make test-users", ["alice", "@acme/users"])
+    [entry] = read_audit(runs_of(files))
+    assert entry.target == "services" and "user-service" in entry.details["changed"]
+    assert entry.details["changed"]["user-service"]["new"]["agent"]["test_command"] == "make test-users"
+
+    # Saving the services table afterwards keeps the overrides of the services it still lists.
+    at = policy_page()
+    assert at.text_input(key=agent_field_key("payment-service", "test_command")).value == ""
+    at.session_state[SERVICES_EDITOR_KEY] = {
+        "edited_rows": {1: {"importance": "high"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.button(key="policy_save_services").click().run()
+    assert load_services(services).profile("user-service").agent == agent
+    # Emptying every field removes them.
+    at = call_as(ADMIN, "save_service_agent", "user-service", {})
+    assert load_services(services).profile("user-service").agent is None
+
+
+def test_bad_overrides_are_refused_by_name_and_the_file_is_untouched(files: tuple[Path, Path]) -> None:
+    services, _ = files
+    before = services.read_bytes()
+    at = call_as(ADMIN, "save_service_agent", "payment-service", {"reviewers": "alice smith?"})
+    assert any(md("services.payment-service.agent.reviewers") in e.value for e in at.error), texts(at)
+    at = call_as(ADMIN, "save_service_agent", "payment-service", {"test_command": "make\ntest"})
+    assert any("must not contain a line break" in e.value for e in at.error)
+    at = call_as(ADMIN, "save_service_agent", "nobody", {"test_command": "make"})
+    assert any("no such service" in e.value for e in at.error)
+    at = call_as(VIEWER, "save_service_agent", "payment-service", {"test_command": "make"})
+    assert any("Not allowed" in e.value for e in at.error)
+    assert services.read_bytes() == before and read_audit(runs_of(files)) == []

@@ -16,7 +16,7 @@ from tests.app_fixtures import (
     use_runs_fixture,  # noqa: F401  (pytest fixture)
 )
 from tests.engine_helpers import REPO
-from tests.test_app_access import ADMIN, AUTH, OPERATOR, REVIEWER, ROLES, VIEWER, call_as, signed_in
+from tests.test_app_access import ADMIN, OPERATOR, REVIEWER, ROLES, VIEWER, call_as, signed_in
 from ui.actions import settings_field_key
 from ui.markup import md
 
@@ -121,37 +121,3 @@ def test_the_page_itself_refuses_a_non_admin(roles: Path, settings_file: Path) -
     assert not at.exception, at.exception
     assert any("Only admins" in e.value for e in at.error)
     assert not at.number_input
-
-
-def _save_weights_form() -> None:
-    """The form's path for the weights table: the editor's edits on top of the drawn rows."""
-    import streamlit as st
-
-    from ui import actions
-
-    st.session_state[actions.WEIGHTS_BASE_KEY] = [
-        {"service": "payment-service", "weight": 20},
-        {"service": "user-service", "weight": 15},
-        {"service": "catalog-service", "weight": 10},
-    ]
-    st.session_state[actions.WEIGHTS_EDITOR_KEY] = {
-        "edited_rows": {0: {"weight": 25}},
-        "added_rows": [{"service": "auth-service", "weight": 30}, {"service": "", "weight": 1}],
-        "deleted_rows": [2],
-    }
-    actions.change_settings()
-    for kind, text in actions.take_messages():
-        getattr(st, kind)(text)
-
-
-def test_the_weights_table_edits_are_saved(roles: Path, settings_file: Path) -> None:
-    at = AppTest.from_function(_save_weights_form, default_timeout=30)
-    at.secrets["auth"] = dict(AUTH)
-    at.user = {"is_logged_in": True, "email": ADMIN, "email_verified": True}
-    at.run()
-    assert not at.exception, at.exception
-    assert at.success, texts(at)
-    weights = tomllib.loads(settings_file.read_text())["service_weights"]
-    assert weights == {"payment-service": 25, "user-service": 15, "auth-service": 30}
-    [entry] = read_audit(_runs(settings_file))
-    assert entry.details["service_weights"]["new"] == weights

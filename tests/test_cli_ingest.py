@@ -18,19 +18,14 @@ from tests.engine_helpers import roomy_policy
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_FILE = REPO_ROOT / "sample_data" / "findings.csv"
 
-SEVERITY_POINTS = {"critical": 40, "high": 30, "medium": 15, "low": 5}
-CATEGORY_POINTS = {
-    "sql_injection": 25,
-    "hardcoded_secret": 25,
-    "dependency_vulnerability": 20,
-    "xss": 20,
-    "path_traversal": 20,
-    "pii_logging": 15,
-    "missing_encryption": 15,
-    "access_logging": 10,
-    "other": 10,
-}
-SERVICE_POINTS = {"payment-service": 20, "user-service": 15, "catalog-service": 10}
+# The priority score, written out independently of engine.policy.priority: against an empty
+# history (no ledger) it is 35 x importance/100 + 30 x severity/100 + 5 (the unknown fix rate).
+SEVERITY_SCALE = {"critical": 100, "high": 75, "medium": 40, "low": 10}
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+IMPORTANCE = {"payment-service": 100, "user-service": 75}  # others: 50
+SERVICES_TOML = (
+    '[services.payment-service]\nimportance = "critical"\n\n[services.user-service]\nimportance = "high"\n'
+)
 
 # Settings the engine reads from the environment; none may leak in from the caller's shell.
 _SETTING_VARS = {name.upper() for name in Settings.model_fields} | {"PATCHWAVE_DEBUG"}
@@ -40,6 +35,10 @@ def _env(runs_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k.upper() not in _SETTING_VARS}
     env["RUNS_DIR"] = str(runs_dir)
     env["POLICY_FILE"] = str(roomy_policy(runs_dir))
+    services = runs_dir.parent / "services.toml"
+    services.write_text(SERVICES_TOML)
+    env["SERVICES_FILE"] = str(services)
+    env["SETTINGS_FILE"] = str(runs_dir.parent / "no-settings.toml")
     return env
 
 
@@ -54,18 +53,19 @@ def run_cli(runs_dir: Path, *args: str | Path) -> subprocess.CompletedProcess[st
     )
 
 
-def _expected_order() -> list[tuple[str, int]]:
+def _sample_rows() -> list[dict[str, str]]:
     with SAMPLE_FILE.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+        return list(csv.DictReader(handle))
 
-    def total(r: dict[str, str]) -> int:
-        return (
-            SEVERITY_POINTS[r["severity"]]
-            + CATEGORY_POINTS[r["category"]]
-            + SERVICE_POINTS.get(r["service_name"], 10)
-        )
 
-    rows.sort(key=lambda r: (-total(r), -SEVERITY_POINTS[r["severity"]], r["finding_id"]))
+def _expected_order() -> list[tuple[str, float]]:
+    """The sample in priority order, with each total."""
+
+    def total(r: dict[str, str]) -> float:
+        service = round(35 * IMPORTANCE.get(r["service_name"], 50) / 100, 1)
+        return round(service + round(30 * SEVERITY_SCALE[r["severity"]] / 100, 1) + 5, 1)
+
+    rows = sorted(_sample_rows(), key=lambda r: (-total(r), r["finding_id"]))
     return [(r["finding_id"], total(r)) for r in rows]
 
 
@@ -91,13 +91,10 @@ def test_ingest_json_on_the_sample(
     assert out["duplicates_merged"] == 0
     assert out["total_rows"] == 24
     findings = out["findings"]
-    assert [(f["finding_id"], f["priority"]["total"]) for f in findings] == _expected_order()
-    assert [f["priority_rank"] for f in findings] == list(range(1, 25))
-    for f in findings:
-        p = f["priority"]
-        assert p["total"] == p["severity"] + p["category"] + p["service"]
-        assert p["severity"] == SEVERITY_POINTS[f["severity"]]
-        assert p["category"] == CATEGORY_POINTS[f["category"]]
+    # Listed most severe first, then by id; scoring them is the plan's work.
+    expected = sorted(_sample_rows(), key=lambda r: (SEVERITY_ORDER[r["severity"]], r["finding_id"]))
+    assert [f["finding_id"] for f in findings] == [r["finding_id"] for r in expected]
+    assert all(f["priority"] is None and f["priority_rank"] is None for f in findings)
 
 
 def test_ingest_json_is_exactly_one_object(
@@ -137,10 +134,7 @@ def test_ingest_json_reports_rejections_and_merges(tmp_path: Path) -> None:
     assert [(p["row"], p["column"]) for p in out["rejected"]] == [(3, "severity"), (5, "line_number")]
     assert "'urgent'" in out["rejected"][0]["reason"]
     assert "'abc'" in out["rejected"][1]["reason"]
-    assert [(f["finding_id"], f["priority"]["total"], f["merged_ids"]) for f in out["findings"]] == [
-        ("A", 85, ["C"]),
-        ("E", 45, []),
-    ]
+    assert [(f["finding_id"], f["merged_ids"]) for f in out["findings"]] == [("A", ["C"]), ("E", [])]
 
 
 def test_ingest_text_output(tmp_path: Path) -> None:
@@ -189,7 +183,7 @@ def test_ingest_missing_file(tmp_path: Path) -> None:
 def test_plan_json_waves_of_seven(
     tmp_path: Path, sample_ingest: tuple[subprocess.CompletedProcess[str], dict[str, Any]]
 ) -> None:
-    # Without the ledger: the plan follows the file's own priority (severity + category + service).
+    # Without the ledger: the one priority score against an empty history (service, severity).
     proc = run_cli(tmp_path / "runs", "plan", SAMPLE_FILE, "--wave-size", "7", "--json", "--no-ledger")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
@@ -198,11 +192,19 @@ def test_plan_json_waves_of_seven(
     waves = out["waves"]
     assert [w["number"] for w in waves] == [1, 2, 3, 4]
     assert [len(w["findings"]) for w in waves] == [7, 7, 7, 3]
-    planned = [f["finding_id"] for w in waves for f in w["findings"]]
-    assert planned == [fid for fid, _ in _expected_order()]
+    planned = [(f["finding_id"], f["priority"]["total"]) for w in waves for f in w["findings"]]
+    assert planned == _expected_order()
     assert [f["priority_rank"] for w in waves for f in w["findings"]] == list(range(1, 25))
-    # The plan and the ingest agree on the order.
-    assert planned == [f["finding_id"] for f in sample_ingest[1]["findings"]]
+    for f in (f for w in waves for f in w["findings"]):
+        parts = f["priority"]
+        assert (parts["sla_urgency"], parts["fix_rate"], parts["recurrence"], parts["objective_boost"]) == (
+            0,
+            5,
+            0,
+            0,
+        )
+    # The plan and the ingest agree on what the findings are.
+    assert {fid for fid, _ in planned} == {f["finding_id"] for f in sample_ingest[1]["findings"]}
     assert not (tmp_path / "runs").exists()
 
 
@@ -220,3 +222,25 @@ def test_plan_rejects_wave_size_zero(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "--wave-size" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_ingest_json_findings_are_the_findings_the_engine_builds(tmp_path: Path) -> None:
+    """`ingest --json` writes findings from the checked columns, without building models: they
+    must be exactly what the Finding models give (stripped cells, merged ids, fingerprints)."""
+    from engine.ingest import ingest_file
+
+    path = tmp_path / "quirks.csv"
+    path.write_text(
+        "finding_id,category,severity,title,service_name,file_path,line_number,description,fingerprint\n"
+        "A, sqli ,critical,  padded title ,svc ,./src/a.py,10,  ,\n"
+        "B,xss,low,t,svc,src/b.py,3,Ünïcode “quotes” \\\\ back,0123456789abcdef0123\n"
+        "C,sql_injection,low,t,svc,src/a.py,10,dup of A,\n"
+        "D,xss,medium,t,svc,,,no location,\n"
+        "E,xss,medium,t,svc,,,no location again,\n",
+        encoding="utf-8",
+    )
+    proc = run_cli(tmp_path / "runs", "ingest", path, "--json")
+    assert proc.returncode == 0, proc.stderr
+    expected = [f.model_dump(mode="json") for f in ingest_file(path).findings]
+    assert json.loads(proc.stdout)["findings"] == expected
+    assert [(f["finding_id"], f["merged_ids"]) for f in expected] == [("A", ["C"]), ("D", ["E"]), ("B", [])]

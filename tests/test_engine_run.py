@@ -209,28 +209,74 @@ def test_status_lists_runs_and_reports_one(sample_run) -> None:
     assert cli(runs, "status", "nosuch").returncode == 2
 
 
-def test_a_refused_create_fails_the_finding_without_retrying(tmp_path) -> None:
-    from engine.execute.start import execute_run
-    from engine.models import RunConfig
-    from engine.prioritize import ServiceWeights
-    from engine.runs.launch import prepare_run
+class RefusingApi:
+    """The Devin API as seen through a gateway that refuses every session create (422, as for
+    an ACU limit the organisation does not allow) and passes every other request on to a
+    simulator."""
 
-    config = RunConfig(
-        data_source="simulated",
-        speed=5000,
-        wave_size=10,
-        only_wave=3,
-        max_parallel_sessions=10,
-        max_acu_per_session=0,  # the API answers 422: max_acu_limit must be > 0
-        poll_interval_seconds=20,
-        session_timeout_minutes=90,
-        min_success_rate=0.7,
-        max_retries=2,
-    )
-    paths, _ = prepare_run(
-        SAMPLE.read_bytes(), SAMPLE.name, config, ServiceWeights({}, 10), {}, tmp_path, "refused"
-    )
-    run = execute_run(paths, None)
+    def __init__(self, upstream: str) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        import requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def _forward(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                path = self.path.removeprefix("/v1")
+                if self.command == "POST" and path.split("?")[0] == "/sessions":
+                    status, payload = 422, json.dumps({"detail": "max_acu_limit is above the limit"}).encode()
+                else:
+                    headers = {
+                        k: v
+                        for k, v in self.headers.items()
+                        if k.lower() in ("authorization", "content-type")
+                    }
+                    answer = requests.request(
+                        self.command, upstream + path, data=body, headers=headers, timeout=10
+                    )
+                    status, payload = answer.status_code, answer.content
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _forward
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> RefusingApi:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_refused_create_fails_the_finding_without_retrying(tmp_path) -> None:
+    with SimulatorServer(seed=0, speed=5000) as sim, RefusingApi(sim.base_url) as api:
+        done = cli(
+            tmp_path,
+            "run",
+            str(SAMPLE),
+            "--speed",
+            "5000",
+            "--wave",
+            "3",
+            "--run-id",
+            "refused",
+            DEVIN_API_KEY="any-key",
+            DEVIN_API_BASE_URL=api.base_url,
+        )
+    assert done.returncode == 0, done.stderr
+    run = load_run(tmp_path, "refused")
     assert run.status == RunStatus.completed
     assert len(run.sessions) == 4  # one attempt each: the same request would be refused again
     assert all(

@@ -222,8 +222,8 @@ def test_runs_fail_over_a_dead_node_stop_across_hosts_and_a_woken_worker_writes_
     node_b = Node("node-b", runs, url, 4, queues=("runs", "fence"))
     with running(node_c, graceful=False):
         node_c.wait_ready(redis)
-        settings = load_settings(run_queue_name="fence")
-        options = control.LaunchOptions(mode="simulated", speed=SPEED, seed=0)
+        settings = load_settings(run_queue_name="fence", speed=SPEED, seed=0)
+        options = control.LaunchOptions(mode="simulated")
         fence_csv = files[SEEDS[6]]
         fence = "fence-run"
         control.launch_detached(fence_csv.read_bytes(), fence_csv.name, settings, options, fence)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.control import build_config, services_of
+from engine.control import launch_plan_options
 from engine.fleet.lease import Lease
 from engine.runs.launch import prepare_run
 from engine.runs.paths import RunPaths
@@ -35,17 +35,9 @@ NOT_STATE = {"engine.log"}  # the engine's own log says why it stopped
 
 
 def prepare(runs: Path) -> RunPaths:
-    settings = load_settings(runs_dir=runs, settings_file=runs.parent / "none.toml")
-    config = build_config(settings, seed=3, speed=5, only_wave=None, live=False)
-    paths, _ = prepare_run(
-        SAMPLE.read_bytes(),
-        SAMPLE.name,
-        config,
-        services_of(settings),
-        settings.service_weights,
-        runs,
-        RUN_ID,
-    )
+    settings = load_settings(runs_dir=runs, settings_file=runs.parent / "none.toml", seed=3, speed=5)
+    config, options = launch_plan_options(settings, use_ledger=False, live=False)
+    paths, _ = prepare_run(SAMPLE.read_bytes(), SAMPLE.name, config, options, runs, RUN_ID)
     return paths
 
 

@@ -195,8 +195,9 @@ def test_the_api_key_never_goes_into_the_queue(tmp_path: Path, fleet_redis, monk
         run_queue_url=fleet_redis.url,
         settings_file=tmp_path / "none.toml",
         policy_file=roomy_policy(runs),
+        speed=50,
     )
-    options = control.LaunchOptions(mode="simulated", speed=50, use_ledger=False)
+    options = control.LaunchOptions(mode="simulated", use_ledger=False)
     boot = control.launch_detached(SAMPLE.read_bytes(), SAMPLE.name, settings, options, "k1")
     assert boot.status == "queued"
     redis = fleet_redis.client()

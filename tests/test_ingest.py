@@ -16,26 +16,10 @@ import pytest
 from engine.errors import BadInputError
 from engine.ingest import IngestResult, ingest_bytes, ingest_file
 from engine.models import Finding, FindingCategory, Severity
-from engine.prioritize import ServiceWeights
 
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "sample_data" / "findings.csv"
-SERVICES = ServiceWeights({"payment-service": 20, "user-service": 15, "catalog-service": 10}, 10)
-
-# The scoring table, written out independently of engine.prioritize.
-SEVERITY_POINTS = {"critical": 40, "high": 30, "medium": 15, "low": 5}
-CATEGORY_POINTS = {
-    "sql_injection": 25,
-    "hardcoded_secret": 25,
-    "dependency_vulnerability": 20,
-    "xss": 20,
-    "path_traversal": 20,
-    "pii_logging": 15,
-    "missing_encryption": 15,
-    "access_logging": 10,
-    "other": 10,
-}
-SERVICE_POINTS = {"payment-service": 20, "user-service": 15, "catalog-service": 10}
-DEFAULT_SERVICE_POINTS = 10
+# Ingest lists findings most severe first (then by id); scoring is the plan's (test_planner.py).
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 HEADER = (
     "finding_id",
@@ -77,7 +61,7 @@ def csv_bytes(rows: list[list[str]], header: tuple[str, ...] | list[str] = HEADE
 def ingest(data: bytes | str, name: str = "findings.csv") -> IngestResult:
     if isinstance(data, str):
         data = data.encode("utf-8")
-    return ingest_bytes(data, name, SERVICES)
+    return ingest_bytes(data, name)
 
 
 def by_id(result: IngestResult) -> dict[str, Finding]:
@@ -104,16 +88,8 @@ def _sample_rows() -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _expected_total(r: dict[str, str]) -> int:
-    return (
-        SEVERITY_POINTS[r["severity"]]
-        + CATEGORY_POINTS[r["category"]]
-        + SERVICE_POINTS.get(r["service_name"], DEFAULT_SERVICE_POINTS)
-    )
-
-
 def test_sample_file_ingests_without_rejections() -> None:
-    result = ingest_file(SAMPLE_FILE, SERVICES)
+    result = ingest_file(SAMPLE_FILE)
     report = result.report
     assert report.source_name == "findings.csv"
     assert report.encoding == "utf-8"
@@ -129,37 +105,17 @@ def test_sample_file_ingests_without_rejections() -> None:
     assert_accounting(result)
 
 
-def test_sample_scores_and_order_match_the_weight_table() -> None:
+def test_sample_is_listed_most_severe_first_then_by_id_and_not_scored() -> None:
     rows = _sample_rows()
-    expected_order = sorted(
-        rows,
-        key=lambda r: (-_expected_total(r), -SEVERITY_POINTS[r["severity"]], r["finding_id"]),
-    )
-    findings = ingest_file(SAMPLE_FILE, SERVICES).findings
-
+    expected_order = sorted(rows, key=lambda r: (SEVERITY_ORDER[r["severity"]], r["finding_id"]))
+    findings = ingest_file(SAMPLE_FILE).findings
     assert [f.finding_id for f in findings] == [r["finding_id"] for r in expected_order]
-    assert [f.priority_rank for f in findings] == list(range(1, 25))
-    for finding, r in zip(findings, expected_order, strict=True):
-        assert finding.priority is not None
-        assert finding.priority.severity == SEVERITY_POINTS[r["severity"]]
-        assert finding.priority.category == CATEGORY_POINTS[r["category"]]
-        assert finding.priority.service == SERVICE_POINTS[r["service_name"]]
-        assert finding.priority.total == _expected_total(r)
-        assert finding.score == _expected_total(r)
-    totals = [f.score for f in findings]
-    assert totals == sorted(totals, reverse=True)
-    # Hand-checked anchors: both 85-point payment findings first, in id order.
-    assert [(f.finding_id, f.score) for f in findings[:3]] == [
-        ("PW-0003", 85),
-        ("PW-0004", 85),
-        ("PW-0001", 80),
-    ]
-    assert (findings[-1].finding_id, findings[-1].score) == ("PW-0024", 25)
+    assert all(f.priority is None and f.priority_rank is None for f in findings)
 
 
 def test_sample_cells_are_carried_over_unchanged() -> None:
     rows = {r["finding_id"]: (i, r) for i, r in enumerate(_sample_rows(), start=2)}
-    for finding in ingest_file(SAMPLE_FILE, SERVICES).findings:
+    for finding in ingest_file(SAMPLE_FILE).findings:
         source_row, r = rows[finding.finding_id]
         assert finding.source_row == source_row
         assert finding.severity == Severity(r["severity"])
@@ -183,19 +139,18 @@ def test_sample_cells_are_carried_over_unchanged() -> None:
 
 
 def test_ingest_file_and_ingest_bytes_agree() -> None:
-    from_file = ingest_file(SAMPLE_FILE, SERVICES)
-    from_bytes = ingest_bytes(SAMPLE_FILE.read_bytes(), "findings.csv", SERVICES)
+    from_file = ingest_file(SAMPLE_FILE)
+    from_bytes = ingest_bytes(SAMPLE_FILE.read_bytes(), "findings.csv")
     assert from_file.report == from_bytes.report
     assert from_file.findings == from_bytes.findings
 
 
 def test_ingest_file_missing_path_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="no such file"):
-        ingest_file(tmp_path / "nope.csv", SERVICES)
+        ingest_file(tmp_path / "nope.csv")
 
 
-def test_ties_break_on_severity_then_finding_id() -> None:
-    # All four score 60: 15+25+20, 30+20+10, 40+10+10, 40+10+10.
+def test_findings_are_listed_by_severity_then_finding_id() -> None:
     data = csv_bytes(
         [
             row(
@@ -211,15 +166,7 @@ def test_ties_break_on_severity_then_finding_id() -> None:
         ]
     )
     findings = ingest(data).findings
-    assert [f.score for f in findings] == [60, 60, 60, 60]
     assert [f.finding_id for f in findings] == ["C-1", "Z-1", "B-1", "A-1"]
-    assert [f.priority_rank for f in findings] == [1, 2, 3, 4]
-
-
-def test_unknown_service_gets_the_default_weight() -> None:
-    (finding,) = ingest(csv_bytes([row("A", service="billing-service")])).findings
-    assert finding.priority is not None
-    assert finding.priority.service == DEFAULT_SERVICE_POINTS
 
 
 # --------------------------------------------------------------------------------------
@@ -291,8 +238,6 @@ def test_header_names_in_other_case_and_with_spaces() -> None:
 def test_severity_spellings(raw: str, expected: Severity) -> None:
     (finding,) = ingest(csv_bytes([row("A", severity=raw)])).findings
     assert finding.severity is expected
-    assert finding.priority is not None
-    assert finding.priority.severity == SEVERITY_POINTS[expected.value]
 
 
 @pytest.mark.parametrize(
@@ -494,8 +439,6 @@ def test_unknown_category_becomes_other_with_a_warning() -> None:
     assert "other" in report.warnings[0].reason
     (finding,) = result.findings
     assert finding.category is FindingCategory.other
-    assert finding.priority is not None
-    assert finding.priority.category == CATEGORY_POINTS["other"]
 
 
 def test_invalid_cwe_is_a_warning_and_dropped() -> None:
@@ -696,8 +639,6 @@ def test_higher_severity_wins_regardless_of_order(critical_first: bool) -> None:
     assert finding.finding_id == "CRIT-1"
     assert finding.severity is Severity.critical
     assert finding.merged_ids == ["LOW-1"]
-    assert finding.priority is not None
-    assert finding.priority.severity == 40
     assert finding.source_row == (2 if critical_first else 3)
     assert result.report.duplicates_merged == 1
 
@@ -781,7 +722,7 @@ def test_same_id_twice_on_the_same_location_merges_without_listing_itself() -> N
     assert_accounting(result)
 
 
-def test_merge_ranks_are_consecutive_after_folding() -> None:
+def test_merged_rows_leave_the_listing() -> None:
     result = ingest(
         csv_bytes(
             [
@@ -791,7 +732,7 @@ def test_merge_ranks_are_consecutive_after_folding() -> None:
             ]
         )
     )
-    assert [(f.finding_id, f.priority_rank) for f in result.findings] == [("B", 1), ("C", 2)]
+    assert [f.finding_id for f in result.findings] == ["B", "C"]
 
 
 # --------------------------------------------------------------------------------------
@@ -864,10 +805,3 @@ def test_findings_without_a_location_merge_only_with_the_same_title() -> None:
     assert set(found) == {"B", "C"}
     assert found["C"].merged_ids == ["A"]
     assert result.report.duplicates_merged == 1
-
-
-def test_service_weights_ignore_case() -> None:
-    result = ingest(
-        csv_bytes([row("A", service="Payment-Service"), row("B", service="payment-service", line="11")])
-    )
-    assert {f.priority.service for f in result.findings} == {20}

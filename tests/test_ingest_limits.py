@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.control import LaunchOptions, build_config, launch_detached, services_of
+from engine.control import LaunchOptions, launch_detached, launch_plan_options
 from engine.errors import BadInputError
 from engine.ingest import IngestLimits, ingest_bytes, ingest_file
 from engine.ingest import limits as limits_module
@@ -22,7 +22,6 @@ from tests.app_fixtures import open_page, use_runs_fixture  # noqa: F401  (pytes
 from tests.engine_helpers import cli
 
 HEADER = b"finding_id,category,severity,title,service_name\n"
-SERVICES = services_of(Settings())
 
 
 def findings_csv(rows: int, *, blank_lines: int = 0) -> bytes:
@@ -32,7 +31,7 @@ def findings_csv(rows: int, *, blank_lines: int = 0) -> bytes:
 
 def refusal(data: bytes, limits: IngestLimits, name: str = "findings.csv") -> str:
     with pytest.raises(BadInputError) as caught:
-        ingest_bytes(data, name, SERVICES, limits=limits)
+        ingest_bytes(data, name, limits=limits)
     return str(caught.value)
 
 
@@ -82,7 +81,7 @@ def test_megabyte_sizes_read_as_megabytes() -> None:
 
 def test_exactly_at_the_size_limit_passes() -> None:
     data = findings_csv(3)
-    result = ingest_bytes(data, "findings.csv", SERVICES, limits=IngestLimits(max_upload_bytes=len(data)))
+    result = ingest_bytes(data, "findings.csv", limits=IngestLimits(max_upload_bytes=len(data)))
     assert result.report.accepted == 3
 
 
@@ -97,10 +96,10 @@ def test_ingest_file_checks_the_size_up_front(tmp_path: Path) -> None:
     path.write_bytes(findings_csv(3))
     size = path.stat().st_size
     with pytest.raises(BadInputError, match=f"{size} bytes; the limit is {size - 1} bytes"):
-        ingest_file(path, SERVICES, limits=IngestLimits(max_upload_bytes=size - 1))
-    assert ingest_file(path, SERVICES, limits=IngestLimits(max_upload_bytes=size)).report.accepted == 3
+        ingest_file(path, limits=IngestLimits(max_upload_bytes=size - 1))
+    assert ingest_file(path, limits=IngestLimits(max_upload_bytes=size)).report.accepted == 3
     with pytest.raises(BadInputError, match="no such file"):  # a missing file still says so
-        ingest_file(tmp_path / "missing.csv", SERVICES, limits=IngestLimits())
+        ingest_file(tmp_path / "missing.csv", limits=IngestLimits())
 
 
 def test_read_source_refuses_an_oversized_file_before_reading_it(tmp_path: Path) -> None:
@@ -123,13 +122,13 @@ def test_over_the_row_limit_is_refused_as_a_whole() -> None:
 
 
 def test_exactly_at_the_row_limit_passes() -> None:
-    result = ingest_bytes(findings_csv(5000), "findings.csv", SERVICES, limits=IngestLimits())
+    result = ingest_bytes(findings_csv(5000), "findings.csv", limits=IngestLimits())
     assert result.report.total_rows == 5000 and result.report.accepted == 5000
 
 
 def test_blank_lines_are_not_data_rows_but_rejected_rows_are() -> None:
     limits = IngestLimits(max_rows_per_run=3)
-    assert ingest_bytes(findings_csv(3, blank_lines=5), "f.csv", SERVICES, limits=limits).report.accepted == 3
+    assert ingest_bytes(findings_csv(3, blank_lines=5), "f.csv", limits=limits).report.accepted == 3
     bad = findings_csv(3) + b"F-9,sqli,catastrophic,Bad severity,api\n"
     assert "4 data rows; the limit per run is 3" in refusal(bad, limits)
 
@@ -137,10 +136,10 @@ def test_blank_lines_are_not_data_rows_but_rejected_rows_are() -> None:
 def test_without_limits_nothing_is_limited(tmp_path: Path) -> None:
     """Internal callers (the engine re-reading a run folder) pass no limits."""
     data = findings_csv(5001)
-    assert ingest_bytes(data, "findings.csv", SERVICES).report.accepted == 5001
+    assert ingest_bytes(data, "findings.csv").report.accepted == 5001
     path = tmp_path / "input.csv"
     path.write_bytes(data)
-    assert ingest_file(path, SERVICES).report.accepted == 5001
+    assert ingest_file(path).report.accepted == 5001
 
 
 # --- parse time ------------------------------------------------------------------------------
@@ -170,9 +169,7 @@ def test_the_time_limit_is_checked_after_each_stage(slow_clock: None) -> None:
 
 
 def test_exactly_at_the_time_limit_passes(slow_clock: None) -> None:
-    result = ingest_bytes(
-        findings_csv(3), "findings.csv", SERVICES, limits=IngestLimits(parse_time_limit_seconds=12)
-    )
+    result = ingest_bytes(findings_csv(3), "findings.csv", limits=IngestLimits(parse_time_limit_seconds=12))
     assert result.report.accepted == 3
 
 
@@ -181,19 +178,10 @@ def test_exactly_at_the_time_limit_passes(slow_clock: None) -> None:
 
 def test_prepare_run_over_a_limit_writes_nothing(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
-    settings = load_settings(runs_dir=runs)
-    config = build_config(settings, seed=0, speed=1, only_wave=None, live=False)
+    settings = load_settings(runs_dir=runs, max_rows_per_run=10)
+    config, options = launch_plan_options(settings, use_ledger=False, live=False)
     with pytest.raises(BadInputError, match="11 data rows; the limit per run is 10"):
-        prepare_run(
-            findings_csv(11),
-            "findings.csv",
-            config,
-            SERVICES,
-            settings.service_weights,
-            runs,
-            "refused",
-            IngestLimits(max_rows_per_run=10),
-        )
+        prepare_run(findings_csv(11), "findings.csv", config, options, runs, "refused")
     assert not runs.exists()
 
 

@@ -1,5 +1,5 @@
 """Property tests: whatever bytes arrive, ingest either refuses the file with BadInputError or
-returns a report whose numbers add up and findings that are valid and ranked."""
+returns a report whose numbers add up and findings that are valid and listed most severe first."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ from hypothesis import strategies as st
 from engine.errors import BadInputError
 from engine.ingest import IngestResult, ingest_bytes
 from engine.ingest.columns import COLUMNS, normalize_name
-from engine.models import FindingCategory, Severity
-from engine.prioritize import ServiceWeights
+from engine.models import SEVERITY_RANK, FindingCategory, Severity
 
-SERVICES = ServiceWeights({"payment-service": 20, "user-service": 15, "catalog-service": 10}, 10)
 MAX_LINE = 10_000_000
 
 PROPERTY_SETTINGS = settings(
@@ -33,9 +31,8 @@ def check_result(result: IngestResult) -> None:
     assert report.accepted + report.rejected_rows + report.duplicates_merged == report.total_rows
     assert report.rejected_rows == len({p.row for p in report.rejected})
     assert all(p.row >= 2 for p in report.rejected + report.warnings)
-    assert [f.priority_rank for f in findings] == list(range(1, len(findings) + 1))
-    scores = [f.score for f in findings]
-    assert scores == sorted(scores, reverse=True)
+    listed = [(-SEVERITY_RANK[f.severity], f.finding_id) for f in findings]
+    assert listed == sorted(listed)
     for finding in findings:
         assert finding.severity in set(Severity)
         assert finding.category in set(FindingCategory)
@@ -46,7 +43,7 @@ def check_result(result: IngestResult) -> None:
 
 def ingest_or_refuse(data: bytes) -> None:
     try:
-        result = ingest_bytes(data, "prop.csv", SERVICES)
+        result = ingest_bytes(data, "prop.csv")
     except BadInputError as exc:
         assert str(exc)
         event("refused")

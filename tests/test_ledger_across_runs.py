@@ -7,12 +7,10 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from engine.ingest import ingest_bytes
 from engine.ledger import LifecycleState, read_ledger
 from engine.models import utcnow
-from engine.policy import Policy, ServiceCatalog, SkipReason, save_policy
-from engine.prioritize import ServiceWeights
-from engine.runs.ledger_plan import LedgerSetup, preview_plan
+from engine.policy import Policy, SkipReason, save_policy
+from engine.runs.planner import PlanOptions, plan_run
 from tests.crash_helpers import wait_for
 from tests.engine_helpers import SAMPLE, cli, load_run
 
@@ -84,19 +82,18 @@ def test_cooldown_and_the_global_limit_hold_across_runs(tmp_path: Path) -> None:
     failed = {e.fingerprint for e in ledger.entries.values() if e.failures == 1}
     assert len(failed) == 3
 
-    result = ingest_bytes(SAMPLE.read_bytes(), SAMPLE.name, ServiceWeights({}, 10))
     policy = Policy(global_session_limit=3, global_period_hours=24)
 
     def plan_at(hours: float):  # type: ignore[no-untyped-def]
-        setup = LedgerSetup(policy=policy, services=ServiceCatalog(), now=utcnow() + timedelta(hours=hours))
-        return preview_plan(
-            result,
-            SAMPLE.read_bytes(),
+        options = PlanOptions(
+            wave_size=10,
+            policy=policy,
             data_source="simulated",
             runs_dir=runs,
-            setup=setup,
             max_acu_per_session=5,
-        ).plan
+            now=utcnow() + timedelta(hours=hours),
+        )
+        return plan_run(SAMPLE.read_bytes(), SAMPLE.name, options).ledger.plan
 
     soon = plan_at(1)
     reasons = {s.fingerprint: s.reason for s in soon.skipped}

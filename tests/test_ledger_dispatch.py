@@ -263,3 +263,15 @@ def test_record_outcome_bad_input() -> None:
         record_outcome(ledger, "r1", fp(77), 1, "failed", at(2))
     with pytest.raises(BadInputError, match="timezone-aware"):
         record_outcome(ledger, "r1", fp(1), 1, "failed", at(2).replace(tzinfo=None))
+
+
+def test_retry_rules_are_defined_once() -> None:
+    """The policy file's defaults are the ledger's: one cooldown schedule, one attempt limit."""
+    from engine.ledger import DEFAULT_COOLDOWN_HOURS, DEFAULT_MAX_ATTEMPTS, cooldown_after
+    from engine.policy import Policy
+
+    policy = Policy()
+    assert policy.max_attempts == DEFAULT_MAX_ATTEMPTS
+    assert tuple(policy.cooldown_hours) == DEFAULT_COOLDOWN_HOURS
+    for failures in range(1, 6):
+        assert policy.cooldown_after(failures) == cooldown_after(DEFAULT_COOLDOWN_HOURS, failures)

@@ -145,7 +145,7 @@ def test_scan_run_merge_rescan_verifies_fixes_and_reimport_changes_nothing(tmp_p
     selected = {f["file_path"] for wave in planned["waves"] for f in wave["findings"]}
     assert selected == {"app/reports.py", "app/config.py"}
     assert sorted(s["reason"] for s in planned["skipped"]) == ["open_pr", "open_pr"]
-    scores = [f["ledger_score"]["total"] for wave in planned["waves"] for f in wave["findings"]]
+    scores = [f["priority"]["total"] for wave in planned["waves"] for f in wave["findings"]]
     assert scores == sorted(scores, reverse=True)
 
     # A fixed finding that comes back is recurring again, with its failed fix on record.

@@ -50,7 +50,14 @@ def _finding(fid: str = "F-1", rank: int = 1) -> Finding:
         language="java",
         merged_ids=[f"{fid}-dup-a", f"{fid}-dup-b"],
         source_row=rank + 1,
-        priority=PriorityScore(severity=40, category=25, service=20),
+        priority=PriorityScore.of(
+            service_importance=26.25,
+            severity=30,
+            sla_urgency=7.5,
+            fix_rate=5,
+            recurrence=2.5,
+            objective_boost=10,
+        ),
         priority_rank=rank,
     )
 
@@ -181,7 +188,9 @@ MODELS: dict[str, Any] = {
     "finding_minimal": lambda: Finding(
         finding_id="F-9", category="other", severity="low", title="t", service_name="s"
     ),
-    "priority": lambda: PriorityScore(severity=1, category=2, service=3),
+    "priority": lambda: PriorityScore.of(
+        service_importance=1, severity=2, sla_urgency=3, fix_rate=4, recurrence=5, objective_boost=6
+    ),
     "session": _session,
     "session_minimal": lambda: RemediationSession(finding_id="F", attempt=1, wave_number=1, tag="t"),
     "wave": _wave,
@@ -216,8 +225,8 @@ def test_batch_run_round_trip_keeps_nested_details() -> None:
     assert run.sessions[0].progress.files_modified == ["src/Repo.java", "src/RepoTest.java"]
     assert run.sessions[2].status is SessionStatus.pending
     assert run.sessions[2].session_id is None
-    assert run.findings[0].priority == PriorityScore(severity=40, category=25, service=20)
-    assert run.findings[0].score == 85
+    assert run.findings[0].priority is not None and run.findings[0].priority.service_importance == 26.2
+    assert run.findings[0].score == 81.2
     assert run.findings[1].merged_ids == ["F-2-dup-a", "F-2-dup-b"]
     assert run.waves[0].success_rate == 0.5
     assert run.waves[1].success_rate is None
@@ -226,15 +235,27 @@ def test_batch_run_round_trip_keeps_nested_details() -> None:
     assert run.totals.success_rate == 1.0
 
 
-def test_priority_total_is_in_the_json() -> None:
-    score = PriorityScore(severity=40, category=25, service=20)
-    assert score.total == 85
-    data = json.loads(score.model_dump_json())
-    assert data == {"severity": 40, "category": 25, "service": 20, "total": 85}
+def test_priority_parts_add_up_and_explain_themselves() -> None:
+    score = PriorityScore.of(
+        service_importance=26.25, severity=30, sla_urgency=0.04, fix_rate=5, recurrence=0, objective_boost=0
+    )
+    assert score.total == 61.2 == sum(score.parts().values())
+    assert score.explain() == "service 26.2 + severity 30 + SLA 0 + fix rate 5 + recurrence 0 + objectives 0"
     finding = json.loads(_finding().model_dump_json())
-    assert finding["priority"]["total"] == 85
-    # The stored total is derived again, never trusted from the file.
-    assert PriorityScore.model_validate({"severity": 1, "category": 1, "service": 1, "total": 99}).total == 3
+    assert finding["priority"]["total"] == 81.2
+
+
+def test_earlier_versions_scores_are_read() -> None:
+    """Runs of earlier versions kept the cross-run score as `ledger_score`, and a retired
+    file-weight score as `priority`: the first is the score now, the second is dropped."""
+    base = {"finding_id": "F", "category": "xss", "severity": "high", "title": "t", "service_name": "s"}
+    retired = {"severity": 30, "category": 20, "service": 10, "total": 60}
+    cross = PriorityScore.of(
+        service_importance=17.5, severity=22.5, sla_urgency=1, fix_rate=5, recurrence=0, objective_boost=0
+    ).model_dump()
+    assert Finding.model_validate({**base, "priority": retired}).priority is None
+    kept = Finding.model_validate({**base, "priority": retired, "ledger_score": cross})
+    assert kept.priority is not None and kept.priority.total == 46.0
 
 
 def test_agent_progress_keeps_valid_fields_and_drops_wrong_types() -> None:

@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
+from engine.ledger import sessions_in_window
 from engine.ledger.models import Ledger, LedgerEntry, LifecycleState, RiskAcceptance
 from engine.models import Finding, FindingCategory, Severity
 from engine.policy.gates import SkipReason
 from engine.policy.objectives import Objective
-from engine.policy.plan import CrossRunPlan, plan_across_runs, sessions_started_within
+from engine.policy.plan import CrossRunPlan, plan_across_runs
 from engine.policy.policy import Policy
 from engine.policy.services import ServiceCatalog, ServiceProfile
 from tests.policy_fixtures import T0, attempt, days, entry, finding, hours, ledger
@@ -168,7 +169,7 @@ def test_global_limit_counts_other_runs_sessions_within_the_period_only() -> Non
     ]  # window is (now-24h, now]
     refused = [attempt("r-x", outcome="refused", started=now - timedelta(hours=1))]
     book = ledger(entry("busy", state=S.pr_open, attempts=recent + old + edge + refused))
-    assert sessions_started_within(book, now, 24) == 17
+    assert sessions_in_window(book, now, 24) == 17
     findings = [finding(f"F-{i}", f"fp-{i}") for i in range(5)]
     result = plan(findings, book, now=now)
     assert selected_ids(result) == ["F-0", "F-1", "F-2"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from engine.ledger.models import FailedFix
-from engine.models import FindingCategory, Severity
+from engine.models import FindingCategory, PriorityScore, Severity
 from engine.policy.objectives import Objective
 from engine.policy.policy import Policy
-from engine.policy.priority import LedgerScore, category_fix_rates, cross_run_score
+from engine.policy.priority import category_fix_rates, cross_run_score
 from engine.policy.services import ServiceCatalog, ServiceProfile
 from tests.policy_fixtures import T0, attempt, days, entry, finding, ledger
 
@@ -129,6 +129,6 @@ def test_reliable_categories_rank_higher() -> None:
 
 def test_score_round_trips_through_json_and_is_frozen() -> None:
     score = cross_run_score(finding("F"), entry("fp", appearances=5), CATALOG, Policy(), {}, days(3))
-    assert LedgerScore.model_validate_json(score.model_dump_json()) == score
+    assert PriorityScore.model_validate_json(score.model_dump_json()) == score
     with pytest.raises(ValueError):
         score.total = 1.0  # type: ignore[misc]

@@ -12,11 +12,18 @@ from pathlib import Path
 import pytest
 import requests
 
+from engine.control import resume_detached
 from engine.devin.client import DevinAPIError
+from engine.devin.preflight import PreflightError
 from engine.execute.breaker import BreakerState, CircuitBreaker, is_transient
 from engine.models import BatchRun, EventKind, RunConfig, RunStatus, TimelineEvent
 from engine.runs.events import read_events
+from engine.settings import load_settings
 from engine.simulator import SimulatorServer
+from tests.app_fixtures import (
+    open_page,
+    use_runs_fixture,  # noqa: F401  (pytest fixture)
+)
 from tests.engine_helpers import SAMPLE, cli, load_run
 
 pytestmark = pytest.mark.slow
@@ -231,3 +238,73 @@ def test_an_outage_pauses_dispatch_and_the_run_recovers(tmp_path) -> None:
     # ...and resumed: findings still queued when the outage began were dispatched after it.
     assert _between(events, EventKind.session_dispatched, up.ts, run.completed_at)
     assert len({s.finding_id for s in run.sessions}) == 10
+
+
+def test_an_outage_past_the_horizon_pauses_the_run_and_resume_continues_it(tmp_path, use_runs) -> None:
+    horizon_minutes = 1.0  # at --speed 10: 6 s of wall time
+    # Polls 0.5 s apart, probes every 3 s (the 30 s cool-down / 10), client backoff 0.05 s.
+    with SimulatorServer(seed=9, speed=60) as server, ThreadPoolExecutor(1) as pool:
+        root = server.base_url.removesuffix("/v1")
+        live = {"DEVIN_API_KEY": "any-key", "DEVIN_API_BASE_URL": server.base_url}
+        running = pool.submit(
+            cli,
+            tmp_path,
+            "run",
+            str(SAMPLE),
+            "--speed",
+            "10",
+            "--poll-interval",
+            "5",
+            "--wave",
+            "1",
+            "--max-parallel",
+            "3",
+            "--run-id",
+            "horizon",
+            timeout=120,
+            BREAKER_FAILURE_THRESHOLD="2",
+            API_UNAVAILABLE_HORIZON_MINUTES=str(horizon_minutes),
+            **live,
+        )
+        deadline = time.monotonic() + 30
+        while not ((run := _state(tmp_path, "horizon")) and any(s.session_id for s in run.sessions)):
+            assert time.monotonic() < deadline and not running.done(), "no session dispatched"
+            time.sleep(0.05)
+        started = time.monotonic()
+        assert requests.post(root + "/_sim/outage", json={"seconds": 300}, timeout=5).status_code == 200
+        first = running.result(timeout=90)  # the engine gives up on its own: no stop needed
+        waited = time.monotonic() - started
+        assert first.returncode == 0, first.stderr
+        paused = load_run(tmp_path, "horizon")
+        assert paused.status == RunStatus.paused and paused.status_reason == "api_unavailable"
+        # Paused after the horizon, not probing for the whole outage.
+        assert 6 <= waited < 60, waited
+        in_flight = [s for s in paused.sessions if s.session_id and not s.status.is_terminal]
+        assert in_flight and all(s.status.value == "interrupted" for s in in_flight)
+        events = read_events(tmp_path / "horizon" / "events.jsonl")
+        [down] = [e for e in events if e.kind == EventKind.api_unavailable]
+        [pause] = [e for e in events if e.kind == EventKind.run_paused]
+        assert pause.details["reason"] == "api_unavailable" and pause.details["horizon_minutes"] == 1
+        assert pause.details["unavailable_seconds"] >= 6 and down.ts < pause.ts
+        assert pause.details["sessions_left_running"] == len(in_flight)
+        use_runs(tmp_path)  # the app says why it paused
+        overview = open_page("overview", "horizon")
+        assert any("the agent API stayed unavailable" in w.value for w in overview.warning)
+        assert not any("wave gate" in w.value for w in overview.warning)
+
+        # While the API is still away, resume refuses (preflight) and leaves the run as it was.
+        refused = cli(tmp_path, "resume", "horizon", **live)
+        assert refused.returncode == 2 and "503" in refused.stderr, refused.stderr
+        with pytest.raises(PreflightError, match="503"):  # the app's Resume button, the same check
+            resume_detached(load_settings(runs_dir=tmp_path, devin_api_key="any-key"), "horizon")
+        assert load_run(tmp_path, "horizon").status == RunStatus.paused
+
+        requests.post(root + "/_sim/outage", json={"seconds": 0}, timeout=5)  # the API is back
+        resumed = cli(tmp_path, "resume", "horizon", timeout=120, **live)
+        stats = server.stats()
+    assert resumed.returncode == 0, resumed.stderr
+    run = assert_accounted_for_without_duplicates(tmp_path, "horizon", stats)
+    assert run.status_reason is None and len({s.finding_id for s in run.sessions}) == 10
+    # The sessions left running through the pause were picked up again, not created anew.
+    by_key = {s.key: s for s in run.sessions}
+    assert all(by_key[s.key].session_id == s.session_id for s in in_flight)

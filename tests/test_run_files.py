@@ -90,6 +90,25 @@ def test_clean_temp_files_removes_only_temp_files(tmp_path: Path) -> None:
     assert clean_temp_files(tmp_path) == 0
 
 
+def test_a_starting_engine_leaves_the_launchers_temp_files_alone(tmp_path: Path) -> None:
+    """The launcher may still be replacing bootstrap.json when the engine starts (it stops
+    waiting for the engine's first state after a few seconds): only a killed engine's own
+    state.json temp files are the engine's to remove."""
+    from engine.execute.recorder import Recorder
+
+    paths = RunPaths(tmp_path / "r")
+    paths.root.mkdir()
+    launcher_temp = paths.root / ".tmp-bootstrap.json.k2x9"
+    engine_temp = paths.root / ".tmp-state.json.a1b2"
+    launcher_temp.write_text("{}")
+    engine_temp.write_text("{}")
+    config = RunConfig(data_source="simulated")
+    recorder = Recorder(BatchRun(run_id="r", data_source="simulated", config=config), paths, 1.0)
+    recorder.close()
+    assert launcher_temp.exists()
+    assert not engine_temp.exists()
+
+
 # --- run ids and paths ---------------------------------------------------------------------
 
 

@@ -13,7 +13,6 @@ from engine.access import Action, Identity, Role
 from engine.audit import audit_path, record_audit
 from engine.execute.start import execute_run
 from engine.models import RunConfig
-from engine.prioritize import ServiceWeights
 from engine.reviews import reviews_path
 from engine.runs.appendlog import open_for_append
 from engine.runs.atomic import atomic_write_bytes
@@ -23,6 +22,7 @@ from engine.runs.journal import DispatchJournal
 from engine.runs.launch import prepare_run
 from engine.runs.links import SymlinkRefusedError, links_in, refuse_links
 from engine.runs.paths import RunPaths
+from engine.runs.planner import PlanOptions
 from engine.simulator.journal import Journal
 from tests.engine_helpers import SAMPLE, cli
 
@@ -44,7 +44,7 @@ def _prepared(runs: Path, run_id: str = RUN_ID) -> RunPaths:
         min_success_rate=0.0,
         max_retries=2,
     )
-    paths, _ = prepare_run(SAMPLE.read_bytes(), SAMPLE.name, config, ServiceWeights({}, 10), {}, runs, run_id)
+    paths, _ = prepare_run(SAMPLE.read_bytes(), SAMPLE.name, config, PlanOptions(wave_size=10), runs, run_id)
     return paths
 
 
@@ -133,6 +133,7 @@ def test_the_engine_and_the_launcher_refuse_a_linked_run_folder(tmp_path: Path) 
     assert outside.read_bytes() == PRECIOUS
     assert sorted(p.name for p in paths.root.iterdir()) == [
         "dispatch.jsonl",
+        "findings.json",
         "ingest_report.json",
         "input.csv",
         "launch.json",

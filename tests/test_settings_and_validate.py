@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from engine.commands import build_config
+from engine.control import build_config
 from engine.runs.index import index_path
 from engine.runs.paths import RunPaths
 from engine.settings import Settings, load_settings
@@ -76,16 +76,17 @@ def test_defaults(clean_env: Path) -> None:
     assert s.devin_api_base_url == "https://api.devin.ai/v1"
     assert s.devin_api_key is None
     assert s.api_key is None
-    assert s.service_weights == {"payment-service": 20, "user-service": 15, "catalog-service": 10}
+    assert (s.speed, s.seed) == (1.0, 0)
+    assert not hasattr(s, "service_weights")  # service importance lives in the services file
 
 
 def test_environment_overrides(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WAVE_SIZE", "5")
-    monkeypatch.setenv("SERVICE_WEIGHTS", '{"a": 3}')
+    monkeypatch.setenv("SPEED", "25")
     monkeypatch.setenv("min_success_rate", "0.5")  # names are case-insensitive
     s = Settings()
     assert s.wave_size == 5
-    assert s.service_weights == {"a": 3}
+    assert s.speed == 25
     assert s.min_success_rate == 0.5
 
 
@@ -125,8 +126,10 @@ def test_whitespace_key_counts_as_no_key(clean_env: Path) -> None:
 
 
 def test_build_config_with_a_key_is_live(clean_env: Path) -> None:
-    s = Settings(devin_api_key=SECRET, devin_api_base_url="https://devin.example/v9", wave_size=3)
-    config = build_config(s, seed=5, speed=2.0, only_wave=2, dry_run=True)
+    s = Settings(
+        devin_api_key=SECRET, devin_api_base_url="https://devin.example/v9", wave_size=3, seed=5, speed=2.0
+    )
+    config = build_config(s, only_wave=2, dry_run=True)
     assert config.data_source == "live"
     assert config.api_base_url == "https://devin.example/v9"
     assert (config.seed, config.speed, config.only_wave, config.dry_run, config.wave_size) == (
@@ -142,7 +145,7 @@ def test_build_config_with_a_key_is_live(clean_env: Path) -> None:
 
 def test_build_config_without_a_key_is_simulated(clean_env: Path) -> None:
     s = Settings(devin_api_base_url="https://devin.example/v9")
-    config = build_config(s, seed=0, speed=1.0, only_wave=None)
+    config = build_config(s)
     assert config.data_source == "simulated"
     assert config.api_base_url is None
     assert config.max_retries == 2 and config.max_parallel_sessions == 10

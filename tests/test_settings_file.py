@@ -71,12 +71,11 @@ def test_settings_file_path_from_dotenv_and_keyword(clean_env: Path) -> None:
     assert Settings(settings_file=clean_env / "b.toml").wave_size == 9
 
 
-def test_service_weights_round_trip_as_a_table(settings_file: Path, clean_env: Path) -> None:
-    weights = {"payment-service": 30, 'odd "name"\\x': 1}
-    save_settings(settings_file, {"service_weights": weights}, ADMIN, clean_env / "runs")
-    assert "[service_weights]" in settings_file.read_text()
-    assert tomllib.loads(settings_file.read_text())["service_weights"] == weights
-    assert Settings().service_weights == weights
+def test_retired_service_weights_cannot_be_saved(settings_file: Path, clean_env: Path) -> None:
+    """Service importance lives in the services file; the settings file no longer takes weights."""
+    with pytest.raises(BadInputError, match="cannot be changed from the app: service_weights"):
+        save_settings(settings_file, {"service_weights": {"payment-service": 30}}, ADMIN, clean_env / "runs")
+    assert not settings_file.exists()
 
 
 @pytest.mark.parametrize(

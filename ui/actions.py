@@ -22,9 +22,11 @@ from pydantic import ValidationError
 from engine import control
 from engine.access import Action, Identity, require
 from engine.audit import record_audit
-from engine.errors import BadInputError, PermissionDeniedError
+from engine.devin.preflight import PreflightError, require_connection, target_of
+from engine.errors import BadInputError, PermissionDeniedError, WriteFailedError
 from engine.models import RunStatus
 from engine.reviews import record_review
+from engine.run_settings import RUN_SETTINGS, flag
 from engine.runs.paths import RunPaths, new_run_id
 from engine.settings import Settings, describe_invalid_settings, load_settings
 from engine.settings_file import EDITABLE, origins, save_settings
@@ -38,17 +40,22 @@ _LAUNCH_TOKENS_KEY = "_pw_launch_tokens"  # upload file_id -> run id
 LAUNCH_ERROR_KEY = "_pw_launch_error"
 
 UPLOAD_KEY = "launch_upload"
-WAVE_SIZE_KEY = "launch_wave_size"
-MAX_PARALLEL_KEY = "launch_max_parallel"
 MODE_KEY = "launch_mode"
-SPEED_KEY = "launch_speed"
-SEED_KEY = "launch_seed"
 SOURCE_SERVICE_KEY = "launch_service"
 SOURCE_REPO_KEY = "launch_repo"
 USE_LEDGER_KEY = "launch_use_ledger"
 
 Kind = Literal["success", "error", "warning", "info"]
 T = TypeVar("T")
+
+
+def launch_key(name: str) -> str:
+    """The Launch form's widget key for run setting `name`: named after its option, e.g.
+    "launch_wave_size" for --wave-size."""
+    return "launch_" + flag(name).lstrip("-").replace("-", "_")
+
+
+SPEED_KEY = launch_key("speed")
 
 
 def say(kind: Kind, text: str) -> None:
@@ -123,7 +130,7 @@ def start_demo(run_id: str) -> None:
     s, who = allowed
     try:
         boot = control.launch_demo(s, run_id)
-    except BadInputError as exc:
+    except (BadInputError, WriteFailedError) as exc:
         say("error", f"The demo run could not start: {md(exc)}")
         return
     st.session_state[_DEMO_TOKEN_KEY] = f"demo-{new_run_id()}"
@@ -165,27 +172,32 @@ def launch_upload(file_id: str) -> None:
         return
     ss = st.session_state
     mode = "live" if ss.get(MODE_KEY) == "live" else "simulated"
-    allowed = _permitted(
-        Action.launch, wave_size=ss.get(WAVE_SIZE_KEY), max_parallel_sessions=ss.get(MAX_PARALLEL_KEY)
-    )
+    # The form's run settings override the ones in effect (None: that input was not drawn).
+    overrides = {name: ss.get(launch_key(name)) for name in RUN_SETTINGS}
+    if mode == "live":
+        overrides.update(speed=1.0)  # live sessions run at the agent's own pace
+    allowed = _permitted(Action.launch, **overrides)
     if allowed is None:
         return
     s, who = allowed
     if mode == "live" and s.api_key is None:  # the widget hides it, but re-check on the server
         st.session_state[LAUNCH_ERROR_KEY] = "Live mode needs DEVIN_API_KEY, which is not configured."
         return
-    speed = 1.0 if mode == "live" else float(ss.get(SPEED_KEY) or control.DEMO_SPEED)
+    if mode == "live":  # the button waits for a good check; the launch checks again here
+        try:
+            require_connection(target_of(s))
+        except PreflightError as exc:
+            st.session_state[LAUNCH_ERROR_KEY] = str(exc)
+            return
     options = control.LaunchOptions(
         mode=mode,
-        speed=speed,
-        seed=int(ss.get(SEED_KEY) or 0),
         use_ledger=bool(ss.get(USE_LEDGER_KEY, True)),
         source=SourceDefaults(ss.get(SOURCE_SERVICE_KEY), ss.get(SOURCE_REPO_KEY)),
     )
     run_id = launch_token(file_id)
     try:
         boot = control.launch_detached(upload.getvalue(), upload.name, s, options, run_id)
-    except BadInputError as exc:
+    except (BadInputError, WriteFailedError) as exc:
         st.session_state[LAUNCH_ERROR_KEY] = str(exc)
         return
     if boot.status == "failed_to_spawn":
@@ -197,8 +209,8 @@ def launch_upload(file_id: str) -> None:
     details = {
         "source": upload.name,
         "mode": mode,
-        "speed": speed,
-        "seed": options.seed,
+        "speed": s.speed,
+        "seed": s.seed,
         "ledger": options.use_ledger,
     }
     _audit(s, who, Action.launch, run_id, {**details, "wave_size": s.wave_size})
@@ -221,7 +233,10 @@ def stop(run_id: str) -> None:
         return
     except RuntimeError as exc:
         # The engine may record `interrupted` at once and still take a while to exit.
-        run = loaders.state(context.runs_dir_of(s), run_id)
+        try:
+            run = loaders.state(context.runs_dir_of(s), run_id)
+        except BadInputError:  # a damaged state.json: the error below says enough
+            run = None
         if run is not None and run.status != RunStatus.running:
             status = run.status.value
             _audit(s, who, Action.stop, run_id, {"status": status, "engine_slow_to_exit": True})
@@ -249,7 +264,7 @@ def resume(run_id: str) -> None:
     s, who = allowed
     try:
         boot = control.resume_detached(s, run_id)
-    except BadInputError as exc:
+    except (BadInputError, WriteFailedError) as exc:
         say("error", f"Could not resume run {code(run_id)}: {md(exc)}")
         return
     if boot.status == "failed_to_spawn":
@@ -273,7 +288,11 @@ def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approv
         return
     s, who = allowed
     runs_dir = context.runs_dir_of(s)
-    run = loaders.state(runs_dir, run_id)
+    try:
+        run = loaders.state(runs_dir, run_id)
+    except BadInputError as exc:  # a damaged state.json
+        say("error", f"The review was not recorded: {md(exc)}")
+        return
     if run is None:
         say("error", f"Run {code(run_id)} has no state; nothing to review.")
         return
@@ -288,7 +307,7 @@ def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approv
             who.email,
             reason,
         )
-    except BadInputError as exc:
+    except (BadInputError, WriteFailedError) as exc:
         say("error", f"The review was not recorded: {md(exc)}")
         return
     _audit(
@@ -301,43 +320,18 @@ def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approv
 # --- settings (admins) -----------------------------------------------------------------------
 
 SETTINGS_KEY_PREFIX = "settings_field::"
-WEIGHTS_EDITOR_KEY = "settings_weights_editor"
-WEIGHTS_BASE_KEY = "_pw_settings_weights_base"  # the rows the weights editor was drawn with
 
 
 def settings_field_key(name: str) -> str:
     return f"{SETTINGS_KEY_PREFIX}{name}"
 
 
-def _edited_weights() -> dict[str, int] | None:
-    """The service weights table after the edits in the data editor (None: not drawn)."""
-    base = st.session_state.get(WEIGHTS_BASE_KEY)
-    if base is None:
-        return None
-    rows = [dict(r) for r in base]
-    delta = st.session_state.get(WEIGHTS_EDITOR_KEY) or {}
-    for index, edits in (delta.get("edited_rows") or {}).items():
-        rows[int(index)].update(edits)
-    deleted = {int(i) for i in delta.get("deleted_rows") or []}
-    rows = [r for i, r in enumerate(rows) if i not in deleted]
-    rows.extend(dict(r) for r in delta.get("added_rows") or [])
-    weights: dict[str, int] = {}
-    for row in rows:
-        service = str(row.get("service") or "").strip()
-        if service:  # a row without a service name is ignored
-            weights[service] = row.get("weight")  # type: ignore[assignment]  (validated by the engine)
-    return weights
-
-
 def _form_changes() -> dict[str, object]:
     changes: dict[str, object] = {}
     for name in EDITABLE:
         key = settings_field_key(name)
-        if name != "service_weights" and key in st.session_state:
+        if key in st.session_state:
             changes[name] = st.session_state[key]
-    weights = _edited_weights()
-    if weights is not None:
-        changes["service_weights"] = weights
     return changes
 
 

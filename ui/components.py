@@ -29,6 +29,7 @@ STATUS_ICONS: dict[str, str] = {
     "crashed": "💥",
     "failed": "❌",
     "failed to start": "⚠️",
+    "damaged": "🩹",
 }
 STATUS_MATERIAL: dict[str, str] = {
     "running": ":material/autorenew:",
@@ -41,6 +42,7 @@ STATUS_MATERIAL: dict[str, str] = {
     "crashed": ":material/error:",
     "failed": ":material/cancel:",
     "failed to start": ":material/warning:",
+    "damaged": ":material/broken_image:",
 }
 STATUS_COLORS: dict[str, str] = {
     "running": "green",
@@ -53,6 +55,7 @@ STATUS_COLORS: dict[str, str] = {
     "crashed": "red",
     "failed": "red",
     "failed to start": "red",
+    "damaged": "red",
 }
 SEVERITY_ICONS: dict[str, str] = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵"}
 SEVERITY_COLORS: dict[str, str] = {"critical": "red", "high": "orange", "medium": "yellow", "low": "blue"}
@@ -150,6 +153,10 @@ def require_run(*, need_state: bool = True) -> loaders.RunView:
     if view is None:
         st.warning("The selected run is no longer in the runs folder. Pick another one in the sidebar.")
         st.stop()
+    if view.damage is not None:
+        run_caption(view)
+        damaged_notice(view.damage)
+        st.stop()
     if need_state and view.state is None:
         run_caption(view)
         st.info(
@@ -160,6 +167,14 @@ def require_run(*, need_state: bool = True) -> loaders.RunView:
         st.page_link(context.OVERVIEW, label="Open the Overview", icon=":material/dashboard:")
         st.stop()
     return view
+
+
+def damaged_notice(damage: str) -> None:
+    """A damaged run file: which one, how, and what to do; the other runs stay usable."""
+    st.error(
+        f"**This run cannot be shown.** {md(damage)} Pick another run in the sidebar.",
+        icon=":material/broken_image:",
+    )
 
 
 def http_links(table: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:

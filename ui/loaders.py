@@ -5,84 +5,104 @@ size) and calls a `st.cache_data` function keyed on those fingerprints. An uncha
 never read twice and a changed one is read on the very next call, so pages are fast and never
 stale. Liveness (is a running run's engine still alive?) depends on time and processes, not on
 files, so it is checked on every call, and only for runs whose index status can be out of date.
+
+A damaged file (engine.runs.damage) is cached like any result, as the DamagedFileError its
+reader raised, and raised again to the caller: a page shows it for that run only. Listings
+never raise: a damaged index gives way to the run folders (`index_damage` says why).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
 from engine import catalog
-from engine.analytics.preview import (
-    ledger_preview_table,
-    preview_table,
-    skipped_table,
-    suppressed_table,
-)
+from engine.analytics.preview import preview_table, skipped_table, suppressed_table
 from engine.catalog import Fingerprint, RunFiles
-from engine.errors import BadInputError
-from engine.ingest import IngestLimits, IngestReport, ingest_bytes
+from engine.errors import BadInputError, DamagedFileError
+from engine.ingest import IngestLimits, IngestReport
 from engine.launchers import launcher_for
 from engine.ledger import Ledger, ledger_path, read_ledger
 from engine.models import BatchRun, TimelineEvent, Wave
-from engine.planning import plan_waves
 from engine.policy import Policy, ServiceCatalog, load_policy, load_services
-from engine.prioritize import ServiceWeights
 from engine.reviews import ReviewDecision, latest_decisions
+from engine.runs.damage import quick_problem
 from engine.runs.detach import Bootstrap
 from engine.runs.index import IndexEntry
 from engine.runs.launch import LaunchRecord
-from engine.runs.ledger_plan import LedgerSetup, preview_plan
 from engine.runs.liveness import LivenessCheck, engine_liveness
 from engine.runs.paths import RunPaths
+from engine.runs.planner import plan_options, plan_run
 from engine.settings import Settings, load_settings
 from engine.sources import SourceDefaults
 
 # Statuses during which a run changes by itself: pages refresh while a run shows one of them.
 ACTIVE_STATUSES = frozenset({"running", "starting", "queued"})
 
+T = TypeVar("T")
+
+
+def _kept(read: Callable[[], T]) -> T | DamagedFileError:
+    """The reader's result, or the damage it found: both are worth caching."""
+    try:
+        return read()
+    except DamagedFileError as exc:
+        return exc
+
+
+def _raised(value: T | DamagedFileError) -> T:
+    if isinstance(value, DamagedFileError):
+        raise value
+    return value
+
 
 # --- cached readers (private: always call them with a fresh fingerprint) -------------------
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _index(fp: Fingerprint, runs_dir: str) -> list[IndexEntry]:
-    return catalog.run_entries(Path(runs_dir))
+def _index(fp: Fingerprint, runs_dir: str) -> list[IndexEntry] | DamagedFileError | None:
+    return _kept(lambda: catalog.index_entries(Path(runs_dir)))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _folders(fp: tuple, runs_dir: str) -> list[IndexEntry]:
+    return catalog.folder_entries(Path(runs_dir))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _state(fp: Fingerprint, runs_dir: str, run_id: str) -> BatchRun | None:
-    return catalog.run_state(Path(runs_dir), run_id)
+def _state(fp: Fingerprint, runs_dir: str, run_id: str) -> BatchRun | DamagedFileError | None:
+    return _kept(lambda: catalog.run_state(Path(runs_dir), run_id))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _events(fp: Fingerprint, runs_dir: str, run_id: str) -> list[TimelineEvent]:
-    return catalog.run_events(Path(runs_dir), run_id)
+def _events(fp: Fingerprint, runs_dir: str, run_id: str) -> list[TimelineEvent] | DamagedFileError:
+    return _kept(lambda: catalog.run_events(Path(runs_dir), run_id))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _reviews(fp: Fingerprint, runs_dir: str, run_id: str) -> list[ReviewDecision]:
-    return catalog.run_reviews(Path(runs_dir), run_id)
+def _reviews(fp: Fingerprint, runs_dir: str, run_id: str) -> list[ReviewDecision] | DamagedFileError:
+    return _kept(lambda: catalog.run_reviews(Path(runs_dir), run_id))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _bootstrap(fp: Fingerprint, runs_dir: str, run_id: str) -> Bootstrap | None:
-    return catalog.run_bootstrap(Path(runs_dir), run_id)
+def _bootstrap(fp: Fingerprint, runs_dir: str, run_id: str) -> Bootstrap | DamagedFileError | None:
+    return _kept(lambda: catalog.run_bootstrap(Path(runs_dir), run_id))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _ingest_report(fp: Fingerprint, runs_dir: str, run_id: str) -> IngestReport | None:
-    return catalog.run_ingest_report(Path(runs_dir), run_id)
+def _ingest_report(fp: Fingerprint, runs_dir: str, run_id: str) -> IngestReport | DamagedFileError | None:
+    return _kept(lambda: catalog.run_ingest_report(Path(runs_dir), run_id))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _launch(fp: Fingerprint, runs_dir: str, run_id: str) -> LaunchRecord | None:
-    return catalog.run_launch(Path(runs_dir), run_id)
+def _launch(fp: Fingerprint, runs_dir: str, run_id: str) -> LaunchRecord | DamagedFileError | None:
+    return _kept(lambda: catalog.run_launch(Path(runs_dir), run_id))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -107,21 +127,37 @@ def _files(runs_dir: Path, run_id: str) -> RunFiles:
 # --- public loaders --------------------------------------------------------------------------
 
 
+def listing(runs_dir: Path) -> catalog.RunListing:
+    """Every run, newest first: the index's list, or the run folders' when the index is
+    missing or damaged (`damage` then says why)."""
+    listed = _index(catalog.index_fingerprint(runs_dir), str(runs_dir))
+    if isinstance(listed, list):
+        return catalog.RunListing(listed)
+    folders = _folders(catalog.folders_fingerprint(runs_dir), str(runs_dir))
+    return catalog.RunListing(folders, damage=str(listed) if listed is not None else None)
+
+
 def entries(runs_dir: Path) -> list[IndexEntry]:
-    """Every run in the index, newest first."""
-    return _index(catalog.index_fingerprint(runs_dir), str(runs_dir))
+    """Every run, newest first (see `listing`)."""
+    return listing(runs_dir).entries
+
+
+def index_damage(runs_dir: Path) -> str | None:
+    """Why the run index cannot be used, when it cannot."""
+    return listing(runs_dir).damage
 
 
 def state(runs_dir: Path, run_id: str) -> BatchRun | None:
-    return _state(_files(runs_dir, run_id).state, str(runs_dir), run_id)
+    """DamagedFileError, like the other run readers, when the file is damaged."""
+    return _raised(_state(_files(runs_dir, run_id).state, str(runs_dir), run_id))
 
 
 def events(runs_dir: Path, run_id: str) -> list[TimelineEvent]:
-    return _events(_files(runs_dir, run_id).events, str(runs_dir), run_id)
+    return _raised(_events(_files(runs_dir, run_id).events, str(runs_dir), run_id))
 
 
 def reviews(runs_dir: Path, run_id: str) -> list[ReviewDecision]:
-    return _reviews(_files(runs_dir, run_id).reviews, str(runs_dir), run_id)
+    return _raised(_reviews(_files(runs_dir, run_id).reviews, str(runs_dir), run_id))
 
 
 def decisions(runs_dir: Path, run_id: str) -> dict[tuple[str, int], ReviewDecision]:
@@ -130,17 +166,17 @@ def decisions(runs_dir: Path, run_id: str) -> dict[tuple[str, int], ReviewDecisi
 
 
 def bootstrap(runs_dir: Path, run_id: str) -> Bootstrap | None:
-    return _bootstrap(_files(runs_dir, run_id).bootstrap, str(runs_dir), run_id)
+    return _raised(_bootstrap(_files(runs_dir, run_id).bootstrap, str(runs_dir), run_id))
 
 
 def ingest_report(runs_dir: Path, run_id: str) -> IngestReport | None:
     paths = RunPaths.of(runs_dir, run_id)
-    return _ingest_report(catalog.fingerprint(paths.ingest_report), str(runs_dir), run_id)
+    return _raised(_ingest_report(catalog.fingerprint(paths.ingest_report), str(runs_dir), run_id))
 
 
 def launch_record(runs_dir: Path, run_id: str) -> LaunchRecord | None:
     paths = RunPaths.of(runs_dir, run_id)
-    return _launch(catalog.fingerprint(paths.launch), str(runs_dir), run_id)
+    return _raised(_launch(catalog.fingerprint(paths.launch), str(runs_dir), run_id))
 
 
 def liveness_check() -> LivenessCheck:
@@ -153,20 +189,30 @@ def liveness_check() -> LivenessCheck:
 
 
 def shown_status(runs_dir: Path, entry: IndexEntry, liveness: LivenessCheck | None = None) -> str:
-    """What a person should read as the run's status ("crashed", "starting", "queued", ...)."""
+    """What a person should read as the run's status ("crashed", "starting", "queued",
+    "damaged"...)."""
+    if quick_problem(RunPaths.of(runs_dir, entry.run_id).state) is not None:
+        return catalog.DAMAGED
     if not catalog.needs_liveness_check(entry):
         return entry.status.value
-    return catalog.shown_status(
-        entry,
-        state(runs_dir, entry.run_id),
-        bootstrap(runs_dir, entry.run_id),
-        liveness or liveness_check(),
-    )
+    try:
+        return catalog.shown_status(
+            entry,
+            state(runs_dir, entry.run_id),
+            bootstrap(runs_dir, entry.run_id),
+            liveness or liveness_check(),
+        )
+    except DamagedFileError:
+        return catalog.DAMAGED
 
 
-def shown_statuses(runs_dir: Path, runs: list[IndexEntry]) -> dict[str, str]:
+def shown_statuses(runs_dir: Path, runs: list[IndexEntry], selected: RunView | None = None) -> dict[str, str]:
+    """Each run's `shown_status`; the `selected` run's, read in full already, is the surest."""
     liveness = liveness_check()
-    return {e.run_id: shown_status(runs_dir, e, liveness) for e in runs}
+    statuses = {e.run_id: shown_status(runs_dir, e, liveness) for e in runs}
+    if selected is not None and selected.run_id in statuses:
+        statuses[selected.run_id] = selected.status
+    return statuses
 
 
 @dataclass(frozen=True)
@@ -178,6 +224,7 @@ class RunView:
     state: BatchRun | None
     bootstrap: Bootstrap | None
     status: str
+    damage: str | None = None  # a file of the run is damaged: which, how, and what to do
 
     @property
     def run_id(self) -> str:
@@ -193,15 +240,30 @@ def run_view(runs_dir: Path, run_id: str) -> RunView | None:
     entry = next((e for e in entries(runs_dir) if e.run_id == run_id), None)
     if entry is None:
         return None
-    run = state(runs_dir, run_id)
-    boot = bootstrap(runs_dir, run_id)
+    try:
+        run = state(runs_dir, run_id)
+        boot = bootstrap(runs_dir, run_id)
+        catalog.check_run_logs(runs_dir, run_id)  # what the pages read next
+    except DamagedFileError as exc:
+        return RunView(entry=entry, state=None, bootstrap=None, status=catalog.DAMAGED, damage=str(exc))
     live = catalog.needs_liveness_check(entry)
     status = catalog.shown_status(entry, run, boot, liveness_check()) if live else entry.status.value
     return RunView(entry=entry, state=run, bootstrap=boot, status=status)
 
 
-def reviews_by_run(runs_dir: Path, runs: list[IndexEntry]) -> dict[str, list[ReviewDecision]]:
-    return {e.run_id: reviews(runs_dir, e.run_id) for e in runs}
+def reviews_by_run(
+    runs_dir: Path, runs: list[IndexEntry]
+) -> tuple[dict[str, list[ReviewDecision]], list[str]]:
+    """Every run's review decisions, and what was damaged (those runs count no reviews)."""
+    found: dict[str, list[ReviewDecision]] = {}
+    damaged: list[str] = []
+    for e in runs:
+        try:
+            found[e.run_id] = reviews(runs_dir, e.run_id)
+        except DamagedFileError as exc:
+            found[e.run_id] = []
+            damaged.append(str(exc))
+    return found, damaged
 
 
 # --- the findings ledger and the cross-run policy ----------------------------------------------
@@ -227,18 +289,13 @@ def services(settings: Settings) -> ServiceCatalog:
     return _services(catalog.fingerprint(path), str(path))
 
 
-def policy_and_services(settings: Settings) -> tuple[Policy, ServiceCatalog]:
-    """What engine.control.ledger_setup reads, cached on both files' fingerprints."""
-    return policy(settings), services(settings)
-
-
 # --- an uploaded file, checked before launch ---------------------------------------------------
 
 
 @dataclass(frozen=True)
 class IngestPreview:
-    """The engine's ingest of an upload, or the engine's reason for refusing the file; with the
-    ledger, also what the plan would skip and why (nothing is recorded by a preview)."""
+    """The engine's plan of an upload (engine.runs.planner.plan_run, the one a launch makes),
+    or the engine's reason for refusing the file; nothing is recorded by a preview."""
 
     error: str | None
     report: IngestReport | None
@@ -252,89 +309,73 @@ class IngestPreview:
 
 
 @dataclass(frozen=True)
-class LedgerPreviewKey:
-    """What a ledger-planned preview depends on besides the upload: the ledger, the policy and
-    services files (fingerprints, so a change re-plans), and the run's data source."""
+class PreviewKey:
+    """What a preview depends on besides the upload's bytes (`upload_id` stands for them): the
+    plan's options, and the files the plan reads (fingerprints, so a change re-plans)."""
 
-    runs_dir: str
-    data_source: str
-    policy_file: str
-    services_file: str
-    ledger: Fingerprint
-    policy: Fingerprint
-    services: Fingerprint
+    upload_id: str
+    wave_size: int
     max_acu_per_session: int
+    limits: IngestLimits
+    source: SourceDefaults
+    use_ledger: bool
+    data_source: str
+    runs_dir: str
+    services: Fingerprint
+    policy: Fingerprint | None
+    ledger: Fingerprint | None
 
 
-def ledger_preview_key(settings: Settings, data_source: str) -> LedgerPreviewKey:
-    return LedgerPreviewKey(
-        runs_dir=str(settings.runs_dir),
-        data_source=data_source,
-        policy_file=str(settings.policy_file),
-        services_file=str(settings.services_file),
-        ledger=catalog.fingerprint(ledger_path(settings.runs_dir, data_source)),
-        policy=catalog.fingerprint(Path(settings.policy_file)),
-        services=catalog.fingerprint(Path(settings.services_file)),
+def ingest_preview(
+    upload_id: str,
+    name: str,
+    data: bytes,
+    settings: Settings,
+    *,
+    use_ledger: bool,
+    data_source: str,
+    source: SourceDefaults,
+) -> IngestPreview:
+    """The plan a launch with these settings would make now (`settings` carries the form's run
+    settings). Cached per upload and options; the ttl re-plans a ledger preview whose
+    cooldowns or budget window moved on with time."""
+    key = PreviewKey(
+        upload_id=upload_id,
+        wave_size=settings.wave_size,
         max_acu_per_session=settings.max_acu_per_session,
+        limits=IngestLimits.from_settings(settings),
+        source=source,
+        use_ledger=use_ledger,
+        data_source=data_source,
+        runs_dir=str(settings.runs_dir),
+        services=catalog.fingerprint(Path(settings.services_file)),
+        policy=catalog.fingerprint(Path(settings.policy_file)) if use_ledger else None,
+        ledger=catalog.fingerprint(ledger_path(settings.runs_dir, data_source)) if use_ledger else None,
     )
+    return _preview(key, name, data, settings)
 
 
 @st.cache_data(max_entries=8, show_spinner="Checking the file…", ttl=300)
-def ingest_preview(
-    file_id: str,
-    name: str,
-    _data: bytes,
-    weights: tuple[tuple[str, int], ...],
-    default_weight: int,
-    wave_size: int,
-    limits: IngestLimits | None = None,
-    source: SourceDefaults | None = None,
-    ledger_key: LedgerPreviewKey | None = None,
-) -> IngestPreview:
-    """`file_id` (unique per upload) stands for the bytes in the cache key; `limits` (frozen,
-    so hashable) is part of it, so a changed limit re-checks the file. The ttl re-plans a
-    ledger preview whose cooldowns or budget window moved on with time."""
+def _preview(key: PreviewKey, name: str, _data: bytes, _settings: Settings) -> IngestPreview:
     try:
-        services = ServiceWeights(dict(weights), default_weight)
-        result = ingest_bytes(_data, name, services, limits=limits, defaults=source)
-        findings = result.findings
-        suppressed = suppressed_table(result.report.suppressed_findings)
-        if ledger_key is None:
-            waves = plan_waves(findings, wave_size) if findings else []
-            return IngestPreview(
-                error=None,
-                report=result.report,
-                findings=preview_table(findings),
-                waves=waves,
-                suppressed=suppressed,
-            )
-        setup = LedgerSetup(
-            policy=load_policy(Path(ledger_key.policy_file)),
-            services=load_services(Path(ledger_key.services_file)),
+        options = plan_options(
+            _settings,
+            use_ledger=key.use_ledger,
+            data_source=key.data_source,
+            source=key.source,  # type: ignore[arg-type]
         )
-        planned = preview_plan(
-            result,
-            _data,
-            data_source=ledger_key.data_source,
-            runs_dir=Path(ledger_key.runs_dir),
-            setup=setup,
-            max_acu_per_session=ledger_key.max_acu_per_session,
-        )
+        plan = plan_run(_data, name, options)
     except BadInputError as exc:
         return IngestPreview(error=str(exc), report=None, findings=pd.DataFrame(), waves=[])
-    selected = [p.finding for p in planned.plan.selected]
+    summary = plan.ledger.summary if plan.ledger else None
     return IngestPreview(
         error=None,
-        report=result.report,
-        findings=ledger_preview_table(selected),
-        waves=plan_waves(selected, wave_size) if selected else [],
-        ledger=True,
-        skipped=skipped_table(planned.plan.skipped, findings),
-        suppressed=suppressed,
-        ledger_counts=planned.summary.counts,
-        ledger_already=planned.summary.already_imported,
+        report=plan.report,
+        findings=preview_table(plan.findings),
+        waves=plan.waves,
+        ledger=key.use_ledger,
+        skipped=skipped_table(plan.skipped, plan.result.findings) if key.use_ledger else None,
+        suppressed=suppressed_table(plan.report.suppressed_findings),
+        ledger_counts=summary.counts if summary else None,
+        ledger_already=summary.already_imported if summary else False,
     )
-
-
-def weights_key(weights: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
-    return tuple(sorted(weights.items()))

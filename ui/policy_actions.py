@@ -59,7 +59,7 @@ def save_services(rows: list[dict[str, object]] | None = None) -> None:
     path = Path(s.services_file)
     try:
         before = load_services(path)
-        catalog = policy_forms.services_catalog_of(rows, path)
+        catalog = policy_forms.services_catalog_of(rows, path, before.default_importance)
     except BadInputError as exc:
         say("error", f"Services not saved: {md(exc)}")
         return
@@ -74,6 +74,41 @@ def save_services(rows: list[dict[str, object]] | None = None) -> None:
         return
     _audit(s, who, Action.change_settings, "services", changes)
     say("success", f"Saved {len(catalog)} service(s) to {code(path)}. New runs plan with them.")
+
+
+def agent_field_key(service: str, field: str) -> str:
+    return f"policy_agent::{service}::{field}"
+
+
+def save_service_agent(service: str, values: dict[str, object] | None = None) -> None:
+    """Save the overrides form of `service` (or `values`) to the services file; admins only."""
+    allowed = _permitted(Action.change_settings)
+    if allowed is None:
+        return
+    s, who = allowed
+    if values is None:
+        values = {
+            field: st.session_state.get(agent_field_key(service, field), "")
+            for field in policy_forms.AGENT_FIELDS
+        }
+    path = Path(s.services_file)
+    try:
+        before = load_services(path)
+        catalog = policy_forms.catalog_with_agent(before, service, values, path)
+    except BadInputError as exc:
+        say("error", f"Overrides not saved: {md(exc)}")
+        return
+    changes = policy_forms.services_changes(before, catalog)
+    if not changes:
+        say("info", f"Nothing changed in the overrides of {code(service)}.")
+        return
+    try:
+        write_services(path, catalog)
+    except (OSError, Timeout) as exc:
+        say("error", f"Overrides not saved: {md(exc)}")
+        return
+    _audit(s, who, Action.change_settings, "services", changes)
+    say("success", f"Saved the agent overrides of {code(service)} to {code(path)}. New runs send them.")
 
 
 def save_policy(

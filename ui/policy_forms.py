@@ -16,7 +16,9 @@ from typing import Any
 from engine.errors import BadInputError
 from engine.policy import IMPORTANCE_WORDS, Policy, ServiceCatalog
 from engine.policy.policy import parse_policy, policy_document
+from engine.policy.service_agent import agent_document, parse_agent
 from engine.policy.services import parse_services, services_document
+from engine.policy.tomlio import Where
 
 SERVICE_COLUMNS = ["name", "importance", "tags", "max_sessions_per_run"]
 OBJECTIVE_COLUMNS = ["id", "title", "kind", "severity", "category", "fraction", "baseline", "active"]
@@ -77,6 +79,8 @@ def service_rows(catalog: ServiceCatalog) -> list[dict[str, Any]]:
             "importance": words.get(p.importance, str(p.importance)),
             "tags": ", ".join(p.tags),
             "max_sessions_per_run": p.max_sessions_per_run,
+            # Not a column: carried along so saving the table keeps each service's overrides.
+            "agent": agent_document(p.agent) if p.agent is not None and not p.agent.empty else None,
         }
         for p in catalog.profiles
     ]
@@ -110,13 +114,21 @@ def services_document_of(rows: list[dict[str, Any]], path: Path) -> dict[str, An
             entry["tags"] = _tags(row["tags"])
         if not blank(row.get("max_sessions_per_run")):
             entry["max_sessions_per_run"] = _whole_if_integral(row["max_sessions_per_run"])
+        if isinstance(row.get("agent"), dict) and row["agent"]:
+            entry["agent"] = dict(row["agent"])
         services[name] = entry
     return {"services": services}
 
 
-def services_catalog_of(rows: list[dict[str, Any]], path: Path) -> ServiceCatalog:
-    """The catalog the rows describe, checked by the engine (BadInputError names the key)."""
-    return parse_services(services_document_of(rows, path), path)
+def services_catalog_of(
+    rows: list[dict[str, Any]], path: Path, default_importance: int | None = None
+) -> ServiceCatalog:
+    """The catalog the rows describe (with the file's `default_importance`, which the table
+    does not show), checked by the engine (BadInputError names the key)."""
+    document = services_document_of(rows, path)
+    if default_importance is not None:
+        document["default_importance"] = default_importance
+    return parse_services(document, path)
 
 
 def services_changes(before: ServiceCatalog, after: ServiceCatalog) -> dict[str, Any]:
@@ -136,6 +148,53 @@ def services_changes(before: ServiceCatalog, after: ServiceCatalog) -> dict[str,
     if changed:
         changes["changed"] = changed
     return changes
+
+
+# --- a service's agent overrides ([services.NAME.agent]) ------------------------------------
+
+AGENT_FIELDS = ("instructions", "do_not_touch", "test_command", "reviewers")
+
+
+def agent_values(catalog: ServiceCatalog, name: str) -> dict[str, str]:
+    """The overrides form's starting text: paths one per line, reviewers comma-separated."""
+    profile = catalog.profile(name)
+    agent = profile.agent if profile is not None else None
+    if agent is None:
+        return dict.fromkeys(AGENT_FIELDS, "")
+    return {
+        "instructions": agent.instructions or "",
+        "do_not_touch": "\n".join(agent.do_not_touch),
+        "test_command": agent.test_command or "",
+        "reviewers": ", ".join(agent.reviewers),
+    }
+
+
+def agent_table_of(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The `[services.NAME.agent]` table the form's text describes (empty fields left out)."""
+    table: dict[str, Any] = {}
+    for field in ("instructions", "test_command"):
+        if not blank(values.get(field)):
+            table[field] = str(values[field]).strip()
+    paths = [line.strip() for line in str(values.get("do_not_touch") or "").splitlines() if line.strip()]
+    if paths:
+        table["do_not_touch"] = paths
+    reviewers = [r for r in str(values.get("reviewers") or "").replace(",", " ").split() if r]
+    if reviewers:
+        table["reviewers"] = reviewers
+    return table
+
+
+def catalog_with_agent(
+    catalog: ServiceCatalog, name: str, values: Mapping[str, Any], path: Path
+) -> ServiceCatalog:
+    """The catalog with `name`'s overrides replaced by the form's (all empty: removed),
+    checked by the engine (BadInputError names the key)."""
+    profile = catalog.profile(name)
+    if profile is None:
+        raise BadInputError(f"{path}: services.{name}: no such service; save the services table first")
+    table = agent_table_of(values)
+    agent = parse_agent(table, Where(path) / "services" / profile.name / "agent") if table else None
+    return catalog.with_profile(profile.model_copy(update={"agent": agent}))
 
 
 # --- policy.toml -----------------------------------------------------------------------------

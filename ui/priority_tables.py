@@ -1,5 +1,4 @@
-"""The Launch page's priority tables: the file's own order (severity + category + service
-weights) and the order across runs (the ledger's score), each with its score's parts."""
+"""The Launch page's priority table: the run's order with the one priority score's parts."""
 
 from __future__ import annotations
 
@@ -26,30 +25,17 @@ def _with_icons(findings: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-def file_order(findings: pd.DataFrame) -> None:
-    st.dataframe(
-        _with_icons(findings),
-        hide_index=True,
-        column_config={
-            **_COMMON,
-            "score": st.column_config.ProgressColumn(
-                "Score",
-                min_value=0,
-                max_value=100,
-                format="%d",
-                help="Severity + category + service weights.",
-            ),
-            "severity_weight": st.column_config.NumberColumn("Severity pts", width="small"),
-            "category_weight": st.column_config.NumberColumn("Category pts", width="small"),
-            "service_weight": st.column_config.NumberColumn("Service pts", width="small"),
-        },
-    )
-
-
-def ledger_order(findings: pd.DataFrame) -> None:
+def priority_order(findings: pd.DataFrame, ledger: bool) -> None:
     st.caption(
-        "Ordered by priority across runs: service importance (35 %), severity (30 %), SLA urgency (15 %), "
-        "the category's fix rate so far (10 %), recurrence (10 %), plus a boost for active objectives."
+        "Ordered by priority: service importance (35 %, from the services file), severity (30 %), SLA "
+        "urgency (15 %), the category's fix rate so far (10 %), recurrence (10 %), plus a boost for "
+        "active objectives."
+        + (
+            ""
+            if ledger
+            else " Without the findings ledger there is no history: SLA, fix rate, recurrence and "
+            "objectives count the same for every finding."
+        )
     )
     points = {"format": "%.1f", "width": "small"}
     st.dataframe(
@@ -76,5 +62,6 @@ def ledger_order(findings: pd.DataFrame) -> None:
             "objective_boost": st.column_config.NumberColumn(
                 "Objectives", help="+10 per active objective it serves.", **points
             ),
+            "score_parts": st.column_config.TextColumn("Score parts", help="The score's parts in words."),
         },
     )

@@ -165,4 +165,3 @@ def recent_sessions(run: BatchRun, now: datetime, limit: int = 10) -> pd.DataFra
     table = pd.DataFrame(rows, columns=RECENT_COLUMNS)
     table["duration_s"] = table["duration_s"].astype(float)
     return table
-

@@ -1,5 +1,5 @@
 """Tables for checking an upload before launch: findings in priority order with the score's
-parts, and the rows the ingest refused or warned about."""
+parts, what the ledger skips, and the rows the ingest refused or warned about."""
 
 from __future__ import annotations
 
@@ -9,22 +9,9 @@ from engine.ingest.report import RowProblem, SuppressedFinding
 from engine.models import Finding
 from engine.policy import SkippedFinding
 
+# The run's order with the one priority score (engine.policy.priority), its parts as columns
+# and in words (`score_parts`, as `plan` and the Findings page show it).
 PREVIEW_COLUMNS = [
-    "rank",
-    "finding_id",
-    "severity",
-    "category",
-    "service",
-    "score",
-    "severity_weight",
-    "category_weight",
-    "service_weight",
-    "title",
-    "location",
-    "merged",
-]
-# With the ledger, the order follows the cross-run score; its parts replace the file's weights.
-LEDGER_PREVIEW_COLUMNS = [
     "rank",
     "finding_id",
     "severity",
@@ -37,6 +24,7 @@ LEDGER_PREVIEW_COLUMNS = [
     "fix_rate",
     "recurrence",
     "objective_boost",
+    "score_parts",
     "title",
     "location",
     "merged",
@@ -53,31 +41,10 @@ def location(path: str | None, line: int | None) -> str:
 
 
 def preview_table(findings: list[Finding]) -> pd.DataFrame:
-    rows = [
-        {
-            "rank": f.priority_rank,
-            "finding_id": f.finding_id,
-            "severity": f.severity.value,
-            "category": f.category.value,
-            "service": f.service_name,
-            "score": f.score,
-            "severity_weight": f.priority.severity if f.priority else None,
-            "category_weight": f.priority.category if f.priority else None,
-            "service_weight": f.priority.service if f.priority else None,
-            "title": f.title,
-            "location": location(f.file_path, f.line_number),
-            "merged": len(f.merged_ids),
-        }
-        for f in findings
-    ]
-    return pd.DataFrame(rows, columns=PREVIEW_COLUMNS)
-
-
-def ledger_preview_table(findings: list[Finding]) -> pd.DataFrame:
-    """Findings planned against the ledger, in the run's order, with the cross-run score's parts."""
+    """Planned findings in the run's order, with the score's parts."""
     rows = []
     for f in findings:
-        s = f.ledger_score
+        s = f.priority
         rows.append(
             {
                 "rank": f.priority_rank,
@@ -92,12 +59,13 @@ def ledger_preview_table(findings: list[Finding]) -> pd.DataFrame:
                 "fix_rate": s.fix_rate if s else None,
                 "recurrence": s.recurrence if s else None,
                 "objective_boost": s.objective_boost if s else None,
+                "score_parts": s.explain() if s else "",
                 "title": f.title,
                 "location": location(f.file_path, f.line_number),
                 "merged": len(f.merged_ids),
             }
         )
-    return pd.DataFrame(rows, columns=LEDGER_PREVIEW_COLUMNS)
+    return pd.DataFrame(rows, columns=PREVIEW_COLUMNS)
 
 
 def skipped_table(skipped: list[SkippedFinding], findings: list[Finding]) -> pd.DataFrame:

@@ -47,21 +47,13 @@ SESSIONS_COLUMNS = [
 
 
 def score_parts(finding: Finding) -> str:
-    """The parts of the score the run was ordered by: across runs (the ledger's score, e.g.
-    "service 26.2 + severity 30 + SLA 0.1 + fix rate 5 + recurrence 0 + objectives 0"), else the
-    file's own weights ("40 + 25 + 20"); "" when not scored."""
-    s = finding.ledger_score
-    if s is not None:
-        return (
-            f"service {s.service_importance:g} + severity {s.severity:g} + SLA {s.sla_urgency:g} + "
-            f"fix rate {s.fix_rate:g} + recurrence {s.recurrence:g} + objectives {s.objective_boost:g}"
-        )
-    p = finding.priority
-    return f"{p.severity} + {p.category} + {p.service}" if p else ""
+    """The parts of the score the run was ordered by, e.g. "service 26.2 + severity 30 + SLA 0.1 +
+    fix rate 5 + recurrence 0 + objectives 0"; "" when not scored."""
+    return finding.priority.explain() if finding.priority is not None else ""
 
 
-def score_of(finding: Finding) -> float:
-    return finding.ledger_score.total if finding.ledger_score is not None else finding.score
+def score_of(finding: Finding) -> float | None:
+    return finding.priority.total if finding.priority is not None else None
 
 
 HELD_BACK_COLUMNS = ["finding_id", "severity", "service", "title", "reason", "detail", "when"]

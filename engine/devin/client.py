@@ -7,6 +7,7 @@ Creates are sent with `idempotent: true`, so retrying one can never make a secon
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +32,22 @@ class DevinAPIError(Exception):
 
 class SessionNotFoundError(DevinAPIError):
     pass
+
+
+ERROR_KINDS = ("connection", "auth", "not_found", "rate_limited", "server", "rejected")
+
+
+def error_kind(status: int | None) -> str:
+    """One of ERROR_KINDS for a failed call's status (None: no answer at all)."""
+    if status is None:
+        return "connection"
+    if status in (401, 403):
+        return "auth"
+    if status == 404:
+        return "not_found"
+    if status == 429:
+        return "rate_limited"
+    return "server" if status >= 500 else "rejected"
 
 
 def build_retry(total: int = 6, backoff: float = 0.5) -> Retry:
@@ -73,6 +90,7 @@ class DevinClient:
         self.http.mount("https://", adapter)
         self.http.headers.update({"Authorization": f"Bearer {api_key}", "User-Agent": "patchwave/0.1"})
         self.requests_sent = 0
+        self.errors: Counter[str] = Counter()  # failed calls (after retries) by error_kind
 
     def close(self) -> None:
         self.http.close()
@@ -159,8 +177,10 @@ class DevinClient:
         try:
             response = self.http.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
+            self.errors[error_kind(None)] += 1
             raise DevinAPIError(None, _describe(exc), method, path) from exc
         if response.status_code >= 400:
+            self.errors[error_kind(response.status_code)] += 1
             detail = _detail(response)
             error = SessionNotFoundError if response.status_code == 404 else DevinAPIError
             raise error(response.status_code, detail, method, path)

@@ -65,5 +65,7 @@ def open_api(config: RunConfig, paths: RunPaths, api_key: str | None) -> Iterato
             atomic_write_bytes(paths.simulator_stats, json.dumps(server.stats(), indent=1).encode())
         except LeaseLostError as exc:
             log.warning("%s", exc)
+        except OSError as exc:  # a convenience: it must not hide why the run stopped
+            log.info("simulator statistics not written: %s", exc)
         finally:
             server.stop()

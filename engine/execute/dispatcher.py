@@ -7,8 +7,10 @@ lost are found again by listing the run's tag."""
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 
+from engine.agent_overrides import overrides_for
 from engine.devin.client import DevinAPIError, DevinClient
 from engine.devin.prompt import STRUCTURED_OUTPUT_SCHEMA, build_prompt, session_title
 from engine.execute.ledger_link import LedgerLink
@@ -33,6 +35,25 @@ log = logging.getLogger(__name__)
 REQUEST_REJECTED = frozenset({400, 404, 409, 413, 422})
 
 
+def wave_queue(run: BatchRun, wave: Wave, latest: dict[str, RemediationSession]) -> list[tuple[str, int]]:
+    """(finding, attempt) pairs `wave` still has to create; `latest`: each finding's latest
+    session (engine.execute.totals.latest_sessions)."""
+    queue: list[tuple[str, int]] = []
+    for fid in wave.finding_ids:
+        session = latest.get(fid)
+        if session is None:
+            queue.append((fid, 1))
+        elif session.status == SessionStatus.pending:
+            queue.append((fid, session.attempt))
+        elif (
+            session.status in (SessionStatus.failed, SessionStatus.timeout)
+            and session.retryable
+            and session.attempt <= run.config.max_retries
+        ):
+            queue.append((fid, session.attempt + 1))
+    return queue
+
+
 class Dispatcher:
     def __init__(
         self, run: BatchRun, client: DevinClient, rec: Recorder, ledger: LedgerLink | None = None
@@ -51,21 +72,7 @@ class Dispatcher:
 
     def wave_queue(self, wave: Wave) -> list[tuple[str, int]]:
         """(finding, attempt) pairs this wave still has to create."""
-        latest = self.latest
-        queue: list[tuple[str, int]] = []
-        for fid in wave.finding_ids:
-            session = latest.get(fid)
-            if session is None:
-                queue.append((fid, 1))
-            elif session.status == SessionStatus.pending:
-                queue.append((fid, session.attempt))
-            elif (
-                session.status in (SessionStatus.failed, SessionStatus.timeout)
-                and session.retryable
-                and session.attempt <= self.run.config.max_retries
-            ):
-                queue.append((fid, session.attempt + 1))
-        return queue
+        return wave_queue(self.run, wave, self.latest)
 
     def dispatch(self, queue: deque[tuple[str, int]], capacity: int) -> None:
         if self.ledger is not None and capacity > 0 and queue:
@@ -99,9 +106,16 @@ class Dispatcher:
         session.playbook_id = self.run.playbook_ids.get(playbook_name_for(finding.category))
         self.rec.journal.intent(finding_id, attempt, wave_number, session.tag)
         self.rec.mark_dirty()
+        started = time.monotonic()
         try:
             created = self.client.create_session(
-                build_prompt(finding, playbook.title, playbook.body, attempt),
+                build_prompt(
+                    finding,
+                    playbook.title,
+                    playbook.body,
+                    attempt,
+                    overrides_for(self.run.config.agent_overrides, finding.service_name),
+                ),
                 playbook_id=session.playbook_id,
                 tags=session_tags(run_id, wave_number, finding_id, attempt),
                 title=session_title(finding),
@@ -110,6 +124,7 @@ class Dispatcher:
                 idempotent=True,
             )
         except DevinAPIError as exc:
+            self.run.engine_stats.dispatch_latency.observe(time.monotonic() - started)
             if exc.status not in REQUEST_REJECTED:
                 raise
             session.status, session.error = SessionStatus.failed, f"create refused: {exc.detail}"
@@ -124,6 +139,7 @@ class Dispatcher:
             )
             session.retryable = False  # the same request would be refused again
             return
+        self.run.engine_stats.dispatch_latency.observe(time.monotonic() - started)
         self.rec.journal.created(finding_id, attempt, created.session_id, created.url)
         self._adopt(session, created.session_id, created.url)
         self.rec.event(

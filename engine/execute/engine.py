@@ -7,6 +7,7 @@ dispatch.jsonl."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -17,6 +18,7 @@ from engine.alerts import Alert, AlertKind, AlertSender
 from engine.devin.client import DevinAPIError, DevinClient
 from engine.devin.schemas import SessionDetails
 from engine.devin.status import map_status
+from engine.errors import DamagedFileError, WriteFailedError
 from engine.execute.breaker import CircuitBreaker, is_transient
 from engine.execute.dispatcher import Dispatcher
 from engine.execute.ledger_link import LedgerLink
@@ -26,6 +28,7 @@ from engine.execute.recorder import Recorder
 from engine.execute.session_clock import SessionClock, unwatched_seconds
 from engine.execute.tags import run_tag, wave_tag
 from engine.models import (
+    API_UNAVAILABLE_REASON,
     IN_FLIGHT_SESSION_STATUSES,
     AgentProgress,
     ApiHealth,
@@ -80,6 +83,7 @@ class RunEngine:
             paths,
             state_interval,
             api_calls=lambda: client.requests_sent,
+            api_errors=lambda: client.errors,
             before_write=lambda: self.session_clock.tick(run.sessions),
         )
         self.ledger = (
@@ -92,6 +96,8 @@ class RunEngine:
             self.config.breaker_failure_threshold, self.config.breaker_cooldown_seconds / self.config.speed
         )
         self._unavailable_since: float | None = None  # time.monotonic() when the breaker opened
+        # Unavailable for longer than this, the run pauses rather than probing on.
+        self.horizon_seconds = self.config.api_unavailable_horizon_minutes * 60 / self.config.speed
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -101,17 +107,18 @@ class RunEngine:
         run.status, run.status_reason, run.completed_at = RunStatus.running, None, None
         run.started_at = run.started_at or utcnow()
         run.api_health = ApiHealth()  # this engine's breaker starts closed
-        self.rec.event(
-            EventKind.run_resumed if resumed else EventKind.run_started,
-            f"Run {'resumed' if resumed else 'started'} ({run.data_source})",
-            details={
-                "unwatched_seconds": round(self.unwatched.seconds, 3),
-                "unwatched_measured": "monotonic" if self.unwatched.exact else "wall clock, clamped",
-            }
-            if resumed
-            else {},
-        )
+        writes_failed = False
         try:
+            self.rec.event(
+                EventKind.run_resumed if resumed else EventKind.run_started,
+                f"Run {'resumed' if resumed else 'started'} ({run.data_source})",
+                details={
+                    "unwatched_seconds": round(self.unwatched.seconds, 3),
+                    "unwatched_measured": "monotonic" if self.unwatched.exact else "wall clock, clamped",
+                }
+                if resumed
+                else {},
+            )
             if not run.playbook_ids:
                 run.playbook_ids = sync_playbooks(self.client)
             self.dispatcher.reconcile()
@@ -126,6 +133,8 @@ class RunEngine:
                 outcome = self._run_wave(wave)
                 if outcome == "stopped":
                     return self._finish_interrupted()
+                if outcome == API_UNAVAILABLE_REASON:
+                    return self._finish_api_unavailable()
                 if outcome == "gated":
                     return self._finish_paused(wave)
             return self._finish_completed()
@@ -133,12 +142,28 @@ class RunEngine:
             return self._finish_failed(str(exc))
         except LeaseLostError:
             raise  # another worker runs the run now: recording a failure would write over it
+        except WriteFailedError:
+            # The storage refuses writes: recording anything more would fail the same way, and
+            # the last snapshot on disk (written whole) is a run `resume` continues.
+            writes_failed = True
+            raise
+        except DamagedFileError as exc:  # a shared file (the run index) was damaged meanwhile
+            self._finish_interrupted_by(str(exc))
+            raise
         except BaseException as exc:
             self._finish_failed(f"internal error: {exc.__class__.__name__}: {exc}")
             raise
         finally:
+            self._close(writes_failed)
+
+    def _close(self, writes_failed: bool) -> None:
+        if not writes_failed:
             self.rec.close()
             self._flush_ledger()
+            return
+        # Closing flushes what the storage refused; the error on its way out says so already.
+        with contextlib.suppress(OSError):
+            self.rec.close()
 
     def _flush_ledger(self) -> None:
         if self.ledger is None:
@@ -171,6 +196,8 @@ class RunEngine:
                 self._talk(lambda: self._probe(wave, queue))
             if self.breaker.closed:  # while the API is away, nothing can be terminated or checked
                 self._check_timeouts(wave, queue)
+            elif self._unavailable_for() >= self.horizon_seconds:
+                return API_UNAVAILABLE_REASON
             if self.ledger is not None:
                 self.ledger.flush()
             if not queue and not any(
@@ -246,10 +273,17 @@ class RunEngine:
         )
         self.rec.checkpoint()
 
+    def _unavailable_for(self) -> float:
+        """Monotonic seconds since the breaker opened (0 while the API answers)."""
+        if self._unavailable_since is None:
+            return 0.0
+        return time.monotonic() - self._unavailable_since
+
     def _probe_wait(self) -> float:
         """While the breaker is not closed: probes at the slower pace, and never before the
-        cool-down has passed."""
-        return max(self.probe_interval, self.breaker.cooldown_remaining())
+        cool-down has passed; but no later than the horizon, so the pause comes on time."""
+        wait = max(self.probe_interval, self.breaker.cooldown_remaining())
+        return min(wait, max(0.0, self.horizon_seconds - self._unavailable_for()))
 
     def _wait_for_next_poll(self) -> None:
         """Sleeps until the next poll, waking for a due snapshot (so the state and heartbeat
@@ -315,15 +349,19 @@ class RunEngine:
         }
         if not in_flight:
             return
-        seen: set[str] = set()
-        for details in self.client.iter_sessions(tags=[wave_tag(self.run.run_id, wave.number)]):
-            session = in_flight.get(details.session_id)
-            if session is not None:
-                seen.add(details.session_id)
-                self._apply(session, details, queue)
-        # A session the list did not return yet (eventual consistency): ask for it directly.
-        for session_id in [i for i in in_flight if i not in seen][:MAX_SINGLE_GETS_PER_POLL]:
-            self._apply(in_flight[session_id], self.client.get_session(session_id), queue)
+        started = time.monotonic()
+        try:
+            seen: set[str] = set()
+            for details in self.client.iter_sessions(tags=[wave_tag(self.run.run_id, wave.number)]):
+                session = in_flight.get(details.session_id)
+                if session is not None:
+                    seen.add(details.session_id)
+                    self._apply(session, details, queue)
+            # A session the list did not return yet (eventual consistency): ask for it directly.
+            for session_id in [i for i in in_flight if i not in seen][:MAX_SINGLE_GETS_PER_POLL]:
+                self._apply(in_flight[session_id], self.client.get_session(session_id), queue)
+        finally:
+            self.run.engine_stats.poll_latency.observe(time.monotonic() - started)
 
     def _apply(
         self, session: RemediationSession, details: SessionDetails, queue: deque[tuple[str, int]]
@@ -433,6 +471,49 @@ class RunEngine:
                 session.status = SessionStatus.interrupted  # left running remotely
         self.run.status, self.run.status_reason = RunStatus.interrupted, "stopped on request"
         self.rec.event(EventKind.run_interrupted, "Run interrupted; remote sessions keep running")
+        self.rec.checkpoint()
+        return self.run.status
+
+    def _finish_interrupted_by(self, reason: str) -> None:
+        """Stopped by a damaged file: recorded in the run's own files only (the index may be
+        what is damaged), so the run shows why it stopped and resumes once that is fixed."""
+        for session in self.run.sessions:
+            if session.status in IN_FLIGHT:
+                session.status = SessionStatus.interrupted  # left running remotely
+        self.run.status, self.run.status_reason = RunStatus.interrupted, reason
+        try:
+            self.rec.event(EventKind.run_interrupted, f"Run interrupted: {reason}")
+            self.rec.refresh_totals()
+            self.rec.writer.save(self.run, force=True)
+        except OSError as exc:
+            log.warning("could not record the interruption: %s", exc)
+
+    def _finish_api_unavailable(self) -> RunStatus:
+        """The API stayed away past the horizon: pause, leaving the remote sessions running
+        (like a stop), so `resume` picks them up once it answers again."""
+        down = self._unavailable_for()
+        self.session_clock.tick(self.run.sessions)
+        left_running = 0
+        for session in self.run.sessions:
+            if session.status in IN_FLIGHT:
+                session.status = SessionStatus.interrupted
+                left_running += 1
+        self.run.status, self.run.status_reason = RunStatus.paused, API_UNAVAILABLE_REASON
+        horizon = self.config.api_unavailable_horizon_minutes
+        self.rec.event(
+            EventKind.run_paused,
+            f"Run paused: the agent API has been unavailable for {down:.0f} s, past the "
+            f"{horizon:g}-minute horizon (scaled by speed); {left_running} remote session(s) keep "
+            "running; resume continues the run once the API answers",
+            details={
+                "reason": API_UNAVAILABLE_REASON,
+                "unavailable_seconds": round(down, 3),
+                "horizon_minutes": horizon,
+                "horizon_seconds": round(self.horizon_seconds, 3),
+                "last_error": self.run.api_health.last_error,
+                "sessions_left_running": left_running,
+            },
+        )
         self.rec.checkpoint()
         return self.run.status
 

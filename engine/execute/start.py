@@ -17,16 +17,18 @@ from filelock import FileLock, Timeout
 from engine.alerts import AlertSender
 from engine.alerts.redaction import attach_redaction
 from engine.clock import host_name
-from engine.errors import BadInputError
+from engine.control import check_run_files
+from engine.errors import BadInputError, WriteFailedError
 from engine.execute.connection import open_api
 from engine.execute.engine import RunEngine
 from engine.execute.progress import Progress
+from engine.metrics.engine_endpoint import engine_metrics
 from engine.models import RESUMABLE_RUN_STATUSES, BatchRun, RunStatus
 from engine.runs.fence import check_lease, fenced
 from engine.runs.launch import initial_state
 from engine.runs.links import open_no_follow, refuse_links
 from engine.runs.paths import RunPaths
-from engine.runs.state_store import load_state
+from engine.runs.state_store import load_state_if_present
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,8 @@ EXIT_DEADLINE_SECONDS = 4.5
 
 
 def load_or_init(paths: RunPaths) -> BatchRun:
-    return load_state(paths.state) if paths.state.exists() else initial_state(paths)
+    run = load_state_if_present(paths.state)
+    return run if run is not None else initial_state(paths)
 
 
 def execute_run(
@@ -44,7 +47,10 @@ def execute_run(
     progress: Progress | None = None,
     state_interval: float = 1.0,
     alerts: AlertSender | None = None,
+    metrics_port: int | None = None,
 ) -> BatchRun:
+    """`metrics_port`: serve the engine's metrics on that loopback port (0: a free one) while
+    it runs; None: serve none (see engine.metrics.engine_endpoint)."""
     # Before the lock: taking it opens engine.lock, and a link there would name a file elsewhere.
     refuse_links(paths.root)
     check_lease("start the engine")  # a fleet job's lease, before anything is touched
@@ -57,6 +63,8 @@ def execute_run(
     except Timeout as exc:
         raise BadInputError(f"run {paths.run_id} is already being executed by another engine") from exc
     try:
+        # Damaged files are refused before anything is written, so the run stays as it was.
+        check_run_files(paths)
         run = load_or_init(paths)
         # Under the lock no other engine runs, so a 'running' state here is a crashed one.
         if run.status not in RESUMABLE_RUN_STATUSES and run.status != RunStatus.running:
@@ -72,8 +80,13 @@ def execute_run(
                 state_interval=state_interval,
                 alerts=alerts,
             )
-            engine.execute()
+            with engine_metrics(engine, metrics_port):
+                engine.execute()
         return run
+    except WriteFailedError as exc:
+        # Every snapshot is written whole, so the last one on disk is a run `resume` continues.
+        exc.resumable_run = paths.run_id
+        raise
     finally:
         if progress:
             progress.close()
@@ -100,11 +113,16 @@ def _log_to(paths: RunPaths) -> Iterator[None]:
 
 
 class _RunLogHandler(logging.FileHandler):
-    """A file handler that refuses a symbolic link at the log's path instead of following it."""
+    """engine.log: refuses a symbolic link at the log's path instead of following it. When it
+    cannot be written (a full disk), logging would print a traceback to the terminal for every
+    line; the error that stops the run already names the file and why."""
 
     def _open(self):  # type: ignore[no-untyped-def]
         fd = open_no_follow(Path(self.baseFilename), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
 
 
 class _signals_set:

@@ -25,9 +25,7 @@ JOB_FUNCTION = "engine.fleet.job.run_engine_job"
 ENQUEUE_LOCK_SECONDS = 10
 STOP_FLAG_SECONDS = 24 * 3600
 # A job in one of these will still run (or runs): another one for the same run would wait.
-WAITING_OR_RUNNING = frozenset(
-    {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
-)
+WAITING_OR_RUNNING = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED})
 
 
 def current_job(redis: Redis, run_id: str) -> Job | None:

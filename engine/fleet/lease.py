@@ -97,5 +97,7 @@ def lease_holder(redis: Redis, run_id: str) -> dict[str, str] | None:
     held, holder = pipe.execute()
     if not held:
         return None
-    return {k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v
-            for k, v in (holder or {}).items()}
+    return {
+        k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v
+        for k, v in (holder or {}).items()
+    }

@@ -101,7 +101,10 @@ def run_fleet_worker(
 class FleetPool(WorkerPool):
     def __init__(self, node: str, queues: Sequence[str], connection: Redis, num_workers: int) -> None:
         super().__init__(
-            list(queues), connection=connection, num_workers=num_workers, worker_class=FleetWorker,
+            list(queues),
+            connection=connection,
+            num_workers=num_workers,
+            worker_class=FleetWorker,
             queue_class=FleetQueue,
         )
         self.node = node
@@ -117,8 +120,9 @@ class FleetPool(WorkerPool):
         self._maintainer.log = logging.getLogger("rq.worker.maintenance")  # every few seconds: quiet
         self._maintainer.log.setLevel(logging.WARNING)
 
-    def start_worker(self, count: int | None = None, burst: bool = True, _sleep: float = 0,
-                     logging_level: str = "INFO") -> None:
+    def start_worker(
+        self, count: int | None = None, burst: bool = True, _sleep: float = 0, logging_level: str = "INFO"
+    ) -> None:
         # NODE.N, and a suffix: a restarted node must not meet its dead workers' names in Redis.
         name = f"{self.node}.{next(self._numbers)}.{uuid.uuid4().hex[:4]}"
         process = self.get_worker_process(name, burst=burst, _sleep=_sleep, logging_level=logging_level)

@@ -35,10 +35,11 @@ def _fold(value: str) -> str:
 
 
 def location_keys(table: pd.DataFrame, checked: CheckedRows, codes: TableCodes) -> np.ndarray:
-    """One integer per row; equal integers mean the same location."""
+    """One integer per row; equal integers mean the same location. Only usable rows are compared,
+    so a refused row's title (which may be the longest cell allowed) is never folded."""
     dependency = codes["dependency_name"].folded(_fold)
     is_dependency = checked.category == FindingCategory.dependency_vulnerability.value
-    no_location = ~checked.has_path & ~checked.has_line
+    no_location = ~checked.has_path & ~checked.has_line & ~checked.bad
     title = np.full(len(table), -1, dtype=np.int64)
     if no_location.any():
         rows = np.flatnonzero(no_location)

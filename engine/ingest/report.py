@@ -6,6 +6,8 @@ from pydantic import BaseModel, Field
 
 from engine.models import Severity
 
+REPLACED_ROWS_LISTED = 50
+
 
 class RowProblem(BaseModel):
     # CSV: spreadsheet-style, the header is row 1 and the first data row is row 2.
@@ -39,7 +41,11 @@ class MergedGroup(BaseModel):
 
 class IngestReport(BaseModel):
     source_name: str
-    encoding: str
+    encoding: str  # what the file was read as: utf-8, cp1252 or utf-16
+    # Bytes of a UTF-8 file that were not valid UTF-8, read as U+FFFD, and the rows holding them
+    # (spreadsheet rows, the header is row 1; the first REPLACED_ROWS_LISTED, each also a warning).
+    replaced_bytes: int = 0
+    replaced_rows: list[int] = Field(default_factory=list)
     format: str = "csv"  # csv, sarif, semgrep, trivy, snyk, dependabot, github_code_scanning
     format_label: str = "CSV"
     tools: list[str] = Field(default_factory=list)
@@ -55,6 +61,19 @@ class IngestReport(BaseModel):
     suppressed: int = 0  # scanner results marked suppressed, dismissed or fixed: counted, not run
     suppressed_findings: list[SuppressedFinding] = Field(default_factory=list)  # the first 500
     not_findings: int = 0  # results that report no problem (SARIF kind "pass" and the like)
+
+    @property
+    def encoding_summary(self) -> str:
+        """'cp1252', or 'utf-8, with 3 bytes that are not UTF-8 replaced by U+FFFD (rows 4, 7)'."""
+        if not self.replaced_bytes:
+            return self.encoding
+        rows = ", ".join(f"{r:,}" for r in self.replaced_rows)
+        more = " and more" if len(self.replaced_rows) >= REPLACED_ROWS_LISTED else ""
+        bytes_ = f"{self.replaced_bytes:,} byte{'s that are' if self.replaced_bytes != 1 else ' that is'}"
+        return (
+            f"{self.encoding}, with {bytes_} not UTF-8 replaced by U+FFFD "
+            f"(row{'s' if len(self.replaced_rows) != 1 else ''} {rows}{more})"
+        )
 
     @property
     def row_label(self) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from engine.coded import Coded, TableCodes
 from engine.ingest.columns import (
@@ -23,23 +24,17 @@ from engine.ingest.columns import (
 )
 from engine.ingest.report import RowProblem
 from engine.ingest.table import STRIPPED_COLUMNS
-from engine.models import FindingCategory, Severity
-from engine.prioritize import CATEGORY_WEIGHTS, SEVERITY_WEIGHTS
+from engine.models import SEVERITY_RANK, FindingCategory, Severity
 
 MAX_LINE_NUMBER = 10_000_000
+# The longest cell a row may hold: the csv module's own limit (which the tolerant reader keeps),
+# so both readers refuse the same cells. A longer one is no finding's text; it would travel into
+# every prompt, report and state file the finding reaches.
+MAX_CELL_CHARS = 131_072
+_SHOWN_CHARS = 200  # of a value in a problem report
 _FREE_TEXT = frozenset({"title", "description"})
 _SEVERITIES = ", ".join(s.value for s in Severity)
 _INVALID = "\x00invalid"
-
-
-def blank_rows(frame: pd.DataFrame) -> np.ndarray:
-    """Rows with no value at all (blank lines): skipped, and counted in the report."""
-    blank = (frame["finding_id"] == "").to_numpy(dtype=bool)
-    if not blank.any():  # the usual case: every row has an id
-        return blank
-    for column in COLUMNS[1:]:
-        blank &= (frame[column].str.strip() == "").to_numpy(dtype=bool)
-    return blank
 
 
 def _line(value: str) -> int | str | None:
@@ -59,9 +54,8 @@ class CheckedRows:
     """Normalized columns over every row of the table, and which rows are unusable."""
 
     severity: np.ndarray
-    severity_weight: np.ndarray
+    severity_weight: np.ndarray  # SEVERITY_RANK: higher is more severe (0: unusable)
     category: np.ndarray
-    category_weight: np.ndarray
     category_codes: np.ndarray
     line_number: np.ndarray  # int or None per row
     line_codes: np.ndarray
@@ -91,16 +85,29 @@ def check_rows(frame: pd.DataFrame, skip: np.ndarray, codes: TableCodes) -> Chec
         values = frame[column].iloc[rows].tolist()
         ids = frame["finding_id"].iloc[rows].tolist()
         for position, value, fid in zip(rows, values, ids, strict=True):
-            value = value.strip()
+            value = _shown(value.strip())
             into.append(
                 RowProblem(
                     row=int(index[position]),
                     column=column,
                     reason=reason(value),
                     value=value or None,
-                    finding_id=fid or None,
+                    finding_id=_shown(fid) or None,
                 )
             )
+
+    for column in COLUMNS:
+        long = _longer_than(frame[column], MAX_CELL_CHARS) & ~skip
+        if long.any():
+            report(
+                long,
+                column,
+                lambda _v, c=column: (
+                    f"{c} holds more than {MAX_CELL_CHARS:,} characters, the most a cell may hold"
+                ),
+                errors,
+            )
+            bad |= long
 
     for column in REQUIRED_VALUES:
         values = frame[column]
@@ -156,9 +163,8 @@ def check_rows(frame: pd.DataFrame, skip: np.ndarray, codes: TableCodes) -> Chec
     paths = codes["file_path"]
     return CheckedRows(
         severity=severities.map(lambda v: s.value if (s := severity_from(v)) else None),
-        severity_weight=severities.ints(lambda v: SEVERITY_WEIGHTS.get(severity_from(v), 0)),
+        severity_weight=severities.ints(lambda v: SEVERITY_RANK.get(severity_from(v), 0)),
         category=categories.map(_category),
-        category_weight=categories.ints(lambda v: CATEGORY_WEIGHTS[FindingCategory(_category(v))]),
         category_codes=categories.folded(_category),
         line_number=lines.map(lambda v: n if isinstance(n := _line(v), int) else None),
         line_codes=lines.folded(_line),
@@ -171,6 +177,20 @@ def check_rows(frame: pd.DataFrame, skip: np.ndarray, codes: TableCodes) -> Chec
         errors=errors,
         warnings=warnings,
     )
+
+
+def _longer_than(values: pd.Series, limit: int) -> np.ndarray:
+    """Cells of more than `limit` characters. Byte lengths come from the offsets alone, and a
+    cell has no more characters than bytes, so characters are counted only when some cell is
+    long in bytes."""
+    bytes_long = pc.greater(pc.binary_length(values.array.__arrow_array__()), limit)
+    if not pc.any(bytes_long).as_py():
+        return np.zeros(len(values), dtype=bool)
+    return (values.str.len() > limit).to_numpy(dtype=bool)
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= _SHOWN_CHARS else value[: _SHOWN_CHARS - 1] + "…"
 
 
 def _category(value: str) -> str:

@@ -2,23 +2,33 @@
 
 The fast path is pandas' C parser. Files it refuses (a row with more cells than the header,
 unbalanced quotes) go through the csv module instead, which can say which rows are broken,
-so those rows are reported rather than failing the whole file."""
+so those rows are reported rather than failing the whole file.
+
+With limits, both read the file in chunks of rows, count its data rows as they go and stop at
+the chunk that crosses MAX_ROWS_PER_RUN, reading the clock between chunks. Blank rows are
+dropped as they are read (and counted): a file of millions of empty lines costs a count, not
+a table."""
 
 from __future__ import annotations
 
 import csv
 import io
 import warnings
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from engine.errors import BadInputError
 from engine.ingest.columns import COLUMNS, REQUIRED_COLUMNS, normalize_name
-from engine.ingest.decode import DecodedSource, fallback_encoding
+from engine.ingest.decode import DecodedSource
+from engine.ingest.limits import IngestLimits, Stopwatch
 from engine.ingest.report import RowProblem
 
 FIRST_DATA_ROW = 2  # the header is row 1
+CHUNK_ROWS = 50_000  # with limits; files up to this many rows are read in one piece
+_TOLERANT_CLOCK_EVERY = 8192
 # Arrow-backed strings: pandas parses into them directly and their .str methods run in C++.
 ARROW_STR = pd.ArrowDtype(pa.string())
 # Stripped for every row: ids and paths are compared row by row. The other columns are
@@ -27,7 +37,7 @@ STRIPPED_COLUMNS = frozenset({"finding_id", "file_path"})
 
 
 def read_header(src: DecodedSource, name: str) -> list[str]:
-    text = src.head.decode(src.encoding, errors="replace")
+    text = src.head.decode(src.encoding.codec, errors="replace")
     try:
         header = next(csv.reader(io.StringIO(text, newline="")))
     except (StopIteration, csv.Error) as exc:
@@ -62,16 +72,74 @@ def check_header(raw_header: list[str], name: str) -> tuple[list[str], list[str]
     return normalized, ignored
 
 
+@dataclass
+class CsvTable:
+    """What reading a CSV gave: the known columns as strings ('' for empty; see STRIPPED_COLUMNS),
+    indexed by spreadsheet row, blank rows left out; the rows too broken to read; how many blank
+    rows were left out."""
+
+    frame: pd.DataFrame
+    problems: list[RowProblem] = field(default_factory=list)
+    blank_rows: int = 0
+
+
+@dataclass
+class _RowCount:
+    """The data rows read so far, against the row limit, and the clock between chunks."""
+
+    name: str
+    limits: IngestLimits | None
+    watch: Stopwatch | None
+    rows: int = 0
+
+    def add(self, rows: int, *, complete: bool) -> None:
+        self.rows += rows
+        if self.limits is not None:
+            self.limits.check_rows(self.rows, self.name, complete=complete)
+
+    def check_time(self, row: int) -> None:
+        if self.watch is not None:
+            self.watch.check(f"while reading row {row:,}")
+
+
 def read_table(
-    src: DecodedSource, name: str, normalized: list[str]
-) -> tuple[pd.DataFrame, list[RowProblem], str]:
-    """All known columns as strings ('' for empty; see STRIPPED_COLUMNS), indexed by spreadsheet row;
-    the rows too broken to read; and the encoding that worked."""
+    src: DecodedSource,
+    name: str,
+    normalized: list[str],
+    limits: IngestLimits | None = None,
+    watch: Stopwatch | None = None,
+) -> tuple[CsvTable, DecodedSource]:
+    """The table of a CSV, and the source as finally decoded; over `limits`, refused as soon as
+    a chunk of rows crosses them."""
     try:
-        frame, problems = _read(src, normalized)
+        return _read(src, name, normalized, limits, watch), src
+    except UnicodeDecodeError:  # strict UTF-8 met a byte that is not: weigh every byte
+        src = src.with_evidence()
+        return _read(src, name, normalized, limits, watch), src
+
+
+def _read(
+    src: DecodedSource, name: str, normalized: list[str], limits: IngestLimits | None, watch: Stopwatch | None
+) -> CsvTable:
+    try:
+        return _read_fast(src, normalized, _RowCount(name, limits, watch))
     except UnicodeDecodeError:
-        src = fallback_encoding(src, name)
-        frame, problems = _read(src, normalized)
+        raise
+    except (pd.errors.ParserError, pd.errors.ParserWarning, csv.Error, ValueError):
+        return _read_tolerant(src, name, normalized, _RowCount(name, limits, watch))
+
+
+def blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows with no value at all (blank lines): skipped, and counted in the report."""
+    blank = (frame["finding_id"] == "").to_numpy(dtype=bool)
+    if not blank.any():  # the usual case: every row has an id
+        return blank
+    for column in COLUMNS[1:]:
+        blank &= (frame[column].str.strip() == "").to_numpy(dtype=bool)
+    return blank
+
+
+def _known_columns(frame: pd.DataFrame) -> pd.DataFrame:
     columns = {}
     for column in COLUMNS:
         if column not in frame.columns:
@@ -83,17 +151,30 @@ def read_table(
         if values.hasnans:
             values = values.fillna("")
         columns[column] = values.str.strip() if column in STRIPPED_COLUMNS else values
-    frame = pd.DataFrame(columns, index=frame.index)
-    return frame, problems, src.encoding
+    return pd.DataFrame(columns, index=frame.index)
 
 
-def _read(src: DecodedSource, normalized: list[str]) -> tuple[pd.DataFrame, list[RowProblem]]:
-    try:
-        return _read_fast(src, normalized), []
-    except UnicodeDecodeError:
-        raise
-    except (pd.errors.ParserError, pd.errors.ParserWarning, csv.Error, ValueError):
-        return _read_tolerant(src, normalized)
+def _without_blank(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    blank = blank_rows(frame)
+    if not blank.any():
+        return frame, 0
+    return frame[~blank], int(blank.sum())
+
+
+def _empty(values: pd.Series) -> np.ndarray:
+    values = values.fillna("")
+    return ((values == "") | values.str.isspace()).to_numpy(dtype=bool)
+
+
+def _raw_blank(chunk: pd.DataFrame) -> np.ndarray:
+    """`blank_rows` of a chunk as parsed, before the known columns are built: a chunk that is
+    mostly blank lines then costs little more than its parse."""
+    blank = _empty(chunk["finding_id"])
+    if blank.any():
+        for column in COLUMNS[1:]:
+            if column in chunk.columns:
+                blank &= _empty(chunk[column])
+    return blank
 
 
 def _unique_names(normalized: list[str]) -> list[str]:
@@ -102,14 +183,16 @@ def _unique_names(normalized: list[str]) -> list[str]:
     return [n if n in COLUMNS else f"_ignored_{i}" for i, n in enumerate(normalized)]
 
 
-def _read_fast(src: DecodedSource, normalized: list[str]) -> pd.DataFrame:
+def _read_fast(src: DecodedSource, normalized: list[str], count: _RowCount) -> CsvTable:
+    chunk_rows = CHUNK_ROWS if count.limits is not None else None
     with warnings.catch_warnings():
         # pandas drops extra cells of the first data row with only this warning (and raises
         # for any later row); make it an error so the exact reader reports that row.
         warnings.simplefilter("error", pd.errors.ParserWarning)
-        frame = pd.read_csv(
+        read = pd.read_csv(
             src.parser_input(),
-            encoding=src.encoding,
+            encoding=src.encoding.codec,
+            encoding_errors=src.encoding.errors,
             header=0,
             names=_unique_names(normalized),
             index_col=False,  # never read a row's extra cells as an index
@@ -118,13 +201,40 @@ def _read_fast(src: DecodedSource, normalized: list[str]) -> pd.DataFrame:
             na_filter=False,
             skip_blank_lines=False,
             on_bad_lines="error",
+            chunksize=chunk_rows,
         )
-    frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
-    return frame
+        if isinstance(read, pd.DataFrame):
+            return _table([read], count, None)
+        with read as chunks:
+            return _table(chunks, count, chunk_rows)
 
 
-def _read_tolerant(src: DecodedSource, normalized: list[str]) -> tuple[pd.DataFrame, list[RowProblem]]:
-    text = src.read_all().decode(src.encoding).removeprefix("\ufeff")
+def _table(chunks, count: _RowCount, chunk_rows: int | None) -> CsvTable:
+    frames: list[pd.DataFrame] = []
+    blank = 0
+    first = FIRST_DATA_ROW
+    for number, chunk in enumerate(chunks):
+        if number:
+            count.check_time(first)
+        size = len(chunk)
+        chunk.index = pd.RangeIndex(first, first + size)
+        first += size
+        raw_blank = _raw_blank(chunk)
+        if raw_blank.any():
+            chunk = chunk[~raw_blank]
+            blank += int(raw_blank.sum())
+        frame = _known_columns(chunk)
+        count.add(len(frame), complete=chunk_rows is None or size < chunk_rows)
+        frames.append(frame)
+    if not frames:  # no data rows at all (a chunked read of a header yields nothing)
+        frames.append(_known_columns(pd.DataFrame(index=pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW))))
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames)
+    return CsvTable(frame=frame, blank_rows=blank)
+
+
+def _read_tolerant(src: DecodedSource, name: str, normalized: list[str], count: _RowCount) -> CsvTable:
+    encoding = src.encoding
+    text = src.read_all().decode(encoding.codec, encoding.errors).removeprefix("\ufeff")
     # strict: an unclosed quote is an error, not a cell that swallows the rest of the file.
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     wanted = [(i, n) for i, n in enumerate(normalized) if n in COLUMNS]
@@ -132,11 +242,14 @@ def _read_tolerant(src: DecodedSource, normalized: list[str]) -> tuple[pd.DataFr
     rows: list[list[str]] = []
     index: list[int] = []
     problems: list[RowProblem] = []
+    blank = 0
     row_number, record_line = FIRST_DATA_ROW - 1, 1
     try:
         next(reader)
         record_line = reader.line_num + 1
         for row_number, record in enumerate(reader, start=FIRST_DATA_ROW):
+            if not (row_number - FIRST_DATA_ROW + 1) % _TOLERANT_CLOCK_EVERY:
+                count.check_time(row_number)
             if len(record) > width and any(cell.strip() for cell in record[width:]):
                 problems.append(
                     RowProblem(
@@ -146,9 +259,15 @@ def _read_tolerant(src: DecodedSource, normalized: list[str]) -> tuple[pd.DataFr
                         value=_clip(",".join(record)),
                     )
                 )
+                count.add(1, complete=False)
             else:
-                rows.append([record[i] if i < len(record) else "" for i, _ in wanted])
-                index.append(row_number)
+                cells = [record[i] if i < len(record) else "" for i, _ in wanted]
+                if _is_blank(cells):
+                    blank += 1
+                else:
+                    rows.append(cells)
+                    index.append(row_number)
+                    count.add(1, complete=False)
             record_line = reader.line_num + 1
     except csv.Error as exc:
         raise BadInputError(
@@ -156,7 +275,14 @@ def _read_tolerant(src: DecodedSource, normalized: list[str]) -> tuple[pd.DataFr
             + ("; a quoted cell is never closed" if "end of data" in str(exc) else "")
         ) from exc
     frame = pd.DataFrame(rows, columns=[n for _, n in wanted], index=index, dtype=ARROW_STR)
-    return frame, problems
+    frame, dropped = _without_blank(_known_columns(frame))
+    return CsvTable(frame=frame, problems=problems, blank_rows=blank + dropped)
+
+
+def _is_blank(cells: list[str]) -> bool:
+    """Plainly blank (empty or ASCII spaces only): dropped as it is read. Rows blank only by
+    other Unicode spaces are judged with the fast path's rule once the table is built."""
+    return not any(cell.strip(" \t\r\n\f\v") for cell in cells)
 
 
 def _clip(value: str, limit: int = 120) -> str:

@@ -4,7 +4,7 @@ It remembers where a finding was seen, every session that worked on it, the pull
 fixes that did not hold and human decisions, so that later runs neither redo nor forget work.
 """
 
-from engine.ledger.dispatch import claim, record_outcome, sessions_in_window
+from engine.ledger.dispatch import claim, record_outcome
 from engine.ledger.models import (
     AttemptOutcome,
     Claim,
@@ -34,10 +34,18 @@ from engine.ledger.pulls import (
     set_pull_request_state,
     sync_pull_requests,
 )
+from engine.ledger.retry import (
+    DEFAULT_COOLDOWN_HOURS,
+    DEFAULT_MAX_ATTEMPTS,
+    cooldown_after,
+    sessions_in_window,
+)
 from engine.ledger.store import ledger_path, read_ledger, update_ledger
 from engine.ledger.triage import accept_risk, expire_risks, mark_false_positive, reopen
 
 __all__ = [
+    "DEFAULT_COOLDOWN_HOURS",
+    "DEFAULT_MAX_ATTEMPTS",
     "AttemptOutcome",
     "Claim",
     "ClaimResult",
@@ -59,6 +67,7 @@ __all__ = [
     "active_attempt",
     "apply_pull_request_states",
     "claim",
+    "cooldown_after",
     "expire_risks",
     "import_scan",
     "ledger_path",

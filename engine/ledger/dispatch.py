@@ -5,8 +5,8 @@ working on, one a human has ruled out, or one past the global session limit is r
 state may have changed since the run planned, so the check is made again here, under the
 ledger lock (callers run it inside `update_ledger`).
 
-`record_outcome` closes an attempt. Failed and timed-out attempts back off (24 h, 72 h, 168 h
-by default) and, at the limit, hand the finding to a human. Both are idempotent: a run that
+`record_outcome` closes an attempt. Failed and timed-out attempts back off (retry.py: 24 h, 72 h,
+168 h by default) and, at the limit, hand the finding to a human. Both are idempotent: a run that
 resumes after a crash may claim and record again without counting twice.
 """
 
@@ -26,11 +26,15 @@ from engine.ledger.models import (
     LifecycleState,
     active_attempt,
 )
+from engine.ledger.retry import (
+    DEFAULT_COOLDOWN_HOURS,
+    DEFAULT_MAX_ATTEMPTS,
+    cooldown_after,
+    sessions_in_window,
+)
 from engine.ledger.transitions import change_state, get_entry, require_aware
 
 S = LifecycleState
-DEFAULT_COOLDOWN_HOURS: tuple[float, ...] = (24, 72, 168)
-DEFAULT_MAX_FAILURES = 4
 # States in which no session may start, and why (shown to the operator as the refusal).
 NOT_DISPATCHABLE = {
     S.false_positive: "marked a false positive",
@@ -42,18 +46,6 @@ NOT_DISPATCHABLE = {
 }
 NO_PR_NOTE = "agent finished without a pull request"
 FINAL_OUTCOMES = ("success", "failed", "timeout", "interrupted", "refused")
-
-
-def sessions_in_window(ledger: Ledger, now: datetime, period_hours: float) -> int:
-    """Sessions started after `now - period_hours`, over every run (refused ones never ran)."""
-    require_aware(now, "now")
-    since = now - timedelta(hours=period_hours)
-    return sum(
-        1
-        for entry in ledger.entries.values()
-        for attempt in entry.attempts
-        if attempt.outcome != "refused" and attempt.started_at > since
-    )
 
 
 def claim(
@@ -128,7 +120,7 @@ def record_outcome(
     acu: float | None = None,
     *,
     cooldown_hours: tuple[float, ...] = DEFAULT_COOLDOWN_HOURS,
-    max_failures: int = DEFAULT_MAX_FAILURES,
+    max_failures: int = DEFAULT_MAX_ATTEMPTS,
 ) -> LedgerEntry:
     """Closes the attempt and moves the entry on. `refused` means the session was never created
     (it then does not count toward the global limit); like `interrupted`, it restores the state
@@ -152,8 +144,7 @@ def record_outcome(
     if outcome in ("failed", "timeout"):
         entry.failures += 1
         if entry.failures < max_failures:
-            wait = cooldown_hours[min(entry.failures, len(cooldown_hours)) - 1]
-            entry.cooldown_until = now + timedelta(hours=wait)
+            entry.cooldown_until = now + timedelta(hours=cooldown_after(cooldown_hours, entry.failures))
         else:
             entry.cooldown_until = None  # no more automatic attempts: waiting is a human's call
     elif outcome == "success":

@@ -24,10 +24,10 @@ from engine.policy.plan import (
     PlannedFinding,
     SkippedFinding,
     plan_across_runs,
-    sessions_started_within,
+    rank_by_priority,
 )
 from engine.policy.policy import Policy, load_policy, save_policy
-from engine.policy.priority import LedgerScore, category_fix_rates, cross_run_score
+from engine.policy.priority import category_fix_rates, cross_run_score
 from engine.policy.services import (
     DEFAULT_IMPORTANCE,
     IMPORTANCE_WORDS,
@@ -43,7 +43,6 @@ __all__ = [
     "IMPORTANCE_WORDS",
     "BudgetUse",
     "CrossRunPlan",
-    "LedgerScore",
     "Objective",
     "ObjectiveProgress",
     "PlannedFinding",
@@ -61,10 +60,10 @@ __all__ = [
     "load_services",
     "objective_progress",
     "plan_across_runs",
+    "rank_by_priority",
     "save_policy",
     "save_services",
     "serves",
-    "sessions_started_within",
     "sla_status",
     "sla_summary",
     "unmet_objectives",

@@ -21,25 +21,25 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pydantic import BaseModel, Field
 
 from engine.ledger.models import Ledger, LedgerEntry
-from engine.models import Finding, Severity
+from engine.ledger.retry import sessions_in_window
+from engine.models import Finding, PriorityScore, Severity
 from engine.policy.gates import SkipReason, gate
-from engine.policy.objectives import ObjectiveProgress, objective_progress
+from engine.policy.objectives import Objective, ObjectiveProgress, objective_progress
 from engine.policy.policy import Policy
-from engine.policy.priority import LedgerScore, category_fix_rates, cross_run_score
+from engine.policy.priority import category_fix_rates, cross_run_score
 from engine.policy.services import ServiceCatalog, service_key
-from engine.policy.states import as_utc
 
 ACU_TOLERANCE = 1e-9  # 0.1 + 0.2 ACU must still fit a 0.3 ACU budget
 
 
 class PlannedFinding(BaseModel):
     finding: Finding
-    score: LedgerScore
+    score: PriorityScore
 
 
 class SkippedFinding(BaseModel):
@@ -68,17 +68,6 @@ class CrossRunPlan(BaseModel):
         return dict(Counter(item.reason for item in self.skipped))
 
 
-def sessions_started_within(ledger: Ledger, now: datetime, period_hours: float) -> int:
-    """Attempts (any run, refused excluded) started after `now - period_hours`."""
-    since = as_utc(now) - timedelta(hours=period_hours)
-    return sum(
-        1
-        for entry in ledger.entries.values()
-        for attempt in entry.attempts
-        if attempt.outcome != "refused" and as_utc(attempt.started_at) > since
-    )
-
-
 def _service_cap(finding: Finding, services: ServiceCatalog, policy: Policy) -> int | None:
     profile = services.profile(finding.service_name)
     if profile is not None and profile.max_sessions_per_run is not None:
@@ -94,7 +83,7 @@ class _Budgets:
     ) -> None:
         self.services = services
         self.policy = policy
-        self.used_before = sessions_started_within(ledger, now, policy.global_period_hours)
+        self.used_before = sessions_in_window(ledger, now, policy.global_period_hours)
         self.remaining = max(policy.global_session_limit - self.used_before, 0)
         self.acu_per_session = acu if acu is not None and acu > 0 else None
         self.per_service: Counter[str] = Counter()
@@ -150,17 +139,9 @@ def plan_across_runs(
     max_acu_per_session: float | None,
 ) -> CrossRunPlan:
     """The findings to dispatch in this run, best first, and why every other one waits."""
-    fix_rates = category_fix_rates(ledger)
     progress = [objective_progress(objective, ledger, now) for objective in policy.objectives]
     unmet = [o for o, p in zip(policy.objectives, progress, strict=True) if o.active and not p.met]
-
-    scored: list[tuple[Finding, LedgerEntry | None, LedgerScore]] = []
-    for finding in findings:
-        entry = ledger.entries.get(finding.fingerprint) if finding.fingerprint else None
-        score = cross_run_score(finding, entry, services, policy, fix_rates, now, unmet)
-        scored.append((finding, entry, score))
-    scored.sort(key=lambda item: (-item[2].total, item[0].finding_id))
-
+    scored = _scored(findings, ledger, services, policy, now, unmet)
     budgets = _Budgets(ledger, services, policy, now, max_acu_per_session)
     kept: dict[str, str] = {}  # fingerprint -> the finding_id that represents it
     selected: list[PlannedFinding] = []
@@ -184,3 +165,35 @@ def plan_across_runs(
                 )
             )
     return CrossRunPlan(selected=selected, skipped=skipped, budget=budgets.use(), objectives=progress)
+
+
+def rank_by_priority(
+    findings: Sequence[Finding], services: ServiceCatalog, now: datetime, policy: Policy | None = None
+) -> list[PlannedFinding]:
+    """Every finding, best first, scored against an empty history: how a run without the
+    findings ledger is ordered. Nothing is skipped and no budget applies."""
+    empty = Ledger()
+    return [
+        PlannedFinding(finding=finding, score=score)
+        for finding, _, score in _scored(findings, empty, services, policy or Policy(), now, [])
+    ]
+
+
+def _scored(
+    findings: Sequence[Finding],
+    ledger: Ledger,
+    services: ServiceCatalog,
+    policy: Policy,
+    now: datetime,
+    unmet: Sequence[Objective],
+) -> list[tuple[Finding, LedgerEntry | None, PriorityScore]]:
+    """Each finding with its ledger entry and score, best first (ties: finding_id)."""
+    fix_rates = category_fix_rates(ledger)
+    scored = []
+    for finding in findings:
+        entry = ledger.entries.get(finding.fingerprint) if finding.fingerprint else None
+        scored.append(
+            (finding, entry, cross_run_score(finding, entry, services, policy, fix_rates, now, unmet))
+        )
+    scored.sort(key=lambda item: (-item[2].total, item[0].finding_id))
+    return scored

@@ -36,6 +36,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from engine.ledger.retry import DEFAULT_COOLDOWN_HOURS, DEFAULT_MAX_ATTEMPTS, cooldown_after
 from engine.models import FindingCategory, Severity
 from engine.policy.objectives import Objective
 from engine.policy.sla import SlaPolicy
@@ -66,8 +67,8 @@ class Policy(BaseModel):
     global_period_hours: float = Field(default=24, gt=0)
     per_service_cap: int | None = Field(default=None, ge=0)
     acu_budget_per_run: float | None = Field(default=None, gt=0)
-    max_attempts: int = Field(default=4, ge=1)
-    cooldown_hours: list[float] = Field(default_factory=lambda: [24.0, 72.0, 168.0], min_length=1)
+    max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1)
+    cooldown_hours: list[float] = Field(default_factory=lambda: list(DEFAULT_COOLDOWN_HOURS), min_length=1)
 
     @field_validator("cooldown_hours")
     @classmethod
@@ -87,7 +88,7 @@ class Policy(BaseModel):
 
     def cooldown_after(self, failures: int) -> float:
         """Hours to wait after the `failures`-th failed attempt (the last value repeats)."""
-        return self.cooldown_hours[min(max(failures, 1), len(self.cooldown_hours)) - 1]
+        return cooldown_after(self.cooldown_hours, failures)
 
 
 # --- reading -------------------------------------------------------------------------------

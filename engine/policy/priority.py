@@ -1,4 +1,9 @@
-"""Cross-run priority: which findings deserve this run's sessions, with the reasons as points.
+"""Priority: the one score every run is ordered by, with the reasons as points.
+
+A run planned against the findings ledger scores each finding against the ledger's history;
+a run without the ledger (`--no-ledger`, the demo) against an empty history, where the SLA,
+fix-rate, recurrence and objective parts are the same for every finding, so service
+importance and severity decide. Service importance comes from the services file only.
 
 Every part is already in points, so the parts add up to `total` (each rounded to 0.1):
 
@@ -24,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from engine.ledger.models import Ledger, LedgerEntry
-from engine.models import Finding, FindingCategory, LedgerScore, Severity
+from engine.models import Finding, FindingCategory, PriorityScore, Severity
 from engine.policy.objectives import Objective, serves
 from engine.policy.policy import Policy
 from engine.policy.services import ServiceCatalog
@@ -77,7 +82,7 @@ def cross_run_score(
     fix_rates: Mapping[FindingCategory, float],
     now: datetime,
     unmet_objectives: Sequence[Objective] | None = None,
-) -> LedgerScore:
+) -> PriorityScore:
     """The finding's score at `now` (see the module docstring for the parts).
 
     `unmet_objectives` are the objectives that boost (compute them once per plan with
@@ -90,7 +95,7 @@ def cross_run_score(
         status = sla_status(entry.first_seen, finding.severity, now, policy=policy.sla)
         urgency = min(status.elapsed_fraction, 1.0)
     boosts = sum(1 for objective in unmet_objectives if objective.active and serves(objective, finding))
-    return LedgerScore.of(
+    return PriorityScore.of(
         service_importance=SERVICE_POINTS * services.importance(finding.service_name) / 100,
         severity=SEVERITY_POINTS * SEVERITY_SCALE[finding.severity] / 100,
         sla_urgency=SLA_POINTS * urgency,

@@ -7,27 +7,31 @@ import os
 import tempfile
 from pathlib import Path
 
+from engine.errors import writing
+
 TEMP_PREFIX = ".tmp-"
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Temp file in the same folder, fsync, os.replace, fsync of the folder.
+    """Temp file in the same folder, fsync, os.replace, fsync of the folder. WriteFailedError
+    when the storage refuses (the old file is then left as it was).
 
     Neither step follows a symbolic link: mkstemp creates the temp file with O_EXCL (and
     O_NOFOLLOW), and os.replace renames over a link at `path`, replacing the link itself,
     never the file it names."""
     folder = path.parent
-    fd, temp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
+    with writing(path):  # a full disk is named as this file, not as the temp file
+        fd, temp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+            raise
     fsync_dir(folder)
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from engine.models import utcnow
 from engine.runs.atomic import atomic_write_bytes
+from engine.runs.damage import parse_run_file
 from engine.runs.links import SymlinkRefusedError, open_no_follow, refuse_links
 from engine.runs.paths import RunPaths
 from engine.runs.process_identity import ProcessIdentity
@@ -53,8 +54,9 @@ def write_bootstrap(paths: RunPaths, bootstrap: Bootstrap) -> None:
 
 
 def read_bootstrap(paths: RunPaths) -> Bootstrap | None:
+    """The launcher's record, or None before any; DamagedFileError when it is unusable."""
     try:
-        return Bootstrap.model_validate_json(paths.bootstrap.read_bytes())
+        return parse_run_file(paths.bootstrap, Bootstrap, "bootstrap record")
     except FileNotFoundError:
         return None
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.errors import writing
 from engine.models import TimelineEvent
 from engine.runs.appendlog import open_for_append
+from engine.runs.damage import read_run_file
 from engine.runs.fence import check_lease
 
 
@@ -17,18 +19,21 @@ class EventLog:
     def append(self, event: TimelineEvent) -> None:
         # One write call per line, flushed: a killed process leaves at most a torn last line.
         check_lease("append to events.jsonl")
-        self._handle.write(event.model_dump_json().encode() + b"\n")
-        self._handle.flush()
+        with writing(self.path):
+            self._handle.write(event.model_dump_json().encode() + b"\n")
+            self._handle.flush()
 
     def close(self) -> None:
-        self._handle.close()
+        with writing(self.path):
+            self._handle.close()
 
 
 def read_events(path: Path) -> list[TimelineEvent]:
-    """All complete events; a torn last line from a killed writer is skipped."""
+    """All complete events; a torn last line from a killed writer is skipped. DamagedFileError
+    when the file is no regular file."""
     events: list[TimelineEvent] = []
     try:
-        lines = path.read_bytes().splitlines()
+        lines = read_run_file(path).splitlines()
     except FileNotFoundError:
         return events
     for line in lines:

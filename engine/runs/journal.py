@@ -10,7 +10,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.errors import writing
 from engine.runs.appendlog import open_for_append
+from engine.runs.damage import read_run_file
 from engine.runs.fence import check_lease
 
 
@@ -26,6 +28,7 @@ class JournalEntry:
 
 class DispatchJournal:
     def __init__(self, path: Path) -> None:
+        self.path = path
         self._handle = open_for_append(path)
 
     def intent(self, finding_id: str, attempt: int, wave_number: int, tag: str) -> None:
@@ -53,17 +56,19 @@ class DispatchJournal:
     def _write(self, record: dict) -> None:
         # An intent precedes its create: a fenced engine never reaches the create request.
         check_lease(f"journal a session {record['event']}")
-        self._handle.write(json.dumps(record, separators=(",", ":")).encode() + b"\n")
-        self._handle.flush()
+        with writing(self.path):
+            self._handle.write(json.dumps(record, separators=(",", ":")).encode() + b"\n")
+            self._handle.flush()
 
     def close(self) -> None:
-        self._handle.close()
+        with writing(self.path):
+            self._handle.close()
 
 
 def replay_journal(path: Path) -> dict[tuple[str, int], JournalEntry]:
     entries: dict[tuple[str, int], JournalEntry] = {}
     try:
-        lines = path.read_bytes().splitlines()
+        lines = read_run_file(path).splitlines()
     except FileNotFoundError:
         return entries
     for line in lines:

@@ -1,46 +1,31 @@
-"""Preparing a run folder: check the input, copy it, record how the run was launched.
+"""Preparing a run folder: plan the upload, keep it, record how the run was launched.
 
-The launcher writes input.csv, ingest_report.json, launch.json and (for a run planned against
-the findings ledger) plan.json once; the engine builds state.json from them, so state.json
-keeps a single writer from the very first byte."""
+The launcher writes the upload (`input.<ext>`, its bytes as uploaded), findings.json (the
+planned findings, typed), ingest_report.json and launch.json once; the engine builds
+state.json from findings.json and launch.json alone, so state.json keeps a single writer from
+the very first byte and the upload is never read again."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
-
+from engine.alerts import Alert
 from engine.errors import BadInputError, reading
-from engine.ingest import IngestLimits, IngestResult, ingest_bytes, ingest_file
-from engine.ledger import scan_id_of
-from engine.models import BatchRun, RunConfig, RunStatus, WaveStatus, utcnow
+from engine.models import BatchRun, RunConfig, RunStatus, WaveStatus
 from engine.planning import plan_waves
-from engine.prioritize import ServiceWeights
 from engine.runs.atomic import atomic_write_bytes
-from engine.runs.index import IndexEntry, upsert_run
-from engine.runs.ledger_plan import (
-    LedgerSetup,
-    RunPlanFile,
-    SkippedId,
-    apply_plan_file,
-    plan_against_ledger,
-    plan_file,
-    read_plan_file,
-    skip_reasons,
-    write_plan_file,
-)
-from engine.runs.paths import RunPaths, new_run_id
-from engine.sources import SourceDefaults
+from engine.runs.findings_file import RunFindingsFile, planned_findings, write_findings_file
+from engine.runs.index import IndexEntry, read_index, upsert_run
+from engine.runs.launch_record import LaunchRecord, read_launch
+from engine.runs.paths import RunPaths, new_run_id, upload_file_name
 
-
-class LaunchRecord(BaseModel):
-    run_id: str
-    created_at: datetime = Field(default_factory=utcnow)
-    source_file_name: str
-    config: RunConfig
-    service_weights: dict[str, int]
-    default_service_weight: int
+if TYPE_CHECKING:  # the engine process imports this module for `initial_state` alone: it
+    # never plans, so it never loads the file parser (pandas)
+    from engine.ingest import IngestLimits
+    from engine.runs.planner import PlanOptions, RunPlan
 
 
 def read_source(path: Path, limits: IngestLimits | None = None) -> bytes:
@@ -55,63 +40,57 @@ def prepare_run(
     data: bytes,
     source_name: str,
     config: RunConfig,
-    services: ServiceWeights,
-    services_table: dict[str, int],
+    options: PlanOptions,
     runs_dir: Path,
     run_id: str | None = None,
-    limits: IngestLimits | None = None,
-    defaults: SourceDefaults | None = None,
-    ledger: LedgerSetup | None = None,
-) -> tuple[RunPaths, IngestResult]:
-    """Checks the input (within `limits`, when given) and creates the run folder; nothing is
-    written if the input is bad or over a limit.
-
-    A run that uses the ledger (`config.ledger`, with `ledger` giving the policy) first records
-    the upload as a scan in the ledger and plans against it; when the plan skips everything,
-    the scan stays recorded but no run is created."""
-    result = ingest_bytes(data, source_name, services, limits=limits, defaults=defaults)
-    check_plannable(result, config)
+    notify: Callable[[list[Alert]], None] | None = None,
+) -> tuple[RunPaths, RunPlan]:
+    """Plans the upload (`options`, with the wave size, wave, data source and ACU cap taken from
+    `config`) and creates the run folder; nothing is written if the input is bad or over a
+    limit. A run that uses the ledger (`config.ledger`, `options.policy`) first records the
+    upload as a scan in the ledger; when the plan skips everything, the scan stays recorded but
+    no run is created."""
+    if (config.ledger is not None) != options.use_ledger:
+        raise ValueError("a run that uses the ledger needs its policy in the plan options, and only it")
+    # A damaged run index would stop the launch half-way, after the ledger recorded the scan.
+    read_index(Path(runs_dir))
     paths = RunPaths.of(runs_dir, run_id or new_run_id())
     if paths.root.exists():
         raise BadInputError(f"run {paths.run_id!r} already exists in {runs_dir}")
-    plan: RunPlanFile | None = None
-    if config.ledger is not None:
-        if ledger is None:
-            raise ValueError("a run that uses the ledger needs its policy (LedgerSetup)")
-        now = ledger.now or utcnow()
-        scan_id = scan_id_of(data)
-        planned = plan_against_ledger(
-            result,
-            scan_id=scan_id,
-            data_source=config.data_source,
-            runs_dir=Path(runs_dir),
-            policy=ledger.policy,
-            services=ledger.services,
-            max_acu_per_session=config.max_acu_per_session,
-            now=now,
-            run_id=paths.run_id,
-            commit=True,
-        )
-        plan = plan_file(planned, scan_id, now)
-        if ledger.notify is not None:
-            ledger.notify(planned.alerts)
-        check_plannable(result, config, len(plan.selected), skipped=plan.skipped)
+    options = replace(
+        options,
+        wave_size=config.wave_size,
+        only_wave=config.only_wave,
+        data_source=config.data_source,
+        max_acu_per_session=config.max_acu_per_session,
+        runs_dir=Path(runs_dir),
+    )
+    from engine.runs.planner import plan_run
+
+    plan = plan_run(data, source_name, options, run_id=paths.run_id, notify=notify)
     Path(runs_dir).mkdir(parents=True, exist_ok=True)
     try:
         paths.root.mkdir()  # exclusive: a second launch of the same id fails here
     except FileExistsError as exc:
         raise BadInputError(f"run {paths.run_id!r} already exists in {runs_dir}") from exc
-    if plan is not None:
-        write_plan_file(paths.plan, plan)
     record = LaunchRecord(
         run_id=paths.run_id,
         source_file_name=source_name,
+        upload=upload_file_name(source_name, plan.report.format),
         config=config,
-        service_weights=services_table,
-        default_service_weight=services.default,
     )
-    atomic_write_bytes(paths.input, run_input(data, result))
-    atomic_write_bytes(paths.ingest_report, result.report.model_dump_json(indent=1).encode())
+    write_findings_file(
+        paths.findings,
+        RunFindingsFile(
+            planned_at=plan.planned_at,
+            findings=plan.findings,
+            held_back=plan.held_back(),
+            scan_id=plan.scan_id,
+            import_summary=plan.ledger.summary if plan.ledger else None,
+        ),
+    )
+    atomic_write_bytes(paths.upload(record.upload), data)  # type: ignore[arg-type]
+    atomic_write_bytes(paths.ingest_report, plan.report.model_dump_json(indent=1).encode())
     atomic_write_bytes(paths.launch, record.model_dump_json(indent=1).encode())
     upsert_run(
         Path(runs_dir),
@@ -121,58 +100,20 @@ def prepare_run(
             status=RunStatus.pending,
             data_source=config.data_source,
             source_file=source_name,
-            findings=len(plan.selected) if plan else result.report.accepted,
-            open=len(plan.selected) if plan else result.report.accepted,
+            findings=len(plan.findings),
+            open=len(plan.findings),
         ),
     )
-    return paths, result
-
-
-def run_input(data: bytes, result: IngestResult) -> bytes:
-    """What the engine reads back: a CSV as uploaded; a scanner file as the findings table it
-    became (suppressed results left out, fingerprints kept), so the engine never needs the
-    upload form's defaults again."""
-    if result.report.format == "csv":
-        return data
-    return result.table.to_csv(index=False).encode()
-
-
-def check_plannable(
-    result: IngestResult,
-    config: RunConfig,
-    planned: int | None = None,
-    skipped: list[SkippedId] | None = None,
-) -> None:
-    """`planned`: how many findings the ledger plan selected (default: every accepted one)."""
-    report = result.report
-    if report.accepted == 0:
-        raise BadInputError(
-            f"{report.source_name}: no usable findings "
-            f"({report.rejected_rows} {report.row_label}s rejected; run `ingest` to see why)"
-        )
-    if planned == 0:
-        raise BadInputError(
-            f"{report.source_name}: nothing to dispatch: all {report.accepted:,} findings are skipped "
-            f"({skip_reasons(skipped or [])}); the scan is recorded in the findings ledger"
-        )
-    count = report.accepted if planned is None else planned
-    waves = -(-count // config.wave_size)
-    if config.only_wave is not None and not 1 <= config.only_wave <= waves:
-        raise BadInputError(
-            f"--wave {config.only_wave} is out of range: the plan has {waves} "
-            f"wave(s) of up to {config.wave_size}"
-        )
+    return paths, plan
 
 
 def initial_state(paths: RunPaths) -> BatchRun:
-    """The engine's first state, rebuilt from what the launcher recorded."""
-    record = LaunchRecord.model_validate_json(paths.launch.read_bytes())
-    services = ServiceWeights(record.service_weights, record.default_service_weight)
-    result = ingest_file(paths.input, services, source_name=record.source_file_name)
-    findings, held_back = result.findings, []
-    if (plan := read_plan_file(paths.plan)) is not None:
-        findings, held_back = apply_plan_file(findings, plan)
-    waves = plan_waves(findings, record.config.wave_size)
+    """The engine's first state, from what the launcher recorded (never the upload itself)."""
+    record = read_launch(paths)
+    planned = planned_findings(
+        paths, record.source_file_name, record.created_at, earlier_version=record.upload is None
+    )
+    waves = plan_waves(planned.findings, record.config.wave_size)
     if record.config.only_wave is not None:
         for wave in waves:
             if wave.number != record.config.only_wave:
@@ -183,7 +124,7 @@ def initial_state(paths: RunPaths) -> BatchRun:
         config=record.config,
         source_file_name=record.source_file_name,
         created_at=record.created_at,
-        findings=findings,
-        held_back=held_back,
+        findings=planned.findings,
+        held_back=planned.held_back,
         waves=waves,
     )

@@ -13,6 +13,7 @@ from engine.runs.links import refuse_links
 
 RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]")
+_EXTENSION = re.compile(r"\.[a-z0-9]{1,10}")
 
 
 def new_run_id() -> str:
@@ -72,11 +73,18 @@ class RunPaths:
         return self.root / "simulator_stats.json"
 
     @property
-    def input(self) -> Path:  # written once by the launcher
+    def findings(self) -> Path:  # written once by the launcher: the planned findings
+        return self.root / "findings.json"
+
+    def upload(self, file_name: str) -> Path:  # written once by the launcher: the upload's bytes
+        return self.root / file_name
+
+    @property
+    def earlier_input(self) -> Path:  # runs launched by earlier versions: the findings as CSV
         return self.root / "input.csv"
 
     @property
-    def plan(self) -> Path:  # written once by the launcher of a run that uses the ledger
+    def earlier_plan(self) -> Path:  # runs launched by earlier versions with the ledger
         return self.root / "plan.json"
 
     @property
@@ -104,3 +112,12 @@ class RunPaths:
         on shared storage a lock held by a stalled engine elsewhere would block failover (the
         run's lease in Redis is what keeps hosts apart)."""
         return self.root / f"engine.{_UNSAFE_IN_NAME.sub('_', host)[:64]}.lock"
+
+
+def upload_file_name(source_name: str, file_format: str) -> str:
+    """The name a run folder keeps an upload under: `input` with the upload's own extension
+    (`input.csv`, `input.sarif`, `input.json`), or the format's when it has none usable."""
+    suffix = Path(source_name).suffix.lower()
+    if not _EXTENSION.fullmatch(suffix):
+        suffix = ".csv" if file_format == "csv" else ".json"
+    return f"input{suffix}"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from engine.models import BatchRun, utcnow
 from engine.runs.atomic import atomic_write_bytes
+from engine.runs.damage import parse_run_file
 from engine.runs.fence import check_lease, fence_worker
 from engine.runs.process_identity import own_identity
 
@@ -61,7 +62,7 @@ class StateWriter:
         run.engine_worker = fence_worker()
         run.engine_stats.state_writes = self.writes + 1
         run.engine_stats.state_bytes_written = self.bytes_written
-        data = run.model_dump_json().encode()
+        data = run.__pydantic_serializer__.to_json(run)  # model_dump_json's bytes, without a str copy
         check_lease("write state.json")  # last, so a stall before it is caught too
         atomic_write_bytes(self.path, data)
         self.bytes_written += len(data)
@@ -73,11 +74,12 @@ class StateWriter:
 
 
 def load_state(path: Path) -> BatchRun:
-    return BatchRun.model_validate_json(path.read_bytes())
+    """The run's state; DamagedFileError names the file and the problem when it is unusable."""
+    return parse_run_file(path, BatchRun, "run state")
 
 
 def load_state_if_present(path: Path) -> BatchRun | None:
-    """The state, or None before the run's engine first wrote it."""
+    """The state, or None before the run's engine first wrote it (DamagedFileError as above)."""
     try:
         return load_state(path)
     except FileNotFoundError:

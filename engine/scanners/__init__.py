@@ -1,16 +1,20 @@
 """Scanner output files (SARIF, Semgrep, Trivy, Snyk, GitHub exports) -> flat scan records.
 
-`parse_scan` decodes the bytes once (UTF-8, a byte-order mark allowed), parses the JSON once,
+`parse_scan` decodes the bytes once (UTF-8, a byte-order mark allowed), refuses a document that
+would expand far beyond the file's size before building it (survey.py), parses the JSON once,
 tells the format by the document's shape (detect.py) and hands the document to that format's
-parser. Anything unusable is a BadInputError naming the file and what is wrong with it.
+parser, which counts findings and entries against the limits as it reads them (budget.py).
+Anything unusable is a BadInputError naming the file and what is wrong with it.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 
 from engine.errors import BadInputError
+from engine.scanners.budget import ScanBudget, unlimited
 from engine.scanners.dependabot import parse_dependabot
 from engine.scanners.detect import SUPPORTED_FORMATS, describe, shape_of
 from engine.scanners.github import parse_code_scanning
@@ -18,11 +22,21 @@ from engine.scanners.records import ScanParse, ScanRecord
 from engine.scanners.sarif import parse_sarif
 from engine.scanners.semgrep import parse_semgrep
 from engine.scanners.snyk import parse_snyk
+from engine.scanners.survey import survey
 from engine.scanners.trivy import parse_trivy
+from engine.utf8 import is_utf8
 
-__all__ = ["SUPPORTED_FORMATS", "ScanParse", "ScanRecord", "detect_format", "parse_scan"]
+__all__ = [
+    "SUPPORTED_FORMATS",
+    "ScanBudget",
+    "ScanParse",
+    "ScanRecord",
+    "detect_format",
+    "parse_scan",
+    "unlimited",
+]
 
-_PARSERS: dict[str, Callable[[object, str], ScanParse]] = {
+_PARSERS: dict[str, Callable[[object, str, ScanBudget], ScanParse]] = {
     "sarif": parse_sarif,
     "semgrep": parse_semgrep,
     "trivy": parse_trivy,
@@ -33,15 +47,15 @@ _PARSERS: dict[str, Callable[[object, str], ScanParse]] = {
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def _text(data: bytes, name: str) -> str:
-    if data.startswith(_UTF8_BOM):
-        data = data[3:]
+def _check_utf8(data: bytes, name: str) -> None:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise BadInputError(
             f"{name}: the file is UTF-16 text; scanner files are read as UTF-8, save it as UTF-8"
         )
+    if is_utf8(data):
+        return
     try:
-        return data.decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
         if b"\x00" in data[:4096]:
             raise BadInputError(f"{name}: this is a binary file, not a scanner's JSON output") from exc
@@ -51,10 +65,14 @@ def _text(data: bytes, name: str) -> str:
         ) from exc
 
 
-def _load(data: bytes, name: str) -> object:
-    text = _text(data, name)
-    if "\x00" in text[:4096]:
+def _load(data: bytes, name: str, budget: ScanBudget) -> object:
+    if data.startswith(_UTF8_BOM):
+        data = data[3:]
+    _check_utf8(data, name)
+    if b"\x00" in data[:4096]:
         raise BadInputError(f"{name}: this is a binary file, not a scanner's JSON output")
+    survey(data, name, budget)  # before the text is built: a refused file costs no copy of it
+    text = data.decode("utf-8")
     if not text.strip():
         raise BadInputError(f"{name}: the file is empty")
     try:
@@ -67,6 +85,11 @@ def _load(data: bytes, name: str) -> object:
         ) from exc
     except RecursionError as exc:
         raise BadInputError(f"{name}: the JSON is nested too deeply to read") from exc
+    except ValueError as exc:  # Python's limit on the digits of an integer
+        raise BadInputError(
+            f"{name}: a number in the JSON has more than {sys.get_int_max_str_digits():,} digits, too long "
+            "to read"
+        ) from exc
 
 
 def _looks_like(text: str) -> str:
@@ -86,16 +109,18 @@ def detect_format(data: bytes) -> str | None:
     """The scanner format of a file's bytes, judged by content only; None when the bytes are not
     JSON or not a JSON shape we read."""
     try:
-        doc = _load(data, "input")
+        doc = _load(data, "input", unlimited())
     except BadInputError:
         return None
     return shape_of(doc)
 
 
-def parse_scan(data: bytes, name: str) -> ScanParse:
+def parse_scan(data: bytes, name: str, budget: ScanBudget | None = None) -> ScanParse:
     """Every result of a scanner file as a ScanRecord (suppressed ones flagged), or a
-    BadInputError naming the file and saying what it is instead."""
-    doc = _load(data, name)
+    BadInputError naming the file and saying what it is instead. With a `budget`, a file over
+    a limit is refused while it is read."""
+    budget = budget or unlimited(name)
+    doc = _load(data, name, budget)
     shape = shape_of(doc)
     if doc == []:
         raise BadInputError(
@@ -107,4 +132,7 @@ def parse_scan(data: bytes, name: str) -> ScanParse:
             f"{name}: {describe(doc)}, which is not a scanner format this tool reads; "
             f"the formats read are {SUPPORTED_FORMATS}"
         )
-    return _PARSERS[shape](doc, name)
+    try:
+        return _PARSERS[shape](doc, name, budget)
+    except RecursionError as exc:  # a document nested just shallowly enough for json to read
+        raise BadInputError(f"{name}: the JSON is nested too deeply to read") from exc

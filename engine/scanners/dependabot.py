@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from engine.errors import BadInputError
 from engine.models import FindingCategory, Severity
+from engine.scanners.budget import ScanBudget
 from engine.scanners.categories import cwes_in, primary_cwe
 from engine.scanners.detect import graphql_alerts
 from engine.scanners.github import alert_numbers, alert_state, repo_url_of, text_of
@@ -169,13 +170,20 @@ def _graphql_alert(node: dict, ref: str, repo_url: str | None) -> ScanRecord:
     )
 
 
-def parse_dependabot(doc: object, name: str) -> ScanParse:
+def _counted(record: ScanRecord, budget: ScanBudget) -> ScanRecord:
+    if not record.suppressed:
+        budget.finding()
+    return record
+
+
+def parse_dependabot(doc: object, name: str, budget: ScanBudget) -> ScanParse:
     records: list[ScanRecord] = []
     if isinstance(doc, list):
         for index, alert in enumerate(doc):
+            budget.entry("", index)
             if not isinstance(alert, dict) or not ("security_advisory" in alert or "dependency" in alert):
                 raise BadInputError(f"{name}: [{index}] is not a Dependabot alert (no security_advisory)")
-            records.append(_rest_alert(alert, index))
+            records.append(_counted(_rest_alert(alert, index), budget))
         make_unique(records, alert_numbers(doc))
         label = "GitHub Dependabot alerts (REST export)"
     elif isinstance(doc, dict):
@@ -190,9 +198,10 @@ def parse_dependabot(doc: object, name: str) -> ScanParse:
             raise BadInputError(f"{name}: data.repository.vulnerabilityAlerts has no nodes list")
         prefix = f"data.repository.vulnerabilityAlerts.{key}"
         for index, node in enumerate(nodes):
+            budget.entry(prefix, index)
             if not isinstance(node, dict):
                 raise BadInputError(f"{name}: {prefix}[{index}] is not an alert object")
-            records.append(_graphql_alert(node, f"{prefix}[{index}]", repo_url))
+            records.append(_counted(_graphql_alert(node, f"{prefix}[{index}]", repo_url), budget))
         make_unique(records, alert_numbers(nodes))
         label = "GitHub Dependabot alerts (GraphQL export)"
     else:

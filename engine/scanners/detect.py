@@ -43,7 +43,7 @@ def shape_of(doc: object) -> str | None:
     if isinstance(doc, dict):
         return _object_shape(doc)
     if isinstance(doc, list) and doc:
-        return _list_shape(doc[0])
+        return list_shape(doc[0])
     return None
 
 
@@ -65,7 +65,8 @@ def _object_shape(doc: dict) -> str | None:
     return None
 
 
-def _list_shape(first: object) -> str | None:
+def list_shape(first: object) -> str | None:
+    """The format of a JSON list, told by its first item (only its keys count)."""
     if not isinstance(first, dict):
         return None
     if "Target" in first and ("Vulnerabilities" in first or "Type" in first):

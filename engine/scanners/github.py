@@ -21,6 +21,7 @@ import re
 from engine.errors import BadInputError
 from engine.models import Severity
 from engine.scanners import severity as sev
+from engine.scanners.budget import ScanBudget
 from engine.scanners.categories import category_for, cwes_in, primary_cwe
 from engine.scanners.identity import code_fingerprint, make_unique
 from engine.scanners.languages import language_from_automation_id, language_from_path
@@ -113,16 +114,19 @@ def _code_alert(alert: dict, index: int) -> ScanRecord:
     )
 
 
-def parse_code_scanning(doc: object, name: str) -> ScanParse:
+def parse_code_scanning(doc: object, name: str, budget: ScanBudget) -> ScanParse:
     if not isinstance(doc, list):
         raise BadInputError(f"{name}: a GitHub code-scanning export must be a JSON list of alerts")
     records: list[ScanRecord] = []
     tools: list[str] = []
     for index, alert in enumerate(doc):
+        budget.entry("", index)
         if not isinstance(alert, dict) or not isinstance(alert.get("rule"), dict):
             raise BadInputError(f'{name}: [{index}] is not a code-scanning alert (no "rule" object)')
         record = _code_alert(alert, index)
         records.append(record)
+        if not record.suppressed:
+            budget.finding()
         tool = alert.get("tool") if isinstance(alert.get("tool"), dict) else {}
         label = " ".join(p for p in (text_of(tool, "name"), text_of(tool, "version")) if p)
         if label and label not in tools:

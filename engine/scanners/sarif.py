@@ -22,6 +22,7 @@ Policies:
 from __future__ import annotations
 
 from engine.errors import BadInputError
+from engine.scanners.budget import ScanBudget
 from engine.scanners.detect import json_type
 from engine.scanners.identity import make_unique
 from engine.scanners.records import ScanParse, ScanRecord
@@ -31,7 +32,7 @@ from engine.scanners.sarif_run import RunContext
 NOT_FINDINGS = frozenset({"pass", "notApplicable", "informational"})
 
 
-def parse_sarif(doc: object, name: str) -> ScanParse:
+def parse_sarif(doc: object, name: str, budget: ScanBudget) -> ScanParse:
     if not isinstance(doc, dict):
         raise BadInputError(f"{name}: a SARIF log must be a JSON object")
     runs = doc.get("runs")
@@ -69,6 +70,7 @@ def parse_sarif(doc: object, name: str) -> ScanParse:
             )
         results_seen += len(results)
         for index, result in enumerate(results):
+            budget.entry(ctx.prefix, index)
             if not isinstance(result, dict):
                 raise BadInputError(
                     f"{name}: {ctx.prefix}[{index}] is a JSON {json_type(result)}, not a result"
@@ -76,7 +78,10 @@ def parse_sarif(doc: object, name: str) -> ScanParse:
             if result.get("kind") in NOT_FINDINGS:
                 not_findings += 1
                 continue
-            records.append(build_record(ctx, result, index))
+            record = build_record(ctx, result, index)
+            records.append(record)
+            if not record.suppressed:
+                budget.finding()
     make_unique(records)
     label = f"SARIF {version} ({', '.join(_tool_names(runs)) or 'no runs'})"
     return ScanParse(

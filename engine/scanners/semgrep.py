@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from engine.errors import BadInputError
+from engine.scanners.budget import ScanBudget
 from engine.scanners.categories import category_for, cwes_in, primary_cwe
 from engine.scanners.detect import json_type
 from engine.scanners.identity import code_fingerprint, make_unique, tool_fingerprint
@@ -41,7 +42,7 @@ def _line(position: object) -> int | None:
     return None
 
 
-def parse_semgrep(doc: object, name: str) -> ScanParse:
+def parse_semgrep(doc: object, name: str, budget: ScanBudget) -> ScanParse:
     if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):
         raise BadInputError(f'{name}: a Semgrep report needs a "results" list')
     version = doc.get("version") if isinstance(doc.get("version"), str) else None
@@ -49,6 +50,7 @@ def parse_semgrep(doc: object, name: str) -> ScanParse:
     resolver = PathResolver()
     records: list[ScanRecord] = []
     for index, result in enumerate(doc["results"]):
+        budget.entry("results", index)
         if not isinstance(result, dict):
             raise BadInputError(
                 f"{name}: results[{index}] is a JSON {json_type(result)}, not a Semgrep result"
@@ -72,6 +74,8 @@ def parse_semgrep(doc: object, name: str) -> ScanParse:
         else:
             fingerprint = code_fingerprint(SCANNER, rule_id, file_path, message, lines, line)
         ignored = extra.get("is_ignored") is True
+        if not ignored:
+            budget.finding()
         records.append(
             ScanRecord(
                 scanner=SCANNER,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from engine.errors import BadInputError
 from engine.models import FindingCategory, Severity
+from engine.scanners.budget import ScanBudget
 from engine.scanners.categories import cwes_in, primary_cwe
 from engine.scanners.detect import json_type
 from engine.scanners.identity import dependency_fingerprint
@@ -131,8 +132,9 @@ def _ignore_reason(item: dict) -> str:
 
 
 class _Collector:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, budget: ScanBudget) -> None:
         self.name = name
+        self.budget = budget
         self.records: list[ScanRecord] = []
         self.by_fingerprint: dict[str, tuple[ScanRecord, list[str]]] = {}
         self.merged = 0
@@ -144,6 +146,7 @@ class _Collector:
         if not isinstance(items, list):
             raise BadInputError(f"{self.name}: {ref} is a JSON {json_type(items)}, not a list")
         for index, item in enumerate(items):
+            self.budget.entry(ref, index)
             if not isinstance(item, dict):
                 raise BadInputError(f"{self.name}: {ref}[{index}] is not a Snyk vulnerability object")
             reason = _ignore_reason(item) if suppression == "ignored" else suppression
@@ -153,6 +156,8 @@ class _Collector:
             if known is None:
                 self.records.append(record)
                 self.by_fingerprint[record.fingerprint] = (record, [route] if route else [])
+                if not record.suppressed:
+                    self.budget.finding()
                 continue
             self.merged += 1
             first, routes = known
@@ -190,8 +195,8 @@ def _list_routes(record: ScanRecord, routes: list[str]) -> None:
     )
 
 
-def parse_snyk(doc: object, name: str) -> ScanParse:
-    collector = _Collector(name)
+def parse_snyk(doc: object, name: str, budget: ScanBudget) -> ScanParse:
+    collector = _Collector(name, budget)
     if isinstance(doc, list):
         for index, project in enumerate(doc):
             collector.project(project, f"[{index}]")

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.errors import BadInputError
+from engine.scanners.budget import ScanBudget
 from engine.scanners.detect import json_type
 from engine.scanners.identity import make_unique
 from engine.scanners.records import ScanParse, ScanRecord
@@ -40,6 +41,7 @@ class _Walk:
     tool: str
     repo_url: str | None
     records: list[ScanRecord]
+    budget: ScanBudget
     not_findings: int = 0
     targets: int = 0
 
@@ -59,13 +61,16 @@ class _Walk:
             if not isinstance(items, list):
                 raise BadInputError(f"{self.name}: {ref}.{key} is a JSON {json_type(items)}, not a list")
             for index, item in enumerate(items):
+                self.budget.entry(f"{ref}.{key}", index)
                 if not isinstance(item, dict):
                     raise BadInputError(f"{self.name}: {ref}.{key}[{index}] is not an object")
                 record = build(target, item, f"{ref}.{key}[{index}]")
                 if record is None:
                     self.not_findings += 1
-                else:
-                    self.records.append(record)
+                    continue
+                self.records.append(record)
+                if not record.suppressed:
+                    self.budget.finding()
 
     def blocks(self, blocks: object, ref: str, resource: str | None = None) -> None:
         if blocks is None:
@@ -94,7 +99,7 @@ def _repo_url(doc: dict) -> str | None:
     return None
 
 
-def parse_trivy(doc: object, name: str) -> ScanParse:
+def parse_trivy(doc: object, name: str, budget: ScanBudget) -> ScanParse:
     if doc is None:
         return ScanParse(
             format="trivy",
@@ -104,14 +109,14 @@ def parse_trivy(doc: object, name: str) -> ScanParse:
             empty_reason="the Trivy report is `null`: legacy Trivy writes that when it finds nothing",
         )
     if isinstance(doc, list):
-        walk = _Walk(name, "Trivy", None, [])
+        walk = _Walk(name, "Trivy", None, [], budget)
         walk.blocks(doc, "")
         return _parse(walk, "Trivy JSON (legacy list)", ["Trivy"])
     if not isinstance(doc, dict):
         raise BadInputError(f"{name}: a Trivy report must be a JSON object or list")
     version = _version(doc)
     tools = [f"Trivy {version}" if version else "Trivy"]
-    walk = _Walk(name, "Trivy", _repo_url(doc), [])
+    walk = _Walk(name, "Trivy", _repo_url(doc), [], budget)
     if "ClusterName" in doc:
         for group in _K8S_GROUPS:
             resources = doc.get(group)

@@ -4,6 +4,8 @@ It speaks the same paths and JSON shapes as https://api.devin.ai/v1 (sessions, m
 tags, playbooks, auth_status), so simulated and live runs share one client code path. Extra,
 unauthenticated, never-faulted endpoints: GET /_sim/stats, GET /_sim/health, and
 POST /_sim/outage {"seconds": N}, after which every /v1 request answers 503 for N seconds.
+Any bearer token is accepted as the API key, except one starting with "invalid", which gets
+403 (a key the real API refuses), so a preflight's key check can be tested for real.
 
 Sessions advance lazily by elapsed time × speed (on a clock that setting the host's clock does
 not move, see engine.simulator.clock) through analyzing -> fixing -> testing ->

@@ -33,6 +33,9 @@ _FAULT_DETAIL = {
     503: "Service Unavailable",
     500: "Internal Server Error",
 }
+# Any other key is accepted; this one stands for a key the API does not accept.
+INVALID_KEY_PREFIX = "invalid"
+INVALID_KEY_DETAIL = "Forbidden: the API key is not valid for this API"
 _BEARER = re.compile(r"^\s*Bearer\s+(\S.*)$", re.IGNORECASE)
 
 
@@ -105,8 +108,9 @@ class Api:
             return error(404, "Not Found")
         if self._in_outage(f"{req.method} {key}"):
             return error(503, OUTAGE_DETAIL)  # no Retry-After: a real outage does not say when it ends
-        if not self._authorized(req.headers):
-            return error(401, "Missing or invalid API key", {"WWW-Authenticate": "Bearer"})
+        refused = self._auth_refusal(req.headers)
+        if refused is not None:
+            return refused
         creating = handler == "create_session"
         if creating:
             self.store.count("create_requests")
@@ -145,9 +149,15 @@ class Api:
             return Response(422, {"detail": exc.detail})
 
     @staticmethod
-    def _authorized(headers: Mapping[str, str]) -> bool:
+    def _auth_refusal(headers: Mapping[str, str]) -> Response | None:
+        """401 without a bearer token; 403 for a key that starts with INVALID_KEY_PREFIX (the
+        real API's answer to a revoked key or one of another API version); None: accepted."""
         match = _BEARER.match(headers.get("Authorization") or "")
-        return bool(match and match.group(1).strip())
+        if not (match and match.group(1).strip()):
+            return error(401, "Missing or invalid API key", {"WWW-Authenticate": "Bearer"})
+        if match.group(1).strip().lower().startswith(INVALID_KEY_PREFIX):
+            return error(403, INVALID_KEY_DETAIL)
+        return None
 
     def _draw_fault(self, creating: bool) -> tuple[int, bool] | None:
         if self.fault_rate <= 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator
@@ -62,5 +63,8 @@ class Journal:
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
+            # Closing flushes; on a full disk that fails again after the request that hit it
+            # already answered 500, and the file is closed either way.
+            with contextlib.suppress(OSError):
+                self._file.close()
             self._file = None

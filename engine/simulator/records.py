@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from engine.simulator.lifecycle import SessionPlan, Snapshot, snapshot
-from engine.simulator.schemas import CreateSessionParams
 
 REQUESTING_USER_EMAIL = "sim-user@patchwave.dev"
 SIM_USER_ID = "user-sim"
@@ -28,17 +28,27 @@ def hex_id(*parts: object) -> str:
 
 @dataclass
 class SessionRecord:
+    """One session as the store keeps it: what its responses need, nothing of the create
+    request beyond that. The prompt is kept compressed (a few kB each, thousands of sessions)
+    and read back only for a session's detail; the request's output schema is not kept."""
+
     session_id: str
     seq: int
     created_at: float  # the simulator's clock (engine.simulator.clock), epoch seconds
     body_sha256: str
-    params: CreateSessionParams
+    prompt_z: bytes  # zlib of the prompt's UTF-8
+    snapshot_id: str | None
+    playbook_id: str | None
     plan: SessionPlan
     tags: list[str]
     title: str
     user_messages: list[dict[str, Any]] = field(default_factory=list)
     terminated_at: float | None = None
     touched_at: float = 0.0  # latest change made by a request (tags, message, terminate)
+
+    @property
+    def prompt(self) -> str:
+        return zlib.decompress(self.prompt_z).decode()
 
     def state(self, now: float, speed: float) -> Snapshot:
         until = now if self.terminated_at is None else min(now, self.terminated_at)
@@ -59,8 +69,8 @@ class SessionRecord:
             "created_at": iso(self.created_at),
             "updated_at": iso(updated),
             "title": self.title,
-            "snapshot_id": self.params.snapshot_id,
-            "playbook_id": self.params.playbook_id,
+            "snapshot_id": self.snapshot_id,
+            "playbook_id": self.playbook_id,
             "tags": list(self.tags),
             "pull_request": snap.pull_request,
             "structured_output": snap.structured_output,
@@ -89,7 +99,7 @@ class SessionRecord:
                 {
                     "type": "initial_user_message",
                     "event_id": f"event-{hex_id(self.session_id, 'initial')}",
-                    "message": self.params.prompt,
+                    "message": self.prompt,
                     "timestamp": iso(self.created_at),
                     "username": SIM_USER_NAME,
                     "origin": "api",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import zlib
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,11 @@ def canonical_sha256(body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _redacted(body: dict[str, Any]) -> dict[str, Any]:
-    """The create body as journaled: session secret values never reach the disk."""
+def _journaled(body: dict[str, Any]) -> dict[str, Any]:
+    """The create body as journaled: session secret values never reach the disk, and the
+    output schema (the same few kB with every create) is left out, as replay does not need
+    it; `body_sha256` still identifies the whole request."""
+    body = {k: v for k, v in body.items() if k != "structured_output_schema"}
     secrets = body.get("session_secrets")
     if not isinstance(secrets, list):
         return body
@@ -93,7 +97,7 @@ class Store:
                     "body_sha256": sha,
                     "seed": self.seed,
                     "failure_rate": self.failure_rate,
-                    "body": _redacted(body),
+                    "body": _journaled(body),
                 }
             )
             return self.sessions[session_id], True
@@ -218,7 +222,9 @@ class Store:
             seq=int(entry["seq"]),
             created_at=created_at,
             body_sha256=sha,
-            params=params,
+            prompt_z=zlib.compress(params.prompt.encode(), 6),
+            snapshot_id=params.snapshot_id,
+            playbook_id=params.playbook_id,
             plan=plan,
             tags=list(params.tags or []),
             title=params.title or default_title(params.prompt),
