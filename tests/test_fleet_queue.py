@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -13,8 +14,10 @@ import pytest
 from rq.job import Job
 
 from engine import control
+from engine.devin.preflight import PreflightError
 from engine.fleet.enqueue import enqueue_run
 from engine.models import RunStatus, utcnow
+from engine.runs.launch import prepare_run
 from engine.runs.paths import RunPaths
 from engine.settings import load_settings
 from tests.crash_helpers import sigkill, wait_for
@@ -208,3 +211,33 @@ def test_the_api_key_never_goes_into_the_queue(tmp_path: Path, fleet_redis, monk
     assert secret.encode() not in stored
     job = Job.fetch(boot.job_id, connection=redis)
     assert job.args == ("k1",) and job.kwargs == {}
+
+
+def test_a_live_resume_checks_the_api_before_anything_is_queued(tmp_path: Path, fleet_redis) -> None:
+    """With the queue launcher, a live run's resume runs the same preflight as a local one,
+    before anything is queued: while the run's API does not answer, the CLI's resume and the
+    app's (control.resume_detached) are refused naming the URL, and no job, no bootstrap
+    record, no Redis key is left behind."""
+    runs = tmp_path / "runs"
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    api = f"http://127.0.0.1:{port}/v1"
+    settings = load_settings(
+        runs_dir=runs,
+        devin_api_key="any-key",
+        devin_api_base_url=api,
+        run_queue_url=fleet_redis.url,
+        settings_file=tmp_path / "none.toml",
+        services_file=tmp_path / "none-services.toml",
+    )
+    config, options = control.launch_plan_options(settings, use_ledger=False, live=True)
+    prepare_run(SAMPLE.read_bytes(), SAMPLE.name, config, options, runs, "lv1")
+
+    refused = fleet_cli(runs, fleet_redis.url, "resume", "lv1", "--detach", DEVIN_API_KEY="any-key")
+    assert refused.returncode == 2, refused.stderr
+    assert f"127.0.0.1:{port}" in refused.stderr and "queued" not in refused.stderr
+    with pytest.raises(PreflightError, match=f"127.0.0.1:{port}"):
+        control.resume_detached(settings, "lv1")
+    assert not RunPaths.of(runs, "lv1").bootstrap.exists()
+    assert fleet_redis.client().dbsize() == 0

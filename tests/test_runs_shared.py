@@ -31,6 +31,7 @@ RUN_FILES = {
     "launch.json",
     "input.csv",
     "plan.json",
+    "findings.json",
     "ingest_report.json",
     "state.json",
     "events.jsonl",

@@ -33,7 +33,9 @@ class Launcher(Protocol):
         ...
 
     def check_resumable(self, paths: RunPaths) -> None:
-        """Raises BadInputError when the run's engine is alive, queued, or has nothing to do."""
+        """Raises BadInputError when the run's engine is alive or queued, a file it needs is
+        damaged, or it has nothing to do. A live run's preflight follows, the same for every
+        launcher (`control.check_resume`)."""
         ...
 
     def stop(self, run_id: str) -> StopResult:
