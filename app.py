@@ -61,6 +61,14 @@ PAGES = {
             url_path="review",
             help="Approve or reject the agents' pull requests; pending ones first.",
         ),
+        st.Page(
+            context.WORKERS,
+            title="Workers",
+            icon=":material/dns:",
+            url_path="workers",
+            help="The worker fleet: workers with their host, state and current runs; queued, running "
+            "and failed jobs.",
+        ),
     ],
     "Insights": [
         st.Page(
@@ -124,10 +132,11 @@ except (BadInputError, OSError) as exc:
 
 
 def offered(page: st.Page) -> bool:
-    """Pages by role: Launch for operators and up, Review for reviewers and up, Audit, Settings
-    and Policy for admins."""
+    """Pages by role: Launch and Workers for operators and up, Review for reviewers and up,
+    Audit, Settings and Policy for admins."""
     needs = {
         "launch": Action.launch,
+        "workers": Action.read_fleet,
         "review": Action.review,
         "audit": Action.read_audit,
         "settings": Action.change_settings,

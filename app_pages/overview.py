@@ -13,12 +13,20 @@ from engine.access import Action
 from engine.analytics import formatting as fmt
 from engine.analytics import overview as ov
 from engine.errors import DamagedFileError
-from engine.models import API_UNAVAILABLE_REASON
+from engine.models import API_UNAVAILABLE_REASON, BatchRun
 from ui import actions, context, loaders
 from ui import components as c
 
 REFRESH_SECONDS = 2
 TIMELINE_LIMIT = 200
+
+
+def engine_location(run: BatchRun | None) -> str | None:
+    """Where the run's latest engine runs or ran: host, pid and, in the worker fleet, worker."""
+    if run is None or run.engine_host is None:
+        return None
+    worker = f", worker {c.code(run.engine_worker)}" if run.engine_worker else ""
+    return f"host {c.code(run.engine_host)}, pid {run.pid}{worker}"
 
 
 def banner(view: loaders.RunView) -> None:
@@ -41,6 +49,25 @@ def banner(view: loaders.RunView) -> None:
                 "dispatched keep running remotely; Resume picks them up.",
             )
             return
+        if view.status == "queued":
+            boot = view.bootstrap
+            job = (
+                f" as job {c.code(boot.job_id)} in queue {c.code(boot.queue)}" if boot and boot.job_id else ""
+            )
+            st.info(
+                f"Queued for the worker fleet{job}; a worker starts its engine as soon as one is free.",
+                icon=":material/queue:",
+            )
+            if context.allowed(Action.stop):
+                st.button(
+                    "Take off the queue",
+                    key="overview_stop",
+                    icon=":material/remove_from_queue:",
+                    on_click=actions.stop,
+                    args=(view.run_id,),
+                    help="The run does not start; Resume queues it again.",
+                )
+            return
         if view.status == "starting":
             boot = view.bootstrap
             detail = (
@@ -55,10 +82,19 @@ def banner(view: loaders.RunView) -> None:
             st.success(f"Completed {c.when(view.entry.completed_at)}.", icon=":material/check_circle:")
             return
         if view.status == "crashed":
+            where = engine_location(run)
+            fleet = bool(run and run.engine_worker)
             st.error(
                 "**The engine of this run stopped unexpectedly** — it no longer writes a heartbeat, or "
-                "its process is gone. Agent sessions already dispatched keep running remotely. "
-                "Resume starts a new engine that continues where this one stopped.",
+                + ("its worker no longer holds the run's lease" if fleet else "its process is gone")
+                + (f" (it ran on {where})" if where else "")
+                + ". Agent sessions already dispatched keep running remotely. "
+                + (
+                    "The fleet queues the run again once it finds the worker dead; it then resumes on "
+                    "another worker."
+                    if fleet
+                    else "Resume starts a new engine that continues where this one stopped."
+                ),
                 icon=":material/error:",
             )
         elif view.status == "failed to start":
@@ -225,6 +261,8 @@ def live(runs_dir: Path, run_id: str, shown: str) -> None:
     if run is None:
         not_started(runs_dir, view)
         return
+    if (where := engine_location(run)) is not None:
+        st.caption(f"Engine: {where}")  # which machine (and fleet worker) runs it
     now = datetime.now(UTC)
     decisions = loaders.decisions(runs_dir, run_id)
     cards(ov.overview_cards(run, decisions))

@@ -1,7 +1,8 @@
 """Who may do what: roles, identities and the permission table.
 
 Roles are ordered, each including the rights of the ones below it: viewers read; operators
-also launch, stop and resume runs and import scans into the findings ledger; reviewers also
+also launch, stop and resume runs, import scans into the findings ledger and see the worker
+fleet; reviewers also
 approve or reject pull requests and triage ledger findings (false positive, risk accepted);
 admins also change settings, services and policy, and read the audit log.
 
@@ -60,6 +61,7 @@ class Action(Enum):
     triage = "triage"  # false positive, risk acceptance, reopen, pull request state by hand
     change_settings = "change_settings"
     read_audit = "read_audit"
+    read_fleet = "read_fleet"  # the worker fleet: workers, queued, running and failed jobs
 
 
 # Action -> the least role allowed to do it.
@@ -73,6 +75,7 @@ PERMISSIONS: dict[Action, Role] = {
     Action.triage: Role.reviewer,
     Action.change_settings: Role.admin,
     Action.read_audit: Role.admin,
+    Action.read_fleet: Role.operator,
 }
 
 

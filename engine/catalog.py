@@ -22,7 +22,7 @@ from engine.runs.detach import Bootstrap, read_bootstrap
 from engine.runs.events import read_events
 from engine.runs.index import IndexEntry, index_path, read_index, rebuilt_index, run_folders
 from engine.runs.launch_record import LaunchRecord, read_launch
-from engine.runs.liveness import display_status, engine_liveness
+from engine.runs.liveness import Liveness, LivenessCheck, display_status, engine_liveness
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state_if_present
 
@@ -145,32 +145,54 @@ def check_run_logs(runs_dir: Path, run_id: str) -> None:
         check_file_kind(path)
 
 
-def listed_status(runs_dir: Path, entry: IndexEntry) -> str:
+def listed_status(runs_dir: Path, entry: IndexEntry, liveness: LivenessCheck = engine_liveness) -> str:
     """The status to list a run with, reading as little as possible: a cheap look at the state
-    file for damage, and the whole state only where liveness matters (`needs_liveness_check`)."""
+    file for damage, and the whole state only where liveness matters (`needs_liveness_check`),
+    judged by `liveness`, the launcher's (engine.launchers)."""
     paths = RunPaths.of(runs_dir, entry.run_id)
     if quick_problem(paths.state) is not None:
         return DAMAGED
     if not needs_liveness_check(entry):
         return entry.status.value
     try:
-        return shown_status(entry, load_state_if_present(paths.state), read_bootstrap(paths))
+        return shown_status(entry, load_state_if_present(paths.state), read_bootstrap(paths), liveness)
     except DamagedFileError:
         return DAMAGED
 
 
-def shown_status(entry: IndexEntry, state: BatchRun | None, bootstrap: Bootstrap | None) -> str:
+def shown_status(
+    entry: IndexEntry,
+    state: BatchRun | None,
+    bootstrap: Bootstrap | None,
+    liveness: LivenessCheck = engine_liveness,
+) -> str:
     """What a person should read as the run's status: a running run whose engine died is
-    'crashed', and a run whose engine failed to start says so."""
+    'crashed', a run whose engine failed to start says so, and a run waiting for a worker of
+    the fleet is 'queued'. `liveness` is the launcher's (engine.launchers)."""
     if state is not None:
-        return display_status(state)
+        return state_status(
+            state, bootstrap, liveness(state, None) if state.status == RunStatus.running else None
+        )
+    if bootstrap is not None and bootstrap.status == "queued":
+        return "queued"
     if bootstrap is not None and bootstrap.status == "failed_to_spawn":
         return "failed to start"
-    if bootstrap is not None and bootstrap.status == "started" and not engine_liveness(None, bootstrap).alive:
+    if bootstrap is not None and bootstrap.status == "started" and not liveness(None, bootstrap).alive:
         return "failed to start"  # the engine died before writing any state
     if entry.status == RunStatus.pending and bootstrap is not None:
         return "starting"
     return entry.status.value
+
+
+def state_status(state: BatchRun, bootstrap: Bootstrap | None, live: Liveness | None) -> str:
+    """The status of a run that has a state, given its engine's liveness (None: not asked, the
+    state does not say running)."""
+    shown = display_status(state, live)
+    # A resume, or a failover after a worker died, waits in the queue: the state still says
+    # how the last engine left it.
+    queued = bootstrap is not None and bootstrap.status == "queued"
+    waiting = queued or (live is not None and live.basis == "queued")
+    return "queued" if waiting and shown != "running" else shown
 
 
 LIVE_STATUSES = frozenset({RunStatus.pending, RunStatus.running})

@@ -292,6 +292,29 @@ def validate(run_id: str, runs_dir: Path | None) -> None:
 
 
 @cli.command()
+@click.option("--name", help="This node's name; its workers are NAME.1, NAME.2, … (default: the host name).")
+@click.option(
+    "--queue",
+    "queues",
+    multiple=True,
+    help="A queue to serve; repeat for several (default: the run_queue_name setting, 'runs').",
+)
+@click.option(
+    "--max-runs",
+    type=click.IntRange(1, 256),
+    default=1,
+    show_default=True,
+    help="Runs this node holds at once: one worker process, and one engine, per run.",
+)
+@runs_dir_option
+def worker(name: str | None, queues: tuple[str, ...], max_runs: int, runs_dir: Path | None) -> None:
+    """Serve the run queue: run the engines of queued runs (needs RUN_QUEUE_URL=redis://…)."""
+    from engine.fleet.cli import worker_command
+
+    worker_command(settings_for(runs_dir), name, list(queues), max_runs)
+
+
+@cli.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
 @run_setting_option("seed", default=run_settings.default("seed"))
 @run_setting_option("speed", default=run_settings.default("speed"))

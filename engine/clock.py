@@ -14,6 +14,7 @@ must bound what they conclude from those."""
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from dataclasses import dataclass
@@ -32,8 +33,14 @@ def boot_id() -> str | None:
         return None
 
 
+HOST_NAME_ENV = "PATCHWAVE_HOST_NAME"
+
+
 def host_name() -> str:
-    return socket.gethostname()
+    """The name this machine goes by in run states and engine locks: the hostname, unless
+    PATCHWAVE_HOST_NAME names it (hostnames that are not unique or not stable, such as nodes
+    of a test that share one machine)."""
+    return os.environ.get(HOST_NAME_ENV) or socket.gethostname()
 
 
 @dataclass(frozen=True)

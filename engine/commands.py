@@ -13,25 +13,28 @@ import click
 
 from engine import reporting
 from engine.alerts import AlertSender
-from engine.catalog import list_runs, listed_status
-from engine.control import check_resumable, launch_plan_options, launched_config, stop_run
-from engine.devin.preflight import require_connection, target_of
+from engine.catalog import list_runs, listed_status, state_status
+from engine.control import check_resume, launch_plan_options
+from engine.devin.preflight import PreflightProblem, require_connection, target_of
 from engine.errors import BadInputError
 from engine.execute.progress import LineProgress, progress_for_output
 from engine.execute.start import execute_run
 from engine.execute.tags import attempt_tag
+from engine.launchers import launcher_for
 from engine.models import RunConfig
 from engine.playbooks import playbook_name_for
-from engine.runs.detach import read_bootstrap, spawn_engine
+from engine.runs.detach import read_bootstrap
+from engine.runs.fence import LeaseLostError
 from engine.runs.launch import prepare_run, read_source
 from engine.runs.ledger_plan import skip_reasons
-from engine.runs.liveness import display_status, engine_liveness
 from engine.runs.paths import RunPaths
 from engine.runs.planner import PlanOptions, check_usable, plan_options, plan_run
 from engine.runs.state_store import load_state, load_state_if_present
 from engine.settings import Settings
 from engine.sources import SourceDefaults
 from engine.validate import validate_run
+
+EXIT_LEASE_LOST = 3  # `execute`: a fleet engine whose lease another worker's job now holds
 
 
 def _echo_json(data: Any) -> None:
@@ -156,9 +159,11 @@ def _dry_run(data: bytes, name: str, config: RunConfig, options: PlanOptions) ->
 
 
 def _detach(paths: RunPaths, settings: Settings) -> None:
-    boot = spawn_engine(paths, settings.runs_dir, settings.api_key)
+    boot = launcher_for(settings).start(paths)
     if boot.status == "failed_to_spawn":
         raise RuntimeError(f"the engine for run {paths.run_id} did not start: {boot.error}")
+    if boot.status == "queued":
+        click.echo(f"run {paths.run_id} queued for the worker fleet (job {boot.job_id})", err=True)
     click.echo(paths.run_id)
 
 
@@ -184,18 +189,23 @@ def execute_command(run_id: str, settings: Settings, foreground: bool = False) -
     # Detached, this process's stderr already is engine.log, where the run's own log handler
     # writes too: keep one copy of each line.
     logging.getLogger().handlers.clear()
-    with AlertSender.from_settings(settings) as alerts:
-        run = execute_run(
-            paths,
-            settings.api_key,
-            progress=LineProgress(),
-            alerts=alerts,
-            metrics_port=settings.engine_metrics_port,
-        )
+    try:
+        with AlertSender.from_settings(settings) as alerts:
+            run = execute_run(
+                paths,
+                settings.api_key,
+                progress=LineProgress(),
+                alerts=alerts,
+                metrics_port=settings.engine_metrics_port,
+            )
+    except LeaseLostError as exc:
+        click.echo(f"run {run_id}: {exc}; this engine stopped and wrote nothing more", err=True)
+        raise SystemExit(EXIT_LEASE_LOST) from exc
     reporting.print_run(run, run.status.value)
 
 
 def status_command(run_id: str | None, settings: Settings, as_json: bool) -> None:
+    liveness = launcher_for(settings).liveness
     if run_id is None:
         listing = list_runs(settings.runs_dir)
         if listing.damage:
@@ -203,7 +213,7 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
         entries = listing.entries
         # Only a pending or running entry can differ from the index (crashed, starting):
         # loading every run's whole state would make a long history slow to list.
-        live = {e.run_id: listed_status(settings.runs_dir, e) for e in entries}
+        live = {e.run_id: listed_status(settings.runs_dir, e, liveness) for e in entries}
         if as_json:
             _echo_json([{**e.model_dump(mode="json"), "display_status": live[e.run_id]} for e in entries])
             return
@@ -261,8 +271,8 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
         else:
             click.echo(f"Run {run_id}: {shown}" + (f" ({boot.error})" if boot and boot.error else ""))
         return
-    live = engine_liveness(run)  # one answer for both fields, the same `resume` and `stop` get
-    shown = display_status(run, live)
+    live = liveness(run, None)  # one answer for both fields, the same `resume` and `stop` get
+    shown = state_status(run, boot, live)
     if as_json:
         data = run.model_dump(mode="json", exclude={"findings", "sessions"})
         data.update(
@@ -274,21 +284,25 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
         _echo_json(data)
         return
     reporting.print_run(run, shown)
+    if run.engine_worker:  # a run of the worker fleet: where it runs
+        click.echo(f"Engine: worker {run.engine_worker} on host {run.engine_host}, pid {run.pid}")
     if shown == "crashed":
         click.echo(f"\nThe engine is gone. Continue with: python -m engine resume {run_id}")
 
 
 def _preflight(settings: Settings, config: RunConfig) -> None:
     """Live mode: exit 2 listing every blocking problem; warnings are printed and the run goes on."""
-    for warning in require_connection(target_of(settings, config.api_base_url)):
+    _warn(require_connection(target_of(settings, config.api_base_url)))
+
+
+def _warn(warnings: list[PreflightProblem]) -> None:
+    for warning in warnings:
         click.echo(f"warning: {warning.message}", err=True)
 
 
 def resume_command(run_id: str, settings: Settings, detach: bool) -> None:
     paths = RunPaths.existing(settings.runs_dir, run_id)
-    check_resumable(paths)
-    if (config := launched_config(paths)) is not None and config.data_source == "live":
-        _preflight(settings, config)
+    _warn(check_resume(settings, paths))  # the launcher's checks, then a live run's preflight
     if detach:
         _detach(paths, settings)
     else:
@@ -296,7 +310,7 @@ def resume_command(run_id: str, settings: Settings, detach: bool) -> None:
 
 
 def stop_command(run_id: str, settings: Settings) -> None:
-    click.echo(stop_run(settings, run_id).message)
+    click.echo(launcher_for(settings).stop(run_id).message)
 
 
 def validate_command(run_id: str, settings: Settings) -> None:

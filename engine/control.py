@@ -6,11 +6,11 @@ import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import psutil
 
-from engine.devin.preflight import require_connection, target_of
+from engine.devin.preflight import PreflightProblem, require_connection, target_of
 from engine.errors import BadInputError
 from engine.models import RESUMABLE_RUN_STATUSES, RunConfig, RunLedgerConfig, RunStatus
 from engine.policy import load_services
@@ -18,18 +18,21 @@ from engine.policy.service_agent import agent_overrides_of
 from engine.reviews import reviews_path
 from engine.run_settings import RunSettings, app_default
 from engine.runs.damage import check_file_kind
-from engine.runs.detach import Bootstrap, read_bootstrap, spawn_engine
+from engine.runs.detach import Bootstrap, read_bootstrap
 from engine.runs.findings_file import check_planned_files
 from engine.runs.index import read_index
 from engine.runs.launch import prepare_run
 from engine.runs.launch_record import read_launch
 from engine.runs.ledger_plan import ledger_config
-from engine.runs.liveness import Liveness, display_status, engine_liveness
+from engine.runs.liveness import Liveness, LivenessCheck, display_status, engine_liveness
 from engine.runs.paths import RunPaths
 from engine.runs.planner import PlanOptions, plan_options
 from engine.runs.state_store import load_state_if_present
 from engine.settings import Settings
 from engine.sources import SourceDefaults
+
+if TYPE_CHECKING:
+    from engine.launchers import Launcher
 
 STOP_WAIT_SECONDS = 6.0
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "sample_data" / "findings.csv"
@@ -131,7 +134,13 @@ def launch_detached(
         if paths.root.exists() and (existing := read_bootstrap(paths)) is not None:
             return existing
         raise
-    return spawn_engine(paths, settings.runs_dir, settings.api_key)
+    return _launcher(settings).start(paths)
+
+
+def _launcher(settings: Settings) -> Launcher:
+    from engine.launchers import launcher_for  # the launchers build on this module
+
+    return launcher_for(settings)
 
 
 def demo_settings(settings: Settings, *, pause_at_gate: bool = False, speed: float = DEMO_SPEED) -> Settings:
@@ -157,19 +166,21 @@ def launch_demo(settings: Settings, run_id: str, *, pause_at_gate: bool = False)
 def _where(liveness: Liveness, pid: int | None) -> str:
     if liveness.process is not None:
         return f"pid {liveness.process.pid}"
+    if liveness.worker is not None:
+        return f"worker {liveness.worker} on host {liveness.host}"
     return f"on host {liveness.host}, pid {pid}"
 
 
-def check_resumable(paths: RunPaths) -> None:
+def check_resumable(paths: RunPaths, liveness: LivenessCheck = engine_liveness) -> None:
     """Refuses, before anything is written, a run whose engine is alive (as `status` sees it:
-    the same liveness check) or that cannot continue. A damaged file would stop its engine
-    part-way (a damaged index at the very first checkpoint), so each one the engine reads or
-    appends to is checked first and named in the refusal."""
+    the launcher's liveness check) or that cannot continue. A damaged file would stop its
+    engine part-way (a damaged index at the very first checkpoint), so each one the engine
+    reads or appends to is checked first and named in the refusal."""
     check_run_files(paths)
     run = load_state_if_present(paths.state)
     if run is None:
         boot = read_bootstrap(paths)
-        live = engine_liveness(None, boot)
+        live = liveness(None, boot)
         if live.alive and boot is not None:
             raise BadInputError(
                 f"run {paths.run_id} is starting ({_where(live, boot.pid)}); nothing to resume"
@@ -178,7 +189,7 @@ def check_resumable(paths: RunPaths) -> None:
         read_launch(paths)
         check_planned_files(paths)
         return
-    if run.status == RunStatus.running and (live := engine_liveness(run)).alive:
+    if run.status == RunStatus.running and (live := liveness(run, None)).alive:
         raise BadInputError(f"run {paths.run_id} is running ({_where(live, run.pid)}); nothing to resume")
     if run.status not in RESUMABLE_RUN_STATUSES and run.status != RunStatus.running:
         raise BadInputError(f"run {paths.run_id} is {run.status.value}; nothing to resume")
@@ -221,13 +232,31 @@ def launched_config(paths: RunPaths) -> RunConfig | None:
     return read_launch(paths).config
 
 
+def check_resume(
+    settings: Settings, paths: RunPaths, launcher: Launcher | None = None
+) -> list[PreflightProblem]:
+    """What a resume checks before anything is written, the CLI's and the app's alike: the
+    launcher's own check (its engine is not alive or queued, no file is damaged, something is
+    left to do), then, for a live run, that the API answers (PreflightError lists what
+    stands). The preflight runs where the resume is asked for, whichever launcher then starts
+    the engine, as a launch's does. Returns the preflight's warnings."""
+    (launcher or _launcher(settings)).check_resumable(paths)
+    if (config := launched_config(paths)) is not None and config.data_source == "live":
+        return require_connection(target_of(settings, config.api_base_url))
+    return []
+
+
 def resume_detached(settings: Settings, run_id: str) -> Bootstrap:
     """Live runs are resumed only once the API answers (PreflightError lists what stands)."""
     paths = RunPaths.existing(settings.runs_dir, run_id)
-    check_resumable(paths)
-    if (config := launched_config(paths)) is not None and config.data_source == "live":
-        require_connection(target_of(settings, config.api_base_url))
-    return spawn_engine(paths, settings.runs_dir, settings.api_key)
+    launcher = _launcher(settings)
+    check_resume(settings, paths, launcher)
+    return launcher.start(paths)
+
+
+def stop(settings: Settings, run_id: str) -> StopResult:
+    """Stops the run's engine through its launcher: a signal here, or a flag the fleet acts on."""
+    return _launcher(settings).stop(run_id)
 
 
 def _wait_gone(process: psutil.Process, timeout: float) -> bool:
@@ -250,8 +279,9 @@ class StopResult:
 
 
 def stop_run(settings: Settings, run_id: str) -> StopResult:
-    """Signals the run's engine, after making sure the pid really is that engine, and waits for
-    it to record `interrupted`. Remote sessions keep running; resume picks them up."""
+    """The local launcher's stop: signals the run's engine, after making sure the pid really is
+    that engine, and waits for it to record `interrupted`. Remote sessions keep running;
+    resume picks them up."""
     paths = RunPaths.existing(settings.runs_dir, run_id)
     run = load_state_if_present(paths.state)
     live = engine_liveness(run, read_bootstrap(paths) if run is None else None)

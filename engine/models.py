@@ -441,6 +441,7 @@ class BatchRun(BaseModel):
     pid_start_ticks: int | None = None  # the same, in clock ticks since boot: no clock step moves it
     engine_host: str | None = None
     engine_boot_id: str | None = None
+    engine_worker: str | None = None  # the fleet worker whose job runs the engine (engine/fleet/)
     findings: list[Finding] = Field(default_factory=list)
     held_back: list[HeldBackFinding] = Field(default_factory=list)
     waves: list[Wave] = Field(default_factory=list)

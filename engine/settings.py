@@ -62,6 +62,13 @@ class Settings(BaseSettings, RunSettings):
     sim_pull_pages_url: str = "http://127.0.0.1:8766"
     # The app-editable settings file (engine/settings_file.py), read below env and `.env`.
     settings_file: Path = Path("./patchwave.toml")
+    # Runs on a worker fleet (engine/fleet/): with a Redis URL (redis://host:6379/0) launches
+    # and resumes are queued for `python -m engine worker` processes instead of started on this
+    # machine (engine/launchers/). A URL may hold a password, so it is kept secret. Where the
+    # engine runs is no run setting: a run's config does not keep it.
+    run_queue_url: SecretStr | None = None
+    # The queue launches and resumes go to (a worker serves it unless told other ones).
+    run_queue_name: str = Field("runs", pattern=r"^[A-Za-z0-9._-]{1,64}$")
 
     @classmethod
     def settings_customise_sources(
@@ -77,6 +84,14 @@ class Settings(BaseSettings, RunSettings):
     def run_settings(self) -> RunSettings:
         """The run settings in effect, as a launch freezes them into the run's config."""
         return RunSettings.model_validate({name: getattr(self, name) for name in RUN_SETTINGS})
+
+    @property
+    def queue_url(self) -> str | None:
+        """The worker fleet's Redis URL, or None: runs start as local processes."""
+        if self.run_queue_url is None:
+            return None
+        value = self.run_queue_url.get_secret_value().strip()
+        return value or None
 
     @property
     def api_key(self) -> str | None:

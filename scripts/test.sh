@@ -20,6 +20,14 @@ if ! command -v faketime >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq faketime
 fi
 
+# The worker fleet's tests start a throwaway redis-server of their own (Debian's Redis 7).
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "Installing Debian's redis-server for the worker fleet's tests..."
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server
+fi
+
 python3 -m venv .venv
 .venv/bin/pip install -q -r requirements-dev.txt
 exec .venv/bin/python -m pytest "$@"

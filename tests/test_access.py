@@ -36,7 +36,10 @@ def write(tmp_path: Path, text: str) -> Path:
     ("role", "allowed"),
     [
         (Role.viewer, {Action.read}),
-        (Role.operator, {Action.read, Action.launch, Action.stop, Action.resume, Action.import_scan}),
+        (
+            Role.operator,
+            {Action.read, Action.launch, Action.stop, Action.resume, Action.import_scan, Action.read_fleet},
+        ),
         (
             Role.reviewer,
             {
@@ -47,6 +50,7 @@ def write(tmp_path: Path, text: str) -> Path:
                 Action.import_scan,
                 Action.review,
                 Action.triage,
+                Action.read_fleet,
             },
         ),
         (Role.admin, set(Action)),

@@ -229,7 +229,7 @@ def stop(run_id: str) -> None:
         return
     s, who = allowed
     try:
-        result = control.stop_run(s, run_id)
+        result = control.stop(s, run_id)
     except BadInputError as exc:
         say("error", f"Could not stop run {code(run_id)}: {md(exc)}")
         return
@@ -251,6 +251,9 @@ def stop(run_id: str) -> None:
         return
     if result.stopped:
         _audit(s, who, Action.stop, run_id, {})
+        if result.message.startswith(f"run {run_id} was queued"):  # never started: say so
+            say("success", md(result.message))
+            return
         say("success", f"Run {code(run_id)} stopped. Remote sessions keep running; **Resume** picks them up.")
     else:
         say("warning", md(result.message))
@@ -270,7 +273,8 @@ def resume(run_id: str) -> None:
         say("error", f"Run {code(run_id)} could not resume: the engine failed to start: {md(boot.error)}")
     else:
         _audit(s, who, Action.resume, run_id, {})
-        say("success", f"Run {code(run_id)} resumed.")
+        queued = " It waits in the queue for a worker." if boot.status == "queued" else ""
+        say("success", f"Run {code(run_id)} resumed.{queued}")
 
 
 # --- reviews ---------------------------------------------------------------------------------

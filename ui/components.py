@@ -21,6 +21,7 @@ from ui.markup import code, md  # the pages escape data as `c.md` and `c.code`
 STATUS_ICONS: dict[str, str] = {
     "running": "🟢",
     "starting": "⏳",
+    "queued": "📥",
     "pending": "🕓",
     "completed": "✅",
     "paused": "⏸️",
@@ -33,6 +34,7 @@ STATUS_ICONS: dict[str, str] = {
 STATUS_MATERIAL: dict[str, str] = {
     "running": ":material/autorenew:",
     "starting": ":material/hourglass_top:",
+    "queued": ":material/queue:",
     "pending": ":material/schedule:",
     "completed": ":material/check_circle:",
     "paused": ":material/pause_circle:",
@@ -45,6 +47,7 @@ STATUS_MATERIAL: dict[str, str] = {
 STATUS_COLORS: dict[str, str] = {
     "running": "green",
     "starting": "blue",
+    "queued": "blue",
     "pending": "gray",
     "completed": "green",
     "paused": "orange",

@@ -38,6 +38,7 @@ LEDGER = "app_pages/ledger.py"
 AUDIT = "app_pages/audit.py"
 SETTINGS = "app_pages/settings.py"
 POLICY = "app_pages/policy.py"
+WORKERS = "app_pages/workers.py"
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,14 @@ from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
+from pydantic import ValidationError
 
 from engine import catalog
 from engine.analytics.preview import preview_table, skipped_table, suppressed_table
 from engine.catalog import Fingerprint, RunFiles
 from engine.errors import BadInputError, DamagedFileError
 from engine.ingest import IngestLimits, IngestReport
+from engine.launchers import launcher_for
 from engine.ledger import Ledger, ledger_path, read_ledger
 from engine.models import BatchRun, TimelineEvent, Wave
 from engine.policy import Policy, ServiceCatalog, load_policy, load_services
@@ -34,13 +36,14 @@ from engine.runs.damage import quick_problem
 from engine.runs.detach import Bootstrap
 from engine.runs.index import IndexEntry
 from engine.runs.launch import LaunchRecord
+from engine.runs.liveness import LivenessCheck, engine_liveness
 from engine.runs.paths import RunPaths
 from engine.runs.planner import plan_options, plan_run
-from engine.settings import Settings
+from engine.settings import Settings, load_settings
 from engine.sources import SourceDefaults
 
 # Statuses during which a run changes by itself: pages refresh while a run shows one of them.
-ACTIVE_STATUSES = frozenset({"running", "starting"})
+ACTIVE_STATUSES = frozenset({"running", "starting", "queued"})
 
 T = TypeVar("T")
 
@@ -176,21 +179,37 @@ def launch_record(runs_dir: Path, run_id: str) -> LaunchRecord | None:
     return _raised(_launch(catalog.fingerprint(paths.launch), str(runs_dir), run_id))
 
 
-def shown_status(runs_dir: Path, entry: IndexEntry) -> str:
-    """What a person should read as the run's status ("crashed", "starting", "damaged"...)."""
+def liveness_check() -> LivenessCheck:
+    """The launcher's liveness check (engine.launchers): local processes, or the fleet's leases.
+    Settings are read per call, like every page reads them; invalid ones fall back to local."""
+    try:
+        return launcher_for(load_settings()).liveness
+    except (ValidationError, BadInputError):
+        return engine_liveness
+
+
+def shown_status(runs_dir: Path, entry: IndexEntry, liveness: LivenessCheck | None = None) -> str:
+    """What a person should read as the run's status ("crashed", "starting", "queued",
+    "damaged"...)."""
     if quick_problem(RunPaths.of(runs_dir, entry.run_id).state) is not None:
         return catalog.DAMAGED
     if not catalog.needs_liveness_check(entry):
         return entry.status.value
     try:
-        return catalog.shown_status(entry, state(runs_dir, entry.run_id), bootstrap(runs_dir, entry.run_id))
+        return catalog.shown_status(
+            entry,
+            state(runs_dir, entry.run_id),
+            bootstrap(runs_dir, entry.run_id),
+            liveness or liveness_check(),
+        )
     except DamagedFileError:
         return catalog.DAMAGED
 
 
 def shown_statuses(runs_dir: Path, runs: list[IndexEntry], selected: RunView | None = None) -> dict[str, str]:
     """Each run's `shown_status`; the `selected` run's, read in full already, is the surest."""
-    statuses = {e.run_id: shown_status(runs_dir, e) for e in runs}
+    liveness = liveness_check()
+    statuses = {e.run_id: shown_status(runs_dir, e, liveness) for e in runs}
     if selected is not None and selected.run_id in statuses:
         statuses[selected.run_id] = selected.status
     return statuses
@@ -228,7 +247,7 @@ def run_view(runs_dir: Path, run_id: str) -> RunView | None:
     except DamagedFileError as exc:
         return RunView(entry=entry, state=None, bootstrap=None, status=catalog.DAMAGED, damage=str(exc))
     live = catalog.needs_liveness_check(entry)
-    status = catalog.shown_status(entry, run, boot) if live else entry.status.value
+    status = catalog.shown_status(entry, run, boot, liveness_check()) if live else entry.status.value
     return RunView(entry=entry, state=run, bootstrap=boot, status=status)
 
 

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from engine.devin.client import DevinClient, build_retry
 from engine.models import RunConfig
 from engine.runs.atomic import atomic_write_bytes
+from engine.runs.fence import LeaseLostError, check_lease
 from engine.runs.paths import RunPaths
 from engine.simulator import SimulatorServer
 from engine.simulator.pull_archive import pulls_dir
@@ -65,7 +66,10 @@ def open_api(config: RunConfig, paths: RunPaths, api_key: str | None) -> Iterato
         client.close()
         try:
             # The engine process is this file's only writer; demos and benchmarks read it.
+            check_lease("write simulator_stats.json")
             atomic_write_bytes(paths.simulator_stats, json.dumps(server.stats(), indent=1).encode())
+        except LeaseLostError as exc:
+            log.warning("%s", exc)
         except OSError as exc:  # a convenience: it must not hide why the run stopped
             log.info("simulator statistics not written: %s", exc)
         finally:

@@ -41,6 +41,7 @@ from engine.models import (
     WaveStatus,
     utcnow,
 )
+from engine.runs.fence import LeaseLostError, check_lease
 from engine.runs.paths import RunPaths
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,8 @@ class RunEngine:
             return self._finish_completed()
         except FatalAPIError as exc:
             return self._finish_failed(str(exc))
+        except LeaseLostError:
+            raise  # another worker runs the run now: recording a failure would write over it
         except WriteFailedError:
             # The storage refuses writes: recording anything more would fail the same way, and
             # the last snapshot on disk (written whole) is a run `resume` continues.
@@ -167,6 +170,8 @@ class RunEngine:
             return
         try:
             self.ledger.flush(force=True)
+        except LeaseLostError as exc:  # the successor records them from the state it keeps
+            log.warning("%s", exc)
         except Exception:  # the outcomes stay in state.json; resume records them
             log.exception("could not record outcomes in the findings ledger")
 
@@ -182,6 +187,9 @@ class RunEngine:
         while True:
             if self.stop.is_set():
                 return "stopped"
+            # Each round may create or terminate sessions: a fleet engine that stood still past
+            # its lease learns here that another worker has taken the run over.
+            check_lease("poll and dispatch")
             if self.breaker.closed:
                 self._talk(lambda: self._dispatch_and_poll(wave, queue))
             elif self.breaker.allows_calls():  # half-open: one probe, no dispatch
@@ -387,6 +395,7 @@ class RunEngine:
         self.session_clock.tick(sessions)
         for session in sessions:
             if session.status in IN_FLIGHT and session.in_flight_seconds > self.timeout_seconds:
+                check_lease(f"terminate {session.session_id}")
                 try:
                     self.client.terminate_session(session.session_id or "")
                 except DevinAPIError as exc:  # it may have ended on its own meanwhile

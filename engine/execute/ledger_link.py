@@ -17,6 +17,7 @@ from pathlib import Path
 from engine.errors import BadInputError
 from engine.ledger import Claim, GlobalBudget, claim, record_outcome, update_ledger
 from engine.models import BatchRun, RemediationSession, RunLedgerConfig, SessionStatus, utcnow
+from engine.runs.fence import check_lease
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class LedgerLink:
         budget = GlobalBudget(
             limit=self.config.global_session_limit, period_hours=self.config.global_period_hours
         )
+        check_lease("claim sessions in the findings ledger")
         result = update_ledger(
             self.runs_dir,
             self.run.data_source,
@@ -111,6 +113,7 @@ class LedgerLink:
                     )
 
         try:
+            check_lease("record outcomes in the findings ledger")
             update_ledger(self.runs_dir, self.run.data_source, record)
             self._write_seconds = time.monotonic() - self._flushed_at
         except Exception:

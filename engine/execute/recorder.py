@@ -11,6 +11,7 @@ from engine.execute.totals import compute_totals
 from engine.models import BatchRun, EventKind, RunTotals, TimelineEvent
 from engine.runs.atomic import TEMP_PREFIX
 from engine.runs.events import EventLog
+from engine.runs.fence import check_lease
 from engine.runs.index import entry_for, upsert_run
 from engine.runs.journal import DispatchJournal
 from engine.runs.paths import RunPaths
@@ -86,6 +87,7 @@ class Recorder:
         self._before_write()
         self.refresh_totals()
         self.writer.save(self.run, force=not boundary, boundary=boundary)
+        check_lease("update the run index")
         upsert_run(self.paths.root.parent, entry_for(self.run))
 
     def close(self) -> None:

@@ -16,6 +16,7 @@ from filelock import FileLock, Timeout
 
 from engine.alerts import AlertSender
 from engine.alerts.redaction import attach_redaction
+from engine.clock import host_name
 from engine.control import check_run_files
 from engine.errors import BadInputError, WriteFailedError
 from engine.execute.connection import open_api
@@ -23,6 +24,7 @@ from engine.execute.engine import RunEngine
 from engine.execute.progress import Progress
 from engine.metrics.engine_endpoint import engine_metrics
 from engine.models import RESUMABLE_RUN_STATUSES, BatchRun, RunStatus
+from engine.runs.fence import check_lease, fenced
 from engine.runs.launch import initial_state
 from engine.runs.links import open_no_follow, refuse_links
 from engine.runs.paths import RunPaths
@@ -51,7 +53,11 @@ def execute_run(
     it runs; None: serve none (see engine.metrics.engine_endpoint)."""
     # Before the lock: taking it opens engine.lock, and a link there would name a file elsewhere.
     refuse_links(paths.root)
-    lock = FileLock(str(paths.engine_lock), timeout=0)
+    check_lease("start the engine")  # a fleet job's lease, before anything is touched
+    # The fleet's lease keeps engines on different hosts apart; the lock, one per host, is the
+    # second guard. A local engine's lock is the run's one engine.lock, as always.
+    lock_path = paths.host_engine_lock(host_name()) if fenced() else paths.engine_lock
+    lock = FileLock(str(lock_path), timeout=0)
     try:
         lock.acquire()
     except Timeout as exc:

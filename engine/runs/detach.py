@@ -1,7 +1,10 @@
-"""Starting a run's engine as a background process (`run --detach`, the app's Launch button).
+"""Starting a run's engine as a background process (`run --detach`, the app's Launch button, and
+a worker fleet's job, engine/fleet/job.py).
 
 bootstrap.json says what happened before this returns: starting, started (with the pid) or
-failed_to_spawn (with the error), so a caller never has to guess."""
+failed_to_spawn (with the error), so a caller never has to guess. With the worker fleet it
+first says queued (with the job), written by the launcher that queued the run; the worker's job
+then starts the engine through here."""
 
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ SPAWN_CHECK_SECONDS = 3.0
 
 
 class Bootstrap(BaseModel):
-    status: Literal["starting", "started", "failed_to_spawn"]
+    status: Literal["queued", "starting", "started", "failed_to_spawn"]
     started_at: datetime = Field(default_factory=utcnow)  # for display
     pid: int | None = None
     # The spawned process, named as engine.runs.process_identity names it (pids are reused).
@@ -35,6 +38,10 @@ class Bootstrap(BaseModel):
     host: str | None = None
     boot_id: str | None = None
     error: str | None = None
+    # A run of the worker fleet: its job, the queue it waits in, the worker that started it.
+    job_id: str | None = None
+    queue: str | None = None
+    worker: str | None = None
 
     def engine_identity(self) -> ProcessIdentity | None:
         if not self.pid:
@@ -42,7 +49,7 @@ class Bootstrap(BaseModel):
         return ProcessIdentity(self.pid, self.pid_start_ticks, None, self.host, self.boot_id)
 
 
-def _write(paths: RunPaths, bootstrap: Bootstrap) -> None:
+def write_bootstrap(paths: RunPaths, bootstrap: Bootstrap) -> None:
     atomic_write_bytes(paths.bootstrap, bootstrap.model_dump_json(indent=1).encode())
 
 
@@ -55,8 +62,27 @@ def read_bootstrap(paths: RunPaths) -> Bootstrap | None:
 
 
 def spawn_engine(paths: RunPaths, runs_dir: Path, api_key: str | None = None) -> Bootstrap:
+    started, process = start_engine(paths, runs_dir, api_key)
+    if process is not None:
+        _reap_when_done(process)
+    return started
+
+
+def start_engine(
+    paths: RunPaths,
+    runs_dir: Path,
+    api_key: str | None = None,
+    *,
+    extra_env: dict[str, str] | None = None,
+    noted: dict[str, str | None] | None = None,
+) -> tuple[Bootstrap, subprocess.Popen | None]:
+    """Starts `python -m engine execute` for the run in its own session (process group) and
+    waits until it wrote its first state or died. Returns the bootstrap record it wrote and the
+    process (None when it could not start or already failed). `extra_env` is added to the
+    engine's environment; `noted` fields (job_id, queue, worker) go into bootstrap.json."""
     refuse_links(paths.root)  # bootstrap.json and engine.log are written next
-    _write(paths, Bootstrap(status="starting"))
+    noted = noted or {}
+    write_bootstrap(paths, Bootstrap(status="starting", **noted))
     before = _file_version(paths.state)
     command = [
         sys.executable,
@@ -67,7 +93,7 @@ def spawn_engine(paths: RunPaths, runs_dir: Path, api_key: str | None = None) ->
         "--runs-dir",
         str(Path(runs_dir).resolve()),
     ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     if api_key:  # it may have come from a .env the child's working folder does not have
         env["DEVIN_API_KEY"] = api_key
     try:
@@ -83,9 +109,9 @@ def spawn_engine(paths: RunPaths, runs_dir: Path, api_key: str | None = None) ->
                 cwd=_project_root(),
             )
     except (OSError, SymlinkRefusedError) as exc:
-        failed = Bootstrap(status="failed_to_spawn", error=f"{exc.__class__.__name__}: {exc}")
-        _write(paths, failed)
-        return failed
+        failed = Bootstrap(status="failed_to_spawn", error=f"{exc.__class__.__name__}: {exc}", **noted)
+        write_bootstrap(paths, failed)
+        return failed, None
     child = ProcessIdentity.of(process.pid)  # read now: the engine's first state takes a while
     # Wait until the engine has written a state of its own (a resumed run already has one, so
     # it must be another file than before the spawn), or has died trying.
@@ -97,22 +123,23 @@ def spawn_engine(paths: RunPaths, runs_dir: Path, api_key: str | None = None) ->
                 status="failed_to_spawn",
                 pid=process.pid,
                 error=f"engine exited with code {code}: {_log_tail(paths)}",
+                **noted,
             )
-            _write(paths, failed)
-            return failed
+            write_bootstrap(paths, failed)
+            return failed, None
         if code == 0 or _file_version(paths.state) != before:
             break
         time.sleep(0.05)
-    _reap_when_done(process)
     started = Bootstrap(
         status="started",
         pid=process.pid,
         pid_start_ticks=child.start_ticks if child else None,
         host=child.host if child else None,
         boot_id=child.boot if child else None,
+        **noted,
     )
-    _write(paths, started)
-    return started
+    write_bootstrap(paths, started)
+    return started, process
 
 
 def _file_version(path: Path) -> tuple[int, int, int] | None:

@@ -8,6 +8,7 @@ from engine.errors import writing
 from engine.models import TimelineEvent
 from engine.runs.appendlog import open_for_append
 from engine.runs.damage import read_run_file
+from engine.runs.fence import check_lease
 
 
 class EventLog:
@@ -17,6 +18,7 @@ class EventLog:
 
     def append(self, event: TimelineEvent) -> None:
         # One write call per line, flushed: a killed process leaves at most a torn last line.
+        check_lease("append to events.jsonl")
         with writing(self.path):
             self._handle.write(event.model_dump_json().encode() + b"\n")
             self._handle.flush()

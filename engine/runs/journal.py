@@ -13,6 +13,7 @@ from pathlib import Path
 from engine.errors import writing
 from engine.runs.appendlog import open_for_append
 from engine.runs.damage import read_run_file
+from engine.runs.fence import check_lease
 
 
 @dataclass
@@ -53,6 +54,8 @@ class DispatchJournal:
         )
 
     def _write(self, record: dict) -> None:
+        # An intent precedes its create: a fenced engine never reaches the create request.
+        check_lease(f"journal a session {record['event']}")
         with writing(self.path):
             self._handle.write(json.dumps(record, separators=(",", ":")).encode() + b"\n")
             self._handle.flush()

@@ -11,6 +11,7 @@ way; a heartbeat further in the future than that is not believed (it is not fres
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -27,7 +28,18 @@ if TYPE_CHECKING:
 MAX_CLOCK_SKEW_SECONDS = 60.0  # how far another host's clock may be off and its engine still count
 ENGINE_COMMAND_WORD = "engine"  # the engine runs as `python -m engine ...`
 
-Basis = Literal["process", "no process", "rebooted", "heartbeat", "stale heartbeat", "not started"]
+Basis = Literal[
+    "process",
+    "no process",
+    "rebooted",
+    "heartbeat",
+    "stale heartbeat",
+    "not started",
+    # A run of the worker fleet (engine/launchers/queue.py): its lease in Redis decides.
+    "lease",
+    "no lease",
+    "queued",
+]
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,11 @@ class Liveness:
     basis: Basis  # what decided it
     process: psutil.Process | None = None  # the engine, when alive on this host
     host: str | None = None  # the host the engine was recorded on
+    worker: str | None = None  # the fleet worker that holds the run, for a queued run
+
+
+# What a launcher answers for a run (engine.launchers.Launcher.liveness).
+LivenessCheck = Callable[[BatchRun | None, "Bootstrap | None"], Liveness]
 
 
 def engine_identity(run: BatchRun) -> ProcessIdentity | None:

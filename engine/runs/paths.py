@@ -12,6 +12,7 @@ from engine.errors import BadInputError, RunNotFoundError
 from engine.runs.links import refuse_links
 
 RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]")
 _EXTENSION = re.compile(r"\.[a-z0-9]{1,10}")
 
 
@@ -105,6 +106,12 @@ class RunPaths:
     @property
     def engine_lock(self) -> Path:  # held by the live engine: one engine per run
         return self.root / "engine.lock"
+
+    def host_engine_lock(self, host: str) -> Path:
+        """A fleet engine's lock: one engine per run on each host. Not shared between hosts:
+        on shared storage a lock held by a stalled engine elsewhere would block failover (the
+        run's lease in Redis is what keeps hosts apart)."""
+        return self.root / f"engine.{_UNSAFE_IN_NAME.sub('_', host)[:64]}.lock"
 
 
 def upload_file_name(source_name: str, file_format: str) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from engine.models import BatchRun, utcnow
 from engine.runs.atomic import atomic_write_bytes
 from engine.runs.damage import parse_run_file
+from engine.runs.fence import check_lease, fence_worker
 from engine.runs.process_identity import own_identity
 
 HEARTBEAT_SECONDS = 5.0  # the engine writes at least this often while alive (small states)
@@ -58,9 +59,11 @@ class StateWriter:
         me = own_identity()
         run.pid, run.pid_create_time, run.pid_start_ticks = me.pid, me.create_time, me.start_ticks
         run.engine_host, run.engine_boot_id = me.host, me.boot
+        run.engine_worker = fence_worker()
         run.engine_stats.state_writes = self.writes + 1
         run.engine_stats.state_bytes_written = self.bytes_written
         data = run.__pydantic_serializer__.to_json(run)  # model_dump_json's bytes, without a str copy
+        check_lease("write state.json")  # last, so a stall before it is caught too
         atomic_write_bytes(self.path, data)
         self.bytes_written += len(data)
         self._last_size = len(data)

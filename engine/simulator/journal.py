@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from engine.runs.fence import check_lease
 from engine.runs.links import open_no_follow
 
 
@@ -56,6 +57,7 @@ class Journal:
     def append(self, entry: dict[str, Any]) -> None:
         if self._file is None:
             return
+        check_lease("append to simulator.jsonl")  # the in-process simulator of a fleet engine
         self._file.write(json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n")
         self._file.flush()
 
