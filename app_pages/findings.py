@@ -81,7 +81,11 @@ st.dataframe(
             "without the findings ledger).",
         ),
         "title": st.column_config.TextColumn("Title", width="large"),
-        "status": st.column_config.TextColumn("Status", help="The latest session's status."),
+        "status": st.column_config.TextColumn(
+            "Status",
+            help="The finding's outcome: fixed (PR approved or merged), PR awaiting review, failed "
+            "(no attempts left, no PR, or PR rejected) or open.",
+        ),
         "attempts": st.column_config.NumberColumn("Attempts", width="small"),
         "session_url": c.link_column("Session", "Open session", "The agent session (Devin)."),
         "pull_request_url": c.link_column("PR", "Open PR", "The agent's pull request."),

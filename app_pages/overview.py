@@ -12,9 +12,12 @@ import streamlit as st
 from engine.access import Action
 from engine.analytics import formatting as fmt
 from engine.analytics import overview as ov
+from engine.analytics import overview_charts as oc
+from engine.analytics.outcomes import OUTCOME_HELP, OUTCOME_LABELS, FindingOutcome
 from engine.errors import DamagedFileError
 from engine.models import API_UNAVAILABLE_REASON, BatchRun
 from ui import actions, context, loaders
+from ui import charts as ui_charts
 from ui import components as c
 
 REFRESH_SECONDS = 2
@@ -79,7 +82,16 @@ def banner(view: loaders.RunView) -> None:
             )
             return
         if view.status == "completed":
-            st.success(f"Completed {c.when(view.entry.completed_at)}.", icon=":material/check_circle:")
+            held = sum(view.entry.held_back.values())
+            if held:  # never "completed" as if all were done while findings were held back
+                planned = view.entry.findings
+                st.warning(
+                    f"Completed {c.when(view.entry.completed_at)}: {planned:,} of {planned + held:,} "
+                    f"findings worked on, **{held:,} held back** (why, and what to do, below).",
+                    icon=":material/check_circle:",
+                )
+            else:
+                st.success(f"Completed {c.when(view.entry.completed_at)}.", icon=":material/check_circle:")
             return
         if view.status == "crashed":
             where = engine_location(run)
@@ -136,27 +148,52 @@ def banner(view: loaders.RunView) -> None:
 
 
 def cards(figures: ov.OverviewCards) -> None:
+    """Finding outcomes, which add up to the findings total; session attempts apart, below."""
+    o = figures.outcomes
     cols = st.columns(6)
     cols[0].metric(
-        "Findings", f"{figures.findings:,}", border=True, help="Findings after merging duplicates."
-    )
-    cols[1].metric(
-        "Active sessions", figures.sessions_active, border=True, help="Dispatched, working or blocked."
-    )
-    cols[2].metric("Succeeded", figures.sessions_succeeded, border=True, help="Sessions that produced a fix.")
-    cols[3].metric("Failed", figures.sessions_failed, border=True, help="Sessions that failed or timed out.")
-    cols[4].metric(
-        "Pending reviews", figures.pending_reviews, border=True, help="Pull requests awaiting a decision."
-    )
-    cols[5].metric(
-        "Success rate",
-        fmt.percent(figures.success_rate),
+        "Findings",
+        f"{figures.findings:,}",
         border=True,
-        help="Findings fixed out of findings decided (fixed, or failed with no attempts left).",
+        help="Every finding of the upload, after "
+        "merging duplicates: the five outcomes beside it add up to this.",
+    )
+    for col, outcome in zip(cols[1:], FindingOutcome, strict=True):
+        label = OUTCOME_LABELS[outcome]
+        if outcome == FindingOutcome.failed and o.rejected:
+            label = f"{label} ({o.rejected} PR rejected)"
+        col.metric(label, f"{o.count(outcome):,}", border=True, help=OUTCOME_HELP[outcome])
+    a = figures.attempts
+    st.caption(
+        f"Fix rate {fmt.percent(o.fix_rate)} (fixed out of fixed + failed) · Session attempts: "
+        f"{a.sessions:,} ({a.succeeded:,} finished, {a.failed:,} failed or timed out, {a.active:,} active)"
     )
     with st.container(horizontal=True, gap="small"):
         for severity, count in figures.by_severity.items():
             st.badge(f"{count} {severity}", color=c.SEVERITY_COLORS[severity])  # type: ignore[arg-type]
+
+
+def held_back(figures: ov.OverviewCards) -> None:
+    """Findings the run did not work on, prominently, each reason with what to do."""
+    if not figures.held_back:
+        return
+    held = figures.outcomes.held_back
+    lines = "\n".join(
+        f"- **{g.count:,}** — {c.md(g.label)}. *To change:* {c.md(g.advice)}." for g in figures.held_back
+    )
+    st.warning(
+        f"**{held:,} of {figures.findings:,} findings held back** — this run did not work on them."
+        f"\n\n{lines}",
+        icon=":material/pause_circle:",
+    )
+
+
+def charts(run: BatchRun, decisions: dict, total: int) -> None:
+    left, right = st.columns(2, gap="medium")
+    with left:
+        ui_charts.show(oc.severity_chart(oc.severity_outcomes(run, decisions)), key="overview_severity")
+    with right:
+        ui_charts.show(oc.progress_chart(oc.progress_over_time(run), total), key="overview_progress")
 
 
 def waves(rows: list[ov.WaveProgress]) -> None:
@@ -166,10 +203,10 @@ def waves(rows: list[ov.WaveProgress]) -> None:
         return
     box = st.container(height=360 if len(rows) > 8 else "content", border=False)
     for w in rows:
-        done = w.succeeded + w.failed
+        done = w.fixed + w.awaiting_review + w.failed
         text = (
-            f"**Wave {w.number}** · {w.status} — {done}/{w.findings} done · {w.succeeded} fixed · "
-            f"{w.failed} failed · {w.in_flight} in flight"
+            f"**Wave {w.number}** · {w.status} — {done}/{w.findings} done · {w.fixed} fixed · "
+            f"{w.awaiting_review} PR awaiting review · {w.failed} failed · {w.in_flight} in flight"
         )
         box.progress(w.done_fraction, text=text)
 
@@ -265,8 +302,11 @@ def live(runs_dir: Path, run_id: str, shown: str) -> None:
         st.caption(f"Engine: {where}")  # which machine (and fleet worker) runs it
     now = datetime.now(UTC)
     decisions = loaders.decisions(runs_dir, run_id)
-    cards(ov.overview_cards(run, decisions))
-    waves(ov.wave_progress(run))
+    figures = ov.overview_cards(run, decisions)
+    held_back(figures)
+    cards(figures)
+    charts(run, dict(decisions), figures.findings)
+    waves(ov.wave_progress(run, decisions, view.status))
     left, right = st.columns([1, 1], gap="medium")
     with left:
         recent(ov.recent_sessions(run, now, limit=10), run_id)

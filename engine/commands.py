@@ -24,6 +24,7 @@ from engine.execute.tags import attempt_tag
 from engine.launchers import launcher_for
 from engine.models import RunConfig
 from engine.playbooks import playbook_name_for
+from engine.reviews import latest_decisions, read_reviews
 from engine.runs.detach import read_bootstrap
 from engine.runs.fence import LeaseLostError
 from engine.runs.launch import prepare_run, read_source
@@ -293,7 +294,7 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
         )
         _echo_json(data)
         return
-    reporting.print_run(run, shown)
+    reporting.print_run(run, shown, latest_decisions(read_reviews(paths)))
     if run.engine_worker:  # a run of the worker fleet: where it runs
         click.echo(f"Engine: worker {run.engine_worker} on host {run.engine_host}, pid {run.pid}")
     if shown == "crashed":

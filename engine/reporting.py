@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import click
 
+from engine.analytics.held_back import held_back_lines
+from engine.analytics.outcomes import (
+    attempt_sentence,
+    outcome_sentence,
+    summarize_attempts,
+    summarize_outcomes,
+)
 from engine.ingest import IngestReport
 from engine.models import BatchRun, Finding, Wave
+from engine.reviews import ReviewDecision
 
 if TYPE_CHECKING:
     from engine.policy import SkippedFinding
@@ -125,21 +133,29 @@ def print_skipped(skipped: Sequence[SkippedFinding]) -> None:
     )
 
 
-def print_run(run: BatchRun, status: str) -> None:
-    t = run.totals
+def print_run(
+    run: BatchRun, status: str, decisions: Mapping[tuple[str, int], ReviewDecision] | None = None
+) -> None:
+    """The run in the one vocabulary (engine/analytics/outcomes.py): finding outcomes, which add
+    up to the findings total, then session attempts; then the held-back findings and what to do."""
+    from engine.analytics.overview import wave_progress  # pandas: only once the run is printed
+
+    decisions = decisions or {}
+    outcomes = summarize_outcomes(run, decisions)
     click.echo(f"Run {run.run_id}: {status}" + (f" ({run.status_reason})" if run.status_reason else ""))
     click.echo(
         f"  source {run.source_file_name}  data {run.data_source}  "
         f"speed {run.config.speed:g}  seed {run.config.seed}"
     )
-    click.echo(
-        f"  findings {t.findings}: {t.findings_succeeded} fixed, {t.findings_failed} "
-        f"failed, {t.findings_open} open; {t.sessions} sessions, {t.pull_requests} PRs"
-    )
+    click.echo(f"  {outcome_sentence(outcomes)}")
+    click.echo(f"  {attempt_sentence(summarize_attempts(run))}")
+    for line in held_back_lines((h.reason for h in run.held_back), run.data_source):
+        click.echo(f"  {line}")
     if run.waves:
+        rows = wave_progress(run, decisions, status)
         click.echo(
             table(
-                ["wave", "status", "findings", "fixed", "failed"],
-                [(w.number, w.status.value, len(w.finding_ids), w.succeeded, w.failed) for w in run.waves],
+                ["wave", "status", "findings", "fixed", "PR awaiting review", "failed"],
+                [(w.number, w.status, w.findings, w.fixed, w.awaiting_review, w.failed) for w in rows],
             )
         )

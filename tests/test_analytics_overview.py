@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from engine.analytics.overview import overview_cards, recent_sessions, timeline, wave_progress
+from engine.models import RunStatus
 from tests.analytics_fixtures import at, decision, event, finding, run, session, wave
 
 PR = "https://github.com/acme/api/pull/1"
@@ -36,36 +37,45 @@ def test_overview_cards_count_sessions_and_findings() -> None:
     cards = overview_cards(sample_run(), {})
     assert cards.findings == 5
     assert cards.by_severity == {"critical": 1, "high": 2, "medium": 2, "low": 0}
-    assert cards.sessions_active == 1  # F3 working
-    assert cards.sessions_succeeded == 1  # F1
-    assert cards.sessions_failed == 3  # F2 twice (failed) + F4 (timeout)
+    a = cards.attempts  # session attempts, a figure of their own
+    assert (a.sessions, a.active, a.succeeded, a.failed) == (5, 1, 1, 3)  # F2 twice + F4 timed out
     assert cards.pending_reviews == 1  # F1's PR, undecided
-    # decided findings: F1 succeeded, F2 failed (F3, F4, F5 open) -> 1 / 2
-    assert cards.success_rate == 0.5
+    o = cards.outcomes  # finding outcomes: F1's PR awaits review, F2 failed, F3-F5 open
+    assert (o.fixed, o.awaiting_review, o.failed, o.held_back, o.open) == (0, 1, 1, 0, 3)
+    assert o.fixed + o.awaiting_review + o.failed + o.held_back + o.open == cards.findings
+    assert cards.fix_rate == 0.0  # an unreviewed PR is not a fix
 
 
 def test_overview_cards_pending_reviews_drop_once_decided() -> None:
     d = decision("F1", 1, "approved")
-    assert overview_cards(sample_run(), {d.key: d}).pending_reviews == 0
+    cards = overview_cards(sample_run(), {d.key: d})
+    assert cards.pending_reviews == 0
+    assert (cards.outcomes.fixed, cards.outcomes.awaiting_review, cards.fix_rate) == (1, 0, 0.5)
+
+
+def test_a_rejected_pull_request_is_a_failed_finding_not_a_fix() -> None:
+    d = decision("F1", 1, "rejected")
+    o = overview_cards(sample_run(), {d.key: d}).outcomes
+    assert (o.fixed, o.awaiting_review, o.failed, o.rejected) == (0, 0, 2, 1)
 
 
 def test_overview_cards_of_an_empty_run() -> None:
     cards = overview_cards(run(), {})
     assert cards.findings == 0
     assert cards.by_severity == {"critical": 0, "high": 0, "medium": 0, "low": 0}
-    assert (cards.sessions_active, cards.sessions_succeeded, cards.sessions_failed) == (0, 0, 0)
+    assert (cards.attempts.active, cards.attempts.succeeded, cards.attempts.failed) == (0, 0, 0)
     assert cards.pending_reviews == 0
-    assert cards.success_rate is None
+    assert cards.fix_rate is None
 
 
 def test_wave_progress_counts_latest_sessions() -> None:
     first, second = wave_progress(sample_run())
     # wave 1 closed: F1 succeeded, F2 failed -> 2 of 2 done
     assert (first.number, first.status, first.findings) == (1, "completed", 2)
-    assert (first.succeeded, first.failed, first.in_flight, first.done_fraction) == (1, 1, 0, 1.0)
+    assert (first.awaiting_review, first.failed, first.in_flight, first.done_fraction) == (1, 1, 0, 1.0)
     # wave 2 running: F3 working (in flight), F4 timed out but will retry (open), F5 untouched
     assert (second.number, second.status, second.findings) == (2, "running", 3)
-    assert (second.succeeded, second.failed, second.in_flight, second.done_fraction) == (0, 0, 1, 0.0)
+    assert (second.fixed, second.failed, second.in_flight, second.done_fraction) == (0, 0, 1, 0.0)
 
 
 def test_a_closed_wave_counts_every_unfixed_finding_as_failed() -> None:
@@ -80,7 +90,7 @@ def test_a_closed_wave_counts_every_unfixed_finding_as_failed() -> None:
     )
     gated, empty = wave_progress(r)
     # 2 fixed; the other 2 (B open by the retry rule, D never dispatched) count as failed
-    assert (gated.succeeded, gated.failed, gated.in_flight, gated.done_fraction) == (2, 2, 0, 1.0)
+    assert (gated.awaiting_review, gated.failed, gated.in_flight, gated.done_fraction) == (2, 2, 0, 1.0)
     assert (empty.findings, empty.done_fraction) == (0, 0.0)  # no division by zero
 
 
@@ -96,7 +106,17 @@ def test_wave_progress_fraction_while_running() -> None:
     )
     (w,) = wave_progress(r)
     # 1 of 4 decided; B pending and C blocked are in flight
-    assert (w.succeeded, w.failed, w.in_flight, w.done_fraction) == (1, 0, 2, 0.25)
+    assert (w.awaiting_review, w.failed, w.in_flight, w.done_fraction) == (1, 0, 2, 0.25)
+
+
+def test_no_wave_says_running_once_the_run_is_stopped() -> None:
+    r = sample_run()
+    assert [w.status for w in wave_progress(r)] == ["completed", "running"]
+    r.status = RunStatus.interrupted  # Stop: the engine left wave 2 marked running
+    assert [w.status for w in wave_progress(r)] == ["completed", "stopped"]
+    assert [w.status for w in wave_progress(sample_run(), run_status="crashed")] == ["completed", "stopped"]
+    r.status = RunStatus.paused
+    assert [w.status for w in wave_progress(r)] == ["completed", "paused"]
 
 
 def test_timeline_merges_events_and_reviews_newest_first() -> None:

@@ -47,6 +47,7 @@ def test_findings_table_in_priority_order_with_latest_session() -> None:
         "score_parts",
         "title",
         "status",
+        "session_status",
         "attempts",
         "session_id",
         "session_url",
@@ -63,7 +64,7 @@ def test_findings_table_in_priority_order_with_latest_session() -> None:
         "critical",
         "sql_injection",
     )
-    assert (f1["status"], f1["attempts"], f1["session_id"], f1["pull_request_url"]) == (
+    assert (f1["session_status"], f1["attempts"], f1["session_id"], f1["pull_request_url"]) == (
         "success",
         1,
         "devin-F1-1",
@@ -71,9 +72,11 @@ def test_findings_table_in_priority_order_with_latest_session() -> None:
     )
     assert f1["session_url"] == "https://app.devin.ai/sessions/F1-1"
     f2 = table.iloc[1]
-    assert (f2["status"], f2["attempts"], f2["session_id"]) == ("working", 2, "devin-F2-2")
+    assert (f2["session_status"], f2["attempts"], f2["session_id"]) == ("working", 2, "devin-F2-2")
     f9 = table.iloc[4]
-    assert (f9["status"], f9["attempts"], f9["score_parts"]) == ("not dispatched", 0, "")
+    assert (f9["session_status"], f9["attempts"], f9["score_parts"]) == ("not dispatched", 0, "")
+    # the status is the finding's outcome: F1 approved is fixed; F4's PR awaits review
+    assert list(table["status"]) == ["Fixed", "Open", "Open", "PR awaiting review", "Open"]
     assert pd.isna(f9["score"])  # not scored
     # approved by decision; F4's PR undecided; F3 has a PR but failed: nothing to review
     assert list(table["review"]) == ["approved", "", "", "pending", ""]
@@ -89,6 +92,13 @@ def test_findings_table_review_follows_the_latest_attempt() -> None:
     )
     old = decision("F1", 1, "rejected")
     assert list(findings_table(r, {old.key: old})["review"]) == ["pending"]
+
+
+def test_a_rejected_pull_request_shows_as_failed_never_as_a_fix() -> None:
+    r = run(findings=[finding("F1")], sessions=[session("F1", 1, "success", start=0, end=10, pr=PR1)])
+    rejected = decision("F1", 1, "rejected")
+    row = findings_table(r, {rejected.key: rejected}).iloc[0]
+    assert (row["status"], row["session_status"], row["review"]) == ("Failed", "success", "rejected")
 
 
 def test_findings_table_of_an_empty_run() -> None:
@@ -110,7 +120,7 @@ def test_filter_findings() -> None:
     assert list(filter_findings(table, severities=["high"])["finding_id"]) == ["F2", "F4"]
     assert list(filter_findings(table, categories=["xss"], services=["web"])["finding_id"]) == ["F3", "F4"]
     assert list(filter_findings(table, severities=["high"], categories=["xss"])["finding_id"]) == ["F4"]
-    assert list(filter_findings(table, statuses=["not dispatched", "working"])["finding_id"]) == ["F2", "F9"]
+    assert list(filter_findings(table, statuses=["PR awaiting review"])["finding_id"]) == ["F1", "F4"]
     assert filter_findings(table, services=["nowhere"]).empty
     assert list(filter_findings(table, severities=["low"]).index) == [0]  # index reset
 

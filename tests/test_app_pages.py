@@ -106,11 +106,16 @@ def test_overview_of_the_sample_run(app_runs: Path, use_runs) -> None:
     use_runs(app_runs)
     at = open_page("overview", COMPLETED)
     assert metric(at, "Findings") == "24"
-    # one finding the simulated agent cannot fix (seed 0): 23 fixed, one of them approved
-    assert metric(at, "Succeeded") == "23"
-    assert metric(at, "Pending reviews") == "22"
-    assert metric(at, "Success rate") == "96%"
+    # one finding the simulated agent cannot fix (seed 0): 23 pull requests, one approved. Only
+    # the approved one is fixed; the outcomes add up to the findings total.
+    outcomes = ["Fixed", "PR awaiting review", "Failed", "Held back", "Open"]
+    assert [metric(at, label) for label in outcomes] == ["1", "22", "1", "0", "0"]
+    assert sum(int(metric(at, label)) for label in outcomes) == 24
+    # session attempts are a separate figure: 29 sessions (retries included) for 24 findings
+    assert "Fix rate 50%" in texts(at) and "Session attempts: 29 (23 finished, 6 failed" in texts(at)
     assert [p.value for p in at.get("progress")] == [100, 100, 100]
+    # the severity and progress-over-time charts
+    assert len(at.get("plotly_chart")) == 2
     timeline = at.dataframe[1].value
     assert "review_approved" in set(timeline["kind"])
     assert any(FIXTURE_REVIEWER in m for m in timeline["message"])
@@ -175,8 +180,8 @@ def test_findings_filter_and_links(app_runs: Path, use_runs) -> None:
     assert at.download_button(key="findings_download").label == "Download CSV"
     at.multiselect(key="findings_severity").select("critical").run()
     assert len(at.dataframe[0].value) == 5
-    at.multiselect(key="findings_status").select("success").run()
-    assert len(at.dataframe[0].value) == 5
+    at.multiselect(key="findings_status").select("PR awaiting review").run()
+    assert len(at.dataframe[0].value) == 4  # one critical finding's PR is approved: fixed
 
 
 @slow
@@ -233,7 +238,8 @@ def test_approving_through_the_ui_records_the_local_user(app_runs: Path, use_run
     assert any("Approved the pull request" in s.value for s in at.success)
 
     at.switch_page(PAGES["overview"]).run()
-    assert metric(at, "Pending reviews") == "21"
+    assert metric(at, "PR awaiting review") == "21"
+    assert metric(at, "Fixed") == "2"  # the fixture's approval and this one
     assert any(getpass.getuser() in m and finding_id in m for m in at.dataframe[1].value["message"])
 
 
@@ -248,6 +254,14 @@ def test_rejecting_through_the_ui(app_runs: Path, use_runs, tmp_path: Path) -> N
     at.segmented_control(key="review_filter").set_value("Decided").run()
     assert not at.exception
     assert "Rejected by" in texts(at)
+    # A rejected PR is no fix: the Overview counts it as failed, the Findings page says so.
+    at.switch_page(PAGES["overview"]).run()
+    assert metric(at, "Failed (1 PR rejected)") == "2"
+    assert (metric(at, "Fixed"), metric(at, "PR awaiting review")) == ("1", "21")
+    at.switch_page(PAGES["findings"]).run()
+    table = at.dataframe[0].value
+    rejected = decisions_of(runs, COMPLETED)[-1].finding_id
+    assert table.set_index("finding_id").loc[rejected, "status"] == "Failed"
 
 
 # --- history, ROI, ops, eval ---------------------------------------------------------------------

@@ -10,87 +10,120 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel
 
+from engine.analytics.held_back import HeldBackGroup, held_back_groups
+from engine.analytics.outcomes import (
+    AttemptSummary,
+    FindingOutcome,
+    OutcomeSummary,
+    outcome_of,
+    summarize_attempts,
+    summarize_outcomes,
+)
 from engine.analytics.review_queue import pending_review_count
 from engine.analytics.timing import session_seconds
-from engine.execute.totals import finding_outcome, latest_sessions
+from engine.execute.totals import latest_sessions
 from engine.models import (
     BatchRun,
     RemediationSession,
+    RunStatus,
     SessionStatus,
     Severity,
     TimelineEvent,
+    Wave,
     WaveStatus,
 )
 from engine.reviews import ReviewDecision
 
 ACTIVE_STATUSES = frozenset({SessionStatus.dispatched, SessionStatus.working, SessionStatus.blocked})
-FAILED_STATUSES = frozenset({SessionStatus.failed, SessionStatus.timeout})
 IN_FLIGHT_STATUSES = ACTIVE_STATUSES | {SessionStatus.pending}
 CLOSED_WAVE_STATUSES = frozenset({WaveStatus.completed, WaveStatus.gated})
 RECENT_COLUMNS = ["finding_id", "attempt", "status", "updated", "duration_s", "pull_request_url"]
 
 
 class OverviewCards(BaseModel):
-    findings: int
-    by_severity: dict[str, int]  # always critical, high, medium and low
-    sessions_active: int  # dispatched, working or blocked
-    sessions_succeeded: int
-    sessions_failed: int  # failed or timed out
+    """Finding outcomes (adding up to `findings`) and session attempts, kept apart (outcomes.py)."""
+
+    findings: int  # every finding of the upload: planned and held back
+    by_severity: dict[str, int]  # always critical, high, medium and low (of `findings`)
+    outcomes: OutcomeSummary
+    attempts: AttemptSummary
     pending_reviews: int
-    success_rate: float | None  # findings fixed / findings decided; None when none decided
+    held_back: list[HeldBackGroup]  # why findings are held back, and what to do
+
+    @property
+    def fix_rate(self) -> float | None:
+        return self.outcomes.fix_rate
 
 
 def overview_cards(run: BatchRun, decisions: Mapping[tuple[str, int], ReviewDecision]) -> OverviewCards:
-    severities = Counter(f.severity.value for f in run.findings)
-    statuses = Counter(s.status for s in run.sessions)
-    latest = latest_sessions(run)
-    outcomes = Counter(
-        finding_outcome(latest.get(f.finding_id), run.config.max_retries) for f in run.findings
-    )
-    decided = outcomes["succeeded"] + outcomes["failed"]
+    everything = [*run.findings, *(h.finding for h in run.held_back)]
+    severities = Counter(f.severity.value for f in everything)
+    outcomes = summarize_outcomes(run, decisions)
     return OverviewCards(
-        findings=len(run.findings),
+        findings=outcomes.total,
         by_severity={s.value: severities.get(s.value, 0) for s in Severity},
-        sessions_active=sum(statuses[s] for s in ACTIVE_STATUSES),
-        sessions_succeeded=statuses[SessionStatus.success],
-        sessions_failed=sum(statuses[s] for s in FAILED_STATUSES),
+        outcomes=outcomes,
+        attempts=summarize_attempts(run),
         pending_reviews=pending_review_count(run, decisions),
-        success_rate=outcomes["succeeded"] / decided if decided else None,
+        held_back=held_back_groups((h.reason for h in run.held_back), run.data_source),
     )
 
 
 class WaveProgress(BaseModel):
     number: int
-    status: str
+    status: str  # the wave's status; "stopped" for a wave the stopped run left running
     findings: int
-    succeeded: int
+    fixed: int  # PR approved or merged
+    awaiting_review: int  # PR awaiting a decision
     failed: int
     in_flight: int  # latest attempt pending, dispatched, working or blocked
-    done_fraction: float  # (succeeded + failed) / findings, 0..1
+    done_fraction: float  # (fixed + awaiting review + failed) / findings, 0..1
 
 
-def wave_progress(run: BatchRun) -> list[WaveProgress]:
-    """Counts from each finding's latest session, so a running wave moves before it closes. A
-    closed wave (completed or gated) counts every finding not fixed as failed, as the engine does."""
+RUN_WORKING_STATUSES = frozenset({RunStatus.running.value, RunStatus.pending.value, "starting", "queued"})
+
+
+def wave_status(wave: Wave, run_status: str) -> str:
+    """The wave's status as the run stands (`run_status` as the app shows it: "crashed" too). A
+    wave left running by a run that no longer works is "paused" with a paused run and "stopped"
+    otherwise (stopped, crashed, failed): never "running"."""
+    if wave.status != WaveStatus.running or run_status in RUN_WORKING_STATUSES:
+        return wave.status.value
+    return "paused" if run_status == RunStatus.paused.value else "stopped"
+
+
+def wave_progress(
+    run: BatchRun,
+    decisions: Mapping[tuple[str, int], ReviewDecision] | None = None,
+    run_status: str | None = None,
+) -> list[WaveProgress]:
+    """Finding outcomes per wave (outcomes.py), from each finding's latest session, so a running
+    wave moves before it closes. A closed wave (completed or gated) counts every finding still
+    open as failed, as the engine does. `run_status`: the run's status as shown (default: the
+    state's)."""
+    shown_status = run_status or run.status.value
     latest = latest_sessions(run)
+    decisions = decisions or {}
     rows = []
     for wave in sorted(run.waves, key=lambda w: w.number):
         sessions = [latest.get(f) for f in wave.finding_ids]
-        outcomes = Counter(finding_outcome(s, run.config.max_retries) for s in sessions)
-        succeeded, failed = outcomes["succeeded"], outcomes["failed"]
+        outcomes = Counter(outcome_of(s, run.config.max_retries, decisions) for s in sessions)
+        fixed, awaiting = outcomes[FindingOutcome.fixed], outcomes[FindingOutcome.awaiting_review]
+        failed = outcomes[FindingOutcome.failed]
         in_flight = sum(1 for s in sessions if s is not None and s.status in IN_FLIGHT_STATUSES)
         total = len(wave.finding_ids)
         if wave.status in CLOSED_WAVE_STATUSES:
-            failed, in_flight = total - succeeded, 0
+            failed, in_flight = total - fixed - awaiting, 0
         rows.append(
             WaveProgress(
                 number=wave.number,
-                status=wave.status.value,
+                status=wave_status(wave, shown_status),
                 findings=total,
-                succeeded=succeeded,
+                fixed=fixed,
+                awaiting_review=awaiting,
                 failed=failed,
                 in_flight=in_flight,
-                done_fraction=min(1.0, (succeeded + failed) / total) if total else 0.0,
+                done_fraction=min(1.0, (fixed + awaiting + failed) / total) if total else 0.0,
             )
         )
     return rows

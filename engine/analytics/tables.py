@@ -10,6 +10,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from engine.analytics.ordering import in_priority_order, ranks
+from engine.analytics.outcomes import OUTCOME_LABELS, finding_outcomes
 from engine.analytics.overview import TimelineItem, event_item
 from engine.analytics.timing import session_seconds
 from engine.execute.totals import latest_sessions
@@ -27,6 +28,7 @@ FINDINGS_COLUMNS = [
     "score_parts",
     "title",
     "status",
+    "session_status",
     "attempts",
     "session_id",
     "session_url",
@@ -89,8 +91,11 @@ def review_state(
 
 
 def findings_table(run: BatchRun, decisions: Mapping[tuple[str, int], ReviewDecision]) -> pd.DataFrame:
-    """One row per finding in priority order, with its latest session."""
+    """One row per finding in priority order, with its latest session. `status` is the finding's
+    outcome in words (outcomes.py: a rejected PR is "Failed", never a fix); `session_status`
+    the latest session's own status."""
     latest = latest_sessions(run)
+    outcomes = finding_outcomes(run, decisions)
     attempts = Counter(s.finding_id for s in run.sessions)
     rank = ranks(run.findings)
     rows = []
@@ -106,7 +111,8 @@ def findings_table(run: BatchRun, decisions: Mapping[tuple[str, int], ReviewDeci
                 "score": score_of(f),
                 "score_parts": score_parts(f),
                 "title": f.title,
-                "status": s.status.value if s else NOT_DISPATCHED,
+                "status": OUTCOME_LABELS[outcomes[f.finding_id]],
+                "session_status": s.status.value if s else NOT_DISPATCHED,
                 "attempts": attempts[f.finding_id],
                 "session_id": s.session_id if s else None,
                 "session_url": s.url if s else None,

@@ -18,7 +18,8 @@ class Progress(Protocol):
 
 
 def _counts(run: BatchRun) -> tuple[int, int, int]:
-    """(fixed, failed, findings in scope): waves skipped by `--wave` are out of scope."""
+    """(with a PR, failed, findings in scope): waves skipped by `--wave` are out of scope. A PR is
+    not yet a fix: it is fixed once approved or merged (engine/analytics/outcomes.py)."""
     in_scope = [f for w in run.waves if w.status != WaveStatus.skipped for f in w.finding_ids]
     latest = latest_sessions(run)
     outcomes = [finding_outcome(latest.get(f), run.config.max_retries) for f in in_scope]
@@ -41,7 +42,7 @@ class BarProgress:
         if self._bar is None:
             self._bar = click.progressbar(length=total, label="Remediating", show_pos=True)
             self._bar.__enter__()
-        self._bar.label = f"Wave {wave.number}/{len(run.waves)}  fixed {ok}  failed {failed}"
+        self._bar.label = f"Wave {wave.number}/{len(run.waves)}  PRs {ok}  failed {failed}"
         self._bar.update(ok + failed - self._done)
         self._done = ok + failed
 
@@ -62,7 +63,7 @@ class LineProgress:
         ok, failed, total = _counts(run)
         line = (
             f"wave {wave.number}/{len(run.waves)}: {ok + failed}/{total} findings done "
-            f"({ok} fixed, {failed} failed)"
+            f"({ok} with a PR, {failed} failed)"
         )
         now = time.monotonic()
         if line != self._last_line and now - self._last >= self.min_seconds:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,6 +53,9 @@ class IndexEntry(BaseModel):
     agent_seconds: float = 0.0  # on the agent's clock (see engine.analytics.timing)
     speed: float = 1.0
     max_acu_per_session: int = 0
+    held_back: dict[str, int] = Field(default_factory=dict)  # findings held back, per reason
+    acus_reported: float | None = None  # ACUs the API reported, summed over sessions (None: none)
+    sessions_with_acus: int = 0  # how many sessions reported ACUs
 
 
 class RunIndex(BaseModel):
@@ -124,6 +128,7 @@ def folder_entry(paths: RunPaths) -> IndexEntry | None:
 
 def entry_for(run: BatchRun) -> IndexEntry:
     t = run.totals
+    reported = [s.acus_consumed for s in run.sessions if s.acus_consumed is not None]
     return IndexEntry(
         run_id=run.run_id,
         created_at=run.created_at,
@@ -143,6 +148,9 @@ def entry_for(run: BatchRun) -> IndexEntry:
         agent_seconds=round(agent_seconds(run), 3),
         speed=run.config.speed,
         max_acu_per_session=run.config.max_acu_per_session,
+        held_back=dict(Counter(h.reason for h in run.held_back)),
+        acus_reported=sum(reported) if reported else None,
+        sessions_with_acus=len(reported),
     )
 
 

@@ -7,6 +7,7 @@ the very first byte and the upload is never read again."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -102,6 +103,7 @@ def prepare_run(
             source_file=source_name,
             findings=len(plan.findings),
             open=len(plan.findings),
+            held_back=dict(Counter(h.reason for h in plan.held_back())),
         ),
     )
     return paths, plan
