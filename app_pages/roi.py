@@ -16,6 +16,7 @@ from engine.analytics.roi import (
     run_roi,
     total_roi,
 )
+from engine.analytics.roi_report import data_notes, time_range
 from ui import charts, context, loaders
 from ui import components as c
 
@@ -23,8 +24,9 @@ ctx = context.current()
 c.page_header(
     "Return on investment",
     ":material/savings:",
-    "Every run in the runs folder. Agent cost is an estimate: the Devin API reports no usage, so ACUs "
-    "are derived from agent time.",
+    "Every run in the runs folder. Savings count accepted fixes only (pull requests approved); "
+    "agent cost is the ACUs the sessions reported, at the price below (estimated from agent time for "
+    "runs whose sessions reported none).",
 )
 runs = loaders.entries(ctx.runs_dir)
 if not runs:
@@ -84,29 +86,44 @@ for damage in damaged:
 figures = [run_roi(e, reviews[e.run_id], assumptions) for e in runs]
 total = total_roi(figures)
 
+for kind, note in data_notes(total):  # what a reader must know before trusting the figures
+    if kind == "simulated":
+        st.info(f"**{c.md(note)}**", icon=":material/science:")
+    else:
+        st.warning(c.md(note), icon=":material/monitoring:")
+tag = " (simulated)" if total.simulated else ""  # every figure on simulated data says so
+cost_tag = " (estimated)" if total.acus_estimated else ""
 cols = st.columns(6)
 cols[0].metric(
-    "Hours saved", fmt.number(total.hours_saved), border=True, help=f"{total.successful_fixes} fixes."
+    f"Accepted fixes{tag}",
+    f"{total.successful_fixes:,}",
+    border=True,
+    help="Findings whose pull request a reviewer approved. Rejected ones count for nothing.",
 )
-cols[1].metric("Money saved", fmt.money(total.money_saved), border=True)
-cols[2].metric(
-    "Est. agent cost",
+cols[1].metric(
+    f"Hours saved{tag}",
+    fmt.number(total.hours_saved),
+    border=True,
+    help=f"{total.successful_fixes} accepted fixes × the hours per fix.",
+)
+cols[2].metric(f"Money saved{tag}", fmt.money(total.money_saved), border=True)
+cols[3].metric(
+    f"Agent cost{tag}{cost_tag}",
     fmt.money(total.agent_cost),
     border=True,
-    help=f"{fmt.number(total.acus)} ACUs, estimated.",
+    help=f"{fmt.number(total.acus)} ACUs at the price per ACU.",
 )
-cols[3].metric("Net savings", fmt.money(total.net_savings), border=True)
-cols[4].metric(
-    "ROI multiple", fmt.multiple(total.roi_multiple), border=True, help="Money saved ÷ agent cost."
-)
+cols[4].metric(f"Net savings{tag}", fmt.money(total.net_savings), border=True)
 cols[5].metric(
-    "Acceptance rate",
-    fmt.percent(total.acceptance_rate),
-    border=True,
-    help=f"Approved pull requests out of reviewed ones ({total.reviewed} reviewed).",
+    f"ROI multiple{tag}", fmt.multiple(total.roi_multiple), border=True, help="Money saved ÷ agent cost."
 )
-if total.reviewed:
-    st.caption(f"{total.approved} of {total.reviewed} reviewed pull requests approved.")
+st.caption(
+    f"Potential{c.md(tag)}: **{total.awaiting_review:,}** pull requests awaiting review would save "
+    f"{c.md(fmt.money(total.potential_money_saved))} more if accepted (not counted above). "
+    f"Acceptance rate{c.md(tag)}: {c.md(fmt.percent(total.acceptance_rate))} "
+    f"({total.approved:,} of {total.reviewed:,} reviewed pull requests approved). "
+    f"{c.md(time_range(total))}."
+)
 
 generated = datetime.now(UTC)
 st.download_button(
@@ -129,14 +146,21 @@ with right:
     charts.show(figs["per_run"], "roi_per_run")
 
 st.subheader("Per run", anchor=False)
-table = pd.DataFrame([f.model_dump() for f in sorted(figures, key=lambda f: f.started, reverse=True)])
+table = pd.DataFrame(
+    [
+        {**f.model_dump(), "data_source": "simulated" if f.simulated else "live"}
+        for f in sorted(figures, key=lambda f: f.started, reverse=True)
+    ]
+)
 st.dataframe(
     table,
     hide_index=True,
     column_order=[
         "run_id",
         "started",
+        "data_source",
         "successful_fixes",
+        "awaiting_review",
         "hours_saved",
         "money_saved",
         "acus",
@@ -149,11 +173,15 @@ st.dataframe(
     column_config={
         "run_id": "Run",
         "started": c.datetime_column("Started"),
-        "successful_fixes": st.column_config.NumberColumn("Fixes", format="%d"),
+        "data_source": st.column_config.TextColumn("Data", width="small"),
+        "successful_fixes": st.column_config.NumberColumn("Accepted fixes", format="%d"),
+        "awaiting_review": st.column_config.NumberColumn(
+            "Awaiting review", format="%d", help="Potential: not counted in the savings."
+        ),
         "hours_saved": st.column_config.NumberColumn("Hours saved", format="%.1f"),
         "money_saved": st.column_config.NumberColumn("Money saved", format="dollar"),
-        "acus": st.column_config.NumberColumn("ACUs (estimated)", format="%.1f"),
-        "agent_cost": st.column_config.NumberColumn("Agent cost (estimated)", format="dollar"),
+        "acus": st.column_config.NumberColumn("ACUs", format="%.1f"),
+        "agent_cost": st.column_config.NumberColumn("Agent cost", format="dollar"),
         "net_savings": st.column_config.NumberColumn("Net savings", format="dollar"),
         "roi_multiple": st.column_config.NumberColumn("ROI", format="%.1f×"),
         "reviewed": st.column_config.NumberColumn("Reviewed", format="%d"),

@@ -41,17 +41,32 @@ def decisions_a():
     ]
 
 
-def test_run_roi() -> None:
+def test_run_roi_counts_accepted_fixes_only() -> None:
     f = run_roi(entry_a(), decisions_a(), A)
-    assert (f.run_id, f.started, f.successful_fixes) == ("run-a", T0, 4)
-    assert f.hours_saved == 12.0  # 4 × 3
-    assert f.money_saved == 960.0  # 12 × 80
+    # 4 PRs: F1 approved (a fix), F2 rejected (nothing), 2 awaiting review (potential only)
+    assert (f.run_id, f.started, f.successful_fixes, f.awaiting_review) == ("run-a", T0, 1, 2)
+    assert f.hours_saved == 3.0  # 1 × 3
+    assert f.money_saved == 240.0  # 3 × 80
+    assert f.potential_money_saved == 480.0  # 2 × 3 × 80, shown apart
     assert f.acus == 8.0  # 7200 / 60 / 15
     assert f.acus_estimated is True
     assert f.agent_cost == 18.0  # 8 × 2.25
-    assert f.net_savings == 942.0  # 960 - 18
-    assert f.roi_multiple == pytest.approx(53.3333333)  # 960 / 18
+    assert f.net_savings == 222.0  # 240 - 18
+    assert f.roi_multiple == pytest.approx(13.3333333)  # 240 / 18
     assert (f.reviewed, f.approved, f.acceptance_rate) == (2, 1, 0.5)  # F1 approved, F2 rejected
+    assert f.simulated and f.small_sample
+
+
+def test_a_rejected_pr_saves_nothing_and_unreviewed_ones_are_potential() -> None:
+    rejected = [decision("F1", 1, "rejected", run_id="run-a")]
+    f = run_roi(entry_a(), rejected, A)
+    assert (f.successful_fixes, f.money_saved, f.awaiting_review) == (0, 0.0, 3)
+
+
+def test_agent_cost_uses_the_acus_the_sessions_reported() -> None:
+    reported = entry_a().model_copy(update={"acus_reported": 30.0, "sessions_with_acus": 6})
+    f = run_roi(reported, [], A)
+    assert (f.acus, f.acus_estimated, f.agent_cost) == (30.0, False, 67.5)  # 30 × 2.25
 
 
 def test_acus_are_capped_by_the_session_limit() -> None:
@@ -68,7 +83,8 @@ def test_zero_cost_and_nothing_reviewed() -> None:
     assert f.started == at(50)  # never started: its creation
     assert (f.agent_cost, f.roi_multiple) == (0.0, None)
     assert (f.reviewed, f.acceptance_rate) == (0, None)
-    assert f.net_savings == 480.0  # 2 × 3 × 80 - 0
+    assert f.net_savings == 0.0  # no PR accepted yet: nothing saved
+    assert f.potential_money_saved == 480.0  # 2 × 3 × 80, if both are accepted
     free = run_roi(entry_a(), [], RoiAssumptions(price_per_acu=0))
     assert free.roi_multiple is None
 
@@ -83,14 +99,16 @@ def test_total_roi_sums_and_recomputes_ratios() -> None:
     figures = [run_roi(entry_b(), [], A), run_roi(entry_a(), decisions_a(), A)]
     t = total_roi(figures)
     assert (t.run_id, t.started) == ("all runs", T0)  # run-a started first
-    assert t.successful_fixes == 14
-    assert t.hours_saved == 42.0  # 12 + 30
-    assert t.money_saved == 3360.0  # 960 + 2400
+    assert (t.successful_fixes, t.awaiting_review) == (1, 12)  # run-b: 10 PRs, none reviewed
+    assert t.hours_saved == 3.0
+    assert t.money_saved == 240.0
+    assert t.potential_money_saved == 2880.0  # (2 + 10) × 3 × 80
     assert t.acus == 48.0  # 8 + 40
     assert t.agent_cost == 108.0  # 18 + 90
-    assert t.net_savings == 3252.0
-    assert t.roi_multiple == pytest.approx(31.1111111)  # 3360 / 108, not a mean of the runs' multiples
+    assert t.net_savings == 132.0  # 240 - 108
+    assert t.roi_multiple == pytest.approx(2.2222222)  # 240 / 108, not a mean of the runs' multiples
     assert (t.reviewed, t.approved, t.acceptance_rate) == (2, 1, 0.5)
+    assert (t.runs, t.simulated_runs, t.ended) == (2, 2, at(90000))
 
 
 def test_total_roi_of_no_runs() -> None:
@@ -114,8 +132,8 @@ def test_cumulative_roi_in_start_order() -> None:
         "cumulative_agent_cost",
     ]
     assert list(table["run_id"]) == ["run-a", "run-b"]
-    assert list(table["cumulative_net_savings"]) == [942.0, 3252.0]  # 942, then + (2400 - 90)
-    assert list(table["cumulative_money_saved"]) == [960.0, 3360.0]
+    assert list(table["cumulative_net_savings"]) == [-18.0, -108.0]  # nothing accepted yet
+    assert list(table["cumulative_money_saved"]) == [0.0, 0.0]
     assert list(table["cumulative_agent_cost"]) == [18.0, 108.0]
     assert cumulative_roi([]).empty
 
@@ -124,9 +142,17 @@ def test_roi_charts() -> None:
     figures = [run_roi(entry_a(), [], A), run_roi(entry_b(), [], A)]
     charts = roi_charts(figures)
     assert set(charts) == {"cumulative", "per_run"}
-    assert list(charts["cumulative"].data[0].y) == [942.0, 3252.0]
+    # by day: run-a on 1 Jan, run-b a day later; a category axis, never sub-millisecond ticks
+    cumulative = charts["cumulative"]
+    assert list(cumulative.data[0].x) == ["01 Jan 2024", "02 Jan 2024"]
+    assert list(cumulative.data[0].y) == [-18.0, -108.0]
+    assert cumulative.layout.xaxis.type == "category"
     saved, cost = charts["per_run"].data
-    assert (list(saved.x), list(saved.y), list(cost.y)) == (["run-a", "run-b"], [960.0, 2400.0], [18.0, 90.0])
+    assert (list(saved.x), list(saved.y), list(cost.y)) == (["run-a", "run-b"], [0.0, 0.0], [18.0, 90.0])
+    # the legend sits above the plot, clear of the bars' run labels
+    assert charts["per_run"].layout.legend.yanchor == "bottom" and charts["per_run"].layout.legend.y >= 1
+    one = roi_charts([run_roi(entry_a(), [], A)])["cumulative"]
+    assert list(one.data[0].x) == ["01 Jan 2024"] and one.layout.xaxis.type == "category"
     empty = roi_charts([])
     assert len(empty["cumulative"].data[0].y or []) == 0
     assert empty["per_run"].layout.annotations[0].text == "No runs yet"
@@ -165,10 +191,17 @@ def test_executive_report_is_self_contained_and_escaped() -> None:
     parser.close()
     text = " ".join(parser.text)
     # the totals (see test_total_roi_sums_and_recomputes_ratios)
-    for shown in ("42.0", "$3,360", "$108", "$3,252", "31.1×", "50%", "(estimated)"):
+    for shown in ("3.0", "$240", "$108", "$132", "2.2×", "50%", "(estimated)", "$2,880"):
         assert shown in text, shown
+    assert "Potential: 12 PRs awaiting review" in text
+    # simulated data and a small sample are said up front; the time range in human dates
+    assert "(simulated)" in text and "Simulated data: 2 of 2 runs" in text
+    assert "Small sample: 1 accepted fixes" in text
+    assert "Runs from 1 January 2024, 12:00 UTC to 2 January 2024, 13:00 UTC" in text
+    assert "generated 2 January 2024, 15:46 UTC" in text
+    assert "T15:46" not in text  # no raw ISO timestamp
     # the per-run rows and the assumptions
-    assert "$960" in text and "$2,400" in text and "$18" in text and "$90" in text
+    assert "$18" in text and "$90" in text and "simulated" in text
     assert "$80" in text and "$2.25" in text and "15.0 agent minutes" in text
     # both charts' divs; plotly.js embedded once (one large script), the rest are small
     ids = {attrs.get("id") for tag, attrs in parser.tags if tag == "div"}

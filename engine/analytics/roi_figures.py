@@ -1,7 +1,10 @@
 """Return on investment per run and over all runs, from the run index and review decisions.
 
-Hours saved count every fix as `hours_per_fix` engineer hours. Agent cost is ESTIMATED: the
-v1 API reports no ACU usage, so ACUs are derived from agent time (see engine.analytics.acu)."""
+Savings count accepted fixes only (outcomes.py: a pull request approved by a reviewer); pull
+requests awaiting review are shown apart as potential savings, and a rejected one counts for
+nothing. Agent cost is ACUs at the configured price: the ACUs the API reported per session
+(the simulator reports them too) when there are any, else estimated from agent time (see
+engine.analytics.acu). Figures that include simulated runs say so (`simulated_runs`)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from engine.analytics.acu import estimate_acus
 from engine.reviews import ReviewDecision, latest_decisions
 from engine.runs.index import IndexEntry
 
+SMALL_SAMPLE_FIXES = 10  # below this many accepted fixes, the figures are a small sample
 ALL_RUNS = "all runs"
 NO_RUNS_STARTED = datetime(1970, 1, 1, tzinfo=UTC)  # `started` of the total over no runs
 CUMULATIVE_COLUMNS = [
@@ -38,17 +42,30 @@ class RoiAssumptions(BaseModel):
 class RoiFigures(BaseModel):
     run_id: str
     started: datetime
-    successful_fixes: int
+    ended: datetime | None = None  # the run's last activity (completion, or last update)
+    successful_fixes: int  # accepted fixes: findings whose PR a reviewer approved
+    awaiting_review: int = 0  # findings whose PR nobody has decided on: potential, not savings
     hours_saved: float
     money_saved: float
+    potential_money_saved: float = 0.0  # if every PR awaiting review were accepted
     acus: float
-    acus_estimated: bool = True  # always True while the API reports no ACU usage
+    acus_estimated: bool = True  # True when derived from agent time, not reported by the API
     agent_cost: float
     net_savings: float
     roi_multiple: float | None  # money_saved / agent_cost; None when the cost is 0
     reviewed: int  # sessions with a decision in force
     approved: int
     acceptance_rate: float | None  # approved / reviewed; None when nothing was reviewed
+    runs: int = 1
+    simulated_runs: int = 0  # how many of the runs are simulated (their figures are too)
+
+    @property
+    def simulated(self) -> bool:
+        return self.simulated_runs > 0
+
+    @property
+    def small_sample(self) -> bool:
+        return self.successful_fixes < SMALL_SAMPLE_FIXES
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -65,15 +82,27 @@ def _figures(
     agent_cost: float,
     reviewed: int,
     approved: int,
+    *,
+    ended: datetime | None,
+    awaiting_review: int,
+    potential_money_saved: float,
+    acus_estimated: bool,
+    runs: int,
+    simulated_runs: int,
 ) -> RoiFigures:
     return RoiFigures(
         run_id=run_id,
         started=started,
+        ended=ended,
         successful_fixes=fixes,
+        awaiting_review=awaiting_review,
         hours_saved=hours_saved,
         money_saved=money_saved,
+        potential_money_saved=potential_money_saved,
         acus=acus,
-        acus_estimated=True,
+        acus_estimated=acus_estimated,
+        runs=runs,
+        simulated_runs=simulated_runs,
         agent_cost=agent_cost,
         net_savings=money_saved - agent_cost,
         roi_multiple=_ratio(money_saved, agent_cost),
@@ -86,21 +115,36 @@ def _figures(
 def run_roi(entry: IndexEntry, decisions: list[ReviewDecision], assumptions: RoiAssumptions) -> RoiFigures:
     """One run's figures; `decisions` are that run's (others' are ignored), each session counted
     once with the decision in force."""
-    in_force = latest_decisions([d for d in decisions if d.run_id == entry.run_id]).values()
-    hours = entry.succeeded * assumptions.hours_per_fix
-    acus = estimate_acus(
-        entry.agent_seconds, entry.sessions, entry.max_acu_per_session, assumptions.minutes_per_acu
+    in_force = list(latest_decisions([d for d in decisions if d.run_id == entry.run_id]).values())
+    accepted = {d.finding_id for d in in_force if d.decision == "approved"}
+    decided = {d.finding_id for d in in_force}
+    # Findings whose latest attempt opened a PR (the index's `succeeded`) and nobody decided on.
+    awaiting = max(0, entry.succeeded - len(decided))
+    hours = len(accepted) * assumptions.hours_per_fix
+    reported = entry.acus_reported
+    acus = (
+        reported
+        if reported is not None
+        else estimate_acus(
+            entry.agent_seconds, entry.sessions, entry.max_acu_per_session, assumptions.minutes_per_acu
+        )
     )
     return _figures(
         run_id=entry.run_id,
         started=entry.started_at or entry.created_at,
-        fixes=entry.succeeded,
+        ended=entry.completed_at or entry.updated_at,
+        fixes=len(accepted),
+        awaiting_review=awaiting,
         hours_saved=hours,
         money_saved=hours * assumptions.hourly_rate,
+        potential_money_saved=awaiting * assumptions.hours_per_fix * assumptions.hourly_rate,
         acus=acus,
+        acus_estimated=reported is None and entry.sessions > 0,
         agent_cost=acus * assumptions.price_per_acu,
         reviewed=len(in_force),
         approved=sum(1 for d in in_force if d.decision == "approved"),
+        runs=1,
+        simulated_runs=int(entry.data_source == "simulated"),
     )
 
 
@@ -117,6 +161,12 @@ def total_roi(figures: list[RoiFigures]) -> RoiFigures:
         agent_cost=sum(f.agent_cost for f in figures),
         reviewed=sum(f.reviewed for f in figures),
         approved=sum(f.approved for f in figures),
+        ended=max((f.ended or f.started for f in figures), default=None),
+        awaiting_review=sum(f.awaiting_review for f in figures),
+        potential_money_saved=sum(f.potential_money_saved for f in figures),
+        acus_estimated=any(f.acus_estimated for f in figures),
+        runs=sum(f.runs for f in figures),
+        simulated_runs=sum(f.simulated_runs for f in figures),
     )
 
 
