@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from engine.analytics.held_back import held_back_groups
 from engine.analytics.history import compare_runs, history_table
 from ui import components as c
 from ui import context, loaders
@@ -18,7 +19,23 @@ if not runs:
     st.stop()
 
 statuses = loaders.shown_statuses(ctx.runs_dir, runs, ctx.view)
-table = history_table(runs, statuses, datetime.now(UTC))
+reviews, _ = loaders.reviews_by_run(ctx.runs_dir, runs)
+decisions = [d for run_reviews in reviews.values() for d in run_reviews]
+held = [e for e in runs if e.held_back]
+if held:  # prominent: findings a run planned but did not work on, and what to do
+    lines = []
+    for e in sorted(held, key=lambda e: e.created_at, reverse=True)[:5]:
+        groups = held_back_groups(
+            [reason for reason, n in e.held_back.items() for _ in range(n)], e.data_source
+        )
+        why = "; ".join(f"{g.count:,} {c.md(g.label)} (to change: {c.md(g.advice)})" for g in groups)
+        lines.append(f"- Run {c.code(e.run_id)}: **{sum(e.held_back.values()):,} held back** — {why}")
+    more = f"\n\n…and {len(held) - 5} more runs." if len(held) > 5 else ""
+    st.warning(
+        f"**{len(held):,} runs held findings back.**\n\n" + "\n".join(lines) + more,
+        icon=":material/pause_circle:",
+    )
+table = history_table(runs, statuses, datetime.now(UTC), decisions)
 table["status"] = table["status"].map(c.status_label)
 table["duration_s"] = table["duration_s"] / 60.0
 st.dataframe(
@@ -28,9 +45,18 @@ st.dataframe(
         "run_id": "Run",
         "started": c.datetime_column("Started"),
         "status": "Status",
-        "findings": st.column_config.NumberColumn("Findings", format="%d"),
-        "success_rate": c.rate_column("Success rate", "Findings fixed out of findings decided."),
-        "pull_requests": st.column_config.NumberColumn("PRs", format="%d"),
+        "findings": st.column_config.NumberColumn(
+            "Findings", format="%d", help="Every finding of the upload, held-back ones included."
+        ),
+        "fixed": st.column_config.NumberColumn("Fixed", format="%d", help="PR approved or merged."),
+        "awaiting_review": st.column_config.NumberColumn("PR awaiting review", format="%d"),
+        "failed": st.column_config.NumberColumn(
+            "Failed", format="%d", help="No attempts left, no PR, or PR rejected."
+        ),
+        "held_back": st.column_config.NumberColumn(
+            "Held back", format="%d", help="Findings the run did not work on (see the notice above)."
+        ),
+        "fix_rate": c.rate_column("Fix rate", "Fixed out of fixed + failed."),
         "duration_s": st.column_config.NumberColumn(
             "Duration (wall clock)",
             format="%.1f min",
@@ -63,4 +89,6 @@ a = left.selectbox("Run A", ids, index=0, key="history_compare_a")
 b = right.selectbox("Run B", ids, index=min(1, len(ids) - 1), key="history_compare_b")
 if len(ids) < 2:
     st.caption("Only one run so far: it is compared with itself.")
-st.dataframe(compare_runs(by_id[a], by_id[b], statuses), hide_index=True, column_config={"metric": "Metric"})
+st.dataframe(
+    compare_runs(by_id[a], by_id[b], statuses, decisions), hide_index=True, column_config={"metric": "Metric"}
+)

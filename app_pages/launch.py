@@ -227,6 +227,16 @@ cols[5].metric(
     border=True,
     help="After the findings ledger's skips." if preview.ledger else "Every accepted finding.",
 )
+if preview.held_back:  # prominent: what the plan holds back, why, and what changes it
+    held = sum(g.count for g in preview.held_back)
+    lines = "\n".join(
+        f"- **{g.count:,}** — {c.md(g.label)}. *To change:* {c.md(g.advice)}." for g in preview.held_back
+    )
+    st.warning(
+        f"**{held:,} of {report.accepted:,} findings held back** by the findings ledger ({c.md(mode)} "
+        f"budget and history); they are recorded, not lost.\n\n{lines}",
+        icon=":material/pause_circle:",
+    )
 if preview.ledger and preview.ledger_already:
     st.caption(f"Findings ledger ({mode}): this exact file is already recorded; launching adds no sightings.")
 elif preview.ledger and preview.ledger_counts:
@@ -250,8 +260,8 @@ with st.container(border=True):
         )
     elif planned == 0:
         st.warning(
-            "Nothing to dispatch: the findings ledger skips every finding of this file (see *Skipped* "
-            "below for why). Turn the ledger off to run them anyway.",
+            "Nothing new to dispatch: the findings ledger holds back every finding of this file (why, "
+            "and what to do, above). That is not an error; turn the ledger off to run them anyway.",
             icon=":material/block:",
         )
     elif already is not None:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import math
 
 from engine.analytics.history import compare_runs, history_table
-from tests.analytics_fixtures import at, entry
+from tests.analytics_fixtures import at, decision, entry
 
 COLUMNS = [
     "run_id",
     "started",
     "status",
     "findings",
-    "success_rate",
-    "pull_requests",
+    "fixed",
+    "awaiting_review",
+    "failed",
+    "held_back",
+    "fix_rate",
     "duration_s",
     "data_source",
 ]
@@ -28,21 +31,28 @@ def entries():
         entry("r2", started=7200, status="running", findings=4, succeeded=1, open_=3, pull_requests=1,
               sessions=2, agent_seconds=900),
         # created at 8000, never started
-        entry("r3", started=None, created=8000, status="pending", findings=2, open_=2),
+        entry("r3", started=None, created=8000, status="pending", findings=2, open_=2).model_copy(
+            update={"held_back": {"global_limit": 3}}
+        ),
     ]  # fmt: skip
 
 
 def test_history_table_newest_first() -> None:
-    table = history_table(entries(), {"r2": "stale"}, now=at(9000))
+    approved = decision("F1", 1, "approved", run_id="r1")
+    rejected = decision("F2", 1, "rejected", run_id="r1")
+    table = history_table(entries(), {"r2": "stale"}, now=at(9000), decisions=[approved, rejected])
     assert list(table.columns) == COLUMNS
     assert list(table["run_id"]) == ["r3", "r2", "r1"]  # started 8000 (created), 7200, 0
     assert list(table["started"]) == [at(8000), at(7200), at(0)]
     assert list(table["status"]) == ["pending", "stale", "completed"]  # display status wins
-    assert list(table["findings"]) == [2, 4, 5]
-    r3, r2, r1 = table["success_rate"]
-    assert math.isnan(r3)  # nothing decided
-    assert r2 == 1.0  # 1 / (1 + 0)
-    assert r1 == 0.75  # 3 / (3 + 1)
+    # findings count the held-back ones: r3 held 3 back for the budget
+    assert list(table["findings"]) == [5, 4, 5]
+    assert list(table["held_back"]) == [3, 0, 0]
+    # r1: 3 PRs, one approved (fixed), one rejected (failed), one awaiting review; 1 failed before
+    assert (table["fixed"][2], table["awaiting_review"][2], table["failed"][2]) == (1, 1, 2)
+    r3, r2, r1 = table["fix_rate"]
+    assert math.isnan(r3) and math.isnan(r2)  # nothing decided (r2's PR awaits review)
+    assert r1 == 1 / 3  # 1 fixed / (1 fixed + 2 failed)
     d3, d2, d1 = table["duration_s"]
     assert math.isnan(d3)  # never started
     assert d2 == 1800.0  # running: now 9000 - 7200
@@ -64,22 +74,24 @@ def test_compare_runs() -> None:
         "status",
         "findings",
         "fixed",
+        "PR awaiting review",
         "failed",
+        "held back",
         "open",
-        "success rate",
-        "PRs",
-        "sessions",
+        "fix rate",
+        "session attempts",
         "agent hours",
         "duration",
     ]
-    # success rate 3/4; agent hours 5400 s / 3600 = 1.50 and 900 / 3600 = 0.25; r2 has no end yet
-    assert list(table["r1"]) == ["completed", "5", "3", "1", "1", "75%", "3", "6", "1.50", "1h 00m"]
-    assert list(table["r2"]) == ["stale", "4", "1", "0", "3", "100%", "1", "2", "0.25", "—"]
+    # no review yet: every PR awaits review, nothing is fixed (fix rate 0 / 1 for r1)
+    # agent hours 5400 s / 3600 = 1.50 and 900 / 3600 = 0.25; r2 has no end yet
+    assert list(table["r1"]) == ["completed", "5", "0", "3", "1", "0", "1", "0%", "6", "1.50", "1h 00m"]
+    assert list(table["r2"]) == ["stale", "4", "0", "1", "0", "0", "3", "—", "2", "0.25", "—"]
 
 
 def test_compare_a_run_with_itself_and_an_undecided_run() -> None:
     _, _, r3 = entries()
     table = compare_runs(r3, r3, {})
     assert list(table.columns) == ["metric", "r3", "r3 (2)"]
-    assert table.set_index("metric").loc["success rate", "r3"] == "—"
+    assert table.set_index("metric").loc["fix rate", "r3"] == "—"
     assert table.set_index("metric").loc["duration", "r3 (2)"] == "—"

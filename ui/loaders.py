@@ -14,7 +14,7 @@ never raise: a damaged index gives way to the run folders (`index_damage` says w
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -23,6 +23,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from engine import catalog
+from engine.analytics.held_back import HeldBackGroup, held_back_groups
 from engine.analytics.preview import preview_table, skipped_table, suppressed_table
 from engine.catalog import Fingerprint, RunFiles
 from engine.errors import BadInputError, DamagedFileError
@@ -306,6 +307,7 @@ class IngestPreview:
     suppressed: pd.DataFrame | None = None
     ledger_counts: dict[str, int] | None = None  # what importing the upload would record
     ledger_already: bool = False  # this exact file is already recorded in the ledger
+    held_back: list[HeldBackGroup] = field(default_factory=list)  # why, and what to do
 
 
 @dataclass(frozen=True)
@@ -378,4 +380,5 @@ def _preview(key: PreviewKey, name: str, _data: bytes, _settings: Settings) -> I
         suppressed=suppressed_table(plan.report.suppressed_findings),
         ledger_counts=summary.counts if summary else None,
         ledger_already=summary.already_imported if summary else False,
+        held_back=held_back_groups((str(x.reason) for x in plan.skipped), key.data_source),
     )

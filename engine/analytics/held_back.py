@@ -60,6 +60,11 @@ _REASONS: dict[str, tuple[str, str]] = {
     ),
     "needs_human_review": ("flagged for human review", "look at it, then " + LEDGER_HINT),
     "duplicate": ("a duplicate of a higher-ranked finding in this upload", "nothing to do"),
+    "ledger": (
+        "the findings ledger refused the session at dispatch (budget, or another run took it)",
+        "see the run's timeline for the reason; raise global_session_limit in [{budget}] if it was "
+        "the budget",
+    ),
 }
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 import pandas as pd
 
 from engine.analytics import formatting as fmt
+from engine.analytics.outcomes import indexed_outcomes
 from engine.models import RunStatus
+from engine.reviews import ReviewDecision
 from engine.runs.index import IndexEntry
 
 HISTORY_COLUMNS = [
@@ -17,8 +19,11 @@ HISTORY_COLUMNS = [
     "started",
     "status",
     "findings",
-    "success_rate",
-    "pull_requests",
+    "fixed",
+    "awaiting_review",
+    "failed",
+    "held_back",
+    "fix_rate",
     "duration_s",
     "data_source",
 ]
@@ -26,19 +31,20 @@ COMPARE_METRICS = [
     "status",
     "findings",
     "fixed",
+    "PR awaiting review",
     "failed",
+    "held back",
     "open",
-    "success rate",
-    "PRs",
-    "sessions",
+    "fix rate",
+    "session attempts",
     "agent hours",
     "duration",
 ]
 
 
-def success_rate(entry: IndexEntry) -> float | None:
-    decided = entry.succeeded + entry.failed
-    return entry.succeeded / decided if decided else None
+def success_rate(entry: IndexEntry, decisions: Iterable[ReviewDecision] = ()) -> float | None:
+    """The fix rate (outcomes.py): fixed (PR approved) out of fixed + failed."""
+    return indexed_outcomes(entry, decisions).fix_rate
 
 
 def wall_seconds(entry: IndexEntry, now: datetime | None) -> float | None:
@@ -61,49 +67,70 @@ def display_status_of(entry: IndexEntry, display_status: Mapping[str, str]) -> s
 
 
 def history_table(
-    entries: list[IndexEntry], display_status: Mapping[str, str], now: datetime
+    entries: list[IndexEntry],
+    display_status: Mapping[str, str],
+    now: datetime,
+    decisions: Sequence[ReviewDecision] = (),
 ) -> pd.DataFrame:
-    """One row per run, newest start first (runs never started count from their creation)."""
+    """One row per run, newest start first (runs never started count from their creation), with
+    its finding outcomes (outcomes.py): `findings` counts held-back ones too."""
     ordered = sorted(entries, key=lambda e: (e.started_at or e.created_at, e.run_id), reverse=True)
-    rows = [
-        {
-            "run_id": e.run_id,
-            "started": e.started_at or e.created_at,
-            "status": display_status_of(e, display_status),
-            "findings": e.findings,
-            "success_rate": success_rate(e),
-            "pull_requests": e.pull_requests,
-            "duration_s": wall_seconds(e, now),
-            "data_source": e.data_source,
-        }
-        for e in ordered
-    ]
+    rows = []
+    for e in ordered:
+        o = indexed_outcomes(e, decisions)
+        rows.append(
+            {
+                "run_id": e.run_id,
+                "started": e.started_at or e.created_at,
+                "status": display_status_of(e, display_status),
+                "findings": o.total,
+                "fixed": o.fixed,
+                "awaiting_review": o.awaiting_review,
+                "failed": o.failed,
+                "held_back": o.held_back,
+                "fix_rate": o.fix_rate,
+                "duration_s": wall_seconds(e, now),
+                "data_source": e.data_source,
+            }
+        )
     table = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
-    for column in ("success_rate", "duration_s"):
+    for column in ("fix_rate", "duration_s"):
         table[column] = table[column].astype(float)  # None -> NaN
     return table
 
 
-def _compare_values(entry: IndexEntry, display_status: Mapping[str, str]) -> list[str]:
+def _compare_values(
+    entry: IndexEntry, display_status: Mapping[str, str], decisions: Sequence[ReviewDecision]
+) -> list[str]:
+    o = indexed_outcomes(entry, decisions)
     return [
         display_status_of(entry, display_status),
-        f"{entry.findings:,}",
-        f"{entry.succeeded:,}",
-        f"{entry.failed:,}",
-        f"{entry.open:,}",
-        fmt.percent(success_rate(entry)),
-        f"{entry.pull_requests:,}",
+        f"{o.total:,}",
+        f"{o.fixed:,}",
+        f"{o.awaiting_review:,}",
+        f"{o.failed:,}",
+        f"{o.held_back:,}",
+        f"{o.open:,}",
+        fmt.percent(o.fix_rate),
         f"{entry.sessions:,}",
         fmt.number(entry.agent_seconds / 3600 if math.isfinite(entry.agent_seconds) else None, 2),
         fmt.duration(wall_seconds(entry, None)),
     ]
 
 
-def compare_runs(a: IndexEntry, b: IndexEntry, display_status: Mapping[str, str]) -> pd.DataFrame:
+def compare_runs(
+    a: IndexEntry,
+    b: IndexEntry,
+    display_status: Mapping[str, str],
+    decisions: Sequence[ReviewDecision] = (),
+) -> pd.DataFrame:
     """Rows of metrics, one display-string column per run. A run still going has no duration
     ("—"). Comparing a run with itself names the second column "<run_id> (2)"."""
     b_column = b.run_id if b.run_id != a.run_id else f"{b.run_id} (2)"
     rows = zip(
-        COMPARE_METRICS, _compare_values(a, display_status), _compare_values(b, display_status), strict=True
+        COMPARE_METRICS,
+        _compare_values(a, display_status, decisions),
+        _compare_values(b, display_status, decisions),
+        strict=True,
     )
     return pd.DataFrame(list(rows), columns=["metric", a.run_id, b_column])

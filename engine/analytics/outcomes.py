@@ -18,14 +18,15 @@ Every page, the executive report and the CLI count with these functions."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from enum import StrEnum
 
 from pydantic import BaseModel
 
 from engine.execute.totals import finding_outcome, latest_sessions
 from engine.models import BatchRun, RemediationSession, SessionStatus
-from engine.reviews import ReviewDecision
+from engine.reviews import ReviewDecision, latest_decisions
+from engine.runs.index import IndexEntry
 
 
 class FindingOutcome(StrEnum):
@@ -186,4 +187,26 @@ def attempt_sentence(summary: AttemptSummary) -> str:
     return (
         f"{summary.sessions} session attempts: {summary.succeeded} finished, {summary.failed} failed "
         f"or timed out, {summary.active} active"
+    )
+
+
+def indexed_outcomes(entry: IndexEntry, decisions: Iterable[ReviewDecision]) -> OutcomeSummary:
+    """A run's outcomes from its run-index line and review decisions (History, ROI): the same
+    vocabulary as `summarize_outcomes`, without loading the run's whole state. The index's
+    `succeeded` are findings whose latest attempt opened a pull request: approved ones are
+    fixed, rejected ones failed, the rest await review."""
+    in_force = latest_decisions([d for d in decisions if d.run_id == entry.run_id]).values()
+    approved = {d.finding_id for d in in_force if d.decision == "approved"}
+    rejected = {d.finding_id for d in in_force if d.decision == "rejected"} - approved
+    held_back = sum(entry.held_back.values())
+    fixed = min(len(approved), entry.succeeded)
+    rejected_count = min(len(rejected), entry.succeeded - fixed)
+    return OutcomeSummary(
+        total=entry.findings + held_back,
+        fixed=fixed,
+        awaiting_review=entry.succeeded - fixed - rejected_count,
+        failed=entry.failed + rejected_count,
+        held_back=held_back,
+        open=entry.open,
+        rejected=rejected_count,
     )

@@ -14,6 +14,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from engine.analytics.acu import estimate_acus
+from engine.analytics.outcomes import indexed_outcomes
 from engine.reviews import ReviewDecision, latest_decisions
 from engine.runs.index import IndexEntry
 
@@ -116,11 +117,8 @@ def run_roi(entry: IndexEntry, decisions: list[ReviewDecision], assumptions: Roi
     """One run's figures; `decisions` are that run's (others' are ignored), each session counted
     once with the decision in force."""
     in_force = list(latest_decisions([d for d in decisions if d.run_id == entry.run_id]).values())
-    accepted = {d.finding_id for d in in_force if d.decision == "approved"}
-    decided = {d.finding_id for d in in_force}
-    # Findings whose latest attempt opened a PR (the index's `succeeded`) and nobody decided on.
-    awaiting = max(0, entry.succeeded - len(decided))
-    hours = len(accepted) * assumptions.hours_per_fix
+    outcomes = indexed_outcomes(entry, decisions)  # the one vocabulary: fixed = PR approved
+    hours = outcomes.fixed * assumptions.hours_per_fix
     reported = entry.acus_reported
     acus = (
         reported
@@ -133,11 +131,11 @@ def run_roi(entry: IndexEntry, decisions: list[ReviewDecision], assumptions: Roi
         run_id=entry.run_id,
         started=entry.started_at or entry.created_at,
         ended=entry.completed_at or entry.updated_at,
-        fixes=len(accepted),
-        awaiting_review=awaiting,
+        fixes=outcomes.fixed,
+        awaiting_review=outcomes.awaiting_review,
         hours_saved=hours,
         money_saved=hours * assumptions.hourly_rate,
-        potential_money_saved=awaiting * assumptions.hours_per_fix * assumptions.hourly_rate,
+        potential_money_saved=outcomes.awaiting_review * assumptions.hours_per_fix * assumptions.hourly_rate,
         acus=acus,
         acus_estimated=reported is None and entry.sessions > 0,
         agent_cost=acus * assumptions.price_per_acu,
