@@ -135,7 +135,8 @@ def test_launch_starts_one_run_and_opens_it(fresh_runs: Path, use_runs) -> None:
     wait_for(lambda: state.exists() and load_state(state).status == RunStatus.completed, timeout=30)
     at.switch_page(PAGES["overview"]).run()  # AppTest reruns the page it last switched to itself
     assert metric(at, "Findings") == "24", texts(at)
-    assert metric(at, "Succeeded") == "23"  # one finding the simulated agent cannot fix (seed 0)
+    # one finding the simulated agent cannot fix (seed 0): 23 PRs, none reviewed yet
+    assert (metric(at, "PR awaiting review"), metric(at, "Failed"), metric(at, "Fixed")) == ("23", "1", "0")
 
 
 def test_start_demo_run_from_the_empty_state(fresh_runs: Path, use_runs) -> None:
