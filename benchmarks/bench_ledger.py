@@ -22,14 +22,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.execute.start import execute_run
 from engine.ledger import ledger_path, read_ledger, update_ledger
 from engine.models import RunConfig
-from engine.policy import Policy, ServiceCatalog
+from engine.policy import Policy, ServiceCatalog, SimulatedBudget
 from engine.runs.launch import prepare_run
 from engine.runs.ledger_plan import ledger_config
 from engine.runs.planner import PlanOptions
 from engine.sample import write_sample_csv
 
 MAX_SPEED = 10_000
-POLICY = Policy(global_session_limit=1_000_000)  # the budget must not bind: cost, not policy
+# The budgets must not bind (the run is simulated: its own budget): cost, not policy.
+POLICY = Policy(global_session_limit=1_000_000, simulated=SimulatedBudget(global_session_limit=1_000_000))
 
 
 def _config(ledger: bool) -> RunConfig:
