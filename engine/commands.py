@@ -80,6 +80,8 @@ def plan_command(
     )
     reporting.print_plan(plan.waves, by_id)
     reporting.print_skipped(plan.skipped)
+    for line in held_back_lines([str(s.reason) for s in plan.skipped], options.data_source):
+        click.echo(line)
 
 
 def run_command(

@@ -92,3 +92,15 @@ def test_simulated_runs_never_use_up_the_live_budget(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert len(load_run(runs, "sim").sessions) >= 24
     assert read_ledger(runs, "live").entries == {}  # the live ledger saw nothing
+
+
+def test_plan_prints_what_it_holds_back_and_the_setting_that_changes_it(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    policy_file = tmp_path / "policy.toml"
+    save_policy(policy_file, Policy(simulated=SimulatedBudget(global_session_limit=20)))
+    done = cli(runs, "plan", str(SAMPLE), POLICY_FILE=str(policy_file))
+    assert done.returncode == 0, done.stderr
+    assert (
+        "4 held back: the session budget is used up. To change: raise global_session_limit in the "
+        "policy file's [budget.simulated] table" in done.stdout
+    )
