@@ -31,11 +31,13 @@ _REASONS: dict[str, tuple[str, str]] = {
     ),
     "cooldown": (
         "a failed attempt is cooling down before a retry",
-        "wait for the cooldown ([retry] cooldown_hours in the policy file), or retry now with " + LEDGER_HINT,
+        "wait for the cooldown (or shorten [retry] cooldown_hours in the policy file), "
+        "or run with --no-ledger",
     ),
     "open_pr": (
         "a pull request for it is awaiting review",
-        "review the pull request (Review page, or `python -m engine ledger pr FINGERPRINT --state ...`)",
+        "review the pull request (Review page), or record what became of it with "
+        "`python -m engine ledger pr FINGERPRINT merged|closed`",
     ),
     "active_session": (
         "another run is working on it",
@@ -47,7 +49,7 @@ _REASONS: dict[str, tuple[str, str]] = {
     ),
     "verified_fixed": (
         "already fixed and verified",
-        "nothing to do; " + LEDGER_HINT + " to work on it again",
+        "nothing to do: a later scan that reports it again reopens it",
     ),
     "false_positive": ("marked a false positive", "nothing to do; " + LEDGER_HINT + " to work on it again"),
     "risk_accepted": (
