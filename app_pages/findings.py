@@ -31,7 +31,11 @@ ctx = context.current()
 c.page_header("Findings", ":material/bug_report:")
 c.run_caption(view)
 
-table = findings_table(view.state, loaders.decisions(ctx.runs_dir, view.run_id))
+table = findings_table(
+    view.state,
+    loaders.decisions(ctx.runs_dir, view.run_id),
+    loaders.merged_pull_requests(ctx.runs_dir, view.state.data_source),  # merged PRs are fixes too
+)
 
 
 def options(column: str) -> list[str]:

@@ -188,10 +188,12 @@ def held_back(figures: ov.OverviewCards) -> None:
     )
 
 
-def charts(run: BatchRun, decisions: dict, total: int) -> None:
+def charts(run: BatchRun, decisions: dict, total: int, merged: frozenset[str]) -> None:
     left, right = st.columns(2, gap="medium")
     with left:
-        ui_charts.show(oc.severity_chart(oc.severity_outcomes(run, decisions)), key="overview_severity")
+        ui_charts.show(
+            oc.severity_chart(oc.severity_outcomes(run, decisions, merged)), key="overview_severity"
+        )
     with right:
         ui_charts.show(oc.progress_chart(oc.progress_over_time(run), total), key="overview_progress")
 
@@ -302,11 +304,12 @@ def live(runs_dir: Path, run_id: str, shown: str) -> None:
         st.caption(f"Engine: {where}")  # which machine (and fleet worker) runs it
     now = datetime.now(UTC)
     decisions = loaders.decisions(runs_dir, run_id)
-    figures = ov.overview_cards(run, decisions)
+    merged = loaders.merged_pull_requests(runs_dir, run.data_source)  # merged PRs are fixes too
+    figures = ov.overview_cards(run, decisions, merged)
     held_back(figures)
     cards(figures)
-    charts(run, dict(decisions), figures.findings)
-    waves(ov.wave_progress(run, decisions, view.status))
+    charts(run, dict(decisions), figures.findings, merged)
+    waves(ov.wave_progress(run, decisions, view.status, merged))
     left, right = st.columns([1, 1], gap="medium")
     with left:
         recent(ov.recent_sessions(run, now, limit=10), run_id)

@@ -9,18 +9,21 @@ from engine.analytics.outcomes import (
     FindingOutcome,
     attempt_sentence,
     finding_outcomes,
+    merged_pull_requests,
     outcome_sentence,
     summarize_attempts,
     summarize_outcomes,
 )
+from engine.analytics.overview import overview_cards
 from engine.analytics.overview_charts import (
     progress_chart,
     progress_over_time,
     severity_chart,
     severity_outcomes,
 )
-from engine.models import HeldBackFinding
-from tests.analytics_fixtures import decision, finding, run, session
+from engine.ledger.models import Ledger, LedgerEntry, LifecycleState
+from engine.models import FindingCategory, HeldBackFinding, Severity
+from tests.analytics_fixtures import T0, decision, finding, run, session
 
 PR = "https://github.com/acme/api/pull/"
 
@@ -114,3 +117,37 @@ def test_progress_over_time_rises_with_each_ended_session() -> None:
     assert progress_chart(progress_over_time(run()), total=0).layout.annotations[0].text == (
         "No session has ended yet"
     )
+
+
+def ledger_entry(fp: str, state: LifecycleState, pr_url: str | None) -> LedgerEntry:
+    return LedgerEntry(
+        fingerprint=fp,
+        title=fp,
+        category=FindingCategory.xss,
+        severity=Severity.high,
+        service_name="web",
+        scanners=["semgrep"],
+        scope="web|semgrep",
+        first_seen=T0,
+        last_seen=T0,
+        last_scan_id="scan-1",
+        state=state,
+        pr_url=pr_url,
+    )
+
+
+def test_a_pr_the_ledger_records_as_merged_is_a_fix_on_the_overview() -> None:
+    book = Ledger(
+        entries={
+            "c": ledger_entry("c", LifecycleState.pr_merged, PR + "C"),
+            "a": ledger_entry("a", LifecycleState.verified_fixed, PR + "A"),
+            "x": ledger_entry("x", LifecycleState.pr_open, PR + "X"),
+        }
+    )
+    merged = merged_pull_requests(book)
+    assert merged == {PR + "C", PR + "A"}
+    cards = overview_cards(mixed_run(), {}, merged)
+    # A and C merged: fixed without a review here; B and G still await review
+    assert (cards.outcomes.fixed, cards.outcomes.awaiting_review) == (2, 2)
+    table = severity_outcomes(mixed_run(), {}, merged).set_index("severity")
+    assert table.loc["critical", "fixed"] == 1 and table.loc["high", "fixed"] == 1

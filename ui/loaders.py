@@ -23,6 +23,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from engine import catalog
+from engine.analytics import outcomes
 from engine.analytics.held_back import HeldBackGroup, held_back_groups
 from engine.analytics.preview import preview_table, skipped_table, suppressed_table
 from engine.catalog import Fingerprint, RunFiles
@@ -275,6 +276,15 @@ def ledger(runs_dir: Path, data_source: str) -> Ledger:
     BadInputError for an unusable data source name or ledger file."""
     path = ledger_path(runs_dir, data_source)
     return _ledger(catalog.fingerprint(path), str(runs_dir), data_source)
+
+
+def merged_pull_requests(runs_dir: Path, data_source: str) -> frozenset[str]:
+    """The pull requests the run's findings ledger records as merged (none when the ledger is
+    unusable: the Ledger page says what is wrong with it)."""
+    try:
+        return outcomes.merged_pull_requests(ledger(runs_dir, data_source))
+    except BadInputError:
+        return frozenset()
 
 
 def policy(settings: Settings) -> Policy:

@@ -24,6 +24,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from engine.execute.totals import finding_outcome, latest_sessions
+from engine.ledger.models import Ledger, LifecycleState
 from engine.models import BatchRun, RemediationSession, SessionStatus
 from engine.reviews import ReviewDecision, latest_decisions
 from engine.runs.index import IndexEntry
@@ -53,6 +54,15 @@ OUTCOME_HELP: dict[FindingOutcome, str] = {
 }
 FAILED_SESSION_STATUSES = frozenset({SessionStatus.failed, SessionStatus.timeout})
 ACTIVE_SESSION_STATUSES = frozenset({SessionStatus.dispatched, SessionStatus.working, SessionStatus.blocked})
+
+
+MERGED_STATES = frozenset({LifecycleState.pr_merged, LifecycleState.verified_fixed})
+
+
+def merged_pull_requests(ledger: Ledger) -> frozenset[str]:
+    """The pull requests the findings ledger records as merged (or merged and verified by a
+    later scan): their findings are fixed whether or not a reviewer approved them here."""
+    return frozenset(e.pr_url for e in ledger.entries.values() if e.state in MERGED_STATES and e.pr_url)
 
 
 def outcome_of(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Literal
 
@@ -55,10 +55,15 @@ class OverviewCards(BaseModel):
         return self.outcomes.fix_rate
 
 
-def overview_cards(run: BatchRun, decisions: Mapping[tuple[str, int], ReviewDecision]) -> OverviewCards:
+def overview_cards(
+    run: BatchRun,
+    decisions: Mapping[tuple[str, int], ReviewDecision],
+    merged_pull_requests: Collection[str] = (),
+) -> OverviewCards:
+    """`merged_pull_requests`: the ledger's merged PRs (outcomes.merged_pull_requests): fixed too."""
     everything = [*run.findings, *(h.finding for h in run.held_back)]
     severities = Counter(f.severity.value for f in everything)
-    outcomes = summarize_outcomes(run, decisions)
+    outcomes = summarize_outcomes(run, decisions, merged_pull_requests)
     return OverviewCards(
         findings=outcomes.total,
         by_severity={s.value: severities.get(s.value, 0) for s in Severity},
@@ -96,6 +101,7 @@ def wave_progress(
     run: BatchRun,
     decisions: Mapping[tuple[str, int], ReviewDecision] | None = None,
     run_status: str | None = None,
+    merged_pull_requests: Collection[str] = (),
 ) -> list[WaveProgress]:
     """Finding outcomes per wave (outcomes.py), from each finding's latest session, so a running
     wave moves before it closes. A closed wave (completed or gated) counts every finding still
@@ -107,7 +113,9 @@ def wave_progress(
     rows = []
     for wave in sorted(run.waves, key=lambda w: w.number):
         sessions = [latest.get(f) for f in wave.finding_ids]
-        outcomes = Counter(outcome_of(s, run.config.max_retries, decisions) for s in sessions)
+        outcomes = Counter(
+            outcome_of(s, run.config.max_retries, decisions, merged_pull_requests) for s in sessions
+        )
         fixed, awaiting = outcomes[FindingOutcome.fixed], outcomes[FindingOutcome.awaiting_review]
         failed = outcomes[FindingOutcome.failed]
         in_flight = sum(1 for s in sessions if s is not None and s.status in IN_FLIGHT_STATUSES)

@@ -6,7 +6,7 @@ in its own theme."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -28,9 +28,13 @@ PROGRESS_COLUMNS = ["at", "findings_done", "sessions_ended"]
 LEGEND_BELOW = {"orientation": "h", "y": -0.25, "x": 0, "xanchor": "left"}  # never over the bars
 
 
-def severity_outcomes(run: BatchRun, decisions: Mapping[tuple[str, int], ReviewDecision]) -> pd.DataFrame:
+def severity_outcomes(
+    run: BatchRun,
+    decisions: Mapping[tuple[str, int], ReviewDecision],
+    merged_pull_requests: Collection[str] = (),
+) -> pd.DataFrame:
     """One row per severity (critical first), one column of finding counts per outcome."""
-    outcomes = finding_outcomes(run, decisions)
+    outcomes = finding_outcomes(run, decisions, merged_pull_requests)
     severity = {f.finding_id: f.severity for f in run.findings}
     severity.update({h.finding.finding_id: h.finding.severity for h in run.held_back})
     counts = Counter((severity[fid].value, outcome.value) for fid, outcome in outcomes.items())

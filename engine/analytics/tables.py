@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 
 import pandas as pd
@@ -90,12 +90,16 @@ def review_state(
     return decision.decision if decision else "pending"
 
 
-def findings_table(run: BatchRun, decisions: Mapping[tuple[str, int], ReviewDecision]) -> pd.DataFrame:
+def findings_table(
+    run: BatchRun,
+    decisions: Mapping[tuple[str, int], ReviewDecision],
+    merged_pull_requests: Collection[str] = (),
+) -> pd.DataFrame:
     """One row per finding in priority order, with its latest session. `status` is the finding's
     outcome in words (outcomes.py: a rejected PR is "Failed", never a fix); `session_status`
     the latest session's own status."""
     latest = latest_sessions(run)
-    outcomes = finding_outcomes(run, decisions)
+    outcomes = finding_outcomes(run, decisions, merged_pull_requests)
     attempts = Counter(s.finding_id for s in run.sessions)
     rank = ranks(run.findings)
     rows = []
