@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from engine.acu_caps import AcuCapRule
 from engine.agent_overrides import AgentOverrides
 from engine.run_settings import RunSettings
 
@@ -304,6 +305,10 @@ class RemediationSession(BaseModel):
     # ACUs the session used, as the API last reported them (v2/v3 and the simulator report
     # them; None when the API does not say, as v1 does not). Cost is computed from these.
     acus_consumed: float | None = Field(default=None, ge=0)
+    # The max_acu_limit the session was created with, chosen from the policy's ACU cap table
+    # (engine/acu_caps.py), and the rule that chose it. None: created before caps were recorded.
+    acu_limit: int | None = Field(default=None, ge=1)
+    acu_limit_rule: str | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -347,6 +352,9 @@ class RunConfig(RunSettings):
     # Service name (as the services file spells it) -> what its sessions are told; copied at
     # launch so a resumed run sends the very prompts it sent before.
     agent_overrides: dict[str, AgentOverrides] = Field(default_factory=dict)
+    # The policy's ACU cap table, copied at launch for the same reason: each session's
+    # max_acu_limit by category and severity (max_acu_per_session where no rule matches).
+    acu_caps: list[AcuCapRule] = Field(default_factory=list)
     # Where simulated pull requests link to: the pull request page server that reads run folders
     # (engine.simulator.pull_server). None: the in-process simulator's own (short-lived) address.
     sim_pull_pages_url: str | None = None
