@@ -133,8 +133,10 @@ def _interrupted(runs: Path) -> None:
             "run",
             str(SAMPLE),
             "--detach",
+            # Slow enough that the wave's four sessions cannot all finish before `stop` lands,
+            # even on a loaded machine where starting the stop command takes seconds.
             "--speed",
-            "30",
+            "5",
             "--wave",
             "3",
             "--run-id",
@@ -143,7 +145,9 @@ def _interrupted(runs: Path) -> None:
         )
     )
     wait_for(lambda: _dispatched(runs, INTERRUPTED))
-    _ok(cli(runs, "stop", INTERRUPTED))
+    stopped = cli(runs, "stop", INTERRUPTED)
+    _ok(stopped)
+    assert "(interrupted)" in stopped.stdout, f"the run ended before the stop landed: {stopped.stdout}"
 
 
 def _crashed(runs: Path) -> None:
