@@ -82,6 +82,12 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _sentence(text: str, limit: int) -> str:
+    """`text` clipped, ending in one full stop (or the ellipsis of a clipped text)."""
+    clipped = _clip(text, limit).rstrip(" .")
+    return clipped if clipped.endswith("…") else clipped + "."
+
+
 def _listed(values: Iterable[str], limit: int = 5) -> str:
     values = [v for v in values if v]
     shown = ", ".join(values[:limit])
@@ -92,26 +98,28 @@ def fix_text(facts: SessionFacts) -> str | None:
     """The fix a session made, in one bounded line; None when it reported nothing to learn."""
     parts = []
     if facts.fix_approach:
-        parts.append(f"Fixed by: {_clip(facts.fix_approach, _PART_MAX_CHARS)}.")
+        parts.append(f"Fixed by: {_sentence(facts.fix_approach, _PART_MAX_CHARS)}")
     if facts.files_modified:
-        parts.append(f"Files changed: {_clip(_listed(facts.files_modified), 120)}.")
+        parts.append(f"Files changed: {_sentence(_listed(facts.files_modified), 120)}")
     if facts.tests_run:
-        parts.append(f"Tests run: {_clip(_listed(facts.tests_run, 3), 100)}.")
+        parts.append(f"Tests run: {_sentence(_listed(facts.tests_run, 3), 100)}")
     return _lesson(" ".join(parts)) if parts else None
 
 
 def _approach(facts: SessionFacts) -> str:
-    return f" Its approach was: {_clip(facts.fix_approach, _PART_MAX_CHARS)}." if facts.fix_approach else ""
+    return (
+        f" Its approach was: {_sentence(facts.fix_approach, _PART_MAX_CHARS)}" if facts.fix_approach else ""
+    )
 
 
 def failure_text(facts: SessionFacts, status: str) -> str:
-    why = _clip(facts.error or "no reason reported", _PART_MAX_CHARS)
-    return _lesson(f"An attempt {status} without a fix: {why}.{_approach(facts)}")
+    why = _sentence(facts.error or "no reason reported", _PART_MAX_CHARS)
+    return _lesson(f"An attempt {status} without a fix: {why}{_approach(facts)}")
 
 
 def rejection_text(facts: SessionFacts, reason: str | None) -> str:
-    why = _clip(reason, _PART_MAX_CHARS) if reason else "no reason given"
-    return _lesson(f"A pull request was rejected in review: {why}.{_approach(facts)}")
+    why = _sentence(reason or "no reason given", _PART_MAX_CHARS)
+    return _lesson(f"A pull request was rejected in review: {why}{_approach(facts)}")
 
 
 def regression_text(facts: SessionFacts) -> str:
