@@ -10,6 +10,7 @@ import logging
 import time
 from collections import deque
 
+from engine.acu_caps import AcuCap, acu_cap_for
 from engine.agent_overrides import overrides_for
 from engine.devin.client import DevinAPIError, DevinClient
 from engine.devin.prompt import STRUCTURED_OUTPUT_SCHEMA, build_prompt, session_title
@@ -112,6 +113,7 @@ class Dispatcher:
         playbook = load_playbook(finding.category)
         session.playbook_id = self.run.playbook_ids.get(playbook_name_for(finding.category))
         lessons = self.memory.lessons_for(finding, session) if self.memory is not None else []
+        cap = self._assign_cap(session)
         self.rec.journal.intent(finding_id, attempt, wave_number, session.tag, session.memory_ids)
         self.rec.mark_dirty()
         started = time.monotonic()
@@ -129,7 +131,7 @@ class Dispatcher:
                 tags=session_tags(run_id, wave_number, finding_id, attempt),
                 title=session_title(finding),
                 structured_output_schema=STRUCTURED_OUTPUT_SCHEMA,
-                max_acu_limit=self.run.config.max_acu_per_session,
+                max_acu_limit=cap.max_acu,
                 idempotent=True,
             )
         except DevinAPIError as exc:
@@ -165,8 +167,18 @@ class Dispatcher:
                 "url": created.url,
                 "is_new_session": created.is_new_session,
                 "memory": lessons_event_details(lessons),
+                "max_acu_limit": cap.max_acu,
+                "acu_limit_rule": cap.rule,
             },
         )
+
+    def _assign_cap(self, session: RemediationSession) -> AcuCap:
+        """The session's ACU cap from the run's ACU cap table, recorded on the session (a
+        resumed run's config is the launch's, so a recreated session gets the same cap)."""
+        finding, config = self.findings[session.finding_id], self.run.config
+        cap = acu_cap_for(config.acu_caps, finding.category, finding.severity, config.max_acu_per_session)
+        session.acu_limit, session.acu_limit_rule = cap.max_acu, cap.rule
+        return cap
 
     def _hold_back(self, finding_id: str, attempt: int, reason: str) -> None:
         """The ledger refused this session. A first attempt leaves the run (listed with the
@@ -215,6 +227,8 @@ class Dispatcher:
                 self.by_key[key] = session
             if entry.memory_ids and not session.memory_ids:
                 session.memory_ids = list(entry.memory_ids)  # the lessons its create carried
+            if session.acu_limit is None and session.finding_id in self.findings:
+                self._assign_cap(session)  # its create went out, but the state kept no cap
             if entry.session_id and not session.session_id:
                 self._adopt(session, entry.session_id, entry.url)
         for session in self.run.sessions:

@@ -31,7 +31,9 @@ class LedgerPlan(BaseModel):
     alerts: list[Alert] = Field(default_factory=list)
 
 
-def ledger_config(policy: Policy) -> RunLedgerConfig:
+def ledger_config(policy: Policy, data_source: str) -> RunLedgerConfig:
+    """The limits a run of `data_source` claims its sessions with (simulated runs have their own)."""
+    policy = policy.for_data_source(data_source)
     return RunLedgerConfig(
         global_session_limit=policy.global_session_limit,
         global_period_hours=policy.global_period_hours,
@@ -61,7 +63,8 @@ def plan_against_ledger(
         before = ledger.model_copy(deep=True) if commit else None
         expire_risks(ledger, now)
         summary = import_scan(ledger, scan_id, name, findings, now, run_id=run_id)
-        cross = plan_across_runs(findings, ledger, services, policy, now, max_acu_per_session)
+        budgeted = policy.for_data_source(data_source)  # a simulated run never uses the live budget
+        cross = plan_across_runs(findings, ledger, services, budgeted, now, max_acu_per_session)
         alerts = ledger_alerts(before, ledger, summary, policy, now) if before is not None else []
         return LedgerPlan(plan=cross, summary=summary, alerts=alerts)
 
