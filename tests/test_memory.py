@@ -20,6 +20,7 @@ from engine.memory import FileMemoryStore, LessonInPrompt, LessonKind, MemoryBoo
 from engine.memory.hooks import retire_lesson_as
 from engine.memory.learn import (
     LESSON_MAX_CHARS,
+    MAX_FAILURE_CONFIDENCE,
     MAX_ITEMS_PER_KEY,
     SessionFacts,
     fix_regressed,
@@ -147,6 +148,16 @@ def test_failures_teach_pitfalls_and_uses_count_outcomes() -> None:
     assert lesson.confidence == pytest.approx(0.5)  # a session that used it had its fix rejected
     pitfall = next(i for i in book.items.values() if "the build broke" in i.text)
     assert pitfall.confidence == 0.4 and pitfall.provenance[0].source == "session_failed"
+
+
+def test_a_failure_repeated_many_times_never_outranks_an_approved_fix() -> None:
+    book = MemoryBook()
+    fix = approve(book, facts("F-1"))
+    for attempt in range(1, 8):  # one finding failing the same way run after run
+        session_ended(book, facts("F-2", attempt, pr_url=None, error="usage limit exceeded"), "failed", T0)
+    (pitfall,) = [i for i in book.items.values() if i.kind == LessonKind.pitfall]
+    assert pitfall.evidence == 7 and pitfall.confidence == MAX_FAILURE_CONFIDENCE
+    assert ranked_lessons(book, finding()) == [fix, pitfall]
 
 
 def test_only_the_same_category_and_service_or_language_qualifies() -> None:

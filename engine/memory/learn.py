@@ -52,6 +52,10 @@ START_CONFIDENCE: dict[LessonSource, float] = {
     "fix_regressed": 0.5,
 }
 REINFORCE = 0.1  # the same lesson learned again from another session
+# A failure says less than a review: the same error again (often the same finding's retries, or
+# a limit every session of a service hits) adds less, and never lifts a pitfall past a fix.
+FAILURE_REINFORCE = 0.05
+MAX_FAILURE_CONFIDENCE = 0.55
 VERIFIED_BOOST = 0.2
 OWN_FIX_PENALTY = 0.35  # the fix the lesson describes was rejected or did not hold
 USED_REJECTED_PENALTY = 0.1  # a session that used the lesson had its fix rejected
@@ -184,8 +188,11 @@ def learn(
     if any(p.key == evidence.key for p in item.provenance):
         return item  # this session's outcome is known already
     item.evidence += 1
-    bump = VERIFIED_BOOST if source == "fix_verified" else REINFORCE
-    _move(item, bump, now)
+    if source == "session_failed":
+        ceiling = max(item.confidence, MAX_FAILURE_CONFIDENCE)
+        _move(item, min(FAILURE_REINFORCE, ceiling - item.confidence), now)
+    else:
+        _move(item, VERIFIED_BOOST if source == "fix_verified" else REINFORCE, now)
     item.provenance = [*item.provenance, evidence][-MAX_PROVENANCE:]
     return item
 
