@@ -37,6 +37,7 @@ from engine.memory.prompt_section import (
     memory_section,
 )
 from engine.models import FindingCategory
+from engine.runs.journal import DispatchJournal, replay_journal
 from tests.test_prompt import PLAYBOOK_BODY, PLAYBOOK_TITLE, make_finding
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -288,3 +289,15 @@ def test_a_damaged_file_is_reported_and_left_alone(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="not a valid memory file"):
         store.update("simulated", lambda book: approve(book, facts()))
     assert path.read_bytes() == b"{not json"
+
+
+def test_the_lessons_a_create_carried_survive_a_crash_through_the_journal(tmp_path: Path) -> None:
+    """The intent line names the lessons, so a resumed engine re-sends the very same prompt."""
+    journal = DispatchJournal(tmp_path / "dispatch.jsonl")
+    journal.intent("F-1", 1, 1, "tag-1", ["a1", "b2"])
+    journal.intent("F-2", 1, 1, "tag-2", [])
+    journal.close()
+    replayed = replay_journal(tmp_path / "dispatch.jsonl")
+    assert replayed[("F-1", 1)].memory_ids == ["a1", "b2"]
+    assert replayed[("F-2", 1)].memory_ids == []
+    assert b"memory_ids" not in (tmp_path / "dispatch.jsonl").read_bytes().splitlines()[1]

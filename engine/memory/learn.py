@@ -37,9 +37,11 @@ from engine.models import FindingCategory
 
 # Bounds: the store, each item and each lesson's text stay small whatever the runs do.
 MAX_ITEMS_PER_KEY = 12  # lessons per (category, service, language)
-MAX_ITEMS = 5000
-MAX_PROVENANCE = 10
-MAX_RECENT_USES = 50
+MAX_ITEMS = 1000  # at most a few MB on disk (benchmarks/bench_memory.py)
+MAX_PROVENANCE = 8
+# The uses remembered one by one, so that recording a session's outcome again (an engine
+# resumed after a crash) does not count it twice; older uses stay counted in `outcomes`.
+MAX_RECENT_USES = 20
 LESSON_MAX_CHARS = 400
 _PART_MAX_CHARS = 200
 
