@@ -396,3 +396,12 @@ def _add_ledger_commands() -> None:
 
 
 _add_ledger_commands()
+
+
+def _add_memory_commands() -> None:
+    from engine.memory_cli import memory
+
+    cli.add_command(memory)
+
+
+_add_memory_commands()

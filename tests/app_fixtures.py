@@ -43,6 +43,7 @@ PAGES = {
     "roi": "app_pages/roi.py",
     "ops": "app_pages/ops.py",
     "eval": "app_pages/eval.py",
+    "memory": "app_pages/memory.py",
 }
 COMPLETED = "completed"
 PAUSED = "paused"
