@@ -102,7 +102,7 @@ def launch_plan_options(
         settings, use_ledger=use_ledger, data_source=config.data_source, only_wave=only_wave, source=source
     )
     if options.policy is not None:
-        config = config.model_copy(update={"ledger": ledger_config(options.policy)})
+        config = config.model_copy(update={"ledger": ledger_config(options.policy, config.data_source)})
     return config, options
 
 

@@ -305,6 +305,9 @@ class RemediationSession(BaseModel):
     # ACUs the session used, as the API last reported them (v2/v3 and the simulator report
     # them; None when the API does not say, as v1 does not). Cost is computed from these.
     acus_consumed: float | None = Field(default=None, ge=0)
+    # The lessons from memory (engine.memory) its prompt carried, best first: chosen once,
+    # before the create, so a re-sent create carries the same ones.
+    memory_ids: list[str] = Field(default_factory=list)
     # The max_acu_limit the session was created with, chosen from the policy's ACU cap table
     # (engine/acu_caps.py), and the rule that chose it. None: created before caps were recorded.
     acu_limit: int | None = Field(default=None, ge=1)

@@ -13,6 +13,12 @@
     per_service_cap = 5        # optional, per run; a service's max_sessions_per_run wins
     acu_budget_per_run = 100   # optional
 
+    [budget.simulated]         # simulated runs: their own budget, the live one is untouched
+    global_session_limit = 10000
+    global_period_hours = 24
+    per_service_cap = 5        # optional (none by default)
+    acu_budget_per_run = 100   # optional (none by default)
+
     [retry]
     max_attempts = 4           # failed attempts before a finding needs a human
     cooldown_hours = [24, 72, 168]   # wait after the 1st, 2nd, 3rd... failure (last repeats)
@@ -64,7 +70,19 @@ SLA_KEYS = (*(s.value for s in Severity), "at_risk_fraction")
 BUDGET_KEYS = ("global_session_limit", "global_period_hours", "per_service_cap", "acu_budget_per_run")
 RETRY_KEYS = ("max_attempts", "cooldown_hours")
 OBJECTIVE_KEYS = ("id", "title", "kind", "severity", "category", "fraction", "baseline", "active")
+SIMULATED = "simulated"  # the [budget.simulated] table
 HEADER = "# Patchwave cross-run policy: SLAs, session budgets, retries, objectives and ACU caps.\n"
+
+
+class SimulatedBudget(BaseModel):
+    """The budget simulated runs plan and claim with. A simulated session costs nothing, so the
+    default is generous, and simulated runs never use up (or wait for) the live budget: the
+    README's commands and the demo succeed however often they are run."""
+
+    global_session_limit: int = Field(default=10_000, ge=0)
+    global_period_hours: float = Field(default=24, gt=0)
+    per_service_cap: int | None = Field(default=None, ge=0)
+    acu_budget_per_run: float | None = Field(default=None, gt=0)
 
 
 class Policy(BaseModel):
@@ -76,6 +94,7 @@ class Policy(BaseModel):
     acu_budget_per_run: float | None = Field(default=None, gt=0)
     max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1)
     cooldown_hours: list[float] = Field(default_factory=lambda: list(DEFAULT_COOLDOWN_HOURS), min_length=1)
+    simulated: SimulatedBudget = Field(default_factory=SimulatedBudget)
     # The ACU cap of each session by category and severity (engine/acu_caps.py); findings no
     # rule matches get the run setting max_acu_per_session.
     acu_caps: list[AcuCapRule] = Field(default_factory=list)
@@ -95,6 +114,14 @@ class Policy(BaseModel):
         if duplicates:
             raise ValueError(f"objective id {duplicates[0]!r} is used twice")
         return value
+
+    def for_data_source(self, data_source: str) -> Policy:
+        """The policy a run of `data_source` plans and claims with: a simulated run has the
+        `[budget.simulated]` limits in place of the live ones (SLAs, retries and objectives are
+        the same)."""
+        if data_source != "simulated":
+            return self
+        return self.model_copy(update=self.simulated.model_dump())
 
     @field_validator("acu_caps")
     @classmethod
@@ -130,7 +157,16 @@ def _sla(raw: Any, where: Where) -> SlaPolicy:
 
 def _budget(raw: Any, where: Where) -> dict[str, Any]:
     data = table(raw, where)
-    reject_unknown(data, BUDGET_KEYS, where)
+    reject_unknown(data, (*BUDGET_KEYS, SIMULATED), where)
+    out = _budget_limits(data, where)
+    if SIMULATED in data:
+        sub = table(data[SIMULATED], where / SIMULATED)
+        reject_unknown(sub, BUDGET_KEYS, where / SIMULATED)
+        out[SIMULATED] = SimulatedBudget(**_budget_limits(sub, where / SIMULATED))
+    return out
+
+
+def _budget_limits(data: dict[str, Any], where: Where) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "global_session_limit" in data:
         out["global_session_limit"] = whole(data["global_session_limit"], where / "global_session_limit", 0)
@@ -241,6 +277,12 @@ def policy_document(policy: Policy) -> dict[str, Any]:
         budget["per_service_cap"] = policy.per_service_cap
     if policy.acu_budget_per_run is not None:
         budget["acu_budget_per_run"] = _whole_if_integral(policy.acu_budget_per_run)
+    if policy.simulated != SimulatedBudget():  # the default needs no table
+        simulated = policy.simulated.model_dump(exclude_none=True)
+        simulated["global_period_hours"] = _whole_if_integral(simulated["global_period_hours"])
+        if "acu_budget_per_run" in simulated:
+            simulated["acu_budget_per_run"] = _whole_if_integral(simulated["acu_budget_per_run"])
+        budget[SIMULATED] = simulated
     retry = {
         "max_attempts": policy.max_attempts,
         "cooldown_hours": [_whole_if_integral(hours) for hours in policy.cooldown_hours],
