@@ -9,9 +9,9 @@ from pydantic import BaseModel
 
 from engine.analytics.acu import DEFAULT_MINUTES_PER_ACU, estimate_acus
 from engine.analytics.stats import LOW_SAMPLES, MIN_SAMPLES, Stat, percentile, percentile_stat, stat
-from engine.analytics.timing import agent_seconds, session_seconds
 from engine.execute.totals import finding_outcome, latest_sessions
 from engine.models import BatchRun, SessionStatus, WaveStatus
+from engine.runs.timing import agent_seconds, session_seconds
 
 __all__ = [
     "LOW_SAMPLES",

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 
 from engine.analytics.acu import DEFAULT_MINUTES_PER_ACU, estimate_acus
-from engine.analytics.timing import agent_seconds
 from engine.devin.client import ERROR_KINDS
 from engine.execute.breaker import BreakerState
 from engine.execute.dispatcher import wave_queue
 from engine.execute.totals import latest_sessions
 from engine.models import LATENCY_BUCKETS, BatchRun, LatencyHistogram, SessionStatus, WaveStatus
+from engine.runs.timing import agent_seconds
 
 
 @dataclass(frozen=True)
