@@ -42,6 +42,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "engine.run_settings",
             "engine.agent_overrides",
+            "engine.finding_kinds",
+            "engine.acu_caps",
             "engine.models",
             "engine.sources",
             "engine.access",
@@ -64,6 +66,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "engine.ledger",
             "engine.policy",
             "engine.alerts",
+            "engine.memory",
             "engine.ledger_alerts",
             "engine.ledger_ops",
             "engine.devin",

@@ -22,6 +22,7 @@ from engine import control
 from engine.access import Action
 from engine.devin.preflight import PreflightError, require_connection, target_of
 from engine.errors import BadInputError, WriteFailedError
+from engine.memory.hooks import learn_from_review
 from engine.models import RunStatus
 from engine.reviews import record_review
 from engine.run_settings import RUN_SETTINGS, flag
@@ -241,7 +242,7 @@ def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approv
         return
     reason = st.session_state.get(reason_key(run_id, finding_id, attempt)) or None
     try:
-        record_review(
+        decided = record_review(
             RunPaths.of(runs_dir, run_id),
             run,
             finding_id,
@@ -254,6 +255,7 @@ def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approv
         say("error", f"The review was not recorded: {md(exc)}")
         return
     audit(s, who, Action.review, run_id, {"finding_id": finding_id, "attempt": attempt, "decision": decision})
+    learn_from_review(runs_dir, run, decided)  # the decision teaches the memory (engine.memory)
     verb = "Approved" if decision == "approved" else "Rejected"
     say("success", f"{verb} the pull request for {code(finding_id)} (attempt {attempt}).")
 
