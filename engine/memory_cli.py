@@ -12,7 +12,7 @@ from engine.ledger_cli import ledger_options
 
 
 def _settings_and_source(runs_dir: Path | None, data_source: str | None) -> tuple[Any, str]:
-    from engine.cli import settings_for
+    from engine.cli_options import settings_for
     from engine.ledger_ops import default_data_source
 
     settings = settings_for(runs_dir)

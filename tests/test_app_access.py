@@ -180,12 +180,12 @@ def _call(action: str, args: tuple) -> None:
     """A tiny app that calls one ui.actions callback directly, then shows what it said."""
     import streamlit as st
 
-    from ui import actions, ledger_actions, memory_actions, policy_actions
+    from ui import action_guard, actions, ledger_actions, memory_actions, policy_actions
 
     modules = (actions, ledger_actions, policy_actions, memory_actions)
     module = next(m for m in modules if hasattr(m, action))
     getattr(module, action)(*args)
-    for kind, text in actions.take_messages():
+    for kind, text in action_guard.take_messages():
         getattr(st, kind)(text)
 
 

@@ -1,5 +1,5 @@
 """Button callbacks of the Memory page. Each checks the caller's role first
-(ui.actions._permitted); engine.memory.hooks checks it again and writes the audit trail."""
+(ui.action_guard.permitted); engine.memory.hooks checks it again and writes the audit trail."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from engine.access import Action
 from engine.errors import BadInputError
 from engine.memory.hooks import retire_lesson_as
 from ui import context
-from ui.actions import _permitted, say
+from ui.action_guard import permitted, say
 from ui.markup import code, md
 
 MEMORY_SOURCE_KEY = "memory_source"
@@ -21,7 +21,7 @@ DATA_SOURCES = ("live", "simulated")
 
 def retire_lesson(data_source: str) -> None:
     """Retires the lesson picked in the form, with the reason typed there."""
-    allowed = _permitted(Action.curate_memory)
+    allowed = permitted(Action.curate_memory)
     if allowed is None:
         return
     settings, who = allowed
