@@ -367,7 +367,9 @@ def demo_command(
     from engine.control import DEMO_LAUNCH, SAMPLE_FILE, demo_settings
 
     demo = demo_settings(settings, pause_at_gate=pause_at_gate, speed=speed)
-    config, options = launch_plan_options(demo, use_ledger=DEMO_LAUNCH.use_ledger, live=False)
+    config, options = launch_plan_options(
+        demo, use_ledger=DEMO_LAUNCH.use_ledger, live=False, acu_caps=DEMO_LAUNCH.acu_caps
+    )
     paths, plan = prepare_run(
         SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, config, options, demo.runs_dir, run_id
     )

@@ -12,55 +12,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from engine.acu_caps import AcuCapRule
 from engine.agent_overrides import AgentOverrides
+from engine.finding_kinds import FindingCategory, Severity
 from engine.run_settings import RunSettings
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class Severity(StrEnum):
-    critical = "critical"
-    high = "high"
-    medium = "medium"
-    low = "low"
-
-
-class FindingCategory(StrEnum):
-    dependency_vulnerability = "dependency_vulnerability"
-    sql_injection = "sql_injection"
-    hardcoded_secret = "hardcoded_secret"
-    pii_logging = "pii_logging"
-    missing_encryption = "missing_encryption"
-    access_logging = "access_logging"
-    xss = "xss"
-    path_traversal = "path_traversal"
-    # From the CWE Top 25 and what real scanners report (engine/scanners/cwe_table.py).
-    command_injection = "command_injection"
-    code_injection = "code_injection"
-    injection = "injection"  # other interpreters: LDAP, XPath, HTTP headers, templates
-    ssrf = "ssrf"
-    xxe = "xxe"
-    insecure_deserialization = "insecure_deserialization"
-    weak_cryptography = "weak_cryptography"
-    open_redirect = "open_redirect"
-    csrf = "csrf"
-    input_validation = "input_validation"
-    broken_authentication = "broken_authentication"
-    missing_authorization = "missing_authorization"
-    memory_safety = "memory_safety"
-    race_condition = "race_condition"
-    resource_exhaustion = "resource_exhaustion"
-    null_dereference = "null_dereference"
-    integer_overflow = "integer_overflow"
-    file_upload = "file_upload"
-    csv_injection = "csv_injection"
-    information_exposure = "information_exposure"
-    missing_integrity_check = "missing_integrity_check"
-    error_handling = "error_handling"
-    code_quality = "code_quality"
-    other = "other"
 
 
 class SessionStatus(StrEnum):
@@ -304,6 +263,13 @@ class RemediationSession(BaseModel):
     # ACUs the session used, as the API last reported them (v2/v3 and the simulator report
     # them; None when the API does not say, as v1 does not). Cost is computed from these.
     acus_consumed: float | None = Field(default=None, ge=0)
+    # The lessons from memory (engine.memory) its prompt carried, best first: chosen once,
+    # before the create, so a re-sent create carries the same ones.
+    memory_ids: list[str] = Field(default_factory=list)
+    # The max_acu_limit the session was created with, chosen from the policy's ACU cap table
+    # (engine/acu_caps.py), and the rule that chose it. None: created before caps were recorded.
+    acu_limit: int | None = Field(default=None, ge=1)
+    acu_limit_rule: str | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -347,6 +313,9 @@ class RunConfig(RunSettings):
     # Service name (as the services file spells it) -> what its sessions are told; copied at
     # launch so a resumed run sends the very prompts it sent before.
     agent_overrides: dict[str, AgentOverrides] = Field(default_factory=dict)
+    # The policy's ACU cap table, copied at launch for the same reason: each session's
+    # max_acu_limit by category and severity (max_acu_per_session where no rule matches).
+    acu_caps: list[AcuCapRule] = Field(default_factory=list)
     # Where simulated pull requests link to: the pull request page server that reads run folders
     # (engine.simulator.pull_server). None: the in-process simulator's own (short-lived) address.
     sim_pull_pages_url: str | None = None
@@ -363,6 +332,10 @@ class RunTotals(BaseModel):
     findings_failed: int = 0
     findings_open: int = 0
     pull_requests: int = 0
+    # ACUs the API reported over every session (engine.analytics.cost adds estimates for the
+    # created sessions it reported none for, counted in sessions_without_usage).
+    acus_reported: float = 0.0
+    sessions_without_usage: int = 0
 
     @property
     def success_rate(self) -> float | None:

@@ -64,9 +64,12 @@ def test_a_rejected_pr_saves_nothing_and_unreviewed_ones_are_potential() -> None
 
 
 def test_agent_cost_uses_the_acus_the_sessions_reported() -> None:
-    reported = entry_a().model_copy(update={"acus_reported": 30.0, "sessions_with_acus": 6})
+    reported = entry_a().model_copy(update={"acus_reported": 30.0, "sessions_without_usage": 0})
     f = run_roi(reported, [], A)
     assert (f.acus, f.acus_estimated, f.agent_cost) == (30.0, False, 67.5)  # 30 × 2.25
+    # 3 of the 6 sessions reported nothing: their half of the agent time (3600 s) is 4 ACUs
+    partly = entry_a().model_copy(update={"acus_reported": 30.0, "sessions_without_usage": 3})
+    assert (run_roi(partly, [], A).acus, run_roi(partly, [], A).acus_estimated) == (34.0, True)
 
 
 def test_acus_are_capped_by_the_session_limit() -> None:

@@ -20,7 +20,6 @@ from engine.analytics.outcomes import (
     summarize_outcomes,
 )
 from engine.analytics.review_queue import pending_review_count
-from engine.analytics.timing import session_seconds
 from engine.execute.totals import latest_sessions
 from engine.models import (
     BatchRun,
@@ -33,6 +32,7 @@ from engine.models import (
     WaveStatus,
 )
 from engine.reviews import ReviewDecision
+from engine.runs.timing import session_seconds
 
 ACTIVE_STATUSES = frozenset({SessionStatus.dispatched, SessionStatus.working, SessionStatus.blocked})
 IN_FLIGHT_STATUSES = ACTIVE_STATUSES | {SessionStatus.pending}

@@ -113,20 +113,30 @@ def _figures(
     )
 
 
+def run_acus(entry: IndexEntry, minutes_per_acu: float) -> tuple[float, bool]:
+    """The run's ACUs and whether any part is estimated: what its sessions reported, plus, for
+    sessions that reported none, an estimate from their share of the agent time. A run with no
+    reported ACUs at all (or indexed before usage was kept) is estimated whole."""
+    if entry.sessions == 0:
+        return 0.0, False
+    if entry.acus_reported <= 0:
+        cap = entry.max_acu_per_session
+        return estimate_acus(entry.agent_seconds, entry.sessions, cap, minutes_per_acu), True
+    missing = min(entry.sessions_without_usage, entry.sessions)
+    if missing == 0:
+        return entry.acus_reported, False
+    share = entry.agent_seconds * missing / entry.sessions
+    extra = estimate_acus(share, missing, entry.max_acu_per_session, minutes_per_acu)
+    return entry.acus_reported + extra, True
+
+
 def run_roi(entry: IndexEntry, decisions: list[ReviewDecision], assumptions: RoiAssumptions) -> RoiFigures:
     """One run's figures; `decisions` are that run's (others' are ignored), each session counted
     once with the decision in force."""
     in_force = list(latest_decisions([d for d in decisions if d.run_id == entry.run_id]).values())
     outcomes = indexed_outcomes(entry, decisions)  # the one vocabulary: fixed = PR approved
     hours = outcomes.fixed * assumptions.hours_per_fix
-    reported = entry.acus_reported
-    acus = (
-        reported
-        if reported is not None
-        else estimate_acus(
-            entry.agent_seconds, entry.sessions, entry.max_acu_per_session, assumptions.minutes_per_acu
-        )
-    )
+    acus, estimated = run_acus(entry, assumptions.minutes_per_acu)
     return _figures(
         run_id=entry.run_id,
         started=entry.started_at or entry.created_at,
@@ -137,7 +147,7 @@ def run_roi(entry: IndexEntry, decisions: list[ReviewDecision], assumptions: Roi
         money_saved=hours * assumptions.hourly_rate,
         potential_money_saved=outcomes.awaiting_review * assumptions.hours_per_fix * assumptions.hourly_rate,
         acus=acus,
-        acus_estimated=reported is None and entry.sessions > 0,
+        acus_estimated=estimated,
         agent_cost=acus * assumptions.price_per_acu,
         reviewed=len(in_force),
         approved=sum(1 for d in in_force if d.decision == "approved"),

@@ -31,6 +31,10 @@
     fraction = 0.5
     baseline = 40              # optional, see objectives.py
 
+    [[acu_caps]]               # the ACU cap of each session, see engine/acu_caps.py
+    category = "dependency_vulnerability"   # and/or severity; the most specific row wins
+    max_acu = 12
+
 A missing file means the defaults (and no objectives). Every key is optional; unknown keys
 are errors, so a typo never silently falls back to a default. Saving rewrites the file.
 """
@@ -42,8 +46,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from engine.acu_caps import AcuCap, AcuCapRule, acu_cap_for, duplicate_rule
 from engine.ledger.retry import DEFAULT_COOLDOWN_HOURS, DEFAULT_MAX_ATTEMPTS, cooldown_after
 from engine.models import FindingCategory, Severity
+from engine.policy.acu_caps import SECTION as ACU_CAPS_SECTION
+from engine.policy.acu_caps import acu_caps_document, parse_acu_caps
 from engine.policy.objectives import Objective
 from engine.policy.sla import SlaPolicy
 from engine.policy.tomlio import (
@@ -58,13 +65,13 @@ from engine.policy.tomlio import (
     write_toml,
 )
 
-SECTIONS = ("sla", "budget", "retry", "objectives")
+SECTIONS = ("sla", "budget", "retry", "objectives", ACU_CAPS_SECTION)
 SLA_KEYS = (*(s.value for s in Severity), "at_risk_fraction")
 BUDGET_KEYS = ("global_session_limit", "global_period_hours", "per_service_cap", "acu_budget_per_run")
 RETRY_KEYS = ("max_attempts", "cooldown_hours")
 OBJECTIVE_KEYS = ("id", "title", "kind", "severity", "category", "fraction", "baseline", "active")
 SIMULATED = "simulated"  # the [budget.simulated] table
-HEADER = "# Patchwave cross-run policy: SLAs, session budgets, retries and objectives.\n"
+HEADER = "# Patchwave cross-run policy: SLAs, session budgets, retries, objectives and ACU caps.\n"
 
 
 class SimulatedBudget(BaseModel):
@@ -88,6 +95,9 @@ class Policy(BaseModel):
     max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1)
     cooldown_hours: list[float] = Field(default_factory=lambda: list(DEFAULT_COOLDOWN_HOURS), min_length=1)
     simulated: SimulatedBudget = Field(default_factory=SimulatedBudget)
+    # The ACU cap of each session by category and severity (engine/acu_caps.py); findings no
+    # rule matches get the run setting max_acu_per_session.
+    acu_caps: list[AcuCapRule] = Field(default_factory=list)
 
     @field_validator("cooldown_hours")
     @classmethod
@@ -112,6 +122,18 @@ class Policy(BaseModel):
         if data_source != "simulated":
             return self
         return self.model_copy(update=self.simulated.model_dump())
+
+    @field_validator("acu_caps")
+    @classmethod
+    def _one_cap_per_key(cls, value: list[AcuCapRule]) -> list[AcuCapRule]:
+        index = duplicate_rule(value)
+        if index is not None:
+            raise ValueError(f"ACU cap row {index} repeats an earlier row's category and severity")
+        return value
+
+    def acu_cap(self, category: str, severity: str, default: int) -> AcuCap:
+        """The ACU cap of a session for a finding of `category` and `severity`."""
+        return acu_cap_for(self.acu_caps, category, severity, default)
 
     def cooldown_after(self, failures: int) -> float:
         """Hours to wait after the `failures`-th failed attempt (the last value repeats)."""
@@ -218,6 +240,8 @@ def parse_policy(document: dict[str, Any], path: Path) -> Policy:
         if objective.id in seen:
             raise (root / "objectives" / i / "id").error(f"objective id {objective.id!r} is used twice")
         seen.add(objective.id)
+    if ACU_CAPS_SECTION in document:
+        values["acu_caps"] = parse_acu_caps(document[ACU_CAPS_SECTION], root / ACU_CAPS_SECTION)
     return Policy(objectives=objectives, **values)
 
 
@@ -266,6 +290,8 @@ def policy_document(policy: Policy) -> dict[str, Any]:
     document: dict[str, Any] = {"sla": sla, "budget": budget, "retry": retry}
     if policy.objectives:
         document["objectives"] = [_objective_table(objective) for objective in policy.objectives]
+    if policy.acu_caps:
+        document[ACU_CAPS_SECTION] = acu_caps_document(policy.acu_caps)
     return document
 
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from engine.alerts import Alert
 from engine.ledger import ImportSummary, expire_risks, import_scan, read_ledger, update_ledger
 from engine.ledger_alerts import ledger_alerts
+from engine.memory.hooks import learn_from_scan
 from engine.models import RunLedgerConfig
 from engine.policy import CrossRunPlan, Policy, ServiceCatalog, plan_across_runs
 
@@ -68,7 +69,9 @@ def plan_against_ledger(
         return LedgerPlan(plan=cross, summary=summary, alerts=alerts)
 
     if commit:
-        return update_ledger(runs_dir, data_source, plan)
+        planned = update_ledger(runs_dir, data_source, plan)
+        learn_from_scan(runs_dir, data_source, planned.summary)  # verified and regressed fixes teach
+        return planned
     return plan(read_ledger(runs_dir, data_source).model_copy(deep=True))
 
 
