@@ -11,7 +11,7 @@ from engine.errors import BadInputError
 from engine.ledger_ops import default_data_source
 from engine.memory import memory_store
 from ui import components as c
-from ui import context, memory_actions, memory_panels
+from ui import context, loaders, memory_actions, memory_panels
 
 ctx = context.current()
 settings = context.settings()
@@ -41,6 +41,8 @@ except BadInputError as exc:
 
 counts = memory_counts(book)
 if not book.items:
+    if not loaders.entries(ctx.runs_dir):
+        c.empty_state()  # nothing has run yet: the next step is a first run
     st.info(
         f"The {source} memory is empty. Lessons come from failed sessions, approved and rejected pull "
         "requests, and scans that verify a merged fix or see it come back.",

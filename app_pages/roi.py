@@ -194,4 +194,4 @@ st.dataframe(
     },
 )
 
-cost_breakdown_section(cost, damaged_states)
+cost_breakdown_section(cost, damaged_states, tag)

@@ -90,8 +90,8 @@ def test_the_roi_page_breaks_the_cost_down_per_category_and_service(cost_runs: P
         assert sum(table["acus"]) == pytest.approx(expected.total.acus)
         assert sum(table["cost"]) == pytest.approx(expected.total.acus * PRICE)
         assert sum(table["estimated_acus"]) == 0
-    assert metric(at, "ACUs") == fmt.number(expected.total.acus)
-    assert metric(at, "Verified fixes") == str(expected.total.verified_fixes)
+    assert metric(at, "ACUs (simulated)") == fmt.number(expected.total.acus)
+    assert metric(at, "Verified fixes (simulated)") == str(expected.total.verified_fixes)
     page = texts(at)
     assert "Every ACU figure is the usage the API reported." in page
     assert at.number_input(key="roi_price_per_acu").value == PRICE  # the configured price
@@ -101,7 +101,7 @@ def test_the_roi_page_says_which_acus_are_estimated(cost_runs: Path, priced, tmp
     priced(without_usage(cost_runs, tmp_path / "runs"))
     at = open_page("roi")
     assert not at.exception
-    assert any(m.label == "ACUs (part estimated)" for m in at.metric)
+    assert any(m.label == "ACUs (part estimated) (simulated)" for m in at.metric)  # simulated runs say so
     assert "of the ACUs are estimated" in texts(at)
     category = at.dataframe[-2].value  # per run, then per category and per service
     assert sum(category["acus"]) > 0

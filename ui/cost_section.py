@@ -37,7 +37,8 @@ def _groups(table: pd.DataFrame, what: str, key: str) -> None:
     st.dataframe(table, hide_index=True, key=key, column_config=_columns(what))  # type: ignore[arg-type]
 
 
-def cost_breakdown_section(cost: CostBreakdown, damaged: list[str]) -> None:
+def cost_breakdown_section(cost: CostBreakdown, damaged: list[str], tag: str = "") -> None:
+    """`tag` follows every figure's label, e.g. ` (simulated)` when the runs are simulated."""
     st.subheader("Cost breakdown", anchor=False)
     for damage in damaged:
         st.warning(f"{md(damage)} That run's sessions are left out here.", icon=":material/broken_image:")
@@ -45,15 +46,15 @@ def cost_breakdown_section(cost: CostBreakdown, damaged: list[str]) -> None:
     estimated = t.estimated
     cols = st.columns(4)
     cols[0].metric(
-        "ACUs (part estimated)" if estimated else "ACUs",
+        ("ACUs (part estimated)" if estimated else "ACUs") + tag,
         fmt.number(t.acus),
         border=True,
         help=f"{t.sessions} sessions; {fmt.number(t.estimated_acus)} ACUs estimated.",
     )
-    cols[1].metric("Cost (part estimated)" if estimated else "Cost", fmt.money(t.cost), border=True)
-    cols[2].metric("Verified fixes", f"{t.verified_fixes:,}", border=True)
+    cols[1].metric(("Cost (part estimated)" if estimated else "Cost") + tag, fmt.money(t.cost), border=True)
+    cols[2].metric("Verified fixes" + tag, f"{t.verified_fixes:,}", border=True)
     cols[3].metric(
-        "Cost per verified fix",
+        "Cost per verified fix" + tag,
         fmt.DASH if t.cost_per_verified_fix is None else f"${t.cost_per_verified_fix:,.2f}",
         border=True,
         help="Everything spent, failed attempts and retries included, ÷ verified fixes.",
