@@ -10,9 +10,10 @@ import streamlit as st
 from engine.agent_overrides import overrides_for
 from engine.analytics import formatting as fmt
 from engine.analytics.exports import csv_export
+from engine.analytics.memory import session_lessons
 from engine.analytics.tables import SessionDetail, session_detail, sessions_table
 from ui import components as c
-from ui import context, loaders, service_overrides
+from ui import context, loaders, memory_panels, service_overrides
 
 SESSION_COLORS = {
     "success": "green",
@@ -121,9 +122,10 @@ chosen = st.selectbox(
     key=pick_key,
     help="Newest first.",
 )
+run_events = loaders.events(ctx.runs_dir, view.run_id)
 detail = session_detail(
     view.state,
-    loaders.events(ctx.runs_dir, view.run_id),
+    run_events,
     chosen[0],
     chosen[1],
     now,
@@ -197,6 +199,11 @@ with right:
     progress_card(detail)
 service_overrides.session_overrides(
     overrides_for(view.state.config.agent_overrides, detail.finding.service_name)
+)
+memory_panels.session_lessons(
+    session_lessons(
+        detail.session, run_events, memory_panels.book_or_empty(ctx.runs_dir, view.state.data_source)
+    )
 )
 st.markdown("**Trace**")
 if detail.events:

@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from engine.run_settings import RUN_SETTINGS, RunSettings
+from engine.settings_source import customise_sources
 
 REAL_API_BASE_URL = "https://api.devin.ai/v1"
 
@@ -65,7 +66,7 @@ class Settings(BaseSettings, RunSettings):
     # `python -m engine pull-pages`) serves the pages saved in the run folders. A launch
     # freezes it into the run's config (like the API address), so a resumed run links alike.
     sim_pull_pages_url: str = "http://127.0.0.1:8766"
-    # The app-editable settings file (engine/settings_file.py), read below env and `.env`.
+    # The app-editable settings file (engine/settings_source.py), read below env and `.env`.
     settings_file: Path = Path("./patchwave.toml")
     # Runs on a worker fleet (engine/fleet/): with a Redis URL (redis://host:6379/0) launches
     # and resumes are queued for `python -m engine worker` processes instead of started on this
@@ -80,8 +81,6 @@ class Settings(BaseSettings, RunSettings):
         cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
     ):  # type: ignore[override]
         """Precedence: init kwargs (CLI flags) > env > `.env` > settings file > defaults."""
-        from engine.settings_file import customise_sources
-
         return customise_sources(
             settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
         )

@@ -24,8 +24,8 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from engine.analytics.acu import DEFAULT_MINUTES_PER_ACU
-from engine.analytics.timing import session_seconds
 from engine.models import BatchRun, RemediationSession, SessionStatus
+from engine.runs.timing import session_seconds
 
 DEFAULT_PRICE_PER_ACU = 2.25  # dollars; the `price_per_acu` setting's default
 REPORTED = "reported"

@@ -11,9 +11,9 @@ from engine.acu_caps import acu_cap_for
 from engine.analytics.acu import DEFAULT_MINUTES_PER_ACU
 from engine.analytics.cost import run_cost
 from engine.analytics.stats import LOW_SAMPLES, MIN_SAMPLES, Stat, percentile, percentile_stat, stat
-from engine.analytics.timing import session_seconds
 from engine.execute.totals import finding_outcome, latest_sessions
 from engine.models import BatchRun, SessionStatus, WaveStatus
+from engine.runs.timing import session_seconds
 
 __all__ = [
     "LOW_SAMPLES",

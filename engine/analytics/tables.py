@@ -13,10 +13,10 @@ from engine.analytics.acu import DEFAULT_MINUTES_PER_ACU
 from engine.analytics.cost import DEFAULT_PRICE_PER_ACU, session_acus
 from engine.analytics.ordering import in_priority_order, ranks
 from engine.analytics.overview import TimelineItem, event_item
-from engine.analytics.timing import session_seconds
 from engine.execute.totals import latest_sessions
 from engine.models import BatchRun, Finding, RemediationSession, TimelineEvent
 from engine.reviews import ReviewDecision, reviewable
+from engine.runs.timing import session_seconds
 
 NOT_DISPATCHED = "not dispatched"
 FINDINGS_COLUMNS = [
