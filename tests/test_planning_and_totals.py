@@ -273,5 +273,7 @@ def test_empty_run_totals() -> None:
         "findings_failed": 0,
         "findings_open": 0,
         "pull_requests": 0,
+        "acus_reported": 0.0,
+        "sessions_without_usage": 0,
     }
     assert totals.success_rate is None
