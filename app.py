@@ -106,6 +106,14 @@ PAGES = {
             url_path="ledger",
             help="Every finding across scans and runs: lifecycle state, SLA, objectives and triage.",
         ),
+        st.Page(
+            context.MEMORY,
+            title="Memory",
+            icon=":material/psychology:",
+            url_path="memory",
+            help="Lessons learned from earlier sessions, carried into new prompts: where each came from, "
+            "how often it was used and with what outcome; reviewers retire them.",
+        ),
     ],
 }
 

@@ -20,6 +20,7 @@ from engine.cli_options import (
 )
 from engine.errors import BadInputError, WriteFailedError
 from engine.ledger_cli import ledger
+from engine.memory_cli import memory
 from engine.sources import SourceDefaults
 
 EXIT_BAD_INPUT = 2
@@ -333,3 +334,4 @@ def sample(rows: int, seed: int, out: Path | None) -> None:
 
 
 cli.add_command(ledger)
+cli.add_command(memory)

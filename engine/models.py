@@ -332,6 +332,10 @@ class RunTotals(BaseModel):
     findings_failed: int = 0
     findings_open: int = 0
     pull_requests: int = 0
+    # ACUs the API reported over every session (engine.analytics.cost adds estimates for the
+    # created sessions it reported none for, counted in sessions_without_usage).
+    acus_reported: float = 0.0
+    sessions_without_usage: int = 0
 
     @property
     def success_rate(self) -> float | None:

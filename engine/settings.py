@@ -54,6 +54,11 @@ class Settings(BaseSettings, RunSettings):
     # Retries per alert delivery (on 429, 5xx and failed connections) and each request's timeout.
     alert_retries: int = Field(3, ge=0)
     alert_timeout_seconds: float = Field(5, gt=0)
+    # What one ACU costs (dollars), for the cost of every session, fix, category and service,
+    # and the agent minutes one ACU buys, to estimate the ACUs of a session the API reports
+    # no usage for (v1 does not; see engine.analytics.cost).
+    price_per_acu: float = Field(2.25, ge=0, le=100)  # the ROI page offers the same range
+    minutes_per_acu: float = Field(15.0, ge=1, le=600)
     # Prometheus metrics of each engine on 127.0.0.1 at this port (0: a free port, recorded in
     # the run's state.json as metrics_port); unset: the engine serves none. See engine.metrics.
     engine_metrics_port: int | None = Field(None, ge=0, le=65535)

@@ -21,12 +21,15 @@ from engine.errors import BadInputError
 from engine.run_settings import RUN_SETTINGS
 
 # The settings an admin may change from the app, in the order the page shows them: every run
-# setting (declared in engine/run_settings.py), then the limits on one findings file.
+# setting (declared in engine/run_settings.py), then the limits on one findings file, then
+# what an ACU costs and buys (the cost figures).
 EDITABLE: tuple[str, ...] = (
     *RUN_SETTINGS,
     "max_upload_bytes",
     "max_rows_per_run",
     "parse_time_limit_seconds",
+    "price_per_acu",
+    "minutes_per_acu",
 )
 _FORBIDDEN_WORDS = ("key", "secret", "token", "password")
 assert not any(w in name for name in EDITABLE for w in _FORBIDDEN_WORDS)

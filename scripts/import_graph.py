@@ -100,6 +100,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "engine.cli",
             "engine.commands",
             "engine.ledger_cli",
+            "engine.memory_cli",
             "engine.cli_options",
             "engine.ingest.command",
             "engine.fleet.cli",

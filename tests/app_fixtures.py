@@ -43,6 +43,7 @@ PAGES = {
     "roi": "app_pages/roi.py",
     "ops": "app_pages/ops.py",
     "eval": "app_pages/eval.py",
+    "memory": "app_pages/memory.py",
 }
 COMPLETED = "completed"
 PAUSED = "paused"
@@ -133,8 +134,10 @@ def _interrupted(runs: Path) -> None:
             "run",
             str(SAMPLE),
             "--detach",
+            # Slow enough that the wave's four sessions cannot all finish before `stop` lands,
+            # even on a loaded machine where starting the stop command takes seconds.
             "--speed",
-            "30",
+            "5",
             "--wave",
             "3",
             "--run-id",
@@ -143,7 +146,9 @@ def _interrupted(runs: Path) -> None:
         )
     )
     wait_for(lambda: _dispatched(runs, INTERRUPTED))
-    _ok(cli(runs, "stop", INTERRUPTED))
+    stopped = cli(runs, "stop", INTERRUPTED)
+    _ok(stopped)
+    assert "(interrupted)" in stopped.stdout, f"the run ended before the stop landed: {stopped.stdout}"
 
 
 def _crashed(runs: Path) -> None:

@@ -52,6 +52,9 @@ class IndexEntry(BaseModel):
     agent_seconds: float = 0.0  # on the agent's clock (see engine.runs.timing)
     speed: float = 1.0
     max_acu_per_session: int = 0
+    # The run's totals.acus_reported and sessions_without_usage (engine.analytics.cost).
+    acus_reported: float = 0.0
+    sessions_without_usage: int = 0
 
 
 class RunIndex(BaseModel):
@@ -143,6 +146,8 @@ def entry_for(run: BatchRun) -> IndexEntry:
         agent_seconds=round(agent_seconds(run), 3),
         speed=run.config.speed,
         max_acu_per_session=run.config.max_acu_per_session,
+        acus_reported=t.acus_reported,
+        sessions_without_usage=t.sessions_without_usage,
     )
 
 
