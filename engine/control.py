@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
@@ -24,7 +25,8 @@ from engine.runs.state_store import load_state_if_present
 from engine.settings import Settings
 from engine.sources import SourceDefaults
 
-SAMPLE_FILE = Path(__file__).resolve().parent.parent / "sample_data" / "findings.csv"
+# The checkout's sample_data/ beside the engine package, wherever this module sits inside it.
+SAMPLE_FILE = Path(str(files("engine"))).resolve().parent / "sample_data" / "findings.csv"
 DEMO_SPEED = float(app_default("speed"))  # the app's simulated launches start at this speed too
 DEMO_SEED = 7  # fixed: a demo recording looks the same every time
 # The demo's story is fixed too, whatever the settings say: a quarter of first attempts fail

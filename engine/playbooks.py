@@ -9,13 +9,15 @@ resolved path, so edits to a playbook need a new process (or `_read_playbook.cac
 from __future__ import annotations
 
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 from engine.models import FindingCategory
 
-PLAYBOOKS_DIR: Path = Path(__file__).resolve().parent.parent / "playbooks"
+# The checkout's playbooks/ beside the engine package, wherever this module sits inside it.
+PLAYBOOKS_DIR: Path = Path(str(files("engine"))).resolve().parent / "playbooks"
 PLAYBOOK_SUFFIX = ".devin.md"
 GENERIC_PLAYBOOK = "generic"
 

@@ -21,7 +21,8 @@ from engine.errors import BadInputError
 from engine.run_settings import RUN_SETTINGS
 
 # The settings an admin may change from the app, in the order the page shows them: every run
-# setting (declared in engine/run_settings.py), then the limits on one findings file.
+# setting (declared in engine/run_settings.py), then the limits on one findings file, then
+# what an ACU costs and buys (the cost figures).
 EDITABLE: tuple[str, ...] = (
     *RUN_SETTINGS,
     "max_upload_bytes",

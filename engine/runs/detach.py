@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from datetime import datetime
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
@@ -160,7 +161,7 @@ def _reap_when_done(process: subprocess.Popen) -> None:
 
 def _project_root() -> Path:
     # The engine package must be importable by the child whatever the caller's cwd.
-    return Path(__file__).resolve().parent.parent.parent
+    return Path(str(files("engine"))).resolve().parent
 
 
 def _log_tail(paths: RunPaths, limit: int = 600) -> str:

@@ -1,4 +1,5 @@
-"""The bottom layer: writing files atomically, appending to logs, refusing symbolic links.
+"""Writing files safely: atomic replace (temp file, fsync, rename), append logs, refusing
+symbolic links.
 
-Nothing here knows what a run, a finding or the ledger is; every package above writes its
-files through these."""
+Nothing here knows what a run, a finding or the ledger is; every package that writes files
+writes them through these."""
