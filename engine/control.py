@@ -77,6 +77,7 @@ def build_config(
         sim_pull_pages_url=None if live else settings.sim_pull_pages_url,
         dry_run=dry_run,
         ledger=ledger,
+        stall_minutes_by_category=dict(settings.stall_minutes_by_category),
     )
 
 

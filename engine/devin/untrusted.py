@@ -45,10 +45,12 @@ _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 _BRACKETS = "<>«»‹›〈〉《》⟨⟩≪≫❮❯˂˃ᐸᐳ"
 _SEPARATOR = r"[\s_\-.·:|/\\*~=+#'\"`^]*"
-# "begin finding data" / "end finding data" in the normalised view, with any brackets and
+# "begin/end finding data" (the finding's block) and "begin/end previous attempt" (a retry's
+# feedback block, engine.devin.feedback) in the normalised view, with any brackets and
 # separators around and between the words (none at all counts too).
 _MARKER_LIKE = re.compile(
-    rf"[{re.escape(_BRACKETS)}]*{_SEPARATOR}(?:begin|end){_SEPARATOR}finding{_SEPARATOR}data"
+    rf"[{re.escape(_BRACKETS)}]*{_SEPARATOR}(?:begin|end){_SEPARATOR}"
+    rf"(?:finding{_SEPARATOR}data|previous{_SEPARATOR}attempt)"
     rf"{_SEPARATOR}[{re.escape(_BRACKETS)}]*"
 )
 
@@ -82,7 +84,8 @@ def normalise(text: str) -> str:
 
 
 def reads_as_marker(text: str) -> bool:
-    """Whether some part of `text` reads as "begin/end finding data" once normalised."""
+    """Whether some part of `text` reads as a block marker ("begin/end finding data", "begin/end
+    previous attempt") once normalised."""
     if text.isascii():  # the common case, without building the view
         return _MARKER_LIKE.search(" ".join(text.translate(_ASCII_CONTROLS).lower().split())) is not None
     return _MARKER_LIKE.search(normalise(text)) is not None

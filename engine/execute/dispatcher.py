@@ -12,6 +12,7 @@ from collections import deque
 
 from engine.agent_overrides import overrides_for
 from engine.devin.client import DevinAPIError, DevinClient
+from engine.devin.feedback import feedback_of
 from engine.devin.prompt import STRUCTURED_OUTPUT_SCHEMA, build_prompt, session_title
 from engine.execute.ledger_link import LedgerLink
 from engine.execute.recorder import Recorder
@@ -102,6 +103,8 @@ class Dispatcher:
             self.by_key[session.key] = session
         if session.session_id:
             return
+        if attempt > 1 and session.feedback is None:
+            self._attach_feedback(session)
         playbook = load_playbook(finding.category)
         session.playbook_id = self.run.playbook_ids.get(playbook_name_for(finding.category))
         self.rec.journal.intent(finding_id, attempt, wave_number, session.tag)
@@ -115,6 +118,7 @@ class Dispatcher:
                     playbook.body,
                     attempt,
                     overrides_for(self.run.config.agent_overrides, finding.service_name),
+                    session.feedback,
                 ),
                 playbook_id=session.playbook_id,
                 tags=session_tags(run_id, wave_number, finding_id, attempt),
@@ -150,6 +154,23 @@ class Dispatcher:
             wave_number=wave_number,
             session_id=created.session_id,
             details={"url": created.url, "is_new_session": created.is_new_session},
+        )
+
+    def _attach_feedback(self, session: RemediationSession) -> None:
+        """The retry learns what the attempt before it did; kept on the session (and written
+        with it) before the create, so a re-dispatch sends the same prompt."""
+        previous = self.by_key.get((session.finding_id, session.attempt - 1))
+        if previous is None:
+            return
+        session.feedback = feedback_of(previous)
+        self.rec.event(
+            EventKind.retry_feedback,
+            f"{session.finding_id} attempt {session.attempt} is told how attempt {previous.attempt} "
+            f"ended ({previous.status.value}: {session.feedback.error or 'no error reported'})",
+            finding_id=session.finding_id,
+            attempt=session.attempt,
+            wave_number=session.wave_number,
+            details={"feedback": session.feedback.model_dump()},
         )
 
     def _hold_back(self, finding_id: str, attempt: int, reason: str) -> None:
