@@ -182,3 +182,21 @@ def test_a_key_the_api_refuses_fails_the_run_with_a_clear_error(tmp_path: Path) 
     assert run.status == RunStatus.failed
     assert "refused our key" in (run.status_reason or "") and "403" in (run.status_reason or "")
     assert kinds(events, EventKind.run_failed)
+
+
+def test_stall_minutes_are_set_per_category(tmp_path: Path) -> None:
+    """The sample's first finding is a dependency: its category's 0 turns supervision off for
+    it alone, so its stall goes unanswered until the session expires."""
+    with SimulatorServer(seed=4, speed=SPEED, failure_rate=0.0, stall_rate=1.0) as server:
+        run, events = live_run(
+            tmp_path,
+            server,
+            count=1,
+            stall_minutes=5,
+            max_retries=0,
+            stall_minutes_by_category={"dependency_vulnerability": 0},
+        )
+    [session] = run.sessions
+    assert run.config.stall_minutes_by_category == {"dependency_vulnerability": 0}
+    assert (session.nudges, session.status) == (0, SessionStatus.timeout)
+    assert not kinds(events, EventKind.session_nudged)

@@ -254,7 +254,7 @@ class Store:
             pull_base=pull_base,
         )
         if has_feedback(params.prompt):
-            plan = apply_feedback(plan, seed, key)
+            plan = apply_feedback(plan, seed, key, failure_rate)
         plan = self._unique_pull_number(plan)
         stall = draw_stall(
             plan,

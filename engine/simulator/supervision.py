@@ -8,11 +8,11 @@ stall unblocks it with probability `nudge_success` (drawn once, at creation): it
 time it waited. A session that no message unblocks stays stalled, and expires
 (`expired`) EXPIRE_SECONDS after the stall or the latest message, whichever is later.
 
-A retry whose prompt carries the previous attempt's feedback block
-(engine.devin.feedback) has a better chance: of the attempts that would fail, FEEDBACK_RESCUE
-succeed instead. The draws come from their own seeded generators, so the plan a blind retry
-gets is exactly the plan a retry with feedback starts from, and a stall rate of 0 leaves
-every existing plan as it was.
+A retry whose prompt carries the previous attempt's feedback block (engine.devin.feedback)
+has a better chance: of the attempts that would fail, a share (FEEDBACK_RESCUE) succeeds
+instead, except at findings the agent cannot fix. The draws come from their own seeded
+generators, so the plan a blind retry gets is exactly the plan a retry with feedback starts
+from, and a stall rate of 0 leaves every existing plan as it was.
 """
 
 from __future__ import annotations
@@ -36,7 +36,10 @@ STALL_SILENT = "silent"  # still `working`, but nothing changes
 SILENT_SHARE = 0.3  # of stalls: the silent kind
 RESUME_SECONDS = 10.0  # simulated seconds a nudged session reports `resumed`
 EXPIRE_SECONDS = 1800.0  # simulated seconds a stalled session waits before it expires
-FEEDBACK_RESCUE = {OUTCOME_FAILED: 0.6, OUTCOME_STUCK: 0.45}  # failing attempts feedback saves
+# Of the failing attempts told why the one before failed, the share that succeeds (times
+# 1 - failure_rate): one-off failures (a flaky suite: the agent now knows to work around it)
+# and stuck sessions (it now knows which approach went nowhere).
+FEEDBACK_RESCUE = {OUTCOME_FAILED: 0.8, OUTCOME_STUCK: 0.7}
 DEFAULT_NUDGE_SUCCESS = 0.8
 
 
@@ -53,11 +56,13 @@ def has_feedback(prompt: str) -> bool:
     return FEEDBACK_BEGIN in prompt
 
 
-def apply_feedback(plan: SessionPlan, seed: int, key: str) -> SessionPlan:
-    """The plan of a retry told why its predecessor failed: some failures become fixes."""
-    rescue = FEEDBACK_RESCUE.get(plan.outcome)
-    if rescue is None:
+def apply_feedback(plan: SessionPlan, seed: int, key: str, failure_rate: float) -> SessionPlan:
+    """The plan of a retry told why its predecessor failed: some failures become fixes. Not a
+    finding the agent cannot fix (it fails with the finding's own reason: knowing that does not
+    make the fix possible), and never at a failure rate of 1 (every session fails)."""
+    if plan.outcome == OUTCOME_FAILED and plan.error == plan.fix.hard_failure:
         return plan
+    rescue = FEEDBACK_RESCUE.get(plan.outcome, 0.0) * (1.0 - failure_rate)
     if random.Random(f"patchwave-sim-feedback:{seed}:{key}").random() >= rescue:
         return plan
     return replace(plan, outcome=OUTCOME_FINISHED, acu_rate=plan.fix.acus / sum(plan.durations))
