@@ -12,7 +12,7 @@ from engine.analytics import formatting as fmt
 from engine.analytics.exports import csv_export
 from engine.analytics.tables import SessionDetail, session_detail, sessions_table
 from ui import components as c
-from ui import context, loaders, service_overrides
+from ui import context, loaders, service_overrides, supervision
 
 SESSION_COLORS = {
     "success": "green",
@@ -20,6 +20,7 @@ SESSION_COLORS = {
     "timeout": "red",
     "working": "blue",
     "dispatched": "blue",
+    "blocked": "orange",
 }
 COLUMNS = [
     "finding_id",
@@ -163,6 +164,7 @@ with right:
 service_overrides.session_overrides(
     overrides_for(view.state.config.agent_overrides, detail.finding.service_name)
 )
+supervision.supervision_card(detail.supervision)
 st.markdown("**Trace**")
 if detail.events:
     trace = pd.DataFrame([e.model_dump() for e in detail.events])

@@ -381,6 +381,10 @@ class RunConfig(RunSettings):
     # STALL_MINUTES per category where it differs (engine.execute.supervision), frozen at launch.
     stall_minutes_by_category: dict[FindingCategory, StallMinutes] = Field(default_factory=dict)
 
+    def stall_minutes_for(self, category: FindingCategory) -> float:
+        """The agent minutes after which a session of `category` counts as stalled (0: never)."""
+        return self.stall_minutes_by_category.get(category, self.stall_minutes)
+
 
 class RunTotals(BaseModel):
     findings: int = 0

@@ -16,12 +16,17 @@ from engine.devin.feedback import FEEDBACK_BEGIN, FEEDBACK_END
 from engine.devin.prompt import build_prompt
 from engine.devin.status import map_status
 from engine.execute.start import execute_run
-from engine.models import BatchRun, EventKind, RunStatus, SessionStatus, TimelineEvent
+from engine.models import BatchRun, EventKind, RemediationSession, RunStatus, SessionStatus, TimelineEvent
 from engine.runs.events import read_events
 from engine.runs.launch import prepare_run
 from engine.settings import load_settings
 from engine.simulator import SimulatorServer
 from engine.simulator.supervision import RESUMED_MESSAGE
+from tests.app_fixtures import (
+    open_page,
+    texts,
+    use_runs_fixture,  # noqa: F401  (pytest fixture)
+)
 from tests.engine_helpers import SAMPLE
 
 pytestmark = pytest.mark.slow
@@ -200,3 +205,32 @@ def test_stall_minutes_are_set_per_category(tmp_path: Path) -> None:
     assert run.config.stall_minutes_by_category == {"dependency_vulnerability": 0}
     assert (session.nudges, session.status) == (0, SessionStatus.timeout)
     assert not kinds(events, EventKind.session_nudged)
+
+
+def test_the_session_detail_shows_nudges_and_retry_feedback(tmp_path: Path, use_runs) -> None:
+    with SimulatorServer(seed=4, speed=SPEED, failure_rate=0.6, stall_rate=1.0, nudge_success=1.0) as server:
+        run, _ = live_run(tmp_path, server, count=4, stall_minutes=5, max_retries=1)
+    nudged = next(s for s in run.sessions if s.nudges)
+    retried = next(s for s in run.sessions if s.feedback is not None)
+    use_runs(tmp_path / "runs")
+    at = open_page("sessions", run.run_id)
+    picker = at.selectbox[0]
+
+    def show(session: RemediationSession) -> str:
+        [index] = [
+            i
+            for i, label in enumerate(picker.options)
+            if label.startswith(f"{session.finding_id} · attempt {session.attempt} ·")
+        ]
+        picker.select_index(index).run()
+        assert not at.exception, at.exception
+        return texts(at)
+
+    page = show(nudged)
+    assert "Supervision" in page and "Nudged" in page
+    assert any("Patchwave supervisor" in t.value for t in at.text)  # the message it was sent
+    page = show(retried)
+    assert "Retry feedback" in page and f"attempt {retried.attempt - 1} ended" in page
+    assert any(
+        retried.feedback and retried.feedback.error and t.value == retried.feedback.error for t in at.text
+    )

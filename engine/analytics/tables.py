@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from engine.analytics.ordering import in_priority_order, ranks
 from engine.analytics.overview import TimelineItem, event_item
+from engine.analytics.supervision import SessionSupervision, session_supervision
 from engine.analytics.timing import session_seconds
 from engine.execute.totals import latest_sessions
 from engine.models import BatchRun, Finding, RemediationSession, TimelineEvent
@@ -185,6 +186,7 @@ class SessionDetail(BaseModel):
     tests_added: int | None
     confidence: float | None
     events: list[TimelineItem]  # this session's engine events, oldest first
+    supervision: SessionSupervision  # its nudges, and the feedback it was given as a retry
 
 
 def session_events(events: list[TimelineEvent], session: RemediationSession) -> list[TimelineEvent]:
@@ -209,6 +211,7 @@ def session_detail(
     if finding is None or session is None:
         return None
     p = session.progress
+    mine = session_events(events, session)
     return SessionDetail(
         finding=finding,
         session=session,
@@ -222,5 +225,6 @@ def session_detail(
         tests_passed=p.tests_passed if p else None,
         tests_added=p.tests_added if p else None,
         confidence=p.confidence if p else None,
-        events=[event_item(e) for e in session_events(events, session)],
+        events=[event_item(e) for e in mine],
+        supervision=session_supervision(session, mine, run.config.stall_minutes_for(finding.category)),
     )

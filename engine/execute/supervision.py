@@ -64,10 +64,9 @@ class Supervisor:
 
     def stall_minutes(self, session: RemediationSession) -> float:
         finding = self.findings.get(session.finding_id)
-        by_category = self.run.config.stall_minutes_by_category
-        if finding is not None and finding.category in by_category:
-            return by_category[finding.category]
-        return self.run.config.stall_minutes
+        if finding is None:
+            return self.run.config.stall_minutes
+        return self.run.config.stall_minutes_for(finding.category)
 
     def observed(self, session: RemediationSession, details: SessionDetails, changed: bool) -> None:
         """A poll's answer for `session`: activity moves its mark to now."""
