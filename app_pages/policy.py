@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from engine.access import Action
+from engine.acu_caps import MAX_ACU_CAP
 from engine.errors import BadInputError
 from engine.models import FindingCategory, Severity
 from engine.policy import IMPORTANCE_WORDS, ServiceCatalog
@@ -18,7 +19,7 @@ c.page_header(
     "Policy",
     ":material/gavel:",
     "How much each service matters, and the rules every run plans with: SLAs, session budgets, "
-    "retries and objectives. Each change is recorded in the audit log.",
+    "retries, objectives and ACU caps. Each change is recorded in the audit log.",
 )
 if not context.allowed(Action.change_settings):  # the page is only offered to admins; check anyway
     st.error("Only admins can change the services and the policy.", icon=":material/block:")
@@ -158,6 +159,38 @@ def objectives_editor(policy_rows: list[dict[str, object]]) -> None:
     )
 
 
+def acu_caps_editor(rows: list[dict[str, object]], default_cap: int) -> None:
+    st.session_state[policy_actions.ACU_CAPS_BASE_KEY] = rows
+    table = pd.DataFrame(rows, columns=policy_forms.ACU_CAP_COLUMNS)
+    table["max_acu"] = table["max_acu"].astype("Int64")
+    st.data_editor(
+        table,
+        num_rows="dynamic",
+        hide_index=True,
+        key=policy_actions.ACU_CAPS_EDITOR_KEY,
+        column_config={
+            "category": st.column_config.SelectboxColumn(
+                "Category", options=[v.value for v in FindingCategory], help="Empty: any category."
+            ),
+            "severity": st.column_config.SelectboxColumn(
+                "Severity", options=[v.value for v in Severity], help="Empty: any severity."
+            ),
+            "max_acu": st.column_config.NumberColumn(
+                "Max ACU",
+                min_value=1,
+                max_value=MAX_ACU_CAP,
+                step=1,
+                format="%d",
+                help="Sent as the session's max_acu_limit.",
+            ),
+        },
+    )
+    st.caption(
+        "The most specific row wins: category and severity, then category, then severity, then a row "
+        f"with neither. Findings no row matches get the run setting max_acu_per_session ({default_cap})."
+    )
+
+
 def policy_tab() -> None:
     try:
         policy = loaders.policy(s)
@@ -238,6 +271,8 @@ def policy_tab() -> None:
         )
         st.markdown("**Objectives** (rows without an id are refused; empty rows are ignored)")
         objectives_editor(policy_forms.objective_rows(policy))
+        st.markdown("**ACU caps**: each session's ACU limit by finding category and severity")
+        acu_caps_editor(policy_forms.acu_cap_rows(policy), s.max_acu_per_session)
         st.form_submit_button(
             "Save policy", type="primary", on_click=policy_actions.save_policy, key="policy_save"
         )

@@ -44,7 +44,7 @@ def _config(ledger: bool) -> RunConfig:
         session_timeout_minutes=90,
         min_success_rate=0.0,
         max_retries=2,
-        ledger=ledger_config(POLICY) if ledger else None,
+        ledger=ledger_config(POLICY, "simulated") if ledger else None,
     )
 
 

@@ -3,7 +3,8 @@
 Roles are ordered, each including the rights of the ones below it: viewers read; operators
 also launch, stop and resume runs, import scans into the findings ledger and see the worker
 fleet; reviewers also
-approve or reject pull requests and triage ledger findings (false positive, risk accepted);
+approve or reject pull requests, triage ledger findings (false positive, risk accepted) and
+retire lessons from the memory;
 admins also change settings, services and policy, and read the audit log.
 
 Roles come from a TOML file (setting `roles_file`, default `./roles.toml`):
@@ -59,6 +60,7 @@ class Action(Enum):
     review = "review"
     import_scan = "import_scan"  # record a scan in the findings ledger
     triage = "triage"  # false positive, risk acceptance, reopen, pull request state by hand
+    curate_memory = "curate_memory"  # retire a lesson from the memory (engine.memory)
     change_settings = "change_settings"
     read_audit = "read_audit"
     read_fleet = "read_fleet"  # the worker fleet: workers, queued, running and failed jobs
@@ -73,6 +75,7 @@ PERMISSIONS: dict[Action, Role] = {
     Action.review: Role.reviewer,
     Action.import_scan: Role.operator,
     Action.triage: Role.reviewer,
+    Action.curate_memory: Role.reviewer,
     Action.change_settings: Role.admin,
     Action.read_audit: Role.admin,
     Action.read_fleet: Role.operator,

@@ -13,10 +13,11 @@ import click
 
 from engine import reporting
 from engine.alerts import AlertSender
+from engine.analytics.held_back import held_back_lines
 from engine.catalog import list_runs, listed_status, state_status
 from engine.control import check_resume, launch_plan_options
 from engine.devin.preflight import PreflightProblem, require_connection, target_of
-from engine.errors import BadInputError
+from engine.errors import BadInputError, NothingToDispatchError
 from engine.execute.progress import LineProgress, progress_for_output
 from engine.execute.start import execute_run
 from engine.execute.tags import attempt_tag
@@ -95,23 +96,32 @@ def run_command(
         settings, use_ledger=use_ledger, only_wave=only_wave, dry_run=dry_run, source=defaults
     )
     data = read_source(file, options.limits)
-    if dry_run:
-        _dry_run(data, file.name, config, options)
+    try:
+        if dry_run:
+            _dry_run(data, file.name, config, options)
+            return
+        if config.data_source == "live":  # before anything is written or recorded in the ledger
+            _preflight(settings, config)
+        paths, plan = prepare_run(data, file.name, config, options, settings.runs_dir, run_id)
+    except NothingToDispatchError as nothing:
+        # Nothing new is not an error: say why and what changes it, and exit 0.
+        click.echo(f"{nothing}; no run was created.", err=True)
+        for line in held_back_lines(nothing.reasons, config.data_source):
+            click.echo(f"  {line}", err=True)
         return
-    if config.data_source == "live":  # before anything is written or recorded in the ledger
-        _preflight(settings, config)
-    paths, plan = prepare_run(data, file.name, config, options, settings.runs_dir, run_id)
     r = plan.report
     skipped = ""
     if plan.skipped:
         skipped = (
-            f"; the findings ledger skips {len(plan.skipped)} ({skip_reasons(plan.skipped)}), see `plan`"
+            f"; the findings ledger holds back {len(plan.skipped)} ({skip_reasons(plan.skipped)}), see `plan`"
         )
     click.echo(
         f"run {paths.run_id}: {r.accepted} findings ({r.rejected_rows} {r.row_label}s rejected, "
         f"{r.duplicates_merged} duplicates merged), {config.data_source} mode{skipped}",
         err=True,
     )
+    for line in held_back_lines([str(s.reason) for s in plan.skipped], config.data_source):
+        click.echo(f"  {line}", err=True)
     if detach:
         _detach(paths, settings)
         return
@@ -354,7 +364,9 @@ def demo_command(
     from engine.control import DEMO_LAUNCH, SAMPLE_FILE, demo_settings
 
     demo = demo_settings(settings, pause_at_gate=pause_at_gate, speed=speed)
-    config, options = launch_plan_options(demo, use_ledger=DEMO_LAUNCH.use_ledger, live=False)
+    config, options = launch_plan_options(
+        demo, use_ledger=DEMO_LAUNCH.use_ledger, live=False, acu_caps=DEMO_LAUNCH.acu_caps
+    )
     paths, plan = prepare_run(
         SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, config, options, demo.runs_dir, run_id
     )

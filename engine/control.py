@@ -13,7 +13,7 @@ import psutil
 from engine.devin.preflight import PreflightProblem, require_connection, target_of
 from engine.errors import BadInputError
 from engine.models import RESUMABLE_RUN_STATUSES, RunConfig, RunLedgerConfig, RunStatus
-from engine.policy import load_services
+from engine.policy import load_policy, load_services
 from engine.policy.service_agent import agent_overrides_of
 from engine.reviews import reviews_path
 from engine.run_settings import RunSettings, app_default
@@ -62,11 +62,14 @@ def build_config(
     dry_run: bool = False,
     live: bool | None = None,
     ledger: RunLedgerConfig | None = None,
+    acu_caps: bool = True,
 ) -> RunConfig:
     """The run's configuration: the run settings in effect (engine/run_settings.py), frozen,
     plus how this run is started. `live=None` means live exactly when a key is set;
     `live=False` forces the simulator even with a key. `ledger`: the run plans against the
-    findings ledger and keeps its limits (see `launch_plan_options`)."""
+    findings ledger and keeps its limits (see `launch_plan_options`). `acu_caps`: copy the
+    policy file's ACU cap table (errors name the file); without it every session gets
+    max_acu_per_session."""
     if live is None:
         live = settings.api_key is not None
     if live and settings.api_key is None:
@@ -77,6 +80,7 @@ def build_config(
         api_base_url=settings.devin_api_base_url if live else None,
         only_wave=only_wave,
         agent_overrides=agent_overrides_of(load_services(settings.services_file)),
+        acu_caps=load_policy(settings.policy_file).acu_caps if acu_caps else [],
         sim_pull_pages_url=None if live else settings.sim_pull_pages_url,
         dry_run=dry_run,
         ledger=ledger,
@@ -92,16 +96,17 @@ def launch_plan_options(
     only_wave: int | None = None,
     dry_run: bool = False,
     source: SourceDefaults | None = None,
+    acu_caps: bool = True,
 ) -> tuple[RunConfig, PlanOptions]:
     """What a launch freezes (the run's config) and what it plans with, from the settings in
-    effect: the services file always, the policy file when the run uses the ledger (errors
-    name the file)."""
-    config = build_config(settings, only_wave=only_wave, dry_run=dry_run, live=live)
+    effect: the services file always, the policy file's ACU caps (unless `acu_caps` is False)
+    and, when the run uses the ledger, the rest of the policy (errors name the file)."""
+    config = build_config(settings, only_wave=only_wave, dry_run=dry_run, live=live, acu_caps=acu_caps)
     options = plan_options(
         settings, use_ledger=use_ledger, data_source=config.data_source, only_wave=only_wave, source=source
     )
     if options.policy is not None:
-        config = config.model_copy(update={"ledger": ledger_config(options.policy)})
+        config = config.model_copy(update={"ledger": ledger_config(options.policy, config.data_source)})
     return config, options
 
 
@@ -111,6 +116,7 @@ class LaunchOptions:
 
     mode: Literal["simulated", "live"] = "simulated"
     use_ledger: bool = True  # plan against the findings ledger; demos do not, to replay the same
+    acu_caps: bool = True  # cap sessions by the policy's ACU cap table; demos keep their own story
     source: SourceDefaults = field(default_factory=SourceDefaults)
 
 
@@ -129,7 +135,11 @@ def launch_detached(
             return existing
         raise BadInputError(f"run {run_id} already exists")
     config, plan = launch_plan_options(
-        settings, use_ledger=options.use_ledger, live=options.mode == "live", source=options.source
+        settings,
+        use_ledger=options.use_ledger,
+        live=options.mode == "live",
+        source=options.source,
+        acu_caps=options.acu_caps,
     )
     try:
         paths, _ = prepare_run(data, source_name, config, plan, settings.runs_dir, run_id)
@@ -158,7 +168,8 @@ def demo_settings(settings: Settings, *, pause_at_gate: bool = False, speed: flo
     return settings.model_copy(update={name: getattr(checked, name) for name in story})
 
 
-DEMO_LAUNCH = LaunchOptions(mode="simulated", use_ledger=False)  # replays the same: no ledger
+# Replays the same: no ledger, and the story's one ACU cap whatever the policy file says.
+DEMO_LAUNCH = LaunchOptions(mode="simulated", use_ledger=False, acu_caps=False)
 
 
 def launch_demo(settings: Settings, run_id: str, *, pause_at_gate: bool = False) -> Bootstrap:

@@ -13,6 +13,16 @@ class BadInputError(Exception):
     """The user gave something unusable; the message names the problem."""
 
 
+class NothingToDispatchError(BadInputError):
+    """Every usable finding of an upload is held back (open PRs, cooldowns, fixed, budget):
+    nothing new to do, which is not an error. The CLI prints why and exits 0 (a nightly job
+    does not fail); a subclass of BadInputError so a caller that only refuses still refuses."""
+
+    def __init__(self, message: str, reasons: list[str]) -> None:
+        super().__init__(message)
+        self.reasons = reasons  # the SkipReason value of each held-back finding
+
+
 class RunNotFoundError(BadInputError):
     def __init__(self, run_id: str, runs_dir: object) -> None:
         super().__init__(f"no run {run_id!r} in {runs_dir}")

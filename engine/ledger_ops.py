@@ -31,6 +31,7 @@ from engine.ledger import (
     update_ledger,
 )
 from engine.ledger_alerts import ledger_alerts, send_alerts
+from engine.memory.hooks import learn_from_scan
 from engine.models import DataSource, utcnow
 from engine.policy import load_policy
 from engine.settings import Settings
@@ -76,6 +77,7 @@ def import_scan_bytes(
         return summary, expired, ledger_alerts(before, ledger, summary, policy, now)
 
     summary, expired, alerts = update_ledger(settings.runs_dir, data_source, change)
+    learn_from_scan(settings.runs_dir, data_source, summary)  # verified and regressed fixes teach
     record_audit(
         settings.runs_dir,
         identity,

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from engine.acu_caps import AcuCapRule
 from engine.agent_overrides import AgentOverrides
 from engine.run_settings import RunSettings
 
@@ -323,6 +324,13 @@ class RemediationSession(BaseModel):
     # ACUs the session used, as the API last reported them (v2/v3 and the simulator report
     # them; None when the API does not say, as v1 does not). Cost is computed from these.
     acus_consumed: float | None = Field(default=None, ge=0)
+    # The lessons from memory (engine.memory) its prompt carried, best first: chosen once,
+    # before the create, so a re-sent create carries the same ones.
+    memory_ids: list[str] = Field(default_factory=list)
+    # The max_acu_limit the session was created with, chosen from the policy's ACU cap table
+    # (engine/acu_caps.py), and the rule that chose it. None: created before caps were recorded.
+    acu_limit: int | None = Field(default=None, ge=1)
+    acu_limit_rule: str | None = None
     # Supervision (engine.execute.supervision): nudges sent, and the in-flight seconds (the
     # clock above) at the latest sign of activity (a status change or a new message).
     nudges: int = Field(default=0, ge=0)
@@ -373,6 +381,9 @@ class RunConfig(RunSettings):
     # Service name (as the services file spells it) -> what its sessions are told; copied at
     # launch so a resumed run sends the very prompts it sent before.
     agent_overrides: dict[str, AgentOverrides] = Field(default_factory=dict)
+    # The policy's ACU cap table, copied at launch for the same reason: each session's
+    # max_acu_limit by category and severity (max_acu_per_session where no rule matches).
+    acu_caps: list[AcuCapRule] = Field(default_factory=list)
     # Where simulated pull requests link to: the pull request page server that reads run folders
     # (engine.simulator.pull_server). None: the in-process simulator's own (short-lived) address.
     sim_pull_pages_url: str | None = None

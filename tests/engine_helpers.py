@@ -17,9 +17,8 @@ SAMPLE = REPO / "sample_data" / "findings.csv"
 
 
 def roomy_policy(runs_dir: Path) -> Path:
-    """A policy whose global session budget never binds: tests of other things run every
-    finding of the sample (whose 24 findings exceed the default budget of 20 a day). Tests of
-    the budget write their own policy file."""
+    """A policy whose global session budgets never bind (simulated runs have a generous one of
+    their own; the live one is raised too). Tests of the budget write their own policy file."""
     path = Path(runs_dir).parent / f".{Path(runs_dir).name}-policy.toml"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

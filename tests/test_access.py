@@ -50,6 +50,7 @@ def write(tmp_path: Path, text: str) -> Path:
                 Action.import_scan,
                 Action.review,
                 Action.triage,
+                Action.curate_memory,
                 Action.read_fleet,
             },
         ),

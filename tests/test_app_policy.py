@@ -1,6 +1,6 @@
 """The Policy page (AppTest): admins edit the services and policy files through the engine's
 checks, every saved change is audited, refusals name the key and leave the file alone, and
-nobody else gets the page or can call its callbacks."""
+nobody else gets the page or can call its callbacks; the ACU cap table is edited there too."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from engine.acu_caps import AcuCapRule
 from engine.audit import read_audit
-from engine.policy import load_policy, load_services
+from engine.policy import Policy, load_policy, load_services, save_policy
 from engine.policy.policy import Objective
 from tests.app_fixtures import (
     APP,
@@ -19,7 +20,13 @@ from tests.app_fixtures import (
 )
 from tests.test_app_access import ADMIN, AUTH, OPERATOR, REVIEWER, ROLES, VIEWER, call_as
 from ui.markup import md
-from ui.policy_actions import OBJECTIVES_EDITOR_KEY, SERVICES_EDITOR_KEY, agent_field_key, policy_field_key
+from ui.policy_actions import (
+    ACU_CAPS_EDITOR_KEY,
+    OBJECTIVES_EDITOR_KEY,
+    SERVICES_EDITOR_KEY,
+    agent_field_key,
+    policy_field_key,
+)
 
 POLICY_PAGE = "app_pages/policy.py"
 LEDGER_PAGE = "app_pages/ledger.py"
@@ -298,3 +305,56 @@ def test_bad_overrides_are_refused_by_name_and_the_file_is_untouched(files: tupl
     at = call_as(VIEWER, "save_service_agent", "payment-service", {"test_command": "make"})
     assert any("Not allowed" in e.value for e in at.error)
     assert services.read_bytes() == before and read_audit(runs_of(files)) == []
+
+
+# --- ACU caps ------------------------------------------------------------------------------------
+
+
+def test_the_page_draws_the_table_and_an_admin_edits_it(files: tuple[Path, Path]) -> None:
+    _, policy_file = files
+    save_policy(policy_file, Policy(acu_caps=[AcuCapRule(category="xss", max_acu=3)]))
+    at = policy_page()
+    table = at.data_editor(key=ACU_CAPS_EDITOR_KEY).value
+    assert list(table["category"]) == ["xss"] and list(table["max_acu"]) == [3]
+    assert "max_acu_per_session (5)" in texts(at)
+    at.session_state[ACU_CAPS_EDITOR_KEY] = {
+        "edited_rows": {0: {"max_acu": 4.0, "severity": "high"}},
+        "added_rows": [
+            {"category": "dependency_vulnerability", "max_acu": 12},
+            {"severity": "critical", "max_acu": 10},
+            {},  # a row left empty is ignored
+        ],
+        "deleted_rows": [],
+    }
+    at.button(key="policy_save").click().run()
+    assert not at.exception, at.exception
+    assert any("Saved the policy" in s.value for s in at.success), texts(at)
+    assert load_policy(policy_file).acu_caps == [
+        AcuCapRule(category="xss", severity="high", max_acu=4),
+        AcuCapRule(category="dependency_vulnerability", max_acu=12),
+        AcuCapRule(severity="critical", max_acu=10),
+    ]
+    [entry] = read_audit(runs_of(files))
+    assert entry.details["acu_caps"]["old"] == [{"category": "xss", "max_acu": 3}]
+    assert len(entry.details["acu_caps"]["new"]) == 3
+
+
+def test_a_repeated_or_capless_row_is_refused_by_name_and_the_file_is_untouched(
+    files: tuple[Path, Path],
+) -> None:
+    _, policy_file = files
+    at = policy_page()
+    at.session_state[ACU_CAPS_EDITOR_KEY] = {
+        "edited_rows": {},
+        "added_rows": [{"severity": "low", "max_acu": 2}, {"severity": "low", "max_acu": 3}],
+        "deleted_rows": [],
+    }
+    at.button(key="policy_save").click().run()
+    assert not at.exception, at.exception
+    assert any("Policy not saved" in e.value and md("acu_caps[1]: repeats") in e.value for e in at.error)
+    assert not policy_file.exists()
+    at = call_as(ADMIN, "save_policy", {}, None, [{"category": "xss"}])
+    assert any(md("acu_caps[0].max_acu: missing") in e.value for e in at.error)
+    at = call_as(ADMIN, "save_policy", {}, None, [{"max_acu": 0}])
+    assert any(md("acu_caps[0].max_acu: expected a whole number of ACUs 1-1000") in e.value for e in at.error)
+    assert not policy_file.exists() and read_audit(runs_of(files)) == []

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from engine.ledger import LifecycleState, read_ledger
 from engine.models import utcnow
-from engine.policy import Policy, SkipReason, save_policy
+from engine.policy import Policy, SimulatedBudget, SkipReason, save_policy
 from engine.runs.planner import PlanOptions, plan_run
 from tests.crash_helpers import wait_for
 from tests.engine_helpers import SAMPLE, cli, load_run
@@ -58,7 +58,9 @@ def test_a_finding_in_progress_is_never_planned_again(tmp_path: Path) -> None:
 def test_cooldown_and_the_global_limit_hold_across_runs(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     policy_file = tmp_path / "policy.toml"
-    save_policy(policy_file, Policy(global_session_limit=3, global_period_hours=24))
+    save_policy(
+        policy_file, Policy(simulated=SimulatedBudget(global_session_limit=3, global_period_hours=24))
+    )
     env = {"POLICY_FILE": str(policy_file)}
     done = cli(
         runs,
@@ -82,7 +84,7 @@ def test_cooldown_and_the_global_limit_hold_across_runs(tmp_path: Path) -> None:
     failed = {e.fingerprint for e in ledger.entries.values() if e.failures == 1}
     assert len(failed) == 3
 
-    policy = Policy(global_session_limit=3, global_period_hours=24)
+    policy = Policy(simulated=SimulatedBudget(global_session_limit=3, global_period_hours=24))
 
     def plan_at(hours: float):  # type: ignore[no-untyped-def]
         options = PlanOptions(
@@ -105,8 +107,11 @@ def test_cooldown_and_the_global_limit_hold_across_runs(tmp_path: Path) -> None:
     assert len(later.selected) == 3
     assert not any(s.reason == SkipReason.cooldown for s in later.skipped)
 
-    # The second run honours the same limit: nothing may start within the window.
+    # The second run honours the same limit: nothing may start within the window. Nothing new
+    # to do is not an error: it says why and what changes it, and exits 0.
     refused = cli(runs, "run", str(SAMPLE), "--run-id", "r2", **env)
-    assert refused.returncode == 2
+    assert refused.returncode == 0, refused.stderr
     assert "nothing to dispatch" in refused.stderr and "cooldown" in refused.stderr
+    assert "no run was created" in refused.stderr
+    assert "global_session_limit in the policy file's [budget.simulated] table" in refused.stderr
     assert not (runs / "r2").exists()

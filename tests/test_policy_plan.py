@@ -225,7 +225,7 @@ def test_acu_budget_caps_selected_times_max_acu() -> None:
     assert selected_ids(result) == ["F-0", "F-1"]
     assert skip_of(result, "F-2") == (
         SkipReason.acu_budget,
-        "3 sessions x 4 ACU would exceed the run's budget of 10 ACU",
+        "its 4 ACU cap on top of the 8 ACU planned for 2 session(s) would exceed the run's budget of 10 ACU",
     )
     assert (result.budget.acu_budget, result.budget.acu_planned) == (10, 8)
     assert len(plan(findings, ledger(), policy=policy, acu=None).selected) == 4  # no cap known: no ACU check

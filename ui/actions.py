@@ -24,6 +24,7 @@ from engine.access import Action, Identity, require
 from engine.audit import record_audit
 from engine.devin.preflight import PreflightError, require_connection, target_of
 from engine.errors import BadInputError, PermissionDeniedError, WriteFailedError
+from engine.memory.hooks import learn_from_review
 from engine.models import RunStatus
 from engine.reviews import record_review
 from engine.run_settings import RUN_SETTINGS, flag
@@ -300,7 +301,7 @@ def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approv
         return
     reason = st.session_state.get(reason_key(run_id, finding_id, attempt)) or None
     try:
-        record_review(
+        decided = record_review(
             RunPaths.of(runs_dir, run_id),
             run,
             finding_id,
@@ -315,6 +316,7 @@ def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approv
     _audit(
         s, who, Action.review, run_id, {"finding_id": finding_id, "attempt": attempt, "decision": decision}
     )
+    learn_from_review(runs_dir, run, decided)  # the decision teaches the memory (engine.memory)
     verb = "Approved" if decision == "approved" else "Rejected"
     say("success", f"{verb} the pull request for {code(finding_id)} (attempt {attempt}).")
 

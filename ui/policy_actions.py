@@ -24,6 +24,8 @@ SERVICES_EDITOR_KEY = "policy_services_editor"
 SERVICES_BASE_KEY = "_pw_policy_services_base"  # the rows the services editor was drawn with
 OBJECTIVES_EDITOR_KEY = "policy_objectives_editor"
 OBJECTIVES_BASE_KEY = "_pw_policy_objectives_base"
+ACU_CAPS_EDITOR_KEY = "policy_acu_caps_editor"
+ACU_CAPS_BASE_KEY = "_pw_policy_acu_caps_base"
 
 
 def policy_field_key(field: str) -> str:
@@ -112,10 +114,12 @@ def save_service_agent(service: str, values: dict[str, object] | None = None) ->
 
 
 def save_policy(
-    values: dict[str, object] | None = None, objective_rows: list[dict[str, object]] | None = None
+    values: dict[str, object] | None = None,
+    objective_rows: list[dict[str, object]] | None = None,
+    acu_cap_rows: list[dict[str, object]] | None = None,
 ) -> None:
-    """Save the Policy page's policy form (or `values` and `objective_rows`) to the policy file;
-    admins only. Fields not given keep the file's values."""
+    """Save the Policy page's policy form (or `values`, `objective_rows` and `acu_cap_rows`) to
+    the policy file; admins only. Fields not given keep the file's values."""
     allowed = _permitted(Action.change_settings)
     if allowed is None:
         return
@@ -127,10 +131,11 @@ def save_policy(
             if policy_field_key(field) in st.session_state
         }
         objective_rows = _edited_rows(OBJECTIVES_BASE_KEY, OBJECTIVES_EDITOR_KEY)
+        acu_cap_rows = _edited_rows(ACU_CAPS_BASE_KEY, ACU_CAPS_EDITOR_KEY)
     path = Path(s.policy_file)
     try:
         before = load_policy(path)
-        policy = policy_forms.policy_of(before, values, objective_rows, path)
+        policy = policy_forms.policy_of(before, values, objective_rows, path, acu_cap_rows)
     except BadInputError as exc:
         say("error", f"Policy not saved: {md(exc)}")
         return

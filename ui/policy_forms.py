@@ -22,6 +22,8 @@ from engine.policy.tomlio import Where
 
 SERVICE_COLUMNS = ["name", "importance", "tags", "max_sessions_per_run"]
 OBJECTIVE_COLUMNS = ["id", "title", "kind", "severity", "category", "fraction", "baseline", "active"]
+ACU_CAP_COLUMNS = ["category", "severity", "max_acu"]
+LIST_SECTIONS = ("objectives", "acu_caps")  # [[tables]], not key = value sections
 # The policy form's fields, as "<section>.<key>" of policy.toml.
 SLA_FIELDS = ("sla.critical", "sla.high", "sla.medium", "sla.low")
 POLICY_FIELDS = (
@@ -232,6 +234,22 @@ def objective_rows(policy: Policy) -> list[dict[str, Any]]:
     ]
 
 
+def acu_cap_rows(policy: Policy) -> list[dict[str, Any]]:
+    return [{"category": r.category, "severity": r.severity, "max_acu": r.max_acu} for r in policy.acu_caps]
+
+
+def _acu_cap(row: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The ACU cap table of one row (blank category or severity: any); None for an empty row.
+    A row with a category or severity but no cap is passed on for the engine to refuse."""
+    table = {}
+    for column in ACU_CAP_COLUMNS:
+        value = row.get(column)
+        if blank(value):
+            continue
+        table[column] = _whole_if_integral(value.strip() if isinstance(value, str) else value)
+    return table or None
+
+
 def _cooldowns(value: Any) -> Any:
     if isinstance(value, list):
         return [_whole_if_integral(v) for v in value]
@@ -260,10 +278,14 @@ def _objective(row: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def policy_document_of(
-    before: Policy, values: Mapping[str, Any], rows: list[dict[str, Any]] | None, path: Path
+    before: Policy,
+    values: Mapping[str, Any],
+    rows: list[dict[str, Any]] | None,
+    path: Path,
+    acu_cap_rows: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The policy file with the form's `values` (POLICY_FIELDS keys; fields not given keep
-    `before`'s value) and objective `rows` (None: keep `before`'s objectives)."""
+    `before`'s value), objective `rows` and ACU cap rows (None: keep `before`'s)."""
     document = policy_document(before)
     for field, value in values.items():
         if field not in POLICY_FIELDS:
@@ -282,21 +304,30 @@ def policy_document_of(
         document.pop("objectives", None)
         if objectives:
             document["objectives"] = objectives
+    if acu_cap_rows is not None:
+        caps = [table for row in acu_cap_rows if (table := _acu_cap(row)) is not None]
+        document.pop("acu_caps", None)
+        if caps:
+            document["acu_caps"] = caps
     return document
 
 
 def policy_of(
-    before: Policy, values: Mapping[str, Any], rows: list[dict[str, Any]] | None, path: Path
+    before: Policy,
+    values: Mapping[str, Any],
+    rows: list[dict[str, Any]] | None,
+    path: Path,
+    acu_cap_rows: list[dict[str, Any]] | None = None,
 ) -> Policy:
     """The policy the form describes, checked by the engine (BadInputError names the key)."""
-    return parse_policy(policy_document_of(before, values, rows, path), path)
+    return parse_policy(policy_document_of(before, values, rows, path, acu_cap_rows), path)
 
 
 def _flat(document: dict[str, Any]) -> dict[str, Any]:
     return {
         f"{section}.{key}": value
         for section, table in document.items()
-        if section != "objectives"
+        if section not in LIST_SECTIONS
         for key, value in table.items()
     }
 
@@ -321,4 +352,7 @@ def policy_changes(before: Policy, after: Policy) -> dict[str, Any]:
     objectives = {what: ids for what, ids in objectives.items() if ids}
     if objectives:
         changes["objectives"] = objectives
+    old_caps, new_caps = old_doc.get("acu_caps", []), new_doc.get("acu_caps", [])
+    if old_caps != new_caps:
+        changes["acu_caps"] = {"old": old_caps, "new": new_caps}
     return changes

@@ -1,14 +1,16 @@
 """Untrusted text (what a scanner file says about a finding) made safe to put in a prompt.
 
-The prompt wraps finding data between two markers. Text that merely *reads* as a marker must
-not end or forge that block, so values are compared in a normalised view before they go in:
+The prompt wraps finding data between two markers, and the lessons from memory between two
+of their own (engine.memory.prompt_section). Text that merely *reads* as a marker must
+not end or forge either block, so values are compared in a normalised view before they go in:
 compatibility forms folded (NFKC: full-width ＜ＥＮＤ＞, ligatures, circled letters), invisible
 format characters dropped (Unicode Cf: zero-width space U+200B, word joiner U+2060, BOM
 U+FEFF, soft hyphen U+00AD, bidi controls), control characters and combining marks dropped,
 common Cyrillic and Greek
 look-alikes of Latin letters mapped to those letters, case folded, and every kind of space or
 line break (U+2028, U+2029, NEL U+0085, ...) read as a space, runs of them as one. Whatever
-spans of the original read as "begin/end finding data" there are replaced as a whole.
+spans of the original read as "begin/end finding data" or "begin/end memory data" there are
+replaced as a whole.
 
 In the JSON the prompt carries, every character that is a line break or invisible (Cc, Cf, Zl,
 Zp, lone surrogates) is written as a \\uXXXX escape: the agent sees no line break that the
@@ -45,12 +47,13 @@ _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 _BRACKETS = "<>«»‹›〈〉《》⟨⟩≪≫❮❯˂˃ᐸᐳ"
 _SEPARATOR = r"[\s_\-.·:|/\\*~=+#'\"`^]*"
-# "begin/end finding data" (the finding's block) and "begin/end previous attempt" (a retry's
-# feedback block, engine.devin.feedback) in the normalised view, with any brackets and
-# separators around and between the words (none at all counts too).
+# "begin/end finding data", "begin/end memory data" (the finding's and the lessons' blocks) and
+# "begin/end previous attempt" (a retry's feedback block, engine.devin.feedback) in the
+# normalised view, with any brackets and separators around and between the words (none at all
+# counts too).
 _MARKER_LIKE = re.compile(
     rf"[{re.escape(_BRACKETS)}]*{_SEPARATOR}(?:begin|end){_SEPARATOR}"
-    rf"(?:finding{_SEPARATOR}data|previous{_SEPARATOR}attempt)"
+    rf"(?:(?:finding|memory){_SEPARATOR}data|previous{_SEPARATOR}attempt)"
     rf"{_SEPARATOR}[{re.escape(_BRACKETS)}]*"
 )
 
@@ -85,7 +88,7 @@ def normalise(text: str) -> str:
 
 def reads_as_marker(text: str) -> bool:
     """Whether some part of `text` reads as a block marker ("begin/end finding data", "begin/end
-    previous attempt") once normalised."""
+    memory data", "begin/end previous attempt") once normalised."""
     if text.isascii():  # the common case, without building the view
         return _MARKER_LIKE.search(" ".join(text.translate(_ASCII_CONTROLS).lower().split())) is not None
     return _MARKER_LIKE.search(normalise(text)) is not None

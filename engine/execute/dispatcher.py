@@ -10,11 +10,13 @@ import logging
 import time
 from collections import deque
 
+from engine.acu_caps import AcuCap, acu_cap_for
 from engine.agent_overrides import overrides_for
 from engine.devin.client import DevinAPIError, DevinClient
 from engine.devin.feedback import feedback_of
 from engine.devin.prompt import STRUCTURED_OUTPUT_SCHEMA, build_prompt, session_title
 from engine.execute.ledger_link import LedgerLink
+from engine.execute.memory_link import MemoryLink, lessons_event_details
 from engine.execute.recorder import Recorder
 from engine.execute.tags import attempt_tag, run_tag, session_tags
 from engine.execute.totals import latest_sessions
@@ -57,12 +59,18 @@ def wave_queue(run: BatchRun, wave: Wave, latest: dict[str, RemediationSession])
 
 class Dispatcher:
     def __init__(
-        self, run: BatchRun, client: DevinClient, rec: Recorder, ledger: LedgerLink | None = None
+        self,
+        run: BatchRun,
+        client: DevinClient,
+        rec: Recorder,
+        ledger: LedgerLink | None = None,
+        memory: MemoryLink | None = None,
     ) -> None:
         self.run = run
         self.client = client
         self.rec = rec
         self.ledger = ledger
+        self.memory = memory
         self.by_key = {s.key: s for s in run.sessions}
         self.findings = {f.finding_id: f for f in run.findings}
         self.wave_of = {fid: w.number for w in run.waves for fid in w.finding_ids}
@@ -107,7 +115,9 @@ class Dispatcher:
             self._attach_feedback(session)
         playbook = load_playbook(finding.category)
         session.playbook_id = self.run.playbook_ids.get(playbook_name_for(finding.category))
-        self.rec.journal.intent(finding_id, attempt, wave_number, session.tag)
+        lessons = self.memory.lessons_for(finding, session) if self.memory is not None else []
+        cap = self._assign_cap(session)
+        self.rec.journal.intent(finding_id, attempt, wave_number, session.tag, session.memory_ids)
         self.rec.mark_dirty()
         started = time.monotonic()
         try:
@@ -118,13 +128,14 @@ class Dispatcher:
                     playbook.body,
                     attempt,
                     overrides_for(self.run.config.agent_overrides, finding.service_name),
-                    session.feedback,
+                    lessons=lessons,
+                    feedback=session.feedback,
                 ),
                 playbook_id=session.playbook_id,
                 tags=session_tags(run_id, wave_number, finding_id, attempt),
                 title=session_title(finding),
                 structured_output_schema=STRUCTURED_OUTPUT_SCHEMA,
-                max_acu_limit=self.run.config.max_acu_per_session,
+                max_acu_limit=cap.max_acu,
                 idempotent=True,
             )
         except DevinAPIError as exc:
@@ -146,15 +157,32 @@ class Dispatcher:
         self.run.engine_stats.dispatch_latency.observe(time.monotonic() - started)
         self.rec.journal.created(finding_id, attempt, created.session_id, created.url)
         self._adopt(session, created.session_id, created.url)
+        if self.memory is not None:
+            self.memory.dispatched(session)
+        remembered = f" with {len(lessons)} lesson(s) from memory" if lessons else ""
         self.rec.event(
             EventKind.session_dispatched,
-            f"{finding_id} attempt {attempt} dispatched as {created.session_id}",
+            f"{finding_id} attempt {attempt} dispatched as {created.session_id}{remembered}",
             finding_id=finding_id,
             attempt=attempt,
             wave_number=wave_number,
             session_id=created.session_id,
-            details={"url": created.url, "is_new_session": created.is_new_session},
+            details={
+                "url": created.url,
+                "is_new_session": created.is_new_session,
+                "memory": lessons_event_details(lessons),
+                "max_acu_limit": cap.max_acu,
+                "acu_limit_rule": cap.rule,
+            },
         )
+
+    def _assign_cap(self, session: RemediationSession) -> AcuCap:
+        """The session's ACU cap from the run's ACU cap table, recorded on the session (a
+        resumed run's config is the launch's, so a recreated session gets the same cap)."""
+        finding, config = self.findings[session.finding_id], self.run.config
+        cap = acu_cap_for(config.acu_caps, finding.category, finding.severity, config.max_acu_per_session)
+        session.acu_limit, session.acu_limit_rule = cap.max_acu, cap.rule
+        return cap
 
     def _attach_feedback(self, session: RemediationSession) -> None:
         """The retry learns what the attempt before it did; kept on the session (and written
@@ -218,6 +246,10 @@ class Dispatcher:
                 )
                 self.run.sessions.append(session)
                 self.by_key[key] = session
+            if entry.memory_ids and not session.memory_ids:
+                session.memory_ids = list(entry.memory_ids)  # the lessons its create carried
+            if session.acu_limit is None and session.finding_id in self.findings:
+                self._assign_cap(session)  # its create went out, but the state kept no cap
             if entry.session_id and not session.session_id:
                 self._adopt(session, entry.session_id, entry.url)
         for session in self.run.sessions:

@@ -22,6 +22,7 @@ from engine.errors import DamagedFileError, WriteFailedError
 from engine.execute.breaker import CircuitBreaker, is_transient
 from engine.execute.dispatcher import Dispatcher
 from engine.execute.ledger_link import LedgerLink
+from engine.execute.memory_link import MemoryLink
 from engine.execute.playbook_sync import sync_playbooks
 from engine.execute.progress import Progress
 from engine.execute.recorder import Recorder
@@ -90,7 +91,8 @@ class RunEngine:
         self.ledger = (
             LedgerLink(run, paths.root.parent, self.config.ledger) if self.config.ledger is not None else None
         )
-        self.dispatcher = Dispatcher(run, client, self.rec, self.ledger)
+        self.memory = MemoryLink(run, paths.root.parent)
+        self.dispatcher = Dispatcher(run, client, self.rec, self.ledger, self.memory)
         self.supervisor = Supervisor(run, self.rec, self.client_for, self.session_clock)
         self.poll_interval = max(MIN_POLL_SECONDS, self.config.poll_interval_seconds / self.config.speed)
         self.probe_interval = self.poll_interval * PROBE_POLL_FACTOR
@@ -133,6 +135,7 @@ class RunEngine:
             self.session_clock.resume(run.sessions, self.unwatched.seconds)
             if self.ledger is not None:
                 self.ledger.catch_up()
+            self.memory.catch_up()
             self.rec.checkpoint()
             for wave in run.waves:
                 if wave.status in (WaveStatus.completed, WaveStatus.gated, WaveStatus.skipped):
@@ -167,6 +170,7 @@ class RunEngine:
         if not writes_failed:
             self.rec.close()
             self._flush_ledger()
+            self._flush_memory()
             return
         # Closing flushes what the storage refused; the error on its way out says so already.
         with contextlib.suppress(OSError):
@@ -181,6 +185,12 @@ class RunEngine:
             log.warning("%s", exc)
         except Exception:  # the outcomes stay in state.json; resume records them
             log.exception("could not record outcomes in the findings ledger")
+
+    def _flush_memory(self) -> None:
+        try:
+            self.memory.flush(force=True)
+        except LeaseLostError as exc:  # the successor records them from the state it keeps
+            log.warning("%s", exc)
 
     def _run_wave(self, wave: Wave) -> str:
         if wave.status == WaveStatus.pending:
@@ -207,6 +217,7 @@ class RunEngine:
                 return API_UNAVAILABLE_REASON
             if self.ledger is not None:
                 self.ledger.flush()
+            self.memory.flush()
             if not queue and not any(
                 s.status in IN_FLIGHT or s.status == SessionStatus.pending for s in self._sessions_of(wave)
             ):
@@ -306,6 +317,7 @@ class RunEngine:
     def _close_wave(self, wave: Wave) -> str:
         if self.ledger is not None:
             self.ledger.flush(force=True)  # the wave's outcomes are in the ledger before the next
+        self.memory.flush(force=True)  # and the lessons they teach reach the next wave's prompts
         latest = self.dispatcher.latest
         wave.succeeded = sum(
             1 for f in wave.finding_ids if (s := latest.get(f)) and s.status == SessionStatus.success
@@ -421,6 +433,7 @@ class RunEngine:
         session.completed_at = utcnow()
         if self.ledger is not None:
             self.ledger.ended(session)
+        self.memory.ended(session)
         common = {
             "wave_number": session.wave_number,
             "finding_id": session.finding_id,

@@ -26,7 +26,7 @@ from engine.policy.plan import (
     plan_across_runs,
     rank_by_priority,
 )
-from engine.policy.policy import Policy, load_policy, save_policy
+from engine.policy.policy import Policy, SimulatedBudget, load_policy, save_policy
 from engine.policy.priority import category_fix_rates, cross_run_score
 from engine.policy.services import (
     DEFAULT_IMPORTANCE,
@@ -49,6 +49,7 @@ __all__ = [
     "Policy",
     "ServiceCatalog",
     "ServiceProfile",
+    "SimulatedBudget",
     "SkipReason",
     "SkippedFinding",
     "SlaPolicy",

@@ -13,7 +13,8 @@ For each finding, in this order:
 4. `service_cap`: at most `max_sessions_per_run` (the service's profile) or else
    `policy.per_service_cap` selected per service in this run. Critical findings may go over
    the cap (they still count toward it, so they use up the non-critical slots first);
-5. `acu_budget`: selected x `max_acu_per_session` may not exceed `policy.acu_budget_per_run`
+5. `acu_budget`: the selected findings' ACU caps (each one's from the policy's ACU cap table,
+   else `max_acu_per_session`) may not add up to more than `policy.acu_budget_per_run`
    (no ACU check when either is None).
 """
 
@@ -25,6 +26,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from engine.acu_caps import MAX_ACU_CAP, RUN_SETTING_RULE
 from engine.ledger.models import Ledger, LedgerEntry
 from engine.ledger.retry import sessions_in_window
 from engine.models import Finding, PriorityScore, Severity
@@ -55,7 +57,7 @@ class BudgetUse(BaseModel):
     global_used_before: int  # sessions other runs started within the period
     global_remaining_after: int  # what is left after this plan's selection
     acu_budget: float | None
-    acu_planned: float  # selected x max_acu_per_session (0 when the cap is unknown)
+    acu_planned: float  # the selected findings' ACU caps added up (0 when the cap is unknown)
 
 
 class CrossRunPlan(BaseModel):
@@ -88,6 +90,14 @@ class _Budgets:
         self.acu_per_session = acu if acu is not None and acu > 0 else None
         self.per_service: Counter[str] = Counter()
         self.selected = 0
+        self.acu_planned = 0.0
+
+    def acu_cap(self, finding: Finding) -> float | None:
+        """The ACU cap the finding's session will get (None when the run's cap is unknown)."""
+        if self.acu_per_session is None:
+            return None
+        chosen = self.policy.acu_cap(finding.category, finding.severity, MAX_ACU_CAP)
+        return self.acu_per_session if chosen.rule == RUN_SETTING_RULE else float(chosen.max_acu)
 
     def refusal(self, finding: Finding) -> tuple[SkipReason, str] | None:
         policy = self.policy
@@ -105,12 +115,13 @@ class _Budgets:
                 f"{finding.service_name} already has {cap} sessions in this run (cap {cap})",
             )
         budget = policy.acu_budget_per_run
-        if budget is not None and self.acu_per_session is not None:
-            needed = (self.selected + 1) * self.acu_per_session
+        cap = self.acu_cap(finding)
+        if budget is not None and cap is not None:
+            needed = self.acu_planned + cap
             if needed > budget + ACU_TOLERANCE:
                 return SkipReason.acu_budget, (
-                    f"{self.selected + 1} sessions x {self.acu_per_session:g} ACU would exceed the run's "
-                    f"budget of {budget:g} ACU"
+                    f"its {cap:g} ACU cap on top of the {self.acu_planned:g} ACU planned for "
+                    f"{self.selected} session(s) would exceed the run's budget of {budget:g} ACU"
                 )
         return None
 
@@ -118,6 +129,7 @@ class _Budgets:
         self.remaining -= 1
         self.selected += 1
         self.per_service[service_key(finding.service_name)] += 1
+        self.acu_planned += self.acu_cap(finding) or 0.0
 
     def use(self) -> BudgetUse:
         return BudgetUse(
@@ -126,7 +138,7 @@ class _Budgets:
             global_used_before=self.used_before,
             global_remaining_after=self.remaining,
             acu_budget=self.policy.acu_budget_per_run,
-            acu_planned=self.selected * (self.acu_per_session or 0.0),
+            acu_planned=self.acu_planned,
         )
 
 

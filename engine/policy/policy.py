@@ -13,6 +13,12 @@
     per_service_cap = 5        # optional, per run; a service's max_sessions_per_run wins
     acu_budget_per_run = 100   # optional
 
+    [budget.simulated]         # simulated runs: their own budget, the live one is untouched
+    global_session_limit = 10000
+    global_period_hours = 24
+    per_service_cap = 5        # optional (none by default)
+    acu_budget_per_run = 100   # optional (none by default)
+
     [retry]
     max_attempts = 4           # failed attempts before a finding needs a human
     cooldown_hours = [24, 72, 168]   # wait after the 1st, 2nd, 3rd... failure (last repeats)
@@ -25,6 +31,10 @@
     fraction = 0.5
     baseline = 40              # optional, see objectives.py
 
+    [[acu_caps]]               # the ACU cap of each session, see engine/acu_caps.py
+    category = "dependency_vulnerability"   # and/or severity; the most specific row wins
+    max_acu = 12
+
 A missing file means the defaults (and no objectives). Every key is optional; unknown keys
 are errors, so a typo never silently falls back to a default. Saving rewrites the file.
 """
@@ -36,8 +46,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from engine.acu_caps import AcuCap, AcuCapRule, acu_cap_for, duplicate_rule
 from engine.ledger.retry import DEFAULT_COOLDOWN_HOURS, DEFAULT_MAX_ATTEMPTS, cooldown_after
 from engine.models import FindingCategory, Severity
+from engine.policy.acu_caps import SECTION as ACU_CAPS_SECTION
+from engine.policy.acu_caps import acu_caps_document, parse_acu_caps
 from engine.policy.objectives import Objective
 from engine.policy.sla import SlaPolicy
 from engine.policy.tomlio import (
@@ -52,12 +65,24 @@ from engine.policy.tomlio import (
     write_toml,
 )
 
-SECTIONS = ("sla", "budget", "retry", "objectives")
+SECTIONS = ("sla", "budget", "retry", "objectives", ACU_CAPS_SECTION)
 SLA_KEYS = (*(s.value for s in Severity), "at_risk_fraction")
 BUDGET_KEYS = ("global_session_limit", "global_period_hours", "per_service_cap", "acu_budget_per_run")
 RETRY_KEYS = ("max_attempts", "cooldown_hours")
 OBJECTIVE_KEYS = ("id", "title", "kind", "severity", "category", "fraction", "baseline", "active")
-HEADER = "# Patchwave cross-run policy: SLAs, session budgets, retries and objectives.\n"
+SIMULATED = "simulated"  # the [budget.simulated] table
+HEADER = "# Patchwave cross-run policy: SLAs, session budgets, retries, objectives and ACU caps.\n"
+
+
+class SimulatedBudget(BaseModel):
+    """The budget simulated runs plan and claim with. A simulated session costs nothing, so the
+    default is generous, and simulated runs never use up (or wait for) the live budget: the
+    README's commands and the demo succeed however often they are run."""
+
+    global_session_limit: int = Field(default=10_000, ge=0)
+    global_period_hours: float = Field(default=24, gt=0)
+    per_service_cap: int | None = Field(default=None, ge=0)
+    acu_budget_per_run: float | None = Field(default=None, gt=0)
 
 
 class Policy(BaseModel):
@@ -69,6 +94,10 @@ class Policy(BaseModel):
     acu_budget_per_run: float | None = Field(default=None, gt=0)
     max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1)
     cooldown_hours: list[float] = Field(default_factory=lambda: list(DEFAULT_COOLDOWN_HOURS), min_length=1)
+    simulated: SimulatedBudget = Field(default_factory=SimulatedBudget)
+    # The ACU cap of each session by category and severity (engine/acu_caps.py); findings no
+    # rule matches get the run setting max_acu_per_session.
+    acu_caps: list[AcuCapRule] = Field(default_factory=list)
 
     @field_validator("cooldown_hours")
     @classmethod
@@ -85,6 +114,26 @@ class Policy(BaseModel):
         if duplicates:
             raise ValueError(f"objective id {duplicates[0]!r} is used twice")
         return value
+
+    def for_data_source(self, data_source: str) -> Policy:
+        """The policy a run of `data_source` plans and claims with: a simulated run has the
+        `[budget.simulated]` limits in place of the live ones (SLAs, retries and objectives are
+        the same)."""
+        if data_source != "simulated":
+            return self
+        return self.model_copy(update=self.simulated.model_dump())
+
+    @field_validator("acu_caps")
+    @classmethod
+    def _one_cap_per_key(cls, value: list[AcuCapRule]) -> list[AcuCapRule]:
+        index = duplicate_rule(value)
+        if index is not None:
+            raise ValueError(f"ACU cap row {index} repeats an earlier row's category and severity")
+        return value
+
+    def acu_cap(self, category: str, severity: str, default: int) -> AcuCap:
+        """The ACU cap of a session for a finding of `category` and `severity`."""
+        return acu_cap_for(self.acu_caps, category, severity, default)
 
     def cooldown_after(self, failures: int) -> float:
         """Hours to wait after the `failures`-th failed attempt (the last value repeats)."""
@@ -108,7 +157,16 @@ def _sla(raw: Any, where: Where) -> SlaPolicy:
 
 def _budget(raw: Any, where: Where) -> dict[str, Any]:
     data = table(raw, where)
-    reject_unknown(data, BUDGET_KEYS, where)
+    reject_unknown(data, (*BUDGET_KEYS, SIMULATED), where)
+    out = _budget_limits(data, where)
+    if SIMULATED in data:
+        sub = table(data[SIMULATED], where / SIMULATED)
+        reject_unknown(sub, BUDGET_KEYS, where / SIMULATED)
+        out[SIMULATED] = SimulatedBudget(**_budget_limits(sub, where / SIMULATED))
+    return out
+
+
+def _budget_limits(data: dict[str, Any], where: Where) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "global_session_limit" in data:
         out["global_session_limit"] = whole(data["global_session_limit"], where / "global_session_limit", 0)
@@ -182,6 +240,8 @@ def parse_policy(document: dict[str, Any], path: Path) -> Policy:
         if objective.id in seen:
             raise (root / "objectives" / i / "id").error(f"objective id {objective.id!r} is used twice")
         seen.add(objective.id)
+    if ACU_CAPS_SECTION in document:
+        values["acu_caps"] = parse_acu_caps(document[ACU_CAPS_SECTION], root / ACU_CAPS_SECTION)
     return Policy(objectives=objectives, **values)
 
 
@@ -217,6 +277,12 @@ def policy_document(policy: Policy) -> dict[str, Any]:
         budget["per_service_cap"] = policy.per_service_cap
     if policy.acu_budget_per_run is not None:
         budget["acu_budget_per_run"] = _whole_if_integral(policy.acu_budget_per_run)
+    if policy.simulated != SimulatedBudget():  # the default needs no table
+        simulated = policy.simulated.model_dump(exclude_none=True)
+        simulated["global_period_hours"] = _whole_if_integral(simulated["global_period_hours"])
+        if "acu_budget_per_run" in simulated:
+            simulated["acu_budget_per_run"] = _whole_if_integral(simulated["acu_budget_per_run"])
+        budget[SIMULATED] = simulated
     retry = {
         "max_attempts": policy.max_attempts,
         "cooldown_hours": [_whole_if_integral(hours) for hours in policy.cooldown_hours],
@@ -224,6 +290,8 @@ def policy_document(policy: Policy) -> dict[str, Any]:
     document: dict[str, Any] = {"sla": sla, "budget": budget, "retry": retry}
     if policy.objectives:
         document["objectives"] = [_objective_table(objective) for objective in policy.objectives]
+    if policy.acu_caps:
+        document[ACU_CAPS_SECTION] = acu_caps_document(policy.acu_caps)
     return document
 
 

@@ -7,7 +7,7 @@ so a session created after the snapshot is adopted rather than created again."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import writing
@@ -24,6 +24,7 @@ class JournalEntry:
     tag: str
     session_id: str | None = None
     url: str | None = None
+    memory_ids: list[str] = field(default_factory=list)  # the lessons its prompt carries
 
 
 class DispatchJournal:
@@ -31,16 +32,19 @@ class DispatchJournal:
         self.path = path
         self._handle = open_for_append(path)
 
-    def intent(self, finding_id: str, attempt: int, wave_number: int, tag: str) -> None:
-        self._write(
-            {
-                "event": "intent",
-                "finding_id": finding_id,
-                "attempt": attempt,
-                "wave_number": wave_number,
-                "tag": tag,
-            }
-        )
+    def intent(
+        self, finding_id: str, attempt: int, wave_number: int, tag: str, memory_ids: list[str] | None = None
+    ) -> None:
+        record: dict = {
+            "event": "intent",
+            "finding_id": finding_id,
+            "attempt": attempt,
+            "wave_number": wave_number,
+            "tag": tag,
+        }
+        if memory_ids:
+            record["memory_ids"] = memory_ids
+        self._write(record)
 
     def created(self, finding_id: str, attempt: int, session_id: str, url: str | None) -> None:
         self._write(
@@ -77,6 +81,7 @@ def replay_journal(path: Path) -> dict[tuple[str, int], JournalEntry]:
             key = (record["finding_id"], int(record["attempt"]))
             if record["event"] == "intent":
                 entries[key] = JournalEntry(key[0], key[1], int(record["wave_number"]), record["tag"])
+                entries[key].memory_ids = [str(i) for i in record.get("memory_ids") or []]
             elif record["event"] == "created" and key in entries:
                 entries[key].session_id = record["session_id"]
                 entries[key].url = record.get("url")

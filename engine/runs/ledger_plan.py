@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from engine.alerts import Alert
 from engine.ledger import ImportSummary, expire_risks, import_scan, read_ledger, update_ledger
 from engine.ledger_alerts import ledger_alerts
+from engine.memory.hooks import learn_from_scan
 from engine.models import RunLedgerConfig
 from engine.policy import CrossRunPlan, Policy, ServiceCatalog, plan_across_runs
 
@@ -30,7 +31,9 @@ class LedgerPlan(BaseModel):
     alerts: list[Alert] = Field(default_factory=list)
 
 
-def ledger_config(policy: Policy) -> RunLedgerConfig:
+def ledger_config(policy: Policy, data_source: str) -> RunLedgerConfig:
+    """The limits a run of `data_source` claims its sessions with (simulated runs have their own)."""
+    policy = policy.for_data_source(data_source)
     return RunLedgerConfig(
         global_session_limit=policy.global_session_limit,
         global_period_hours=policy.global_period_hours,
@@ -60,12 +63,15 @@ def plan_against_ledger(
         before = ledger.model_copy(deep=True) if commit else None
         expire_risks(ledger, now)
         summary = import_scan(ledger, scan_id, name, findings, now, run_id=run_id)
-        cross = plan_across_runs(findings, ledger, services, policy, now, max_acu_per_session)
+        budgeted = policy.for_data_source(data_source)  # a simulated run never uses the live budget
+        cross = plan_across_runs(findings, ledger, services, budgeted, now, max_acu_per_session)
         alerts = ledger_alerts(before, ledger, summary, policy, now) if before is not None else []
         return LedgerPlan(plan=cross, summary=summary, alerts=alerts)
 
     if commit:
-        return update_ledger(runs_dir, data_source, plan)
+        planned = update_ledger(runs_dir, data_source, plan)
+        learn_from_scan(runs_dir, data_source, planned.summary)  # verified and regressed fixes teach
+        return planned
     return plan(read_ledger(runs_dir, data_source).model_copy(deep=True))
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.alerts import Alert
-from engine.errors import BadInputError
+from engine.errors import BadInputError, NothingToDispatchError
 from engine.ingest import IngestLimits, IngestReport
 from engine.ledger import scan_id_of
 from engine.models import DataSource, Finding, HeldBackFinding, Wave, utcnow
@@ -140,10 +140,11 @@ def check_dispatchable(
     """`recorded`: the upload is recorded in the findings ledger (a launch)."""
     check_usable(report)
     if planned == 0:
-        raise BadInputError(
+        raise NothingToDispatchError(
             f"{report.source_name}: nothing to dispatch: all {report.accepted:,} findings are skipped "
             f"({skip_reasons(skipped)})"
-            + ("; the scan is recorded in the findings ledger" if recorded else "")
+            + ("; the scan is recorded in the findings ledger" if recorded else ""),
+            [str(s.reason) for s in skipped],
         )
     waves = -(-planned // wave_size)
     if only_wave is not None and not 1 <= only_wave <= waves:

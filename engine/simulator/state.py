@@ -314,9 +314,11 @@ class Store:
         with self.lock:
             by_tag: Counter[str] = Counter()
             by_status: Counter[str] = Counter()
-            for record in self.sessions.values():
+            acu_limits: dict[str, int | None] = {}  # session id -> the max_acu_limit it was created with
+            for session_id, record in self.sessions.items():
                 by_tag.update(set(record.tags))
                 by_status[record.state(now, self.speed).status_enum] += 1
+                acu_limits[session_id] = record.plan.acu_limit
             counters = self.counters
             return {
                 "create_requests": counters["create_requests"],
@@ -327,6 +329,7 @@ class Store:
                 "faults_by_status": dict(self.faults_by_status),
                 "sessions_by_tag": dict(sorted(by_tag.items())),
                 "sessions_by_status_enum": dict(sorted(by_status.items())),
+                "acu_limits": dict(sorted(acu_limits.items())),
                 "messages_received": counters["messages_received"],
                 "sessions_terminated": counters["sessions_terminated"],
                 "playbooks": len(self.playbooks),
