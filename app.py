@@ -14,7 +14,7 @@ from engine.analytics.review_queue import pending_review_count
 from engine.errors import BadInputError
 from engine.policy.weights_migration import migrate_service_weights
 from engine.settings import describe_invalid_settings
-from ui import actions, components, context, identity, loaders, pull_pages
+from ui import action_guard, components, context, identity, loaders, pull_pages
 from ui.markup import code, md
 
 st.set_page_config(
@@ -106,6 +106,14 @@ PAGES = {
             url_path="ledger",
             help="Every finding across scans and runs: lifecycle state, SLA, objectives and triage.",
         ),
+        st.Page(
+            context.MEMORY,
+            title="Memory",
+            icon=":material/psychology:",
+            url_path="memory",
+            help="Lessons learned from earlier sessions, carried into new prompts: where each came from, "
+            "how often it was used and with what outcome; reviewers retire them.",
+        ),
     ],
 }
 
@@ -126,9 +134,9 @@ who = identity.gate(settings)
 try:
     # Service weights set by an earlier version move into the services file, once.
     if (moved := migrate_service_weights(settings)) is not None:
-        actions.say("warning", moved)
+        action_guard.say("warning", moved)
 except (BadInputError, OSError) as exc:
-    actions.say("error", f"The service weights of an earlier version could not be moved: {md(exc)}")
+    action_guard.say("error", f"The service weights of an earlier version could not be moved: {md(exc)}")
 
 
 def offered(page: st.Page) -> bool:

@@ -68,22 +68,31 @@ elif view.status == "running":
 else:
     projected, projected_help = "—", "Only for a run that is working now."
 cols[1].metric("Projected completion", projected, help=projected_help, border=True)
+estimated = figures.acu_used_estimated > 0
+mark = " (est.)" if estimated else ""
+basis = (
+    f"{fmt.number(figures.acu_used_estimated)} of the ACUs are estimated from agent time: the API "
+    "reported no usage for those sessions."
+    if estimated
+    else "ACUs as the API reported them."
+)
 cols[2].metric(
-    "ACU burn (est.)",
+    f"ACU burn{mark}",
     f"{fmt.number(figures.acu_burn_per_hour)} / h" if figures.acu_burn_per_hour is not None else fmt.DASH,
-    help="Estimated ACUs per agent-clock hour. The API reports no usage; ACUs are derived from agent time.",
+    help=f"ACUs per agent-clock hour. {basis}",
     border=True,
 )
 cols[3].metric(
-    "ACU budget left (est.)",
+    f"ACU budget left{mark}",
     f"{fmt.number(figures.acu_remaining)} of {fmt.number(figures.acu_budget, 0)}",
-    help="Budget: planned findings × attempts allowed × ACU limit per session, minus estimated use.",
+    help="Budget: each planned finding's ACU cap × attempts allowed, minus the ACUs used. " + basis,
     border=True,
 )
 used = figures.acu_used / figures.acu_budget if figures.acu_budget else 0.0
 st.progress(
     min(1.0, used),
-    text=f"{fmt.number(figures.acu_used)} ACUs used (estimated) — {fmt.percent(used)} of the budget",
+    text=f"{fmt.number(figures.acu_used)} ACUs used{' (part estimated)' if estimated else ''} — "
+    f"{fmt.percent(used)} of the budget",
 )
 
 st.subheader("Waves", anchor=False)

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from engine.analytics import formatting as fmt
+from engine.analytics.cost import runs_cost
 from engine.analytics.roi import (
     RoiAssumptions,
     executive_report_html,
@@ -18,6 +19,7 @@ from engine.analytics.roi import (
 )
 from ui import charts, context, loaders
 from ui import components as c
+from ui.cost_section import cost_breakdown_section
 
 ctx = context.current()
 c.page_header(
@@ -31,7 +33,8 @@ if not runs:
     c.empty_state()
     st.stop()
 
-defaults = RoiAssumptions()
+settings = context.settings()
+defaults = RoiAssumptions(price_per_acu=settings.price_per_acu, minutes_per_acu=settings.minutes_per_acu)
 with st.container(border=True):
     st.markdown("**Assumptions** — change them to see the figures follow.")
     cols = st.columns(4)
@@ -109,10 +112,12 @@ if total.reviewed:
     st.caption(f"{total.approved} of {total.reviewed} reviewed pull requests approved.")
 
 generated = datetime.now(UTC)
+states, damaged_states = loaders.states_of(ctx.runs_dir, runs)
+cost = runs_cost(states, generated, assumptions.price_per_acu, assumptions.minutes_per_acu)
 st.download_button(
     "Download executive report",
     # Built on click: the report embeds plotly.js (megabytes), too heavy to build on every rerun.
-    data=partial(executive_report_html, figures, assumptions, generated),
+    data=partial(executive_report_html, figures, assumptions, generated, cost),
     file_name="patchwave-executive-report.html",
     mime="text/html",
     icon=":material/download:",
@@ -160,3 +165,5 @@ st.dataframe(
         "acceptance_rate": c.rate_column("Accepted", "Approved out of reviewed."),
     },
 )
+
+cost_breakdown_section(cost, damaged_states)

@@ -10,9 +10,10 @@ import streamlit as st
 from engine.agent_overrides import overrides_for
 from engine.analytics import formatting as fmt
 from engine.analytics.exports import csv_export
+from engine.analytics.memory import session_lessons
 from engine.analytics.tables import SessionDetail, session_detail, sessions_table
 from ui import components as c
-from ui import context, loaders, service_overrides, supervision
+from ui import context, loaders, memory_panels, service_overrides, supervision
 
 SESSION_COLORS = {
     "success": "green",
@@ -29,6 +30,10 @@ COLUMNS = [
     "status",
     "started",
     "duration_s",
+    "acu_limit",
+    "acus",
+    "acus_basis",
+    "cost",
     "pull_request_url",
     "session_url",
 ]
@@ -39,7 +44,8 @@ c.page_header("Sessions", ":material/smart_toy:")
 c.run_caption(view)
 
 now = datetime.now(UTC)
-table = sessions_table(view.state, now)
+settings = context.settings()
+table = sessions_table(view.state, now, settings.price_per_acu, settings.minutes_per_acu)
 if table.empty:
     st.info("No sessions yet: the engine dispatches the first wave's sessions shortly after a run starts.")
     st.stop()
@@ -70,6 +76,11 @@ with st.container(horizontal=True, vertical_alignment="center"):
         help="Every session in the table (durations in seconds of agent time). "
         "Spreadsheet formulas in the text are neutralised.",
     )
+st.caption(
+    f"ACUs as the API reported them; where it reports none they are estimated from agent time "
+    f"(one ACU per {settings.minutes_per_acu:g} agent minutes, at most the session's ACU cap) and "
+    f"marked **estimated**. Cost: ACUs × \\${settings.price_per_acu:,.2f} (setting `price_per_acu`)."
+)
 st.dataframe(
     c.minutes(linked, "duration_s"),
     hide_index=True,
@@ -84,6 +95,14 @@ st.dataframe(
         "status": "Status",
         "started": c.datetime_column("Started", "When the API created the session."),
         "duration_s": c.duration_column(),
+        "acu_limit": st.column_config.NumberColumn(
+            "ACU cap", format="%d", help="The max_acu_limit the session was created with (policy ACU caps)."
+        ),
+        "acus": st.column_config.NumberColumn("ACUs", format="%.2f"),
+        "acus_basis": st.column_config.TextColumn(
+            "ACU figure", help="reported: by the API; estimated: from agent time (the API reported none)."
+        ),
+        "cost": st.column_config.NumberColumn("Cost", format="dollar"),
         "pull_request_url": c.link_column("PR", "Open PR"),
         "session_url": c.link_column("Session", "Open session"),
     },
@@ -104,7 +123,16 @@ chosen = st.selectbox(
     key=pick_key,
     help="Newest first.",
 )
-detail = session_detail(view.state, loaders.events(ctx.runs_dir, view.run_id), chosen[0], chosen[1], now)
+run_events = loaders.events(ctx.runs_dir, view.run_id)
+detail = session_detail(
+    view.state,
+    run_events,
+    chosen[0],
+    chosen[1],
+    now,
+    settings.price_per_acu,
+    settings.minutes_per_acu,
+)
 
 
 def status_card(d: SessionDetail) -> None:
@@ -122,6 +150,7 @@ def status_card(d: SessionDetail) -> None:
             f"**Duration** {fmt.duration(d.duration_s)} of agent time",
             help=c.AGENT_TIME_HELP,
         )
+        usage_caption(d)
         with st.container(horizontal=True, gap="small"):
             if c.is_http(s.url):
                 st.link_button("Open session", s.url, icon=":material/open_in_new:")
@@ -129,6 +158,14 @@ def status_card(d: SessionDetail) -> None:
                 st.link_button("Open pull request", s.pull_request_url, icon=":material/merge:")
         if s.error:
             st.error(f"Error: {c.md(s.error)}")
+
+
+def usage_caption(d: SessionDetail) -> None:
+    s = d.session
+    estimated = " (estimated: the API reported none)" if d.acus_basis == "estimated" else ""
+    rule = c.md(s.acu_limit_rule or "rule not recorded")
+    cap = f" of its {s.acu_limit} ACU cap ({rule})" if s.acu_limit else ""
+    st.markdown(f"**ACUs** {d.acus:.2f}{estimated}{cap}  \n**Cost** \\${d.cost:,.2f}")
 
 
 def progress_card(d: SessionDetail) -> None:
@@ -163,6 +200,11 @@ with right:
     progress_card(detail)
 service_overrides.session_overrides(
     overrides_for(view.state.config.agent_overrides, detail.finding.service_name)
+)
+memory_panels.session_lessons(
+    session_lessons(
+        detail.session, run_events, memory_panels.book_or_empty(ctx.runs_dir, view.state.data_source)
+    )
 )
 supervision.supervision_card(detail.supervision)
 st.markdown("**Trace**")

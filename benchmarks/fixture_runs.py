@@ -27,11 +27,11 @@ from engine.models import (
 )
 from engine.planning import plan_waves
 from engine.reviews import ReviewDecision, reviews_path
-from engine.runs.atomic import atomic_write_bytes
 from engine.runs.index import IndexEntry, RunIndex, entry_for, index_path
 from engine.runs.launch import LaunchRecord
 from engine.runs.paths import RunPaths
 from engine.sample import write_sample_csv
+from engine.storage.atomic import atomic_write_bytes
 
 
 def build_runs_folder(runs_dir: Path, runs: int, findings: int, seed: int = 1) -> None:

@@ -20,18 +20,16 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from engine.finding_kinds import FindingCategory, Severity
+
 MAX_ACU_CAP = 1000  # a cap above this is a typo, not a budget
 
 
 def _categories() -> tuple[str, ...]:
-    from engine.models import FindingCategory  # engine.models keeps these rules in RunConfig
-
     return tuple(FindingCategory)
 
 
 def _severities() -> tuple[str, ...]:
-    from engine.models import Severity
-
     return tuple(Severity)
 
 

@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError
 
 from engine.access import Action, Identity
 from engine.models import utcnow
-from engine.runs.appendlog import open_for_append
 from engine.runs.shared import shared_dir
+from engine.storage.appendlog import open_for_append
 
 AUDIT_FILE = "audit.jsonl"
 LOCK_TIMEOUT_SECONDS = 10

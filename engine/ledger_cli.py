@@ -9,14 +9,13 @@ from typing import Any, Literal
 
 import click
 
+from engine.cli_options import runs_dir_option, settings_for
 from engine.sources import SourceDefaults
 
 DATA_SOURCE = click.Choice(["simulated", "live"])
 
 
 def _settings(runs_dir: Path | None) -> Any:
-    from engine.cli import settings_for
-
     return settings_for(runs_dir)
 
 
@@ -27,8 +26,6 @@ def _source(settings: Any, data_source: str | None) -> Literal["simulated", "liv
 
 
 def ledger_options(fn: Any) -> Any:
-    from engine.cli import runs_dir_option
-
     fn = click.option(
         "--data-source",
         type=DATA_SOURCE,

@@ -14,54 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.acu_caps import AcuCapRule
 from engine.agent_overrides import AgentOverrides
+from engine.finding_kinds import FindingCategory, Severity
 from engine.run_settings import RunSettings
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class Severity(StrEnum):
-    critical = "critical"
-    high = "high"
-    medium = "medium"
-    low = "low"
-
-
-class FindingCategory(StrEnum):
-    dependency_vulnerability = "dependency_vulnerability"
-    sql_injection = "sql_injection"
-    hardcoded_secret = "hardcoded_secret"
-    pii_logging = "pii_logging"
-    missing_encryption = "missing_encryption"
-    access_logging = "access_logging"
-    xss = "xss"
-    path_traversal = "path_traversal"
-    # From the CWE Top 25 and what real scanners report (engine/scanners/cwe_table.py).
-    command_injection = "command_injection"
-    code_injection = "code_injection"
-    injection = "injection"  # other interpreters: LDAP, XPath, HTTP headers, templates
-    ssrf = "ssrf"
-    xxe = "xxe"
-    insecure_deserialization = "insecure_deserialization"
-    weak_cryptography = "weak_cryptography"
-    open_redirect = "open_redirect"
-    csrf = "csrf"
-    input_validation = "input_validation"
-    broken_authentication = "broken_authentication"
-    missing_authorization = "missing_authorization"
-    memory_safety = "memory_safety"
-    race_condition = "race_condition"
-    resource_exhaustion = "resource_exhaustion"
-    null_dereference = "null_dereference"
-    integer_overflow = "integer_overflow"
-    file_upload = "file_upload"
-    csv_injection = "csv_injection"
-    information_exposure = "information_exposure"
-    missing_integrity_check = "missing_integrity_check"
-    error_handling = "error_handling"
-    code_quality = "code_quality"
-    other = "other"
 
 
 class SessionStatus(StrEnum):
@@ -406,6 +364,10 @@ class RunTotals(BaseModel):
     findings_failed: int = 0
     findings_open: int = 0
     pull_requests: int = 0
+    # ACUs the API reported over every session (engine.analytics.cost adds estimates for the
+    # created sessions it reported none for, counted in sessions_without_usage).
+    acus_reported: float = 0.0
+    sessions_without_usage: int = 0
 
     @property
     def success_rate(self) -> float | None:

@@ -18,9 +18,9 @@ from pydantic import BaseModel, Field, ValidationError
 
 from engine.errors import BadInputError, writing
 from engine.models import BatchRun, RemediationSession, SessionStatus, utcnow
-from engine.runs.appendlog import open_for_append
 from engine.runs.damage import read_run_file
 from engine.runs.paths import RunPaths
+from engine.storage.appendlog import open_for_append
 
 Decision = Literal["approved", "rejected"]
 LOCK_TIMEOUT_SECONDS = 10

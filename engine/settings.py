@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from engine.models import FindingCategory, StallMinutes
 from engine.run_settings import RUN_SETTINGS, RunSettings
+from engine.settings_source import customise_sources
 
 REAL_API_BASE_URL = "https://api.devin.ai/v1"
 
@@ -54,6 +55,11 @@ class Settings(BaseSettings, RunSettings):
     # Retries per alert delivery (on 429, 5xx and failed connections) and each request's timeout.
     alert_retries: int = Field(3, ge=0)
     alert_timeout_seconds: float = Field(5, gt=0)
+    # What one ACU costs (dollars), for the cost of every session, fix, category and service,
+    # and the agent minutes one ACU buys, to estimate the ACUs of a session the API reports
+    # no usage for (v1 does not; see engine.analytics.cost).
+    price_per_acu: float = Field(2.25, ge=0, le=100)  # the ROI page offers the same range
+    minutes_per_acu: float = Field(15.0, ge=1, le=600)
     # Prometheus metrics of each engine on 127.0.0.1 at this port (0: a free port, recorded in
     # the run's state.json as metrics_port); unset: the engine serves none. See engine.metrics.
     engine_metrics_port: int | None = Field(None, ge=0, le=65535)
@@ -64,7 +70,7 @@ class Settings(BaseSettings, RunSettings):
     # `python -m engine pull-pages`) serves the pages saved in the run folders. A launch
     # freezes it into the run's config (like the API address), so a resumed run links alike.
     sim_pull_pages_url: str = "http://127.0.0.1:8766"
-    # The app-editable settings file (engine/settings_file.py), read below env and `.env`.
+    # The app-editable settings file (engine/settings_source.py), read below env and `.env`.
     settings_file: Path = Path("./patchwave.toml")
     # Runs on a worker fleet (engine/fleet/): with a Redis URL (redis://host:6379/0) launches
     # and resumes are queued for `python -m engine worker` processes instead of started on this
@@ -79,8 +85,6 @@ class Settings(BaseSettings, RunSettings):
         cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
     ):  # type: ignore[override]
         """Precedence: init kwargs (CLI flags) > env > `.env` > settings file > defaults."""
-        from engine.settings_file import customise_sources
-
         return customise_sources(
             settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
         )

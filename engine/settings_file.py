@@ -20,7 +20,6 @@ writes the file atomically under a file lock, and records one audit entry."""
 from __future__ import annotations
 
 import math
-import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -28,26 +27,24 @@ from typing import Any
 from dotenv import dotenv_values
 from filelock import FileLock
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
-from pydantic_settings import PydanticBaseSettingsSource, TomlConfigSettingsSource
 
 from engine.access import Action, Identity, require
 from engine.audit import record_audit
 from engine.errors import BadInputError
-from engine.run_settings import RUN_SETTINGS
-from engine.runs.atomic import atomic_write_bytes
-
-# The settings an admin may change from the app, in the order the page shows them: every run
-# setting (declared in engine/run_settings.py), then the limits on one findings file.
-EDITABLE: tuple[str, ...] = (
-    *RUN_SETTINGS,
-    "max_upload_bytes",
-    "max_rows_per_run",
-    "parse_time_limit_seconds",
+from engine.settings import Settings
+from engine.settings_source import (
+    EDITABLE,
+    SettingsFileError,
+    env_file_of,
+    from_dotenv,
+    from_environ,
+    read_settings_file,
+    resolve_path,
 )
-_FORBIDDEN_WORDS = ("key", "secret", "token", "password")
-assert not any(w in name for name in EDITABLE for w in _FORBIDDEN_WORDS)
+from engine.storage.atomic import atomic_write_bytes
 
-ENV_NAME = "SETTINGS_FILE"
+__all__ = ["EDITABLE", "SettingsFileError", "origins", "read_settings_file", "save_settings"]
+
 LOCK_TIMEOUT_SECONDS = 10
 HEADER = (
     "# Patchwave settings, changed from the app's Settings page (each change is audited).\n"
@@ -57,96 +54,19 @@ HEADER = (
 Origin = str  # "environment", ".env", "settings file" or "default"
 
 
-class SettingsFileError(BadInputError):
-    """The settings file is unreadable or not valid TOML."""
-
-
-def read_settings_file(path: Path) -> dict[str, Any]:
-    """The editable values the file sets (unvalidated); a missing file sets none."""
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise SettingsFileError(f"settings file {path} cannot be read: {exc}") from exc
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SettingsFileError(f"settings file {path} is not valid TOML: {exc}") from exc
-    return {name: data[name] for name in EDITABLE if name in data}
-
-
-class SettingsFileSource(TomlConfigSettingsSource):
-    """`TomlConfigSettingsSource` limited to the editable keys, with errors naming the file."""
-
-    def _read_file(self, file_path: Path) -> dict[str, Any]:
-        return read_settings_file(file_path)
-
-
-def _env_file_of(settings_cls: type) -> str | None:
-    env_file = settings_cls.model_config.get("env_file")
-    return env_file if isinstance(env_file, str | os.PathLike) else None
-
-
-def _from_environ(name: str) -> str | None:
-    wanted = name.upper()
-    for key, value in os.environ.items():
-        if key.upper() == wanted:
-            return value
-    return None
-
-
-def _from_dotenv(settings_cls: type, name: str) -> str | None:
-    env_file = _env_file_of(settings_cls)
-    if env_file is None or not Path(env_file).is_file():
-        return None
-    values = dotenv_values(env_file, encoding=settings_cls.model_config.get("env_file_encoding"))
-    wanted = name.upper()
-    return next((v for k, v in values.items() if k.upper() == wanted and v is not None), None)
-
-
-def resolve_path(settings_cls: type, init_kwargs: dict[str, Any] | None = None) -> Path:
-    """The settings file: `settings_file=` given, else SETTINGS_FILE in the environment, else
-    in `.env`, else the field's default."""
-    given = (init_kwargs or {}).get("settings_file")
-    if given is not None:
-        return Path(given)
-    found = _from_environ(ENV_NAME) or _from_dotenv(settings_cls, ENV_NAME)
-    if found:
-        return Path(found)
-    return Path(settings_cls.model_fields["settings_file"].default)
-
-
-def customise_sources(
-    settings_cls: type,
-    init_settings: PydanticBaseSettingsSource,
-    env_settings: PydanticBaseSettingsSource,
-    dotenv_settings: PydanticBaseSettingsSource,
-    *rest: PydanticBaseSettingsSource,
-) -> tuple[PydanticBaseSettingsSource, ...]:
-    """For `Settings.settings_customise_sources`: the settings file below `.env`."""
-    path = resolve_path(settings_cls, getattr(init_settings, "init_kwargs", None))
-    file_source = SettingsFileSource(settings_cls, toml_file=path)
-    return (init_settings, env_settings, dotenv_settings, file_source, *rest)
-
-
 # --- where each value comes from -------------------------------------------------------------
 
 
 def default_of(name: str) -> Any:
-    from engine.settings import Settings
-
     return Settings.model_fields[name].get_default(call_default_factory=True)
 
 
 def origins(settings_cls: type | None = None) -> dict[str, Origin]:
     """Where each editable setting's effective value comes from (CLI flags aside)."""
     if settings_cls is None:
-        from engine.settings import Settings
-
         settings_cls = Settings
     in_file = read_settings_file(resolve_path(settings_cls))
-    env_file = _env_file_of(settings_cls)
+    env_file = env_file_of(settings_cls)
     dotenv = (
         {k.upper() for k, v in dotenv_values(env_file).items() if v is not None}
         if env_file and Path(env_file).is_file()
@@ -154,7 +74,7 @@ def origins(settings_cls: type | None = None) -> dict[str, Origin]:
     )
     found: dict[str, Origin] = {}
     for name in EDITABLE:
-        if _from_environ(name) is not None:
+        if from_environ(name) is not None:
             found[name] = "environment"
         elif name.upper() in dotenv:
             found[name] = ".env"
@@ -178,9 +98,9 @@ def retired_values(settings_cls: type) -> list[tuple[str, Any, Origin]]:
     in_file = _read_toml(resolve_path(settings_cls))
     found = []
     for name in RETIRED:
-        if (value := _from_environ(name)) is not None:
+        if (value := from_environ(name)) is not None:
             found.append((name, value, "environment"))
-        elif (value := _from_dotenv(settings_cls, name)) is not None:
+        elif (value := from_dotenv(settings_cls, name)) is not None:
             found.append((name, value, ".env"))
         elif name in in_file:
             found.append((name, in_file[name], "settings file"))
@@ -215,8 +135,6 @@ def _model() -> type[BaseModel]:
     """A model of the editable fields with `Settings`' own types and bounds."""
     global _editable_model
     if _editable_model is None:
-        from engine.settings import Settings
-
         fields: dict[str, Any] = {
             name: (Settings.model_fields[name].annotation, Settings.model_fields[name]) for name in EDITABLE
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 from pydantic import ValidationError
@@ -136,12 +137,25 @@ def _check_waves(run: BatchRun) -> list[str]:
     return problems
 
 
+USAGE_TOTALS = {"acus_reported", "sessions_without_usage"}
+
+
 def _check_totals(run: BatchRun) -> list[str]:
     problems = []
     expected = compute_totals(run)
-    if run.totals != expected:
+    stored, wanted = run.totals.model_dump(exclude=USAGE_TOTALS), expected.model_dump(exclude=USAGE_TOTALS)
+    if stored != wanted:
+        problems.append(f"stored totals {stored} differ from the sessions {wanted}")
+    # A run recorded before the usage totals were kept has them at zero: nothing to compare.
+    recorded = (run.totals.acus_reported, run.totals.sessions_without_usage) != (0.0, 0)
+    if recorded and (
+        not math.isclose(run.totals.acus_reported, expected.acus_reported, rel_tol=1e-9, abs_tol=1e-9)
+        or run.totals.sessions_without_usage != expected.sessions_without_usage
+    ):
         problems.append(
-            f"stored totals {run.totals.model_dump()} differ from the sessions {expected.model_dump()}"
+            f"stored ACU totals ({run.totals.acus_reported:g} reported, "
+            f"{run.totals.sessions_without_usage} sessions without usage) differ from the sessions "
+            f"({expected.acus_reported:g}, {expected.sessions_without_usage})"
         )
     t = expected
     if t.findings_succeeded + t.findings_failed + t.findings_open != t.findings:

@@ -22,7 +22,6 @@ from streamlit.testing.v1 import AppTest
 from engine.control import launch_plan_options
 from engine.models import RunStatus
 from engine.reviews import ReviewDecision, record_review, reviewable
-from engine.runs.atomic import atomic_write_bytes
 from engine.runs.detach import Bootstrap
 from engine.runs.index import read_index, upsert_run
 from engine.runs.launch import prepare_run
@@ -30,6 +29,7 @@ from engine.runs.liveness import engine_liveness
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state
 from engine.settings import load_settings
+from engine.storage.atomic import atomic_write_bytes
 from tests.engine_helpers import REPO, SAMPLE, cli, load_run, roomy_policy
 
 APP = str(REPO / "app.py")
@@ -43,6 +43,7 @@ PAGES = {
     "roi": "app_pages/roi.py",
     "ops": "app_pages/ops.py",
     "eval": "app_pages/eval.py",
+    "memory": "app_pages/memory.py",
 }
 COMPLETED = "completed"
 PAUSED = "paused"
@@ -133,8 +134,10 @@ def _interrupted(runs: Path) -> None:
             "run",
             str(SAMPLE),
             "--detach",
+            # Slow enough that the wave's four sessions cannot all finish before `stop` lands,
+            # even on a loaded machine where starting the stop command takes seconds.
             "--speed",
-            "30",
+            "5",
             "--wave",
             "3",
             "--run-id",
@@ -143,7 +146,9 @@ def _interrupted(runs: Path) -> None:
         )
     )
     wait_for(lambda: _dispatched(runs, INTERRUPTED))
-    _ok(cli(runs, "stop", INTERRUPTED))
+    stopped = cli(runs, "stop", INTERRUPTED)
+    _ok(stopped)
+    assert "(interrupted)" in stopped.stdout, f"the run ended before the stop landed: {stopped.stdout}"
 
 
 def _crashed(runs: Path) -> None:

@@ -146,3 +146,21 @@ def test_wave_timings() -> None:
     assert table["started"].iloc[1] == at(300)
     assert table["completed"].iloc[0] == at(0) + timedelta(seconds=300)
     assert wave_timings(run(), now=at(0)).empty
+
+
+def test_reported_acus_count_as_reported_and_each_findings_cap_makes_the_budget() -> None:
+    from engine.acu_caps import AcuCapRule
+    from engine.models import Severity
+
+    base = active_run()
+    for s in base.sessions:
+        s.acus_consumed = 1.5  # the API reported every session's usage
+    config = base.config.model_copy(update={"acu_caps": [AcuCapRule(severity="high", max_acu=10)]})
+    base.findings[0] = base.findings[0].model_copy(update={"severity": Severity.low})  # F1: the run's 4
+    ops = ops_figures(base.model_copy(update={"config": config}), now=at(1800), active=True)
+    assert ops.acu_used == pytest.approx(6 * 1.5) and ops.acu_used_estimated == 0
+    # planned F1..F7: F1 low (4, the run setting), F2..F7 high (10 each), × 2 attempts
+    assert ops.acu_budget == (4 + 6 * 10) * 2
+    estimated = ops_figures(active_run(), now=at(1800), active=True)
+    assert estimated.acu_used > 0
+    assert estimated.acu_used_estimated == pytest.approx(estimated.acu_used)

@@ -124,6 +124,10 @@ def test_sessions_table_every_attempt_newest_first() -> None:
         "status",
         "started",
         "duration_s",
+        "acu_limit",
+        "acus",
+        "acus_basis",
+        "cost",
         "pull_request_url",
         "session_url",
         "session_id",
@@ -210,3 +214,16 @@ def test_session_detail_without_progress_or_not_found() -> None:
     assert detail.completed_at is None
     assert session_detail(r, [], "F1", 2, now=at(130)) is None
     assert session_detail(r, [], "nope", 1, now=at(130)) is None
+
+
+def test_sessions_table_shows_each_sessions_acus_cost_and_whether_they_are_estimated() -> None:
+    reported = session("F1", 1, "success", 0, 600).model_copy(update={"acus_consumed": 3.5, "acu_limit": 8})
+    silent = session("F2", 1, "failed", 0, 900).model_copy(update={"acu_limit": 5})  # v1: no usage
+    table = sessions_table(
+        run([finding("F1"), finding("F2")], [reported, silent]), now=at(900), price_per_acu=2.0
+    )
+    rows = {r["finding_id"]: r for r in table.to_dict("records")}
+    assert (rows["F1"]["acus"], rows["F1"]["acus_basis"], rows["F1"]["cost"]) == (3.5, "reported", 7.0)
+    assert rows["F1"]["acu_limit"] == 8
+    # 15 agent minutes at the default 15 minutes per ACU
+    assert (rows["F2"]["acus"], rows["F2"]["acus_basis"], rows["F2"]["cost"]) == (1.0, "estimated", 2.0)

@@ -49,7 +49,7 @@ default_role = "viewer"
 "ops@acme.com" = "operator"
 """
 ADMIN, REVIEWER, OPERATOR, VIEWER = "ana@acme.com", "rey@acme.com", "ops@acme.com", "val@acme.com"
-READ_PAGES = {"overview", "findings", "sessions", "history", "roi", "ops", "eval"}
+READ_PAGES = {"overview", "findings", "sessions", "history", "roi", "ops", "eval", "memory"}
 
 
 @pytest.fixture
@@ -180,11 +180,12 @@ def _call(action: str, args: tuple) -> None:
     """A tiny app that calls one ui.actions callback directly, then shows what it said."""
     import streamlit as st
 
-    from ui import actions, ledger_actions, policy_actions
+    from ui import action_guard, actions, ledger_actions, memory_actions, policy_actions
 
-    module = next(m for m in (actions, ledger_actions, policy_actions) if hasattr(m, action))
+    modules = (actions, ledger_actions, policy_actions, memory_actions)
+    module = next(m for m in modules if hasattr(m, action))
     getattr(module, action)(*args)
-    for kind, text in actions.take_messages():
+    for kind, text in action_guard.take_messages():
         getattr(st, kind)(text)
 
 

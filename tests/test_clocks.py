@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 
 from engine.clock import ClockMark, Elapsed, boot_id, elapsed_between, host_name
-from engine.control import check_resumable
 from engine.errors import BadInputError
 from engine.execute.session_clock import SessionClock, unwatched_seconds
 from engine.models import BatchRun, RemediationSession, RunConfig, RunStatus, SessionStatus, utcnow
-from engine.runs.atomic import atomic_write_bytes
+from engine.run_process import check_resumable
 from engine.runs.detach import Bootstrap
 from engine.runs.liveness import (
     MAX_CLOCK_SKEW_SECONDS,
@@ -30,6 +29,7 @@ from engine.runs.paths import RunPaths
 from engine.runs.process_identity import ProcessIdentity, start_ticks
 from engine.runs.state_store import STALE_AFTER_SECONDS
 from engine.simulator.clock import SimClock
+from engine.storage.atomic import atomic_write_bytes
 
 HOURS_3 = 3 * 3600.0
 BOOT = boot_id()

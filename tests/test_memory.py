@@ -20,6 +20,7 @@ from engine.memory import FileMemoryStore, LessonInPrompt, LessonKind, MemoryBoo
 from engine.memory.hooks import retire_lesson_as
 from engine.memory.learn import (
     LESSON_MAX_CHARS,
+    MAX_FAILURE_CONFIDENCE,
     MAX_ITEMS_PER_KEY,
     SessionFacts,
     fix_regressed,
@@ -36,6 +37,7 @@ from engine.memory.prompt_section import (
     memory_section,
 )
 from engine.models import FindingCategory
+from engine.runs.journal import DispatchJournal, replay_journal
 from tests.test_prompt import PLAYBOOK_BODY, PLAYBOOK_TITLE, make_finding
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -147,6 +149,16 @@ def test_failures_teach_pitfalls_and_uses_count_outcomes() -> None:
     assert lesson.confidence == pytest.approx(0.5)  # a session that used it had its fix rejected
     pitfall = next(i for i in book.items.values() if "the build broke" in i.text)
     assert pitfall.confidence == 0.4 and pitfall.provenance[0].source == "session_failed"
+
+
+def test_a_failure_repeated_many_times_never_outranks_an_approved_fix() -> None:
+    book = MemoryBook()
+    fix = approve(book, facts("F-1"))
+    for attempt in range(1, 8):  # one finding failing the same way run after run
+        session_ended(book, facts("F-2", attempt, pr_url=None, error="usage limit exceeded"), "failed", T0)
+    (pitfall,) = [i for i in book.items.values() if i.kind == LessonKind.pitfall]
+    assert pitfall.evidence == 7 and pitfall.confidence == MAX_FAILURE_CONFIDENCE
+    assert ranked_lessons(book, finding()) == [fix, pitfall]
 
 
 def test_only_the_same_category_and_service_or_language_qualifies() -> None:
@@ -277,3 +289,15 @@ def test_a_damaged_file_is_reported_and_left_alone(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="not a valid memory file"):
         store.update("simulated", lambda book: approve(book, facts()))
     assert path.read_bytes() == b"{not json"
+
+
+def test_the_lessons_a_create_carried_survive_a_crash_through_the_journal(tmp_path: Path) -> None:
+    """The intent line names the lessons, so a resumed engine re-sends the very same prompt."""
+    journal = DispatchJournal(tmp_path / "dispatch.jsonl")
+    journal.intent("F-1", 1, 1, "tag-1", ["a1", "b2"])
+    journal.intent("F-2", 1, 1, "tag-2", [])
+    journal.close()
+    replayed = replay_journal(tmp_path / "dispatch.jsonl")
+    assert replayed[("F-1", 1)].memory_ids == ["a1", "b2"]
+    assert replayed[("F-2", 1)].memory_ids == []
+    assert b"memory_ids" not in (tmp_path / "dispatch.jsonl").read_bytes().splitlines()[1]

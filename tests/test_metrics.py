@@ -68,8 +68,8 @@ def assert_run_series(families: dict, run_id: str) -> None:
     assert count.value >= 1 and len(buckets) == len(LATENCY_BUCKETS) + 1
     kinds = {s.labels["kind"] for s in samples(families["patchwave_api_errors"], run=run_id)}
     assert {"connection", "auth", "rate_limited", "server"} <= kinds
-    [acus] = samples(families["patchwave_acus"], run=run_id)
-    assert acus.labels["basis"] == "estimated" and acus.value >= 0
+    acus = {s.labels["basis"]: s.value for s in samples(families["patchwave_acus"], run=run_id)}
+    assert set(acus) == {"reported", "estimated"} and all(v >= 0 for v in acus.values())
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,12 @@ import pytest
 
 from engine.errors import BadInputError
 from engine.models import BatchRun, EventKind, RunConfig, RunStatus, TimelineEvent
-from engine.runs.atomic import atomic_write_bytes, clean_temp_files
 from engine.runs.events import EventLog, read_events
 from engine.runs.index import IndexEntry, index_path, read_index, upsert_run
 from engine.runs.journal import DispatchJournal, replay_journal
 from engine.runs.paths import RunPaths, new_run_id
 from engine.runs.state_store import StateWriter, load_state
+from engine.storage.atomic import atomic_write_bytes, clean_temp_files
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""Run files are never reached through symbolic links (engine/runs/links.py): appends refuse a
+"""Run files are never reached through symbolic links (engine/storage/links.py): appends refuse a
 link, and every command that opens a run refuses a run folder that is or holds one, with a
 clear message (exit 2) and nothing outside the runs folder written."""
 
@@ -14,16 +14,16 @@ from engine.audit import audit_path, record_audit
 from engine.execute.start import execute_run
 from engine.models import RunConfig
 from engine.reviews import reviews_path
-from engine.runs.appendlog import open_for_append
-from engine.runs.atomic import atomic_write_bytes
 from engine.runs.detach import spawn_engine
 from engine.runs.events import EventLog
 from engine.runs.journal import DispatchJournal
 from engine.runs.launch import prepare_run
-from engine.runs.links import SymlinkRefusedError, links_in, refuse_links
 from engine.runs.paths import RunPaths
 from engine.runs.planner import PlanOptions
 from engine.simulator.journal import Journal
+from engine.storage.appendlog import open_for_append
+from engine.storage.atomic import atomic_write_bytes
+from engine.storage.links import SymlinkRefusedError, links_in, refuse_links
 from tests.engine_helpers import SAMPLE, cli
 
 RUN_ID = "linked"

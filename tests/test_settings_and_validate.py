@@ -222,6 +222,11 @@ def _wrong_totals(state: dict[str, Any]) -> str:
     return "stored totals"
 
 
+def _wrong_acu_totals(state: dict[str, Any]) -> str:
+    state["totals"]["acus_reported"] += 2.5
+    return "stored ACU totals"
+
+
 def _unknown_in_wave(state: dict[str, Any]) -> str:
     state["waves"][1]["finding_ids"].append("NOPE-999")
     return "wave lists unknown finding NOPE-999"
@@ -288,6 +293,7 @@ CORRUPTIONS: dict[str, Callable[[Path], str]] = {
     "truncated_state": _truncate_state,
     "working_without_session_id": _edit_state(_working_without_id),
     "wrong_totals": _edit_state(_wrong_totals),
+    "wrong_acu_totals": _edit_state(_wrong_acu_totals),
     "unknown_finding_in_wave": _edit_state(_unknown_in_wave),
     "finding_in_no_wave": _edit_state(_finding_in_no_wave),
     "duplicate_session": _edit_state(_duplicate_session),
@@ -304,6 +310,15 @@ def test_good_run_validates(runs_dir: Path) -> None:
 def test_rewritten_state_still_validates(runs_dir: Path) -> None:
     # The corruption helpers rewrite state.json with json.dumps; that alone changes nothing.
     _put_state(runs_dir, _state(runs_dir))
+    assert validate_run(RunPaths.existing(runs_dir, RUN_ID)) == []
+
+
+def test_a_run_recorded_before_the_usage_totals_still_validates(runs_dir: Path) -> None:
+    state = _state(runs_dir)
+    assert state["totals"]["acus_reported"] > 0  # the simulator reports usage
+    for name in ("acus_reported", "sessions_without_usage"):
+        del state["totals"][name]  # what an earlier version wrote
+    _put_state(runs_dir, state)
     assert validate_run(RunPaths.existing(runs_dir, RUN_ID)) == []
 
 

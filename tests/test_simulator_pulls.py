@@ -17,11 +17,11 @@ import requests
 from engine.devin.prompt import build_prompt
 from engine.models import Finding, FindingCategory, Severity
 from engine.playbooks import load_playbook
-from engine.runs.links import SymlinkRefusedError
 from engine.simulator import SimulatorServer
 from engine.simulator.pull_archive import find_pull, pulls_dir, save_pull, saved_pull_for
 from engine.simulator.pull_record import PullRecord
 from engine.simulator.pull_server import PullPageServer, loopback_address, start_pull_pages
+from engine.storage.links import SymlinkRefusedError
 
 AUTH = {"Authorization": "Bearer k"}
 HOSTILE = '<script>alert("x")</script>'

@@ -7,7 +7,7 @@ is chosen once per upload (or per demo button drawing) and `launch_detached` wit
 finds the run instead of starting it again, so a rerun, a double click or a second tab never
 starts a run twice.
 
-Every callback checks the caller's role on the server (`_authorize`, engine.access) before it
+Every callback checks the caller's role on the server (`ui.action_guard.permitted`, engine.access) before it
 acts, and records what it did in the audit trail (engine.audit) after it succeeded. Hiding a
 button is only a courtesy; this check is what protects."""
 
@@ -17,25 +17,22 @@ from typing import Literal, TypeVar
 
 import streamlit as st
 from filelock import Timeout
-from pydantic import ValidationError
 
 from engine import control
-from engine.access import Action, Identity, require
-from engine.audit import record_audit
+from engine.access import Action
 from engine.devin.preflight import PreflightError, require_connection, target_of
-from engine.errors import BadInputError, PermissionDeniedError, WriteFailedError
+from engine.errors import BadInputError, WriteFailedError
 from engine.memory.hooks import learn_from_review
 from engine.models import RunStatus
 from engine.reviews import record_review
 from engine.run_settings import RUN_SETTINGS, flag
 from engine.runs.paths import RunPaths, new_run_id
-from engine.settings import Settings, describe_invalid_settings, load_settings
 from engine.settings_file import EDITABLE, origins, save_settings
 from engine.sources import SourceDefaults
-from ui import context, identity, loaders
+from ui import context, loaders
+from ui.action_guard import audit, permitted, say
 from ui.markup import code, md
 
-_MESSAGES_KEY = "_pw_messages"
 _DEMO_TOKEN_KEY = "_pw_demo_token"
 DEMO_GATE_KEY = "demo_pause_at_gate"  # the Launch page's "pause at a wave gate" checkbox
 _LAUNCH_TOKENS_KEY = "_pw_launch_tokens"  # upload file_id -> run id
@@ -47,7 +44,6 @@ SOURCE_SERVICE_KEY = "launch_service"
 SOURCE_REPO_KEY = "launch_repo"
 USE_LEDGER_KEY = "launch_use_ledger"
 
-Kind = Literal["success", "error", "warning", "info"]
 T = TypeVar("T")
 
 
@@ -58,61 +54,6 @@ def launch_key(name: str) -> str:
 
 
 SPEED_KEY = launch_key("speed")
-
-
-def say(kind: Kind, text: str) -> None:
-    st.session_state.setdefault(_MESSAGES_KEY, []).append((kind, text))
-
-
-def take_messages() -> list[tuple[Kind, str]]:
-    return st.session_state.pop(_MESSAGES_KEY, [])
-
-
-def _settings(**overrides: object) -> Settings | None:
-    try:
-        return load_settings(**overrides)
-    except ValidationError as exc:
-        problems = describe_invalid_settings(exc)
-        say("error", f"Invalid setting: {md(problems)}")
-        return None
-    except BadInputError as exc:  # an unreadable settings file
-        say("error", f"Invalid setting: {md(exc)}")
-        return None
-
-
-def _authorize(s: Settings, action: Action) -> Identity | None:
-    """The caller, when allowed to do `action`; otherwise says why not and returns None."""
-    try:
-        who = identity.resolve(s)
-    except BadInputError as exc:
-        say("error", f"Access roles could not be read: {md(exc)}")
-        return None
-    if who is None:
-        say("error", f"Sign in to {action.value}.")
-        return None
-    try:
-        require(who, action)
-    except PermissionDeniedError as exc:
-        say("error", f"Not allowed: {md(exc)}.")
-        return None
-    return who
-
-
-def _permitted(action: Action, **overrides: object) -> tuple[Settings, Identity] | None:
-    """The settings and the caller, when the caller may do `action`; otherwise None, with the
-    reason said. Every action starts here: the server-side check hidden buttons rely on."""
-    s = _settings(**overrides)
-    if s is None:
-        return None
-    who = _authorize(s, action)
-    return None if who is None else (s, who)
-
-
-def _audit(s: Settings, who: Identity, action: Action, target: str, details: dict[str, object]) -> None:
-    try:
-        record_audit(context.runs_dir_of(s), who, action, target, details)
-    except (OSError, Timeout) as exc:
-        say("warning", f"Done, but the audit trail could not be written: {md(exc)}")
 
 
 # --- demo ----------------------------------------------------------------------------------------
@@ -126,7 +67,7 @@ def demo_token() -> str:
 
 
 def start_demo(run_id: str) -> None:
-    allowed = _permitted(Action.launch)
+    allowed = permitted(Action.launch)
     if allowed is None:
         return
     s, who = allowed
@@ -140,7 +81,7 @@ def start_demo(run_id: str) -> None:
     if boot.status == "failed_to_spawn":
         say("error", f"The demo run's engine failed to start: {md(boot.error)}")
         return
-    _audit(s, who, Action.launch, run_id, {"demo": True, "mode": "simulated", "pause_at_gate": gate})
+    audit(s, who, Action.launch, run_id, {"demo": True, "mode": "simulated", "pause_at_gate": gate})
     say("success", f"Demo run {code(run_id)} started.")
     context.go_to_run(run_id)
 
@@ -179,7 +120,7 @@ def launch_upload(file_id: str) -> None:
     overrides = {name: ss.get(launch_key(name)) for name in RUN_SETTINGS}
     if mode == "live":
         overrides.update(speed=1.0)  # live sessions run at the agent's own pace
-    allowed = _permitted(Action.launch, **overrides)
+    allowed = permitted(Action.launch, **overrides)
     if allowed is None:
         return
     s, who = allowed
@@ -216,7 +157,7 @@ def launch_upload(file_id: str) -> None:
         "seed": s.seed,
         "ledger": options.use_ledger,
     }
-    _audit(s, who, Action.launch, run_id, {**details, "wave_size": s.wave_size})
+    audit(s, who, Action.launch, run_id, {**details, "wave_size": s.wave_size})
     say("success", f"Run {code(run_id)} launched: {code(upload.name)}, {mode}.")
     context.go_to_run(run_id)
 
@@ -225,7 +166,7 @@ def launch_upload(file_id: str) -> None:
 
 
 def stop(run_id: str) -> None:
-    allowed = _permitted(Action.stop)
+    allowed = permitted(Action.stop)
     if allowed is None:
         return
     s, who = allowed
@@ -242,7 +183,7 @@ def stop(run_id: str) -> None:
             run = None
         if run is not None and run.status != RunStatus.running:
             status = run.status.value
-            _audit(s, who, Action.stop, run_id, {"status": status, "engine_slow_to_exit": True})
+            audit(s, who, Action.stop, run_id, {"status": status, "engine_slow_to_exit": True})
             say(
                 "warning",
                 f"Run {code(run_id)} is {md(status)}, but its engine process is slow to exit: {md(exc)}",
@@ -251,7 +192,7 @@ def stop(run_id: str) -> None:
             say("error", f"Could not stop run {code(run_id)}: {md(exc)}")
         return
     if result.stopped:
-        _audit(s, who, Action.stop, run_id, {})
+        audit(s, who, Action.stop, run_id, {})
         if result.message.startswith(f"run {run_id} was queued"):  # never started: say so
             say("success", md(result.message))
             return
@@ -261,7 +202,7 @@ def stop(run_id: str) -> None:
 
 
 def resume(run_id: str) -> None:
-    allowed = _permitted(Action.resume)
+    allowed = permitted(Action.resume)
     if allowed is None:
         return
     s, who = allowed
@@ -273,7 +214,7 @@ def resume(run_id: str) -> None:
     if boot.status == "failed_to_spawn":
         say("error", f"Run {code(run_id)} could not resume: the engine failed to start: {md(boot.error)}")
     else:
-        _audit(s, who, Action.resume, run_id, {})
+        audit(s, who, Action.resume, run_id, {})
         queued = " It waits in the queue for a worker." if boot.status == "queued" else ""
         say("success", f"Run {code(run_id)} resumed.{queued}")
 
@@ -286,7 +227,7 @@ def reason_key(run_id: str, finding_id: str, attempt: int) -> str:
 
 
 def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approved", "rejected"]) -> None:
-    allowed = _permitted(Action.review)
+    allowed = permitted(Action.review)
     if allowed is None:
         return
     s, who = allowed
@@ -313,9 +254,7 @@ def decide(run_id: str, finding_id: str, attempt: int, decision: Literal["approv
     except (BadInputError, WriteFailedError) as exc:
         say("error", f"The review was not recorded: {md(exc)}")
         return
-    _audit(
-        s, who, Action.review, run_id, {"finding_id": finding_id, "attempt": attempt, "decision": decision}
-    )
+    audit(s, who, Action.review, run_id, {"finding_id": finding_id, "attempt": attempt, "decision": decision})
     learn_from_review(runs_dir, run, decided)  # the decision teaches the memory (engine.memory)
     verb = "Approved" if decision == "approved" else "Rejected"
     say("success", f"{verb} the pull request for {code(finding_id)} (attempt {attempt}).")
@@ -341,7 +280,7 @@ def _form_changes() -> dict[str, object]:
 
 def change_settings(changes: dict[str, object] | None = None) -> None:
     """Save the Settings page's form (or `changes`) to the settings file; admins only."""
-    allowed = _permitted(Action.change_settings)
+    allowed = permitted(Action.change_settings)
     if allowed is None:
         return
     s, who = allowed

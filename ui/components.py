@@ -15,7 +15,7 @@ import streamlit as st
 from engine.access import Action
 from engine.analytics import formatting as fmt
 from engine.analytics.ops import Stat
-from ui import actions, context, loaders
+from ui import action_guard, actions, context, loaders
 from ui.markup import code, md  # the pages escape data as `c.md` and `c.code`
 
 STATUS_ICONS: dict[str, str] = {
@@ -103,7 +103,7 @@ def run_caption(view: loaders.RunView) -> None:
 
 def flash() -> None:
     """Messages left by callbacks (which run before the page draws)."""
-    for kind, text in actions.take_messages():
+    for kind, text in action_guard.take_messages():
         if kind == "success":
             st.success(text, icon=":material/check_circle:")
         elif kind == "error":

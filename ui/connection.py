@@ -16,7 +16,7 @@ import streamlit as st
 from engine.access import Action
 from engine.devin.preflight import ConnectionTarget, PreflightProblem, blocking, check_connection, target_of
 from engine.settings import Settings
-from ui.actions import _permitted
+from ui.action_guard import permitted
 from ui.markup import code, md
 
 CHECK_KEY = "_pw_connection_check"
@@ -48,7 +48,7 @@ class ConnectionCheck:
 
 def run_check() -> None:
     """The button's callback: runs the preflight with the caller's settings."""
-    allowed = _permitted(Action.launch)
+    allowed = permitted(Action.launch)
     if allowed is None:
         st.session_state.pop(CHECK_KEY, None)
         return

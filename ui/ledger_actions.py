@@ -1,5 +1,5 @@
 """Button callbacks of the Ledger page: triage, pull request states, scan imports and pull
-request sync. Each checks the caller's role first (ui.actions._permitted); engine.ledger_ops
+request sync. Each checks the caller's role first (ui.action_guard.permitted); engine.ledger_ops
 checks it again and writes the audit trail."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from engine.errors import BadInputError
 from engine.models import DataSource, utcnow
 from engine.settings import Settings
 from engine.sources import SourceDefaults
-from ui.actions import _permitted, say
+from ui.action_guard import permitted, say
 from ui.markup import code, md
 
 T = TypeVar("T")
@@ -67,7 +67,7 @@ def _ledger_call(failed: str, call: Callable[[], T]) -> tuple[bool, T | None]:
 
 def _start(action: Action, data_source: str) -> tuple[Settings, Identity, DataSource] | None:
     """The settings, the caller and the ledger, when the caller may do `action` on it."""
-    allowed = _permitted(action)
+    allowed = permitted(action)
     if allowed is None:
         return None
     source = _source_of(data_source)

@@ -266,6 +266,21 @@ def reviews_by_run(
     return found, damaged
 
 
+def states_of(runs_dir: Path, runs: list[IndexEntry]) -> tuple[list[BatchRun], list[str]]:
+    """The runs' states (runs not started yet have none), and what was damaged (left out)."""
+    found: list[BatchRun] = []
+    damaged: list[str] = []
+    for e in runs:
+        try:
+            run = state(runs_dir, e.run_id)
+        except DamagedFileError as exc:
+            damaged.append(str(exc))
+            continue
+        if run is not None:
+            found.append(run)
+    return found, damaged
+
+
 # --- the findings ledger and the cross-run policy ----------------------------------------------
 
 

@@ -14,7 +14,7 @@ from engine.policy import load_policy, load_services
 from engine.policy import save_policy as write_policy
 from engine.policy import save_services as write_services
 from ui import policy_forms
-from ui.actions import _audit, _permitted, say
+from ui.action_guard import audit, permitted, say
 from ui.markup import code, md
 
 # --- services and policy (admins) ------------------------------------------------------------
@@ -50,7 +50,7 @@ def _edited_rows(base_key: str, editor_key: str) -> list[dict[str, object]] | No
 
 def save_services(rows: list[dict[str, object]] | None = None) -> None:
     """Save the Policy page's services table (or `rows`) to the services file; admins only."""
-    allowed = _permitted(Action.change_settings)
+    allowed = permitted(Action.change_settings)
     if allowed is None:
         return
     s, who = allowed
@@ -74,7 +74,7 @@ def save_services(rows: list[dict[str, object]] | None = None) -> None:
     except (OSError, Timeout) as exc:
         say("error", f"Services not saved: {md(exc)}")
         return
-    _audit(s, who, Action.change_settings, "services", changes)
+    audit(s, who, Action.change_settings, "services", changes)
     say("success", f"Saved {len(catalog)} service(s) to {code(path)}. New runs plan with them.")
 
 
@@ -84,7 +84,7 @@ def agent_field_key(service: str, field: str) -> str:
 
 def save_service_agent(service: str, values: dict[str, object] | None = None) -> None:
     """Save the overrides form of `service` (or `values`) to the services file; admins only."""
-    allowed = _permitted(Action.change_settings)
+    allowed = permitted(Action.change_settings)
     if allowed is None:
         return
     s, who = allowed
@@ -109,7 +109,7 @@ def save_service_agent(service: str, values: dict[str, object] | None = None) ->
     except (OSError, Timeout) as exc:
         say("error", f"Overrides not saved: {md(exc)}")
         return
-    _audit(s, who, Action.change_settings, "services", changes)
+    audit(s, who, Action.change_settings, "services", changes)
     say("success", f"Saved the agent overrides of {code(service)} to {code(path)}. New runs send them.")
 
 
@@ -120,7 +120,7 @@ def save_policy(
 ) -> None:
     """Save the Policy page's policy form (or `values`, `objective_rows` and `acu_cap_rows`) to
     the policy file; admins only. Fields not given keep the file's values."""
-    allowed = _permitted(Action.change_settings)
+    allowed = permitted(Action.change_settings)
     if allowed is None:
         return
     s, who = allowed
@@ -148,6 +148,6 @@ def save_policy(
     except (OSError, Timeout) as exc:
         say("error", f"Policy not saved: {md(exc)}")
         return
-    _audit(s, who, Action.change_settings, "policy", changes)
+    audit(s, who, Action.change_settings, "policy", changes)
     listed = ", ".join(code(name) for name in changes)
     say("success", f"Saved the policy to {code(path)} ({listed}). New runs plan with it.")

@@ -15,8 +15,8 @@ from filelock import FileLock
 from pydantic import ValidationError
 
 from engine.alerts.models import AlertDelivery
-from engine.runs.appendlog import open_for_append
 from engine.runs.shared import shared_dir
+from engine.storage.appendlog import open_for_append
 
 ALERT_LOG_FILE = "alerts.jsonl"
 LOCK_TIMEOUT_SECONDS = 10

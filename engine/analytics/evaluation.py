@@ -9,9 +9,9 @@ from typing import Literal
 from pydantic import BaseModel
 
 from engine.analytics.stats import mean
-from engine.analytics.timing import session_seconds
 from engine.execute.totals import finding_outcome, latest_sessions
 from engine.models import BatchRun, RemediationSession
+from engine.runs.timing import session_seconds
 
 HEALTHY_AT = 0.8  # success rate at or above: healthy
 WARNING_AT = 0.6  # at or above (and below HEALTHY_AT): warning; below: critical

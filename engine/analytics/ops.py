@@ -7,11 +7,13 @@ from datetime import datetime, timedelta
 import pandas as pd
 from pydantic import BaseModel
 
-from engine.analytics.acu import DEFAULT_MINUTES_PER_ACU, estimate_acus
+from engine.acu_caps import acu_cap_for
+from engine.analytics.acu import DEFAULT_MINUTES_PER_ACU
+from engine.analytics.cost import run_cost
 from engine.analytics.stats import LOW_SAMPLES, MIN_SAMPLES, Stat, percentile, percentile_stat, stat
-from engine.analytics.timing import agent_seconds, session_seconds
 from engine.execute.totals import finding_outcome, latest_sessions
 from engine.models import BatchRun, SessionStatus, WaveStatus
+from engine.runs.timing import session_seconds
 
 __all__ = [
     "LOW_SAMPLES",
@@ -33,10 +35,11 @@ class OpsFigures(BaseModel):
     time_to_pr_p95: Stat
     throughput_per_hour: Stat  # terminal sessions per agent-clock hour since the run started
     projected_completion: datetime | None  # wall clock; only for an active run
-    acu_used: float  # estimated, as in the ROI figures
+    acu_used: float  # as the API reported them, estimated where it reported none (analytics.cost)
+    acu_used_estimated: float  # the part of acu_used that is estimated
     acu_budget: float
     acu_remaining: float
-    acu_burn_per_hour: float | None  # estimated ACUs per agent-clock hour since the run started
+    acu_burn_per_hour: float | None  # ACUs per agent-clock hour since the run started
 
 
 def elapsed_agent_hours(run: BatchRun, now: datetime, active: bool) -> float | None:
@@ -85,11 +88,16 @@ def ops_figures(
     ]
     hours = elapsed_agent_hours(run, now, active)
     throughput = stat(len(terminal) / hours if hours else None, len(terminal))
-    used = estimate_acus(
-        agent_seconds(run, now), len(run.sessions), run.config.max_acu_per_session, minutes_per_acu
+    cost = run_cost(run, now, minutes_per_acu=minutes_per_acu).total
+    used = cost.acus
+    # Each planned finding's own ACU cap (the run's ACU cap table) for every attempt it may take.
+    config, planned = run.config, planned_findings(run)
+    caps = sum(
+        acu_cap_for(config.acu_caps, f.category, f.severity, config.max_acu_per_session).max_acu
+        for f in run.findings
+        if f.finding_id in planned
     )
-    planned_sessions = len(planned_findings(run)) * (run.config.max_retries + 1)
-    budget = float(planned_sessions * run.config.max_acu_per_session)
+    budget = float(caps * (config.max_retries + 1))
     return OpsFigures(
         duration_p50=percentile_stat(durations, 50),
         duration_p95=percentile_stat(durations, 95),
@@ -98,6 +106,7 @@ def ops_figures(
         throughput_per_hour=throughput,
         projected_completion=projected_completion(run, now, active, throughput.value),
         acu_used=used,
+        acu_used_estimated=cost.estimated_acus,
         acu_budget=budget,
         acu_remaining=max(0.0, budget - used),
         acu_burn_per_hour=used / hours if hours else None,

@@ -11,7 +11,6 @@ import pandas as pd
 from pydantic import BaseModel
 
 from engine.analytics.review_queue import pending_review_count
-from engine.analytics.timing import session_seconds
 from engine.execute.totals import finding_outcome, latest_sessions
 from engine.models import (
     BatchRun,
@@ -22,6 +21,7 @@ from engine.models import (
     WaveStatus,
 )
 from engine.reviews import ReviewDecision
+from engine.runs.timing import session_seconds
 
 ACTIVE_STATUSES = frozenset({SessionStatus.dispatched, SessionStatus.working, SessionStatus.blocked})
 FAILED_STATUSES = frozenset({SessionStatus.failed, SessionStatus.timeout})

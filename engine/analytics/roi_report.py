@@ -9,6 +9,8 @@ from html import escape
 import plotly.io as pio
 
 from engine.analytics import formatting as fmt
+from engine.analytics.cost import CostBreakdown
+from engine.analytics.cost_report import cost_section_html
 from engine.analytics.roi_charts import roi_charts
 from engine.analytics.roi_figures import RoiAssumptions, RoiFigures, total_roi
 
@@ -136,8 +138,12 @@ def _assumptions(a: RoiAssumptions) -> str:
 
 
 def executive_report_html(
-    figures: list[RoiFigures], assumptions: RoiAssumptions, generated_at: datetime
+    figures: list[RoiFigures],
+    assumptions: RoiAssumptions,
+    generated_at: datetime,
+    cost: CostBreakdown | None = None,
 ) -> str:
+    """`cost`: the sessions' cost breakdown (engine.analytics.cost), a section of its own."""
     total = total_roi(figures)
     runs = f"{len(figures)} run" + ("" if len(figures) == 1 else "s")
     return (
@@ -150,6 +156,7 @@ def executive_report_html(
         f"{_cards(total)}"
         f"<h2>Savings over time</h2>{_charts(figures)}"
         f"<h2>Per run</h2>{_runs_table(figures, total)}"
+        f"{cost_section_html(cost) if cost is not None else ''}"
         f"<h2>Assumptions</h2>{_assumptions(assumptions)}"
         '<p class="note">Agent cost is an estimate derived from agent time, not billed usage.</p>'
         "</body></html>\n"

@@ -9,13 +9,15 @@ from datetime import datetime
 import pandas as pd
 from pydantic import BaseModel
 
+from engine.analytics.acu import DEFAULT_MINUTES_PER_ACU
+from engine.analytics.cost import DEFAULT_PRICE_PER_ACU, session_acus
 from engine.analytics.ordering import in_priority_order, ranks
 from engine.analytics.overview import TimelineItem, event_item
 from engine.analytics.supervision import SessionSupervision, session_supervision
-from engine.analytics.timing import session_seconds
 from engine.execute.totals import latest_sessions
 from engine.models import BatchRun, Finding, RemediationSession, TimelineEvent
 from engine.reviews import ReviewDecision, reviewable
+from engine.runs.timing import session_seconds
 
 NOT_DISPATCHED = "not dispatched"
 FINDINGS_COLUMNS = [
@@ -41,6 +43,10 @@ SESSIONS_COLUMNS = [
     "status",
     "started",
     "duration_s",
+    "acu_limit",
+    "acus",
+    "acus_basis",
+    "cost",
     "pull_request_url",
     "session_url",
     "session_id",
@@ -144,31 +150,45 @@ def filter_findings(
     return table[mask].reset_index(drop=True)
 
 
-def sessions_table(run: BatchRun, now: datetime) -> pd.DataFrame:
+def sessions_table(
+    run: BatchRun,
+    now: datetime,
+    price_per_acu: float = DEFAULT_PRICE_PER_ACU,
+    minutes_per_acu: float = DEFAULT_MINUTES_PER_ACU,
+) -> pd.DataFrame:
     """One row per session (every attempt), newest dispatch first; not yet dispatched sessions
-    sort by the time their intent was recorded."""
+    sort by the time their intent was recorded. `acus` is what the API reported, or an estimate
+    from agent time (`acus_basis` says which, see engine.analytics.cost); `cost` = acus x price."""
     services = {f.finding_id: f.service_name for f in run.findings}
     ordered = sorted(
         run.sessions,
         key=lambda s: (s.dispatched_at or s.intent_at, s.finding_id, s.attempt),
         reverse=True,
     )
-    rows = [
-        {
-            "finding_id": s.finding_id,
-            "attempt": s.attempt,
-            "service": services.get(s.finding_id, ""),
-            "status": s.status.value,
-            "started": s.dispatched_at,
-            "duration_s": session_seconds(s, run.config.speed, now),
-            "pull_request_url": s.pull_request_url,
-            "session_url": s.url,
-            "session_id": s.session_id,
-        }
-        for s in ordered
-    ]
+    rows = []
+    for s in ordered:
+        acus, basis = session_acus(s, run.config.speed, now, minutes_per_acu, run.config.max_acu_per_session)
+        rows.append(
+            {
+                "finding_id": s.finding_id,
+                "attempt": s.attempt,
+                "service": services.get(s.finding_id, ""),
+                "status": s.status.value,
+                "started": s.dispatched_at,
+                "duration_s": session_seconds(s, run.config.speed, now),
+                "acu_limit": s.acu_limit,
+                "acus": acus,
+                "acus_basis": basis,
+                "cost": acus * price_per_acu,
+                "pull_request_url": s.pull_request_url,
+                "session_url": s.url,
+                "session_id": s.session_id,
+            }
+        )
     table = pd.DataFrame(rows, columns=SESSIONS_COLUMNS)
-    table["duration_s"] = table["duration_s"].astype(float)
+    for column in ("duration_s", "acus", "cost"):
+        table[column] = table[column].astype(float)
+    table["acu_limit"] = table["acu_limit"].astype("Int64")
     return table
 
 
@@ -187,6 +207,9 @@ class SessionDetail(BaseModel):
     confidence: float | None
     events: list[TimelineItem]  # this session's engine events, oldest first
     supervision: SessionSupervision  # its nudges, and the feedback it was given as a retry
+    acus: float = 0.0  # as in sessions_table: reported, or estimated (acus_basis)
+    acus_basis: str = "reported"
+    cost: float = 0.0
 
 
 def session_events(events: list[TimelineEvent], session: RemediationSession) -> list[TimelineEvent]:
@@ -203,7 +226,13 @@ def session_events(events: list[TimelineEvent], session: RemediationSession) -> 
 
 
 def session_detail(
-    run: BatchRun, events: list[TimelineEvent], finding_id: str, attempt: int, now: datetime
+    run: BatchRun,
+    events: list[TimelineEvent],
+    finding_id: str,
+    attempt: int,
+    now: datetime,
+    price_per_acu: float = DEFAULT_PRICE_PER_ACU,
+    minutes_per_acu: float = DEFAULT_MINUTES_PER_ACU,
 ) -> SessionDetail | None:
     """None when the run has no such finding or attempt."""
     finding = next((f for f in run.findings if f.finding_id == finding_id), None)
@@ -212,6 +241,8 @@ def session_detail(
         return None
     p = session.progress
     mine = session_events(events, session)
+    config = run.config
+    acus, basis = session_acus(session, config.speed, now, minutes_per_acu, config.max_acu_per_session)
     return SessionDetail(
         finding=finding,
         session=session,
@@ -227,4 +258,7 @@ def session_detail(
         confidence=p.confidence if p else None,
         events=[event_item(e) for e in mine],
         supervision=session_supervision(session, mine, run.config.stall_minutes_for(finding.category)),
+        acus=acus,
+        acus_basis=basis,
+        cost=acus * price_per_acu,
     )

@@ -12,11 +12,11 @@ from contextlib import contextmanager
 
 from engine.devin.client import DevinClient, build_retry
 from engine.models import RunConfig
-from engine.runs.atomic import atomic_write_bytes
 from engine.runs.fence import LeaseLostError, check_lease
 from engine.runs.paths import RunPaths
 from engine.simulator import SimulatorServer
 from engine.simulator.pull_archive import pulls_dir
+from engine.storage.atomic import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 

@@ -25,6 +25,7 @@ from engine.runs.fence import LeaseLostError, check_lease
 log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_SECONDS = 1.0
+FLUSH_COST_FACTOR = 4.0  # a large memory file: writes come at most this many write times apart
 _ENDED = frozenset({SessionStatus.success, SessionStatus.failed, SessionStatus.timeout})
 
 
@@ -37,6 +38,7 @@ class MemoryLink:
         self._version: object = ("never read",)
         self.pending: list[tuple[RemediationSession, str]] = []  # (session, "dispatched" or its status)
         self._flushed_at = 0.0
+        self._write_seconds = 0.0
 
     def _current(self) -> MemoryBook:
         version = self.store.version(self.run.data_source)
@@ -82,13 +84,17 @@ class MemoryLink:
     def flush(self, *, force: bool = False) -> None:
         if not self.pending:
             return
-        if not force and time.monotonic() - self._flushed_at < FLUSH_INTERVAL_SECONDS:
+        interval = max(FLUSH_INTERVAL_SECONDS, FLUSH_COST_FACTOR * self._write_seconds)
+        if not force and time.monotonic() - self._flushed_at < interval:
             return
         self._flushed_at = time.monotonic()
         batch, self.pending = self.pending, []
         now = utcnow()
 
+        written: list[MemoryBook] = []
+
         def change(book: MemoryBook) -> None:
+            written.append(book)
             for session, what in batch:
                 finding = self.findings.get(session.finding_id)
                 if finding is None:
@@ -102,6 +108,10 @@ class MemoryLink:
         try:
             check_lease("record outcomes in the memory")
             self.store.update(self.run.data_source, change)
+            self._write_seconds = time.monotonic() - self._flushed_at
+            # What was just written is the book to choose from: no need to read it back (a
+            # change another writer makes after this moment is read at the next one).
+            self._book, self._version = written[-1], self.store.version(self.run.data_source)
         except LeaseLostError:
             raise
         except Exception:

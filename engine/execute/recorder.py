@@ -9,13 +9,13 @@ from typing import Any
 
 from engine.execute.totals import compute_totals
 from engine.models import BatchRun, EventKind, RunTotals, TimelineEvent
-from engine.runs.atomic import TEMP_PREFIX
 from engine.runs.events import EventLog
 from engine.runs.fence import check_lease
 from engine.runs.index import entry_for, upsert_run
 from engine.runs.journal import DispatchJournal
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import StateWriter
+from engine.storage.atomic import TEMP_PREFIX
 
 log = logging.getLogger(__name__)
 

@@ -17,18 +17,18 @@ from filelock import FileLock, Timeout
 from engine.alerts import AlertSender
 from engine.alerts.redaction import attach_redaction
 from engine.clock import host_name
-from engine.control import check_run_files
 from engine.errors import BadInputError, WriteFailedError
 from engine.execute.connection import open_api
 from engine.execute.engine import RunEngine
 from engine.execute.progress import Progress
 from engine.metrics.engine_endpoint import engine_metrics
 from engine.models import RESUMABLE_RUN_STATUSES, BatchRun, RunStatus
+from engine.run_process import check_run_files
 from engine.runs.fence import check_lease, fenced
 from engine.runs.launch import initial_state
-from engine.runs.links import open_no_follow, refuse_links
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state_if_present
+from engine.storage.links import open_no_follow, refuse_links
 
 log = logging.getLogger(__name__)
 

@@ -42,4 +42,6 @@ def compute_totals(run: BatchRun) -> RunTotals:
         findings_failed=outcomes["failed"],
         findings_open=outcomes["open"],
         pull_requests=sum(1 for s in run.sessions if s.pull_request_url),
+        acus_reported=sum(s.acus_consumed for s in run.sessions if s.acus_consumed is not None),
+        sessions_without_usage=sum(1 for s in run.sessions if s.session_id and s.acus_consumed is None),
     )

@@ -4,7 +4,7 @@ Launching, resuming, stopping and asking whether a run's engine is alive all go 
 `Launcher`, in the app and the CLI alike, so neither asks which kind is in use:
 
 - `LocalLauncher` (the default): the engine is a background process of this machine
-  (engine/runs/detach.py), stopped by a signal to its process (`control.stop_run`), alive
+  (engine/runs/detach.py), stopped by a signal to its process (`run_process.stop_run`), alive
   while that process is (engine/runs/liveness.py).
 - `QueueLauncher` (setting `run_queue_url`, `RUN_QUEUE_URL=redis://…`): the run is queued for
   the worker fleet (engine/fleet/); a worker's job runs the same engine entry point; stop is a
@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from engine.control import StopResult
     from engine.models import BatchRun
+    from engine.run_process import StopResult
     from engine.runs.detach import Bootstrap
     from engine.runs.liveness import Liveness
     from engine.runs.paths import RunPaths

@@ -3,7 +3,7 @@ exactly as `run --detach` has always started it."""
 
 from __future__ import annotations
 
-from engine import control
+from engine import run_process
 from engine.errors import BadInputError
 from engine.models import BatchRun
 from engine.runs.detach import Bootstrap, read_bootstrap, spawn_engine
@@ -29,10 +29,10 @@ class LocalLauncher:
             raise BadInputError(
                 f"run {paths.run_id} is queued for the worker fleet; manage it with RUN_QUEUE_URL set"
             )
-        control.check_resumable(paths, self.liveness)
+        run_process.check_resumable(paths, self.liveness)
 
-    def stop(self, run_id: str) -> control.StopResult:
-        return control.stop_run(self.settings, run_id)
+    def stop(self, run_id: str) -> run_process.StopResult:
+        return run_process.stop_run(self.settings, run_id)
 
     def liveness(self, run: BatchRun | None, bootstrap: Bootstrap | None = None) -> Liveness:
         return engine_liveness(run, bootstrap)

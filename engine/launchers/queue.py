@@ -19,14 +19,14 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq.job import JobStatus
 
-from engine import control
+from engine import run_process
 from engine.errors import BadInputError
 from engine.fleet.connection import connect
 from engine.fleet.enqueue import active_job, enqueue_run, request_stop
 from engine.fleet.lease import lease_holder
 from engine.models import BatchRun, RunStatus
 from engine.runs.detach import Bootstrap, read_bootstrap
-from engine.runs.liveness import Liveness, engine_liveness, heartbeat_is_fresh
+from engine.runs.liveness import Liveness, display_status, engine_liveness, heartbeat_is_fresh
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state_if_present
 from engine.settings import Settings
@@ -34,7 +34,7 @@ from engine.settings import Settings
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-STOP_WAIT_SECONDS = control.STOP_WAIT_SECONDS
+STOP_WAIT_SECONDS = run_process.STOP_WAIT_SECONDS
 STOP_POLL_SECONDS = 0.1
 
 
@@ -81,26 +81,28 @@ class QueueLauncher:
                 else "a worker runs it, or the fleet re-queues it once that worker is found dead"
             )
             raise BadInputError(f"run {paths.run_id} has job {job.id} in the fleet ({status}): {detail}")
-        control.check_resumable(paths, self.liveness)
+        run_process.check_resumable(paths, self.liveness)
 
     @_queue_answers
-    def stop(self, run_id: str) -> control.StopResult:
+    def stop(self, run_id: str) -> run_process.StopResult:
         paths = RunPaths.existing(self.settings.runs_dir, run_id)
         run = load_state_if_present(paths.state)
         boot = read_bootstrap(paths)
         if not fleet_run(run, boot):
-            return control.stop_run(self.settings, run_id)  # a local engine: a signal stops it
+            return run_process.stop_run(self.settings, run_id)  # a local engine: a signal stops it
         job = active_job(self.redis, run_id)
         if job is not None and job.get_status(refresh=False) == JobStatus.QUEUED:
             return self._unqueue(paths, job)
         if lease_holder(self.redis, run_id) is None and job is None:
             live = self.liveness(run, boot)
-            shown = control.display_status(run, live) if run else "not started"
-            return control.StopResult(False, f"run {run_id} has no live engine ({shown}); nothing to stop")
+            shown = display_status(run, live) if run else "not started"
+            return run_process.StopResult(
+                False, f"run {run_id} has no live engine ({shown}); nothing to stop"
+            )
         request_stop(self.redis, run_id)
         return self._await_stop(paths, run_id)
 
-    def _unqueue(self, paths: RunPaths, job) -> control.StopResult:  # type: ignore[no-untyped-def]
+    def _unqueue(self, paths: RunPaths, job) -> run_process.StopResult:  # type: ignore[no-untyped-def]
         request_stop(self.redis, paths.run_id)  # should a worker take it this very moment
         try:
             job.cancel()
@@ -109,23 +111,23 @@ class QueueLauncher:
         # The run is as its last engine left it (or never started): bootstrap.json no longer
         # says queued.
         paths.bootstrap.unlink(missing_ok=True)
-        return control.StopResult(
+        return run_process.StopResult(
             True, f"run {paths.run_id} was queued; it is taken off the queue before any engine started"
         )
 
-    def _await_stop(self, paths: RunPaths, run_id: str) -> control.StopResult:
+    def _await_stop(self, paths: RunPaths, run_id: str) -> run_process.StopResult:
         deadline = time.monotonic() + STOP_WAIT_SECONDS
         while time.monotonic() < deadline:
             final = load_state_if_present(paths.state)
             if final is not None and final.status != RunStatus.running:
-                return control.StopResult(
+                return run_process.StopResult(
                     True,
                     f"run {run_id} stopped ({final.status.value}); remote sessions keep running, "
                     f"`python -m engine resume {run_id}` continues it",
                 )
             time.sleep(STOP_POLL_SECONDS)
         if lease_holder(self.redis, run_id) is None:
-            return control.StopResult(
+            return run_process.StopResult(
                 True,
                 f"run {run_id}: its worker is gone; the stop applies when the fleet re-queues the run",
             )

@@ -19,8 +19,8 @@ from pydantic import ValidationError
 
 from engine.errors import BadInputError
 from engine.ledger.models import LEDGER_VERSION, Ledger
-from engine.runs.atomic import TEMP_PREFIX, atomic_write_bytes
 from engine.runs.shared import shared_dir
+from engine.storage.atomic import TEMP_PREFIX, atomic_write_bytes
 
 LEDGER_DIR = "ledger"
 LOCK_TIMEOUT_SECONDS = 30

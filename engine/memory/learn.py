@@ -37,9 +37,11 @@ from engine.models import FindingCategory
 
 # Bounds: the store, each item and each lesson's text stay small whatever the runs do.
 MAX_ITEMS_PER_KEY = 12  # lessons per (category, service, language)
-MAX_ITEMS = 5000
-MAX_PROVENANCE = 10
-MAX_RECENT_USES = 50
+MAX_ITEMS = 1000  # at most a few MB on disk (benchmarks/bench_memory.py)
+MAX_PROVENANCE = 8
+# The uses remembered one by one, so that recording a session's outcome again (an engine
+# resumed after a crash) does not count it twice; older uses stay counted in `outcomes`.
+MAX_RECENT_USES = 20
 LESSON_MAX_CHARS = 400
 _PART_MAX_CHARS = 200
 
@@ -52,6 +54,10 @@ START_CONFIDENCE: dict[LessonSource, float] = {
     "fix_regressed": 0.5,
 }
 REINFORCE = 0.1  # the same lesson learned again from another session
+# A failure says less than a review: the same error again (often the same finding's retries, or
+# a limit every session of a service hits) adds less, and never lifts a pitfall past a fix.
+FAILURE_REINFORCE = 0.05
+MAX_FAILURE_CONFIDENCE = 0.55
 VERIFIED_BOOST = 0.2
 OWN_FIX_PENALTY = 0.35  # the fix the lesson describes was rejected or did not hold
 USED_REJECTED_PENALTY = 0.1  # a session that used the lesson had its fix rejected
@@ -82,6 +88,12 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _sentence(text: str, limit: int) -> str:
+    """`text` clipped, ending in one full stop (or the ellipsis of a clipped text)."""
+    clipped = _clip(text, limit).rstrip(" .")
+    return clipped if clipped.endswith("…") else clipped + "."
+
+
 def _listed(values: Iterable[str], limit: int = 5) -> str:
     values = [v for v in values if v]
     shown = ", ".join(values[:limit])
@@ -92,26 +104,28 @@ def fix_text(facts: SessionFacts) -> str | None:
     """The fix a session made, in one bounded line; None when it reported nothing to learn."""
     parts = []
     if facts.fix_approach:
-        parts.append(f"Fixed by: {_clip(facts.fix_approach, _PART_MAX_CHARS)}.")
+        parts.append(f"Fixed by: {_sentence(facts.fix_approach, _PART_MAX_CHARS)}")
     if facts.files_modified:
-        parts.append(f"Files changed: {_clip(_listed(facts.files_modified), 120)}.")
+        parts.append(f"Files changed: {_sentence(_listed(facts.files_modified), 120)}")
     if facts.tests_run:
-        parts.append(f"Tests run: {_clip(_listed(facts.tests_run, 3), 100)}.")
+        parts.append(f"Tests run: {_sentence(_listed(facts.tests_run, 3), 100)}")
     return _lesson(" ".join(parts)) if parts else None
 
 
 def _approach(facts: SessionFacts) -> str:
-    return f" Its approach was: {_clip(facts.fix_approach, _PART_MAX_CHARS)}." if facts.fix_approach else ""
+    return (
+        f" Its approach was: {_sentence(facts.fix_approach, _PART_MAX_CHARS)}" if facts.fix_approach else ""
+    )
 
 
 def failure_text(facts: SessionFacts, status: str) -> str:
-    why = _clip(facts.error or "no reason reported", _PART_MAX_CHARS)
-    return _lesson(f"An attempt {status} without a fix: {why}.{_approach(facts)}")
+    why = _sentence(facts.error or "no reason reported", _PART_MAX_CHARS)
+    return _lesson(f"An attempt {status} without a fix: {why}{_approach(facts)}")
 
 
 def rejection_text(facts: SessionFacts, reason: str | None) -> str:
-    why = _clip(reason, _PART_MAX_CHARS) if reason else "no reason given"
-    return _lesson(f"A pull request was rejected in review: {why}.{_approach(facts)}")
+    why = _sentence(reason or "no reason given", _PART_MAX_CHARS)
+    return _lesson(f"A pull request was rejected in review: {why}{_approach(facts)}")
 
 
 def regression_text(facts: SessionFacts) -> str:
@@ -176,8 +190,11 @@ def learn(
     if any(p.key == evidence.key for p in item.provenance):
         return item  # this session's outcome is known already
     item.evidence += 1
-    bump = VERIFIED_BOOST if source == "fix_verified" else REINFORCE
-    _move(item, bump, now)
+    if source == "session_failed":
+        ceiling = max(item.confidence, MAX_FAILURE_CONFIDENCE)
+        _move(item, min(FAILURE_REINFORCE, ceiling - item.confidence), now)
+    else:
+        _move(item, VERIFIED_BOOST if source == "fix_verified" else REINFORCE, now)
     item.provenance = [*item.provenance, evidence][-MAX_PROVENANCE:]
     return item
 

@@ -22,8 +22,8 @@ from pydantic import ValidationError
 
 from engine.errors import BadInputError
 from engine.memory.models import MEMORY_VERSION, MemoryBook
-from engine.runs.atomic import TEMP_PREFIX, atomic_write_bytes
 from engine.runs.shared import shared_dir
+from engine.storage.atomic import TEMP_PREFIX, atomic_write_bytes
 
 MEMORY_DIR = "memory"
 LOCK_TIMEOUT_SECONDS = 30

@@ -11,7 +11,9 @@ state.json files) serve the very same names, labels and meanings:
     patchwave_api_errors_total{run,kind}                 failed API calls, after the client's
                                                          retries, by kind (ERROR_KINDS)
     patchwave_breaker_state{run,state}                   1 for the breaker's state, 0 for the others
-    patchwave_acus{run,basis="estimated"}                ACUs used, estimated from agent time
+    patchwave_acus{run,basis}                            ACUs used: basis="reported" as the API
+                                                         reported them, basis="estimated" from
+                                                         agent time where it reported none
     patchwave_queue_depth{run}                           session creates waiting to go out
 
 Counts and histograms are the run's own, summed over every engine process that worked on it
@@ -24,13 +26,12 @@ from dataclasses import dataclass
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 
-from engine.analytics.acu import DEFAULT_MINUTES_PER_ACU, estimate_acus
-from engine.analytics.timing import agent_seconds
+from engine.analytics.cost import ESTIMATED, REPORTED, session_costs
 from engine.devin.client import ERROR_KINDS
 from engine.execute.breaker import BreakerState
 from engine.execute.dispatcher import wave_queue
 from engine.execute.totals import latest_sessions
-from engine.models import LATENCY_BUCKETS, BatchRun, LatencyHistogram, SessionStatus, WaveStatus
+from engine.models import LATENCY_BUCKETS, BatchRun, LatencyHistogram, SessionStatus, WaveStatus, utcnow
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,14 @@ def queue_depth(run: BatchRun) -> int:
     )
 
 
-def estimated_acus(run: BatchRun) -> float:
-    sessions = sum(1 for s in list(run.sessions) if s.dispatched_at is not None)
-    return estimate_acus(
-        agent_seconds(run), sessions, run.config.max_acu_per_session, DEFAULT_MINUTES_PER_ACU
-    )
+def acus_by_basis(run: BatchRun) -> dict[str, float]:
+    """The run's ACUs as the API reported them and as estimated where it reported none
+    (engine.analytics.cost, with the default minutes per ACU)."""
+    rows = session_costs(run, utcnow())
+    return {
+        REPORTED: sum(r.acus for r in rows if not r.estimated),
+        ESTIMATED: sum(r.acus for r in rows if r.estimated),
+    }
 
 
 def breaker_of(run: BatchRun) -> BreakerState:
@@ -97,7 +101,7 @@ def run_families(samples: Iterable[RunSample]) -> Iterator[Metric]:
     )
     acus = GaugeMetricFamily(
         "patchwave_acus",
-        "ACUs used (estimated from agent time: the API reports none).",
+        "ACUs used: as the API reported them, or estimated from agent time where it reported none.",
         labels=["run", "basis"],
     )
     queue = GaugeMetricFamily(
@@ -119,6 +123,7 @@ def run_families(samples: Iterable[RunSample]) -> Iterator[Metric]:
             errors.add_metric([run_id, kind], counted.get(kind, 0))
         for state in BreakerState:
             breaker.add_metric([run_id, state.value], 1 if state == sample.breaker else 0)
-        acus.add_metric([run_id, "estimated"], round(estimated_acus(run), 6))
+        for basis, used in acus_by_basis(run).items():
+            acus.add_metric([run_id, basis], round(used, 6))
         queue.add_metric([run_id], queue_depth(run))
     yield from (info, sessions, dispatch, poll, errors, breaker, acus, queue)

@@ -17,7 +17,7 @@ import tomli_w
 from filelock import FileLock
 
 from engine.errors import BadInputError, reading
-from engine.runs.atomic import atomic_write_bytes
+from engine.storage.atomic import atomic_write_bytes
 
 LOCK_TIMEOUT_SECONDS = 10
 

@@ -20,11 +20,11 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from engine.models import utcnow
-from engine.runs.atomic import atomic_write_bytes
 from engine.runs.damage import parse_run_file
-from engine.runs.links import SymlinkRefusedError, open_no_follow, refuse_links
 from engine.runs.paths import RunPaths
 from engine.runs.process_identity import ProcessIdentity
+from engine.storage.atomic import atomic_write_bytes
+from engine.storage.links import SymlinkRefusedError, open_no_follow, refuse_links
 
 SPAWN_CHECK_SECONDS = 3.0
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from engine.errors import writing
 from engine.models import TimelineEvent
-from engine.runs.appendlog import open_for_append
 from engine.runs.damage import read_run_file
 from engine.runs.fence import check_lease
+from engine.storage.appendlog import open_for_append
 
 
 class EventLog:

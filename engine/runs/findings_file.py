@@ -19,9 +19,9 @@ from pydantic import BaseModel, Field
 from engine.errors import BadInputError
 from engine.ledger import ImportSummary
 from engine.models import Finding, HeldBackFinding, PriorityScore
-from engine.runs.atomic import atomic_write_bytes
 from engine.runs.damage import parse_run_file
 from engine.runs.paths import RunPaths
+from engine.storage.atomic import atomic_write_bytes
 
 
 class RunFindingsFile(BaseModel):

@@ -15,15 +15,15 @@ from pathlib import Path
 from filelock import FileLock
 from pydantic import BaseModel, Field
 
-from engine.analytics.timing import agent_seconds
 from engine.errors import BadInputError, DamagedFileError
 from engine.models import BatchRun, RunStatus
-from engine.runs.atomic import TEMP_PREFIX, atomic_write_bytes
 from engine.runs.damage import parse_run_file
 from engine.runs.launch_record import read_launch
 from engine.runs.paths import RunPaths, check_run_id
 from engine.runs.shared import shared_dir
 from engine.runs.state_store import load_state_if_present
+from engine.runs.timing import agent_seconds
+from engine.storage.atomic import TEMP_PREFIX, atomic_write_bytes
 
 INDEX_NAME = "index.json"
 LOCK_TIMEOUT_SECONDS = 30
@@ -49,9 +49,12 @@ class IndexEntry(BaseModel):
     open: int = 0
     pull_requests: int = 0
     sessions: int = 0
-    agent_seconds: float = 0.0  # on the agent's clock (see engine.analytics.timing)
+    agent_seconds: float = 0.0  # on the agent's clock (see engine.runs.timing)
     speed: float = 1.0
     max_acu_per_session: int = 0
+    # The run's totals.acus_reported and sessions_without_usage (engine.analytics.cost).
+    acus_reported: float = 0.0
+    sessions_without_usage: int = 0
 
 
 class RunIndex(BaseModel):
@@ -143,6 +146,8 @@ def entry_for(run: BatchRun) -> IndexEntry:
         agent_seconds=round(agent_seconds(run), 3),
         speed=run.config.speed,
         max_acu_per_session=run.config.max_acu_per_session,
+        acus_reported=t.acus_reported,
+        sessions_without_usage=t.sessions_without_usage,
     )
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import writing
-from engine.runs.appendlog import open_for_append
 from engine.runs.damage import read_run_file
 from engine.runs.fence import check_lease
+from engine.storage.appendlog import open_for_append
 
 
 @dataclass

@@ -16,11 +16,11 @@ from engine.alerts import Alert
 from engine.errors import BadInputError, reading
 from engine.models import BatchRun, RunConfig, RunStatus, WaveStatus
 from engine.planning import plan_waves
-from engine.runs.atomic import atomic_write_bytes
 from engine.runs.findings_file import RunFindingsFile, planned_findings, write_findings_file
 from engine.runs.index import IndexEntry, read_index, upsert_run
 from engine.runs.launch_record import LaunchRecord, read_launch
 from engine.runs.paths import RunPaths, new_run_id, upload_file_name
+from engine.storage.atomic import atomic_write_bytes
 
 if TYPE_CHECKING:  # the engine process imports this module for `initial_state` alone: it
     # never plans, so it never loads the file parser (pandas)

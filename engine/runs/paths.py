@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.errors import BadInputError, RunNotFoundError
-from engine.runs.links import refuse_links
+from engine.storage.links import refuse_links
 
 RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]")

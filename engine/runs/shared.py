@@ -27,7 +27,7 @@ from filelock import FileLock
 
 from engine.errors import BadInputError
 from engine.models import DataSource
-from engine.runs.atomic import TEMP_PREFIX, fsync_dir
+from engine.storage.atomic import TEMP_PREFIX, fsync_dir
 
 SHARED_DIR_NAME = "_shared"
 LOCK_NAME = "layout.lock"

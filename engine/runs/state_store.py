@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 from engine.models import BatchRun, utcnow
-from engine.runs.atomic import atomic_write_bytes
 from engine.runs.damage import parse_run_file
 from engine.runs.fence import check_lease, fence_worker
 from engine.runs.process_identity import own_identity
+from engine.storage.atomic import atomic_write_bytes
 
 HEARTBEAT_SECONDS = 5.0  # the engine writes at least this often while alive (small states)
 STALE_AFTER_SECONDS = 30.0  # a heartbeat older than this means the engine is gone (other hosts)

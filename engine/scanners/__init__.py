@@ -2,48 +2,35 @@
 
 `parse_scan` decodes the bytes once (UTF-8, a byte-order mark allowed), refuses a document that
 would expand far beyond the file's size before building it (survey.py), parses the JSON once,
-tells the format by the document's shape (detect.py) and hands the document to that format's
-parser, which counts findings and entries against the limits as it reads them (budget.py).
-Anything unusable is a BadInputError naming the file and what is wrong with it.
+tells the format by the document's shape and hands the document to that format's parser (each
+format is one module in formats/, found by registry.py), which counts findings and entries
+against the limits as it reads them (budget.py). Anything unusable is a BadInputError naming
+the file and what is wrong with it.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 
 from engine.errors import BadInputError
 from engine.scanners.budget import ScanBudget, unlimited
-from engine.scanners.dependabot import parse_dependabot
-from engine.scanners.detect import SUPPORTED_FORMATS, describe, shape_of
-from engine.scanners.github import parse_code_scanning
+from engine.scanners.detect import describe
 from engine.scanners.records import ScanParse, ScanRecord
-from engine.scanners.sarif import parse_sarif
-from engine.scanners.semgrep import parse_semgrep
-from engine.scanners.snyk import parse_snyk
+from engine.scanners.registry import format_named, shape_of, supported_formats
 from engine.scanners.survey import survey
-from engine.scanners.trivy import parse_trivy
 from engine.utf8 import is_utf8
 
 __all__ = [
-    "SUPPORTED_FORMATS",
     "ScanBudget",
     "ScanParse",
     "ScanRecord",
     "detect_format",
     "parse_scan",
+    "supported_formats",
     "unlimited",
 ]
 
-_PARSERS: dict[str, Callable[[object, str, ScanBudget], ScanParse]] = {
-    "sarif": parse_sarif,
-    "semgrep": parse_semgrep,
-    "trivy": parse_trivy,
-    "snyk": parse_snyk,
-    "dependabot": parse_dependabot,
-    "github_code_scanning": parse_code_scanning,
-}
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -81,7 +68,7 @@ def _load(data: bytes, name: str, budget: ScanBudget) -> object:
         raise BadInputError(
             f"{name}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
             f"{_looks_like(text)}; "
-            f"the scanner formats read are {SUPPORTED_FORMATS}"
+            f"the scanner formats read are {supported_formats()}"
         ) from exc
     except RecursionError as exc:
         raise BadInputError(f"{name}: the JSON is nested too deeply to read") from exc
@@ -130,9 +117,9 @@ def parse_scan(data: bytes, name: str, budget: ScanBudget | None = None) -> Scan
     if shape is None:
         raise BadInputError(
             f"{name}: {describe(doc)}, which is not a scanner format this tool reads; "
-            f"the formats read are {SUPPORTED_FORMATS}"
+            f"the formats read are {supported_formats()}"
         )
     try:
-        return _PARSERS[shape](doc, name, budget)
+        return format_named(shape).parse(doc, name, budget)
     except RecursionError as exc:  # a document nested just shallowly enough for json to read
         raise BadInputError(f"{name}: the JSON is nested too deeply to read") from exc

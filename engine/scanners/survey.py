@@ -31,7 +31,7 @@ import ijson
 
 from engine.errors import BadInputError
 from engine.scanners.budget import ScanBudget
-from engine.scanners.detect import list_shape
+from engine.scanners.registry import list_shape
 from engine.scanners.sarif import NOT_FINDINGS
 
 BYTES_PER_VALUE = 12

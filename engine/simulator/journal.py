@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from engine.runs.fence import check_lease
-from engine.runs.links import open_no_follow
+from engine.storage.links import open_no_follow
 
 
 class Journal:

@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from engine.errors import writing
-from engine.runs.atomic import atomic_write_bytes
-from engine.runs.links import SymlinkRefusedError, open_no_follow
 from engine.simulator.pull_record import PullRecord
+from engine.storage.atomic import atomic_write_bytes
+from engine.storage.links import SymlinkRefusedError, open_no_follow
 
 PULLS_DIRNAME = "pulls"
 MAX_RECORD_BYTES = 4 * 1024 * 1024

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from engine.runs.links import SymlinkRefusedError
 from engine.simulator.pull_archive import load_pull, save_pull
 from engine.simulator.pull_record import PullRecord, pull_record
 from engine.simulator.records import SessionRecord, iso
 from engine.simulator.state import Store
+from engine.storage.links import SymlinkRefusedError
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-from engine.runs.links import open_no_follow
+from engine.storage.links import open_no_follow
 
 
 def open_for_append(path: Path) -> BinaryIO:

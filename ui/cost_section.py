@@ -1,0 +1,78 @@
+"""The ROI page's cost breakdown: ACUs and cost over every session of every run, per verified
+fix, per category and per service (engine.analytics.cost), estimated figures marked."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from engine.analytics import formatting as fmt
+from engine.analytics.cost import CostBreakdown, cost_table
+from ui.markup import md
+
+CATEGORY_KEY = "roi_cost_by_category"
+SERVICE_KEY = "roi_cost_by_service"
+
+
+def _columns(what: str) -> dict[str, object]:
+    return {
+        "key": what,
+        "sessions": st.column_config.NumberColumn("Sessions", format="%d"),
+        "acus": st.column_config.NumberColumn("ACUs", format="%.1f"),
+        "estimated_acus": st.column_config.NumberColumn(
+            "Of which estimated", format="%.1f", help="ACUs estimated from agent time: the API reported none."
+        ),
+        "cost": st.column_config.NumberColumn("Cost", format="dollar"),
+        "verified_fixes": st.column_config.NumberColumn(
+            "Verified fixes", format="%d", help="Pull requests opened with the agent's tests passing."
+        ),
+        "acus_per_verified_fix": st.column_config.NumberColumn("ACUs per fix", format="%.1f"),
+        "cost_per_verified_fix": st.column_config.NumberColumn(
+            "Cost per fix", format="dollar", help="All spent (failed attempts included) ÷ verified fixes."
+        ),
+    }
+
+
+def _groups(table: pd.DataFrame, what: str, key: str) -> None:
+    st.dataframe(table, hide_index=True, key=key, column_config=_columns(what))  # type: ignore[arg-type]
+
+
+def cost_breakdown_section(cost: CostBreakdown, damaged: list[str]) -> None:
+    st.subheader("Cost breakdown", anchor=False)
+    for damage in damaged:
+        st.warning(f"{md(damage)} That run's sessions are left out here.", icon=":material/broken_image:")
+    t = cost.total
+    estimated = t.estimated
+    cols = st.columns(4)
+    cols[0].metric(
+        "ACUs (part estimated)" if estimated else "ACUs",
+        fmt.number(t.acus),
+        border=True,
+        help=f"{t.sessions} sessions; {fmt.number(t.estimated_acus)} ACUs estimated.",
+    )
+    cols[1].metric("Cost (part estimated)" if estimated else "Cost", fmt.money(t.cost), border=True)
+    cols[2].metric("Verified fixes", f"{t.verified_fixes:,}", border=True)
+    cols[3].metric(
+        "Cost per verified fix",
+        fmt.DASH if t.cost_per_verified_fix is None else f"${t.cost_per_verified_fix:,.2f}",
+        border=True,
+        help="Everything spent, failed attempts and retries included, ÷ verified fixes.",
+    )
+    basis = (
+        f"**{fmt.number(t.estimated_acus)} of the ACUs are estimated**: the API reported no usage for those "
+        f"sessions, so they count one ACU per {cost.minutes_per_acu:g} agent minutes, at most each session's "
+        "ACU cap."
+        if estimated
+        else "Every ACU figure is the usage the API reported."
+    )
+    st.caption(
+        f"Over every session of every run. Cost is ACUs × \\${cost.price_per_acu:,.2f}. A verified fix is "
+        f"a pull request opened with the agent's tests passing. {basis}"
+    )
+    left, right = st.columns(2, gap="medium")
+    with left:
+        st.markdown("**Per category**")
+        _groups(cost_table(cost.by_category), "Category", CATEGORY_KEY)
+    with right:
+        st.markdown("**Per service**")
+        _groups(cost_table(cost.by_service), "Service", SERVICE_KEY)
