@@ -13,7 +13,7 @@ from engine.analytics.exports import csv_export
 from engine.analytics.memory import session_lessons
 from engine.analytics.tables import SessionDetail, session_detail, sessions_table
 from ui import components as c
-from ui import context, loaders, memory_panels, service_overrides
+from ui import context, loaders, memory_panels, service_overrides, supervision
 
 SESSION_COLORS = {
     "success": "green",
@@ -21,6 +21,7 @@ SESSION_COLORS = {
     "timeout": "red",
     "working": "blue",
     "dispatched": "blue",
+    "blocked": "orange",
 }
 COLUMNS = [
     "finding_id",
@@ -205,6 +206,7 @@ memory_panels.session_lessons(
         detail.session, run_events, memory_panels.book_or_empty(ctx.runs_dir, view.state.data_source)
     )
 )
+supervision.supervision_card(detail.supervision)
 st.markdown("**Trace**")
 if detail.events:
     trace = pd.DataFrame([e.model_dump() for e in detail.events])

@@ -264,12 +264,20 @@ def worker(name: str | None, queues: tuple[str, ...], max_runs: int, runs_dir: P
 @run_setting_option("speed", default=run_settings.default("speed"))
 @run_setting_option("sim_failure_rate", default=run_settings.default("sim_failure_rate"))
 @run_setting_option("sim_fault_rate", default=run_settings.default("sim_fault_rate"))
-def simulator(port: int, seed: int, speed: float, sim_failure_rate: float, sim_fault_rate: float) -> None:
+@run_setting_option("sim_stall_rate", default=run_settings.default("sim_stall_rate"))
+def simulator(
+    port: int, seed: int, speed: float, sim_failure_rate: float, sim_fault_rate: float, sim_stall_rate: float
+) -> None:
     """Serve the simulated Devin API on 127.0.0.1 until Ctrl+C."""
     from engine.simulator import run_simulator_cli
 
     run_simulator_cli(
-        port=port, seed=seed, speed=speed, failure_rate=sim_failure_rate, fault_rate=sim_fault_rate
+        port=port,
+        seed=seed,
+        speed=speed,
+        failure_rate=sim_failure_rate,
+        fault_rate=sim_fault_rate,
+        stall_rate=sim_stall_rate,
     )
 
 

@@ -31,10 +31,13 @@ DEMO_SPEED = float(app_default("speed"))  # the app's simulated launches start a
 DEMO_SEED = 7  # fixed: a demo recording looks the same every time
 # The demo's story is fixed too, whatever the settings say: a quarter of first attempts fail
 # (two findings for good, others fixed by a retry, a few stopped at the 5-ACU limit), and it
-# never pauses unless asked to, when wave 2 (8 of 10 fixed) stops at a 90 % gate.
+# never pauses unless asked to, when wave 2 (8 of 10 fixed) stops at a 90 % gate. A tenth of
+# the sessions stall and are nudged, and every retry is told why its predecessor failed.
 DEMO_STORY: dict[str, float | int] = {  # run settings (engine/run_settings.py)
     "sim_failure_rate": 0.25,
     "sim_fault_rate": 0.0,
+    "sim_stall_rate": 0.1,
+    "stall_minutes": 15,
     "max_acu_per_session": 5,
     "max_retries": 2,
     "wave_size": 10,
@@ -72,6 +75,7 @@ def build_config(
         sim_pull_pages_url=None if live else settings.sim_pull_pages_url,
         dry_run=dry_run,
         ledger=ledger,
+        stall_minutes_by_category=dict(settings.stall_minutes_by_category),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -85,6 +85,9 @@ class EventKind(StrEnum):
     api_recovered = "api_recovered"  # a probe succeeded: dispatch resumed
     finding_held_back = "finding_held_back"  # the ledger refused a dispatch (budget, other run)
     run_paused = "run_paused"  # the API stayed unavailable past the horizon: the run paused
+    session_nudged = "session_nudged"  # a stalled session was sent a message (engine.execute.supervision)
+    session_stalled_out = "session_stalled_out"  # it stalled again after its nudge: terminated
+    retry_feedback = "retry_feedback"  # a retry's prompt carries what its predecessor did
 
 
 # How severe, as a number to sort by: higher is more severe.
@@ -237,6 +240,22 @@ class AgentProgress(BaseModel):
             return cls.model_validate(good)
 
 
+StallMinutes = Annotated[float, Field(ge=0)]  # agent minutes; 0: no supervision
+
+
+class AttemptFeedback(BaseModel):
+    """What a retry is told about the attempt before it (engine.devin.feedback): its outcome,
+    its structured output and its last messages, each bounded. Kept on the retry's session,
+    so a re-dispatch after a crash sends the very same prompt."""
+
+    attempt: int = Field(ge=1)  # the previous attempt's number
+    outcome: str  # its SessionStatus
+    error: str | None = None
+    structured_output: dict[str, Any] = Field(default_factory=dict)
+    last_messages: list[str] = Field(default_factory=list)  # the agent's, oldest first
+    nudges: int = 0  # how often the engine nudged it
+
+
 class RemediationSession(BaseModel):
     finding_id: str
     attempt: int = Field(ge=1)
@@ -270,6 +289,13 @@ class RemediationSession(BaseModel):
     # (engine/acu_caps.py), and the rule that chose it. None: created before caps were recorded.
     acu_limit: int | None = Field(default=None, ge=1)
     acu_limit_rule: str | None = None
+    # Supervision (engine.execute.supervision): nudges sent, and the in-flight seconds (the
+    # clock above) at the latest sign of activity (a status change or a new message).
+    nudges: int = Field(default=0, ge=0)
+    active_at_seconds: float = Field(default=0.0, ge=0)
+    remote_updated_at: str | None = None  # the API's updated_at when last seen
+    last_messages: list[str] = Field(default_factory=list)  # the agent's, read when it ended
+    feedback: AttemptFeedback | None = None  # what this retry was told about the attempt before
 
     @property
     def key(self) -> tuple[str, int]:
@@ -321,6 +347,12 @@ class RunConfig(RunSettings):
     sim_pull_pages_url: str | None = None
     dry_run: bool = False
     ledger: RunLedgerConfig | None = None  # None: the run does not use the findings ledger
+    # STALL_MINUTES per category where it differs (engine.execute.supervision), frozen at launch.
+    stall_minutes_by_category: dict[FindingCategory, StallMinutes] = Field(default_factory=dict)
+
+    def stall_minutes_for(self, category: FindingCategory) -> float:
+        """The agent minutes after which a session of `category` counts as stalled (0: never)."""
+        return self.stall_minutes_by_category.get(category, self.stall_minutes)
 
 
 class RunTotals(BaseModel):

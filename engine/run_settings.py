@@ -82,6 +82,15 @@ class RunSettings(BaseModel):
         ge=0,
         le=1,
     )
+    sim_stall_rate: float = _setting(
+        0.1,
+        "Simulated stall rate",
+        "Simulated mode: share of sessions that stall before their tests (blocked on a question, "
+        "or silent) until they are nudged.",
+        "--stall-rate",
+        ge=0,
+        le=1,
+    )
     sim_fault_rate: float = _setting(
         0.0,
         "Simulated fault rate",
@@ -103,6 +112,16 @@ class RunSettings(BaseModel):
         "Seconds (before speed scaling) the paused API is left alone before the first probe.",
         "--breaker-cooldown",
         gt=0,
+    )
+    stall_minutes: float = _setting(
+        15,
+        "Stall minutes",
+        "Agent minutes (before speed scaling) without a new message or status change after which a "
+        "session counts as stalled (a blocked one counts at once): it is nudged once, and "
+        "terminated when it stalls again. STALL_MINUTES_BY_CATEGORY overrides it per category; "
+        "0 turns supervision off.",
+        "--stall-minutes",
+        ge=0,
     )
     api_unavailable_horizon_minutes: float = _setting(
         30,

@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from engine.models import FindingCategory, StallMinutes
 from engine.run_settings import RUN_SETTINGS, RunSettings
 from engine.settings_source import customise_sources
 
@@ -62,6 +63,9 @@ class Settings(BaseSettings, RunSettings):
     # Prometheus metrics of each engine on 127.0.0.1 at this port (0: a free port, recorded in
     # the run's state.json as metrics_port); unset: the engine serves none. See engine.metrics.
     engine_metrics_port: int | None = Field(None, ge=0, le=65535)
+    # Supervision (engine.execute.supervision): STALL_MINUTES per category, as JSON in the
+    # environment (`{"dependency_vulnerability": 10}`) or a table in the settings file.
+    stall_minutes_by_category: dict[FindingCategory, StallMinutes] = Field(default_factory=dict)
     # Simulated pull requests link to this loopback address, where the app (or
     # `python -m engine pull-pages`) serves the pages saved in the run folders. A launch
     # freezes it into the run's config (like the API address), so a resumed run links alike.

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from engine.models import BatchRun, RunStatus, SessionStatus, WaveStatus
+from engine.models import BatchRun, EventKind, RunStatus, SessionStatus, WaveStatus
+from engine.runs.events import read_events
 from engine.simulator.pull_archive import saved_pull_for
 from engine.simulator.pull_server import PullPageServer
 from tests.engine_helpers import cli, load_run
@@ -101,6 +102,20 @@ def test_the_demo_has_failures_a_retry_that_succeeds_and_sessions_stopped_at_the
         Counter(s.status for s in run.sessions)[SessionStatus.failed]
         == len(run.sessions) - len(run.findings) + 2
     )
+
+
+def test_the_demo_nudges_stalled_sessions_and_tells_retries_why_they_failed(
+    demo: tuple[Path, BatchRun],
+) -> None:
+    runs, run = demo
+    events = read_events(runs / "demo" / "events.jsonl")
+    nudged = [e for e in events if e.kind == EventKind.session_nudged]
+    told = [e for e in events if e.kind == EventKind.retry_feedback]
+    assert nudged and all(
+        s.nudges for s in run.sessions if s.key in {(e.finding_id, e.attempt) for e in nudged}
+    )
+    assert len(told) == sum(1 for s in run.sessions if s.attempt > 1)
+    assert all(s.feedback is not None for s in run.sessions if s.attempt > 1)
 
 
 def test_every_pull_request_link_opens_after_the_run(demo: tuple[Path, BatchRun], pages_url: str) -> None:

@@ -278,7 +278,7 @@ def test_terminate_then_terminate_again_is_400(slow_sim: SimulatorServer, slow_c
     created = slow_client.create_session(PROMPT)
     assert slow_client.terminate_session(created.session_id) == "Session terminated successfully"
     details = slow_client.get_session(created.session_id)
-    assert (details.status, details.status_enum) == ("exit", "finished")
+    assert (details.status, details.status_enum) == ("exit", "stopped")  # the legacy enum after DELETE
     # terminated before any PR: mapped as a failure with a reason
     assert map_status(details) == (SessionStatus.failed, "the session ended without a pull request")
 

@@ -33,6 +33,8 @@ OTHER_VALUES = {
     "seed": 99,
     "sim_failure_rate": 0.5,
     "sim_fault_rate": 0.25,
+    "sim_stall_rate": 0.3,
+    "stall_minutes": 7.5,
     "breaker_failure_threshold": 8,
     "breaker_cooldown_seconds": 4.0,
     "api_unavailable_horizon_minutes": 12.5,

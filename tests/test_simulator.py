@@ -381,7 +381,7 @@ def test_message_terminate_and_already_exited(slow_server: SimulatorServer) -> N
     assert done.status_code == 200
     assert done.json() == {"detail": "Session terminated successfully"}
     detail = client.session(session_id)
-    assert (detail["status"], detail["status_enum"]) == ("exit", "finished")
+    assert (detail["status"], detail["status_enum"]) == ("exit", "stopped")  # the legacy enum after DELETE
     again = client.delete(f"/sessions/{session_id}")
     assert again.status_code == 400 and again.json() == {"detail": "Devin session already exited"}
     late = client.post(f"/sessions/{session_id}/message", {"message": "hello?"})

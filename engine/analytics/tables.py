@@ -14,6 +14,7 @@ from engine.analytics.cost import DEFAULT_PRICE_PER_ACU, session_acus
 from engine.analytics.ordering import in_priority_order, ranks
 from engine.analytics.outcomes import OUTCOME_LABELS, finding_outcomes
 from engine.analytics.overview import TimelineItem, event_item
+from engine.analytics.supervision import SessionSupervision, session_supervision
 from engine.execute.totals import latest_sessions
 from engine.models import BatchRun, Finding, RemediationSession, TimelineEvent
 from engine.reviews import ReviewDecision, reviewable
@@ -215,6 +216,7 @@ class SessionDetail(BaseModel):
     tests_added: int | None
     confidence: float | None
     events: list[TimelineItem]  # this session's engine events, oldest first
+    supervision: SessionSupervision  # its nudges, and the feedback it was given as a retry
     acus: float = 0.0  # as in sessions_table: reported, or estimated (acus_basis)
     acus_basis: str = "reported"
     cost: float = 0.0
@@ -248,6 +250,7 @@ def session_detail(
     if finding is None or session is None:
         return None
     p = session.progress
+    mine = session_events(events, session)
     config = run.config
     acus, basis = session_acus(session, config.speed, now, minutes_per_acu, config.max_acu_per_session)
     return SessionDetail(
@@ -263,7 +266,8 @@ def session_detail(
         tests_passed=p.tests_passed if p else None,
         tests_added=p.tests_added if p else None,
         confidence=p.confidence if p else None,
-        events=[event_item(e) for e in session_events(events, session)],
+        events=[event_item(e) for e in mine],
+        supervision=session_supervision(session, mine, run.config.stall_minutes_for(finding.category)),
         acus=acus,
         acus_basis=basis,
         cost=acus * price_per_acu,

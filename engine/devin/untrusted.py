@@ -47,10 +47,13 @@ _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 _BRACKETS = "<>«»‹›〈〉《》⟨⟩≪≫❮❯˂˃ᐸᐳ"
 _SEPARATOR = r"[\s_\-.·:|/\\*~=+#'\"`^]*"
-# "begin/end finding data" and "begin/end memory data" in the normalised view, with any brackets and
-# separators around and between the words (none at all counts too).
+# "begin/end finding data", "begin/end memory data" (the finding's and the lessons' blocks) and
+# "begin/end previous attempt" (a retry's feedback block, engine.devin.feedback) in the
+# normalised view, with any brackets and separators around and between the words (none at all
+# counts too).
 _MARKER_LIKE = re.compile(
-    rf"[{re.escape(_BRACKETS)}]*{_SEPARATOR}(?:begin|end){_SEPARATOR}(?:finding|memory){_SEPARATOR}data"
+    rf"[{re.escape(_BRACKETS)}]*{_SEPARATOR}(?:begin|end){_SEPARATOR}"
+    rf"(?:(?:finding|memory){_SEPARATOR}data|previous{_SEPARATOR}attempt)"
     rf"{_SEPARATOR}[{re.escape(_BRACKETS)}]*"
 )
 
@@ -84,8 +87,8 @@ def normalise(text: str) -> str:
 
 
 def reads_as_marker(text: str) -> bool:
-    """Whether some part of `text` reads as a data marker ("begin/end finding data", "begin/end
-    memory data") once normalised."""
+    """Whether some part of `text` reads as a block marker ("begin/end finding data", "begin/end
+    memory data", "begin/end previous attempt") once normalised."""
     if text.isascii():  # the common case, without building the view
         return _MARKER_LIKE.search(" ".join(text.translate(_ASCII_CONTROLS).lower().split())) is not None
     return _MARKER_LIKE.search(normalise(text)) is not None

@@ -54,6 +54,7 @@ def open_api(config: RunConfig, paths: RunPaths, api_key: str | None) -> Iterato
         speed=config.speed,
         failure_rate=config.sim_failure_rate,
         fault_rate=config.sim_fault_rate,
+        stall_rate=config.sim_stall_rate,
         journal_path=paths.simulator_journal,
         pull_base_url=config.sim_pull_pages_url,
         pulls_dir=pulls_dir(paths.root),

@@ -13,6 +13,7 @@ from collections import deque
 from engine.acu_caps import AcuCap, acu_cap_for
 from engine.agent_overrides import overrides_for
 from engine.devin.client import DevinAPIError, DevinClient
+from engine.devin.feedback import feedback_of
 from engine.devin.prompt import STRUCTURED_OUTPUT_SCHEMA, build_prompt, session_title
 from engine.execute.ledger_link import LedgerLink
 from engine.execute.memory_link import MemoryLink, lessons_event_details
@@ -110,6 +111,8 @@ class Dispatcher:
             self.by_key[session.key] = session
         if session.session_id:
             return
+        if attempt > 1 and session.feedback is None:
+            self._attach_feedback(session)
         playbook = load_playbook(finding.category)
         session.playbook_id = self.run.playbook_ids.get(playbook_name_for(finding.category))
         lessons = self.memory.lessons_for(finding, session) if self.memory is not None else []
@@ -126,6 +129,7 @@ class Dispatcher:
                     attempt,
                     overrides_for(self.run.config.agent_overrides, finding.service_name),
                     lessons=lessons,
+                    feedback=session.feedback,
                 ),
                 playbook_id=session.playbook_id,
                 tags=session_tags(run_id, wave_number, finding_id, attempt),
@@ -179,6 +183,23 @@ class Dispatcher:
         cap = acu_cap_for(config.acu_caps, finding.category, finding.severity, config.max_acu_per_session)
         session.acu_limit, session.acu_limit_rule = cap.max_acu, cap.rule
         return cap
+
+    def _attach_feedback(self, session: RemediationSession) -> None:
+        """The retry learns what the attempt before it did; kept on the session (and written
+        with it) before the create, so a re-dispatch sends the same prompt."""
+        previous = self.by_key.get((session.finding_id, session.attempt - 1))
+        if previous is None:
+            return
+        session.feedback = feedback_of(previous)
+        self.rec.event(
+            EventKind.retry_feedback,
+            f"{session.finding_id} attempt {session.attempt} is told how attempt {previous.attempt} "
+            f"ended ({previous.status.value}: {session.feedback.error or 'no error reported'})",
+            finding_id=session.finding_id,
+            attempt=session.attempt,
+            wave_number=session.wave_number,
+            details={"feedback": session.feedback.model_dump()},
+        )
 
     def _hold_back(self, finding_id: str, attempt: int, reason: str) -> None:
         """The ledger refused this session. A first attempt leaves the run (listed with the

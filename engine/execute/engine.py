@@ -27,6 +27,7 @@ from engine.execute.playbook_sync import sync_playbooks
 from engine.execute.progress import Progress
 from engine.execute.recorder import Recorder
 from engine.execute.session_clock import SessionClock, unwatched_seconds
+from engine.execute.supervision import Supervisor
 from engine.execute.tags import run_tag, wave_tag
 from engine.models import (
     API_UNAVAILABLE_REASON,
@@ -92,6 +93,7 @@ class RunEngine:
         )
         self.memory = MemoryLink(run, paths.root.parent)
         self.dispatcher = Dispatcher(run, client, self.rec, self.ledger, self.memory)
+        self.supervisor = Supervisor(run, self.rec, self.client_for, self.session_clock)
         self.poll_interval = max(MIN_POLL_SECONDS, self.config.poll_interval_seconds / self.config.speed)
         self.probe_interval = self.poll_interval * PROBE_POLL_FACTOR
         self.breaker = CircuitBreaker(
@@ -100,6 +102,11 @@ class RunEngine:
         self._unavailable_since: float | None = None  # time.monotonic() when the breaker opened
         # Unavailable for longer than this, the run pauses rather than probing on.
         self.horizon_seconds = self.config.api_unavailable_horizon_minutes * 60 / self.config.speed
+
+    def client_for(self, session: RemediationSession) -> DevinClient:
+        """The client of the API `session` lives on. One today; a hybrid run (some sessions
+        live, some simulated) picks here by the session's data source."""
+        return self.client
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -388,6 +395,7 @@ class RunEngine:
             or details.pr_url != session.pull_request_url
             or acus != session.acus_consumed
         )
+        self.supervisor.observed(session, details, changed)
         if not changed:
             return
         session.remote_status, session.remote_status_enum = details.status, details.status_enum
@@ -417,6 +425,8 @@ class RunEngine:
                     f"no result within {self.config.session_timeout_minutes:g} minutes (scaled by speed)"
                 )
                 self._on_terminal(session, queue)
+        for session in self.supervisor.check(sessions):  # nudges; ends those that stalled twice
+            self._on_terminal(session, queue)
 
     def _on_terminal(self, session: RemediationSession, queue: deque[tuple[str, int]]) -> None:
         self.session_clock.stop(session)
@@ -439,6 +449,8 @@ class RunEngine:
             )
             return
         retry = session.retryable and session.attempt <= self.config.max_retries
+        if retry:
+            self.supervisor.read_last_messages(session)  # for the retry's feedback
         self.rec.event(
             EventKind.session_failed,
             f"{session.finding_id} attempt {session.attempt} {session.status.value}: "

@@ -38,6 +38,7 @@ def run_simulator_cli(
     fault_rate: float,
     host: str = "127.0.0.1",
     journal_path: Path | None = None,
+    stall_rate: float = 0.0,
 ) -> None:
     """Serve until Ctrl+C or SIGTERM, then shut down cleanly. Prints one line on start."""
     server = SimulatorServer(
@@ -45,6 +46,7 @@ def run_simulator_cli(
         speed=speed,
         failure_rate=failure_rate,
         fault_rate=fault_rate,
+        stall_rate=stall_rate,
         host=host,
         port=port,
         journal_path=journal_path,

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engine.simulator.lifecycle import SessionPlan, Snapshot, snapshot
+from engine.simulator.supervision import StallPlan, stalled_snapshot
 
 REQUESTING_USER_EMAIL = "sim-user@patchwave.dev"
 SIM_USER_ID = "user-sim"
@@ -45,6 +46,7 @@ class SessionRecord:
     user_messages: list[dict[str, Any]] = field(default_factory=list)
     terminated_at: float | None = None
     touched_at: float = 0.0  # latest change made by a request (tags, message, terminate)
+    stall: StallPlan | None = None  # where it stalls, if it does (engine.simulator.supervision)
 
     @property
     def prompt(self) -> str:
@@ -52,9 +54,15 @@ class SessionRecord:
 
     def state(self, now: float, speed: float) -> Snapshot:
         until = now if self.terminated_at is None else min(now, self.terminated_at)
-        snap = snapshot(self.plan, max(0.0, until - self.created_at) * speed)
-        if self.terminated_at is not None and self.terminated_at <= now:
-            snap = replace(snap, status="exit", status_enum="finished", status_detail=None, exited=True)
+        elapsed = max(0.0, until - self.created_at) * speed
+        if self.stall is None:
+            snap = snapshot(self.plan, elapsed)
+        else:
+            replies = [(m["at"] - self.created_at) * speed for m in self.user_messages]
+            snap = stalled_snapshot(self.plan, self.stall, elapsed, replies)
+        if self.terminated_at is not None and self.terminated_at <= now and not snap.exited:
+            # What clients see after DELETE: "exit", with the legacy status_enum `stopped`.
+            snap = replace(snap, status="exit", status_enum="stopped", status_detail=None, exited=True)
         return snap
 
     def _wall(self, offset: float, speed: float) -> float:

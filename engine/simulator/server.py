@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from engine.simulator.api import Api, Request, Response, error
 from engine.simulator.state import Store
+from engine.simulator.supervision import DEFAULT_NUDGE_SUCCESS
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -137,6 +138,9 @@ class SimulatorServer:
     Pull requests link to `pull_base_url` (default: this server, which serves their pages);
     with `pulls_dir`, each is also saved there when first reported (see pull_archive), so a
     page server can show it after this simulator has stopped.
+
+    `stall_rate` of the sessions that would succeed stall before their tests, and a message
+    gets one going again with probability `nudge_success` (engine.simulator.supervision).
     """
 
     def __init__(
@@ -151,8 +155,11 @@ class SimulatorServer:
         journal_path: Path | None = None,
         pull_base_url: str | None = None,
         pulls_dir: Path | None = None,
+        stall_rate: float = 0.0,
+        nudge_success: float = DEFAULT_NUDGE_SUCCESS,
     ) -> None:
         _check_args(speed=speed, failure_rate=failure_rate, fault_rate=fault_rate, port=port)
+        _check_rates(stall_rate=stall_rate, nudge_success=nudge_success)
         self._host = host
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._httpd = _HTTPServer((host, port), None, family)
@@ -163,6 +170,8 @@ class SimulatorServer:
                 failure_rate=float(failure_rate),
                 journal_path=Path(journal_path) if journal_path is not None else None,
                 pull_base=pull_base_url or self.root_url,
+                stall_rate=float(stall_rate),
+                nudge_success=float(nudge_success),
             )
         except BaseException:
             self._httpd.server_close()
@@ -264,3 +273,9 @@ def _check_args(*, speed: float, failure_rate: float, fault_rate: float, port: i
             raise ValueError(f"{name} must be between 0 and 1 inclusive, got {rate!r}")
     if not isinstance(port, int) or not 0 <= port <= 65535:
         raise ValueError(f"port must be between 0 and 65535 (0 picks a free port), got {port!r}")
+
+
+def _check_rates(**rates: float) -> None:
+    for name, rate in rates.items():
+        if not isinstance(rate, int | float) or not 0 <= rate <= 1:
+            raise ValueError(f"{name} must be between 0 and 1 inclusive, got {rate!r}")

@@ -36,6 +36,7 @@ from engine.simulator.lifecycle import (
 )
 from engine.simulator.records import SessionRecord, hex_id, playbook_response
 from engine.simulator.schemas import CreateSessionParams
+from engine.simulator.supervision import DEFAULT_NUDGE_SUCCESS, apply_feedback, draw_stall, has_feedback
 from engine.simulator.texts import default_title
 
 
@@ -65,10 +66,14 @@ class Store:
         failure_rate: float,
         journal_path: Path | None,
         pull_base: str = DEFAULT_PULL_BASE,
+        stall_rate: float = 0.0,
+        nudge_success: float = DEFAULT_NUDGE_SUCCESS,
     ) -> None:
         self.seed = seed
         self.speed = speed
         self.failure_rate = failure_rate
+        self.stall_rate = stall_rate  # engine.simulator.supervision
+        self.nudge_success = nudge_success
         self.pull_base = pull_base.rstrip("/")  # where this store's pull request pages are served
         self.lock = threading.RLock()
         self.sessions: dict[str, SessionRecord] = {}
@@ -116,6 +121,8 @@ class Store:
                     "body_sha256": sha,
                     "seed": self.seed,
                     "failure_rate": self.failure_rate,
+                    "stall_rate": self.stall_rate,
+                    "nudge_success": self.nudge_success,
                     "pull_base": self.pull_base,  # a restarted simulator keeps the links it gave out
                     "body": _journaled(body),
                 }
@@ -237,15 +244,25 @@ class Store:
         # the whole request: tags name the run, and the prompt's wording (a playbook) may change,
         # yet the same findings with the same seed should play out the same way in every run.
         task = read_task(params.prompt)
+        key = task_key(task, params.prompt)
         plan = build_plan(
-            plan_rng(seed, task_key(task, params.prompt)),
+            plan_rng(seed, key),
             params.prompt,
             failure_rate,
             finding=finding_rng(seed, task.identity() if task.from_data_block else sha),
             acu_limit=params.max_acu_limit,
             pull_base=pull_base,
         )
+        if has_feedback(params.prompt):
+            plan = apply_feedback(plan, seed, key, failure_rate)
         plan = self._unique_pull_number(plan)
+        stall = draw_stall(
+            plan,
+            seed,
+            key,
+            float(entry.get("stall_rate", 0.0)),
+            float(entry.get("nudge_success", DEFAULT_NUDGE_SUCCESS)),
+        )
         created_at = float(entry["at"])
         record = SessionRecord(
             session_id=entry["session_id"],
@@ -259,6 +276,7 @@ class Store:
             tags=list(params.tags or []),
             title=params.title or default_title(params.prompt),
             touched_at=created_at,
+            stall=stall,
         )
         self.sessions[record.session_id] = record
         self._session_seq = max(self._session_seq, record.seq + 1)
@@ -322,6 +340,8 @@ class Store:
                     "seed": self.seed,
                     "speed": self.speed,
                     "failure_rate": self.failure_rate,
+                    "stall_rate": self.stall_rate,
+                    "nudge_success": self.nudge_success,
                     "fault_rate": fault_rate,
                 },
             }
