@@ -271,6 +271,21 @@ def test_runs_fail_over_a_dead_node_stop_across_hosts_and_a_woken_worker_writes_
             assert took <= STOP_BOUND_SECONDS, report
             assert any("stopped" in s.value for s in at.success), texts(at)
 
+            # A failover takes its bound only while a worker is free to take the run (see
+            # engine/fleet/timing.py). Node B's own runs would otherwise still hold its four
+            # workers on a loaded machine, so they are stopped too, and resumed at the end.
+            held_by_b = [stopped_run]
+            for run_id in on_b:
+                if run_id != stopped_run and load_run(runs, run_id).status == RunStatus.running:
+                    page = open_page("overview", run_id)
+                    if not any(b.key == "overview_stop" for b in page.button):
+                        continue  # it reached its end meanwhile
+                    page.button(key="overview_stop").click().run()
+                    assert not page.exception, page.exception
+                    held_by_b.append(run_id)
+            for run_id in held_by_b:
+                wait_for(lambda r=run_id: not _running(runs, r), 30, 0.2, f"{run_id} to stop")
+
             # Every run of node A, and node C's, resumes on node B.
             failover: dict[str, float] = {}
             pending = set(on_a) | {fence}
@@ -309,10 +324,13 @@ def test_runs_fail_over_a_dead_node_stop_across_hosts_and_a_woken_worker_writes_
             assert [k for k in before if before[k] != after.get(k)] == [], "the woken engine wrote"
             assert "held by another worker's job" in (runs / fence / "engine.log").read_text()
 
-            # The stopped run resumes too; then every run runs to its end.
-            at = open_page("overview", stopped_run)
-            at.button(key="overview_resume").click().run()
-            assert not at.exception, at.exception
+            # The stopped runs resume too; then every run runs to its end.
+            for run_id in held_by_b:
+                if state(runs, run_id) is not None and load_run(runs, run_id).status in FINAL:
+                    continue  # it reached its end before the stop landed
+                at = open_page("overview", run_id)
+                at.button(key="overview_resume").click().run()
+                assert not at.exception, at.exception
             for run_id in [*launched, fence]:
                 wait_for(lambda r=run_id: ended(runs, r), 300, 0.5, f"{run_id} to end")
     for run_id, csv in [*launched.items(), (fence, fence_csv)]:
@@ -320,6 +338,11 @@ def test_runs_fail_over_a_dead_node_stop_across_hosts_and_a_woken_worker_writes_
         assert done.returncode == 0, (run_id, done.stdout, done.stderr)
         check_no_duplicates_and_nothing_lost(runs, run_id, csv)
     assert not redis.exists(keys.lease_key(fence))
+
+
+def _running(runs: Path, run_id: str) -> bool:
+    s = state(runs, run_id)
+    return s is not None and s.status == RunStatus.running
 
 
 def _engine_on(runs: Path, run_id: str, host: str) -> int | None:

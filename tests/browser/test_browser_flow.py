@@ -76,8 +76,10 @@ def test_upload_launch_complete_approve_and_find_it_everywhere(
 
     page.goto(page_url(app_url, "roi", run_id))
     wait_for_app(page)
-    acceptance = page.get_by_test_id("stMetric").filter(has_text="Acceptance")
-    expect(acceptance.first).to_contain_text("100%")
+    accepted_fixes = page.get_by_test_id("stMetric").filter(has_text="Accepted fixes")
+    expect(accepted_fixes.first).to_contain_text("1")
+    # One approval out of one review: the caption states the rate and what it rests on.
+    expect(page.get_by_text(re.compile(r"Acceptance rate \(simulated\): 100%")).first).to_be_visible()
     assert_no_exception(page)
 
     for theme in ("light", "dark"):
