@@ -14,6 +14,7 @@ import click
 from engine import reporting
 from engine.alerts import AlertSender
 from engine.analytics.held_back import held_back_lines
+from engine.analytics.outcomes import indexed_outcomes
 from engine.catalog import list_runs, listed_status, state_status
 from engine.control import check_resume, launch_plan_options
 from engine.devin.preflight import PreflightProblem, require_connection, target_of
@@ -236,37 +237,28 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
                 "`python -m engine run sample_data/findings.csv`"
             )
             return
-        click.echo(
-            reporting.table(
-                [
-                    "run",
-                    "status",
-                    "data",
-                    "source",
-                    "findings",
-                    "fixed",
-                    "failed",
-                    "open",
-                    "PRs",
-                    "created",
-                ],
-                [
-                    (
-                        e.run_id,
-                        live[e.run_id],
-                        e.data_source,
-                        e.source_file,
-                        e.findings,
-                        e.succeeded,
-                        e.failed,
-                        e.open,
-                        e.pull_requests,
-                        f"{e.created_at:%Y-%m-%d %H:%M}",
-                    )
-                    for e in entries
-                ],
+        rows = []
+        for e in entries:
+            # The same finding outcomes as History (outcomes.py): a pull request counts as a
+            # fix only once approved or merged, so each run's review decisions are read.
+            o = indexed_outcomes(e, read_reviews(RunPaths.of(settings.runs_dir, e.run_id)))
+            rows.append(
+                (
+                    e.run_id,
+                    live[e.run_id],
+                    e.data_source,
+                    e.source_file,
+                    o.total,
+                    o.fixed,
+                    o.awaiting_review,
+                    o.failed,
+                    o.held_back,
+                    o.open,
+                    f"{e.created_at:%Y-%m-%d %H:%M}",
+                )
             )
-        )
+        headers = ["run", "status", "data", "source", "findings", "fixed", "PR awaiting review"]
+        click.echo(reporting.table([*headers, "failed", "held back", "open", "created"], rows))
         return
     paths = RunPaths.existing(settings.runs_dir, run_id)
     run = load_state_if_present(paths.state)

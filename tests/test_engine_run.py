@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 
 import pytest
 
+from engine.execute.totals import latest_sessions
 from engine.models import EventKind, RunStatus, SessionStatus, WaveStatus
+from engine.reviews import record_review
 from engine.runs.events import read_events
 from engine.runs.index import index_path
+from engine.runs.paths import RunPaths
 from engine.simulator import SimulatorServer
 from tests.engine_helpers import SAMPLE, cli, load_run, read_json
 
@@ -207,6 +211,29 @@ def test_status_lists_runs_and_reports_one(sample_run) -> None:
     detail = json.loads(cli(runs, "status", "demo", "--json").stdout)
     assert detail["display_status"] == "completed" and detail["engine_alive"] is False
     assert cli(runs, "status", "nosuch").returncode == 2
+
+
+def test_status_listing_counts_a_fix_only_once_its_pull_request_is_approved(sample_run, tmp_path) -> None:
+    """The run list speaks the one vocabulary: an unreviewed PR awaits review, a rejected one
+    failed, only an approved one is a fix."""
+    runs = tmp_path / "runs"
+    shutil.copytree(sample_run[0], runs)
+    paths = RunPaths.existing(runs, "demo")
+    run = load_run(runs, "demo")
+    with_pr = sorted((s for s in latest_sessions(run).values() if s.pull_request_url), key=lambda s: s.finding_id)
+    record_review(paths, run, with_pr[0].finding_id, with_pr[0].attempt, "approved", "a@example.com")
+    record_review(paths, run, with_pr[1].finding_id, with_pr[1].attempt, "rejected", "a@example.com", "no")
+    listing = cli(runs, "status").stdout.splitlines()
+    header = listing[0].split("  ")
+    header = [h.strip() for h in header if h.strip()]
+    row = next(line.split() for line in listing if line.startswith("demo"))
+    figures = dict(zip(header, row, strict=False))
+    assert header[4:10] == ["findings", "fixed", "PR awaiting review", "failed", "held back", "open"]
+    assert int(figures["fixed"]) == 1
+    assert int(figures["PR awaiting review"]) == len(with_pr) - 2
+    failed_without_pr = sum(1 for s in latest_sessions(run).values() if not s.pull_request_url)
+    assert int(figures["failed"]) == failed_without_pr + 1
+    assert sum(int(figures[k]) for k in header[5:10]) == int(figures["findings"])
 
 
 class RefusingApi:
