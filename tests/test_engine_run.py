@@ -220,7 +220,9 @@ def test_status_listing_counts_a_fix_only_once_its_pull_request_is_approved(samp
     shutil.copytree(sample_run[0], runs)
     paths = RunPaths.existing(runs, "demo")
     run = load_run(runs, "demo")
-    with_pr = sorted((s for s in latest_sessions(run).values() if s.pull_request_url), key=lambda s: s.finding_id)
+    with_pr = sorted(
+        (s for s in latest_sessions(run).values() if s.pull_request_url), key=lambda s: s.finding_id
+    )
     record_review(paths, run, with_pr[0].finding_id, with_pr[0].attempt, "approved", "a@example.com")
     record_review(paths, run, with_pr[1].finding_id, with_pr[1].attempt, "rejected", "a@example.com", "no")
     listing = cli(runs, "status").stdout.splitlines()
