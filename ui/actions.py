@@ -7,9 +7,9 @@ is chosen once per upload (or per demo button drawing) and `launch_detached` wit
 finds the run instead of starting it again, so a rerun, a double click or a second tab never
 starts a run twice.
 
-Every callback checks the caller's role on the server (`ui.action_guard.permitted`, engine.access) before it
-acts, and records what it did in the audit trail (engine.audit) after it succeeded. Hiding a
-button is only a courtesy; this check is what protects."""
+Every callback checks the caller's role on the server (`ui.action_guard.permitted`,
+engine.access) before it acts, and records what it did in the audit trail (engine.audit) after
+it succeeded. Hiding a button is only a courtesy; this check is what protects."""
 
 from __future__ import annotations
 
