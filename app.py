@@ -9,11 +9,11 @@ from __future__ import annotations
 import streamlit as st
 from pydantic import ValidationError
 
-from engine.access import Action, can
+from engine.access.roles import Action, can
 from engine.analytics.review_queue import pending_review_count
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.policy.weights_migration import migrate_service_weights
-from engine.settings import describe_invalid_settings
+from engine.settings.environment import describe_invalid_settings
 from ui import action_guard, components, context, identity, loaders, pull_pages
 from ui.markup import code, md
 

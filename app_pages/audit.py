@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from engine.access import Action
+from engine.access.audit import read_audit
+from engine.access.roles import Action
 from engine.analytics.exports import csv_export
-from engine.audit import read_audit
 from ui import components as c
 from ui import context
 

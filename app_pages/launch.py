@@ -8,17 +8,17 @@ import math
 import pandas as pd
 import streamlit as st
 
-from engine.access import Action
-from engine.agent_overrides import overrides_by_service
+from engine.access.roles import Action
 from engine.analytics.preview import problems_table
-from engine.control import DEMO_SPEED
-from engine.errors import BadInputError
+from engine.core.agent_overrides import overrides_by_service
+from engine.core.errors import BadInputError
+from engine.core.sources import SourceDefaults
 from engine.ingest import IngestLimits
 from engine.ingest.limits import byte_size
+from engine.launch.control import DEMO_SPEED
 from engine.policy.service_agent import agent_overrides_of
-from engine.run_settings import RUN_SETTINGS, app_default, bounds, help_text
-from engine.settings_file import origins
-from engine.sources import SourceDefaults
+from engine.settings.file import origins
+from engine.settings.run_settings import RUN_SETTINGS, app_default, bounds, help_text
 from ui import actions, connection, context, loaders, priority_tables, service_overrides
 from ui import components as c
 from ui.setting_inputs import setting_input
@@ -103,7 +103,7 @@ if upload.size > limits.max_upload_bytes:
 
 # --- options -----------------------------------------------------------------------------------
 # Every run setting is offered here, each with the range and help text it is declared with
-# (engine/run_settings.py), starting from the value in effect (environment, `.env`, settings file).
+# (engine/settings/run_settings.py), starting from the value in effect (environment, `.env`, settings file).
 st.subheader("Options", anchor=False)
 where = origins()
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.analytics.ledger_view import ledger_overview, ledger_rows, ledger_table
-from engine.errors import BadInputError
-from engine.models import utcnow
+from engine.core.errors import BadInputError
+from engine.core.models import utcnow
 from ui import components as c
 from ui import context, ledger_detail, ledger_tools, loaders
 from ui import ledger_panels as panels

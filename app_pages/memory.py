@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.access import Action
+from engine.access.roles import Action
 from engine.analytics.memory import memory_counts, memory_table
-from engine.errors import BadInputError
-from engine.ledger_ops import default_data_source
+from engine.core.errors import BadInputError
+from engine.ledger.ops import default_data_source
 from engine.memory import memory_store
 from ui import components as c
 from ui import context, loaders, memory_actions, memory_panels

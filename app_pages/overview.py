@@ -9,13 +9,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from engine.access import Action
+from engine.access.roles import Action
 from engine.analytics import formatting as fmt
 from engine.analytics import overview as ov
 from engine.analytics import overview_charts as oc
 from engine.analytics.outcomes import OUTCOME_HELP, OUTCOME_LABELS, FindingOutcome
-from engine.errors import DamagedFileError
-from engine.models import API_UNAVAILABLE_REASON, BatchRun
+from engine.core.errors import DamagedFileError
+from engine.core.models import API_UNAVAILABLE_REASON, BatchRun
 from ui import actions, context, loaders
 from ui import charts as ui_charts
 from ui import components as c

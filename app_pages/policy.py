@@ -7,10 +7,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from engine.access import Action
-from engine.acu_caps import MAX_ACU_CAP
-from engine.errors import BadInputError
-from engine.models import FindingCategory, Severity
+from engine.access.roles import Action
+from engine.core.acu_caps import MAX_ACU_CAP
+from engine.core.errors import BadInputError
+from engine.core.models import FindingCategory, Severity
 from engine.policy import IMPORTANCE_WORDS, ServiceCatalog
 from ui import components as c
 from ui import context, loaders, policy_actions, policy_forms

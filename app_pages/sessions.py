@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from engine.agent_overrides import overrides_for
 from engine.analytics import formatting as fmt
 from engine.analytics.exports import csv_export
 from engine.analytics.memory import session_lessons
 from engine.analytics.tables import SessionDetail, session_detail, sessions_table
+from engine.core.agent_overrides import overrides_for
 from ui import components as c
 from ui import context, loaders, memory_panels, service_overrides, supervision
 

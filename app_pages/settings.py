@@ -1,15 +1,15 @@
 """Settings: each editable setting's effective value and where it comes from, and a form that
-changes the settings file (engine/settings_file.py). Admins only; every change is audited."""
+changes the settings file (engine/settings/file.py). Admins only; every change is audited."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from engine.access import Action
-from engine.errors import BadInputError
-from engine.settings import Settings
-from engine.settings_file import EDITABLE, default_of, origins, read_settings_file
+from engine.access.roles import Action
+from engine.core.errors import BadInputError
+from engine.settings.environment import Settings
+from engine.settings.file import EDITABLE, default_of, origins, read_settings_file
 from ui import actions, context
 from ui import components as c
 from ui.setting_inputs import setting_input

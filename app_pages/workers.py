@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from engine.access import Action
+from engine.access.roles import Action
 from engine.fleet.overview import JobRow, overview_for
 from ui import components as c
 from ui import context

@@ -22,17 +22,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from engine.control import launch_plan_options  # noqa: E402
+from engine.core.models import AgentProgress, Finding, RemediationSession, SessionStatus  # noqa: E402
 from engine.devin.client import DevinClient  # noqa: E402
 from engine.devin.feedback import feedback_of, last_agent_messages  # noqa: E402
+from engine.devin.playbooks import load_playbook  # noqa: E402
 from engine.devin.prompt import build_prompt  # noqa: E402
 from engine.devin.schemas import SessionDetails  # noqa: E402
 from engine.devin.status import map_status  # noqa: E402
-from engine.models import AgentProgress, Finding, RemediationSession, SessionStatus  # noqa: E402
-from engine.playbooks import load_playbook  # noqa: E402
-from engine.runs.launch import prepare_run  # noqa: E402
+from engine.launch.control import launch_plan_options  # noqa: E402
+from engine.launch.prepare import prepare_run  # noqa: E402
 from engine.sample import write_sample_csv  # noqa: E402
-from engine.settings import load_settings  # noqa: E402
+from engine.settings.environment import load_settings  # noqa: E402
 from engine.simulator import SimulatorServer  # noqa: E402
 
 SPEED = 5000.0  # simulated seconds per second: every session ends within a second or so

@@ -30,9 +30,9 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from engine import control  # noqa: E402
-from engine.launchers import launcher_for  # noqa: E402
-from engine.settings import load_settings  # noqa: E402
+from engine.launch import control  # noqa: E402
+from engine.launch.launchers import launcher_for  # noqa: E402
+from engine.settings.environment import load_settings  # noqa: E402
 from tests.engine_helpers import SAMPLE, engine_env  # noqa: E402
 from tests.fleet_helpers import REDIS_SERVER, Node, RedisServer  # noqa: E402
 

@@ -19,13 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from engine.core.models import RunConfig
 from engine.execute.start import execute_run
+from engine.launch.ledger_plan import ledger_config
+from engine.launch.planner import PlanOptions
+from engine.launch.prepare import prepare_run
 from engine.ledger import ledger_path, read_ledger, update_ledger
-from engine.models import RunConfig
 from engine.policy import Policy, ServiceCatalog, SimulatedBudget
-from engine.runs.launch import prepare_run
-from engine.runs.ledger_plan import ledger_config
-from engine.runs.planner import PlanOptions
 from engine.sample import write_sample_csv
 
 MAX_SPEED = 10_000

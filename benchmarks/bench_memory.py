@@ -19,6 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from engine.core.models import Finding, FindingCategory, Severity  # noqa: E402
 from engine.memory import FileMemoryStore, MemoryBook, ranked_lessons  # noqa: E402
 from engine.memory.learn import (  # noqa: E402
     LESSON_MAX_CHARS,
@@ -31,7 +32,6 @@ from engine.memory.learn import (  # noqa: E402
     session_ended,
 )
 from engine.memory.models import LessonKind  # noqa: E402
-from engine.models import Finding, FindingCategory, Severity  # noqa: E402
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 CATEGORIES = list(FindingCategory)

@@ -29,9 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from engine.core.sources import SourceDefaults
 from engine.ingest import IngestLimits, ingest_file
 from engine.scanners import parse_scan
-from engine.sources import SourceDefaults
 
 TARGET = 3.0
 AIM = 2.0

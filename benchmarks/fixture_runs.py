@@ -11,10 +11,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from engine.execute.tags import attempt_tag
-from engine.execute.totals import compute_totals
-from engine.ingest import ingest_bytes
-from engine.models import (
+from engine.core.models import (
     AgentProgress,
     BatchRun,
     EventKind,
@@ -25,11 +22,14 @@ from engine.models import (
     TimelineEvent,
     WaveStatus,
 )
-from engine.planning import plan_waves
-from engine.reviews import ReviewDecision, reviews_path
+from engine.core.planning import plan_waves
+from engine.execute.tags import attempt_tag
+from engine.execute.totals import compute_totals
+from engine.ingest import ingest_bytes
+from engine.launch.prepare import LaunchRecord
 from engine.runs.index import IndexEntry, RunIndex, entry_for, index_path
-from engine.runs.launch import LaunchRecord
 from engine.runs.paths import RunPaths
+from engine.runs.reviews import ReviewDecision, reviews_path
 from engine.sample import write_sample_csv
 from engine.storage.atomic import atomic_write_bytes
 

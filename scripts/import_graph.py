@@ -27,11 +27,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "storage",  # files written atomically, append logs, the fence checked before every write
         (
             "engine.storage",
-            "engine.errors",
-            "engine.clock",
-            "engine.utf8",
-            "engine.coded",
-            "engine.fingerprints",
+            "engine.core.errors",
+            "engine.core.clock",
+            "engine.core.utf8",
+            "engine.core.coded",
+            "engine.core.fingerprints",
             "engine.runs.fence",
             "engine.fleet.scripts",
             "engine.devin.untrusted",
@@ -40,15 +40,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "models",  # the data model and the declarations everything else reads
         (
-            "engine.run_settings",
-            "engine.agent_overrides",
-            "engine.finding_kinds",
-            "engine.acu_caps",
-            "engine.models",
-            "engine.sources",
-            "engine.access",
-            "engine.planning",
-            "engine.playbooks",
+            "engine.core",
+            "engine.settings.run_settings",
+            "engine.access.roles",
+            "engine.devin.playbooks",
             "engine.execute.totals",
         ),
     ),
@@ -57,40 +52,30 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "domain",  # findings in, the ledger, policy, alerts, settings, the agent's API
         (
             "engine.settings",
-            "engine.settings_file",
-            "engine.settings_source",
-            "engine.audit",
-            "engine.reviews",
+            "engine.access",
+            "engine.runs.reviews",
             "engine.scanners",
             "engine.ingest",
             "engine.ledger",
             "engine.policy",
             "engine.alerts",
             "engine.memory",
-            "engine.ledger_alerts",
-            "engine.ledger_ops",
             "engine.devin",
             "engine.sample",
         ),
     ),
     (
         "read",  # what the app and the terminal show: figures, tables, run listings
-        ("engine.analytics", "engine.catalog", "engine.reporting"),
+        ("engine.analytics", "engine.cli.reporting"),
     ),
     (
         "launch",  # planning, preparing, starting, stopping and resuming runs, and running them
         (
-            "engine.runs.launch",
-            "engine.runs.planner",
-            "engine.runs.ledger_plan",
-            "engine.runs.findings_file",  # findings.json: the planned findings, in domain types
-            "engine.control",
-            "engine.run_process",
-            "engine.launchers",
+            "engine.launch",
             "engine.execute",
             "engine.fleet",
             "engine.simulator",
-            "engine.validate",
+            "engine.runs.validate",
             "engine.metrics",  # the engine serves its own figures; the exporter reads analytics
         ),
     ),
@@ -98,10 +83,6 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "cli",  # the command line
         (
             "engine.cli",
-            "engine.commands",
-            "engine.ledger_cli",
-            "engine.memory_cli",
-            "engine.cli_options",
             "engine.ingest.command",
             "engine.fleet.cli",
             "engine.__main__",

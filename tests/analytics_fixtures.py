@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from engine.models import (
+from engine.core.models import (
     AgentProgress,
     BatchRun,
     EventKind,
@@ -20,8 +20,8 @@ from engine.models import (
     Wave,
     WaveStatus,
 )
-from engine.reviews import ReviewDecision
 from engine.runs.index import IndexEntry
+from engine.runs.reviews import ReviewDecision
 
 T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 RUN_ID = "run-1"

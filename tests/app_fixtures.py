@@ -19,16 +19,16 @@ import psutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.control import launch_plan_options
-from engine.models import RunStatus
-from engine.reviews import ReviewDecision, record_review, reviewable
+from engine.core.models import RunStatus
+from engine.launch.control import launch_plan_options
+from engine.launch.prepare import prepare_run
 from engine.runs.detach import Bootstrap
 from engine.runs.index import read_index, upsert_run
-from engine.runs.launch import prepare_run
 from engine.runs.liveness import engine_liveness
 from engine.runs.paths import RunPaths
+from engine.runs.reviews import ReviewDecision, record_review, reviewable
 from engine.runs.state_store import load_state
-from engine.settings import load_settings
+from engine.settings.environment import load_settings
 from engine.storage.atomic import atomic_write_bytes
 from tests.engine_helpers import REPO, SAMPLE, cli, load_run, roomy_policy
 

@@ -16,9 +16,9 @@ from typing import Any
 
 import psutil
 
-from engine.models import BatchRun, TimelineEvent
-from engine.reviews import ReviewDecision
+from engine.core.models import BatchRun, TimelineEvent
 from engine.runs.index import RunIndex
+from engine.runs.reviews import ReviewDecision
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, step: float = 0.05, what: str = "") -> Any:
@@ -157,8 +157,8 @@ class Watcher:
 def review_worker(runs_dir: str, run_id: str, worker: int, count: int, barrier: Any) -> None:
     """Records `count` decisions on `run_id`'s reviewable sessions, each naming its writer and
     number in the reason, starting together with the other workers."""
-    from engine.reviews import record_review, reviewable
     from engine.runs.paths import RunPaths
+    from engine.runs.reviews import record_review, reviewable
     from engine.runs.state_store import load_state
 
     paths = RunPaths.existing(Path(runs_dir), run_id)
@@ -186,7 +186,7 @@ def upsert_worker(runs_dir: str, worker: int, count: int, barrier: Any) -> None:
     """Upserts `count` made-up runs into the shared index, a few milliseconds apart."""
     from datetime import UTC, datetime, timedelta
 
-    from engine.models import RunStatus
+    from engine.core.models import RunStatus
     from engine.runs.index import IndexEntry, upsert_run
 
     base = datetime(2024, 1, 1, tzinfo=UTC)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from engine.models import BatchRun
+from engine.core.models import BatchRun
 from engine.policy import Policy, save_policy
 
 REPO = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from engine.models import Finding, FindingCategory
+from engine.core.models import Finding, FindingCategory
 from engine.scanners.categories import category_for
 
 _C = FindingCategory

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from engine.core.models import Finding, FindingCategory, Severity
 from engine.ledger import Ledger
-from engine.models import Finding, FindingCategory, Severity
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 REPO_A = "https://github.com/acme/shop"

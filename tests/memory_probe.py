@@ -75,13 +75,13 @@ def cli_script(args: list[str]) -> str:
     uses imported."""
     return f"""
     import sys, time
-    import engine.cli, engine.commands, engine.ledger_cli, engine.ledger_ops, engine.runs.launch
+    import engine.cli.main, engine.cli.commands, engine.cli.ledger, engine.ledger.ops, engine.launch.prepare
     baseline()
     sys.argv = ["engine", *{args!r}]
     started = time.monotonic()
     code = 0
     try:
-        engine.cli.main()
+        engine.cli.main.main()
     except SystemExit as exc:
         code = exc.code
     report(code=code, seconds=time.monotonic() - started)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from engine.core.models import Finding, FindingCategory, Severity
 from engine.ledger.models import (
     DispatchAttempt,
     Ledger,
@@ -13,7 +14,6 @@ from engine.ledger.models import (
     LifecycleState,
     ScanImport,
 )
-from engine.models import Finding, FindingCategory, Severity
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 

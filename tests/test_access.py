@@ -1,4 +1,4 @@
-"""Roles, the permission table and the roles file (engine/access.py)."""
+"""Roles, the permission table and the roles file (engine/access/roles.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from engine.access import PERMISSIONS, Action, Identity, Role, can, load_roles, require, resolve_identity
-from engine.errors import BadInputError, PermissionDeniedError
+from engine.access.roles import (
+    PERMISSIONS,
+    Action,
+    Identity,
+    Role,
+    can,
+    load_roles,
+    require,
+    resolve_identity,
+)
+from engine.core.errors import BadInputError, PermissionDeniedError
 
 ROLES = """
 default_role = "viewer"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.acu_caps import RUN_SETTING_RULE, AcuCapRule
-from engine.models import EventKind, Severity
+from engine.core.acu_caps import RUN_SETTING_RULE, AcuCapRule
+from engine.core.models import EventKind, Severity
 from engine.policy import Policy, save_policy
 from engine.runs.events import read_events
 from engine.simulator import SimulatorServer

@@ -27,7 +27,7 @@ from engine.alerts import (
     slack_payload,
     verify_signature,
 )
-from engine.settings import Settings
+from engine.settings.environment import Settings
 
 WEBHOOK_SECRET = "whsec-7f3a9c-never-log-me"
 SLACK_PATH = "/services/T0SECRET1/B0SECRET2/xoxSecretPathToken3"

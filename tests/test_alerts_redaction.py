@@ -20,7 +20,7 @@ from pydantic import SecretStr
 
 from engine.alerts import Alert, AlertKind, AlertSender, alert_log_path, read_alert_log
 from engine.alerts.redaction import REDACTED, redact_generic, redact_text
-from engine.settings import Settings
+from engine.settings.environment import Settings
 from tests.engine_helpers import REPO, SAMPLE, cli, engine_env
 
 SLACK_PATH = "/services/T0LEAK71/B0LEAK72/xoxLeakPathToken73"

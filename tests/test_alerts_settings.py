@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from engine.access import Identity, Role
+from engine.access.roles import Identity, Role
 from engine.alerts import AlertSender, sign, verify_signature
-from engine.errors import BadInputError
-from engine.settings import Settings, describe_invalid_settings
-from engine.settings_file import EDITABLE, save_settings
+from engine.core.errors import BadInputError
+from engine.settings.environment import Settings, describe_invalid_settings
+from engine.settings.file import EDITABLE, save_settings
 
 SECRET = "whsec-settings-0b9e"
 SLACK_URL = "https://hooks.slack.example/services/T0/B0/slackpathsecret42"

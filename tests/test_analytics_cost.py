@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from engine.analytics.cost import ESTIMATED, REPORTED, run_cost, runs_cost, session_acus, session_costs
-from engine.models import AgentProgress
+from engine.core.models import AgentProgress
 from engine.runs.index import read_index
 from engine.simulator import SimulatorServer
 from tests.analytics_fixtures import T0, at, finding, run, session

@@ -149,8 +149,8 @@ def test_wave_timings() -> None:
 
 
 def test_reported_acus_count_as_reported_and_each_findings_cap_makes_the_budget() -> None:
-    from engine.acu_caps import AcuCapRule
-    from engine.models import Severity
+    from engine.core.acu_caps import AcuCapRule
+    from engine.core.models import Severity
 
     base = active_run()
     for s in base.sessions:

@@ -21,8 +21,8 @@ from engine.analytics.overview_charts import (
     severity_chart,
     severity_outcomes,
 )
+from engine.core.models import FindingCategory, HeldBackFinding, Severity
 from engine.ledger.models import Ledger, LedgerEntry, LifecycleState
-from engine.models import FindingCategory, HeldBackFinding, Severity
 from tests.analytics_fixtures import T0, decision, finding, run, session
 
 PR = "https://github.com/acme/api/pull/"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from engine.analytics.overview import overview_cards, recent_sessions, timeline, wave_progress
-from engine.models import RunStatus
+from engine.core.models import RunStatus
 from tests.analytics_fixtures import at, decision, event, finding, run, session, wave
 
 PR = "https://github.com/acme/api/pull/1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from engine.analytics.tables import filter_findings, findings_table, session_detail, sessions_table
-from engine.models import AgentProgress
+from engine.core.models import AgentProgress
 from tests.analytics_fixtures import at, decision, event, finding, run, session
 
 PR1 = "https://github.com/acme/api/pull/1"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.audit import read_audit
-from engine.models import RunStatus
+from engine.access.audit import read_audit
+from engine.core.models import RunStatus
 from engine.runs.index import read_index
 from engine.runs.state_store import load_state
 from tests.app_fixtures import (

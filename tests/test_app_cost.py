@@ -11,7 +11,7 @@ import pytest
 from engine.analytics import formatting as fmt
 from engine.analytics.cost import run_cost
 from engine.analytics.roi import RoiAssumptions, executive_report_html, run_roi
-from engine.models import BatchRun
+from engine.core.models import BatchRun
 from engine.runs.index import read_index
 from tests.app_fixtures import copy_run, metric, open_page, texts
 from tests.app_fixtures import use_runs_fixture as use_runs_fixture

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.access import local_admin
-from engine.ledger_ops import import_scan_bytes, mark_false_positive_as
-from engine.models import RunStatus
+from engine.access.roles import local_admin
+from engine.core.models import RunStatus
+from engine.ledger.ops import import_scan_bytes, mark_false_positive_as
 from engine.runs.index import read_index
 from engine.runs.state_store import load_state
-from engine.settings import load_settings
+from engine.settings.environment import load_settings
 from engine.simulator import SimulatorServer
 from tests.app_fixtures import (
     PAGES,

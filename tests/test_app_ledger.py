@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.audit import read_audit
+from engine.access.audit import read_audit
+from engine.core.models import utcnow
 from engine.ingest import ingest_bytes
 from engine.ledger import (
     Claim,
@@ -23,8 +24,7 @@ from engine.ledger import (
     scan_id_of,
     update_ledger,
 )
-from engine.models import utcnow
-from engine.settings import load_settings
+from engine.settings.environment import load_settings
 from tests.app_fixtures import (
     APP,
     texts,
@@ -347,7 +347,7 @@ class FakeGitHost:
 def test_syncing_pull_requests_records_merges_and_reports_failures(
     runs: Path, ledger: Ledger, roles: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("engine.ledger_ops.GitPullRequests", FakeGitHost)
+    monkeypatch.setattr("engine.ledger.ops.GitPullRequests", FakeGitHost)
     fp = pr_entry(ledger)
     monkeypatch.setattr(FakeGitHost, "answer", "down")
     at = open_ledger(OPERATOR)

@@ -18,7 +18,7 @@ import pytest
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
-from engine.access import is_loopback_address
+from engine.access.roles import is_loopback_address
 from tests.app_fixtures import (
     APP,
     empty_runs_fixture,  # noqa: F401  (pytest fixture)
@@ -224,7 +224,7 @@ def test_with_login_a_network_address_is_served(
 def test_the_override_is_not_read_from_the_settings_file(tmp_path: Path, monkeypatch) -> None:
     """Only the environment (or `.env`) can open the app to the network, never the file the
     Settings page writes."""
-    from engine.settings import load_settings
+    from engine.settings.environment import load_settings
 
     monkeypatch.delenv("ALLOW_UNAUTHENTICATED_REMOTE", raising=False)
     settings_file = tmp_path / "patchwave.toml"

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.access import Action
-from engine.audit import read_audit
+from engine.access.audit import read_audit
+from engine.access.roles import Action
 from engine.memory import LessonKind, memory_store
 from engine.memory.hooks import learn_from_review
-from engine.reviews import record_review, reviewable
 from engine.runs.paths import RunPaths
+from engine.runs.reviews import record_review, reviewable
 from tests.app_fixtures import open_page, texts, use_runs_fixture  # noqa: F401  (pytest fixture)
 from tests.engine_helpers import SAMPLE, cli, load_run
 from tests.test_app_access import REVIEWER, VIEWER, call_as, roles, signed_in  # noqa: F401  (fixture)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.acu_caps import AcuCapRule
-from engine.audit import read_audit
+from engine.access.audit import read_audit
+from engine.core.acu_caps import AcuCapRule
 from engine.policy import Policy, load_policy, load_services, save_policy
 from engine.policy.policy import Objective
 from tests.app_fixtures import (

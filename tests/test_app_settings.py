@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.audit import read_audit
+from engine.access.audit import read_audit
 from tests.app_fixtures import (
     empty_runs_fixture,  # noqa: F401  (pytest fixture)
     texts,

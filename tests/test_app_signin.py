@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.access import EmailClaim, email_claim
+from engine.access.roles import EmailClaim, email_claim
 from engine.runs.index import read_index
 from tests.app_fixtures import (
     empty_runs_fixture,  # noqa: F401  (pytest fixture)

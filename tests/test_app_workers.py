@@ -9,7 +9,7 @@ import pytest
 from rq.registry import FailedJobRegistry
 from streamlit.testing.v1 import AppTest
 
-from engine.models import RunStatus
+from engine.core.models import RunStatus
 from tests.app_fixtures import (
     APP,
     empty_runs_fixture,  # noqa: F401  (pytest fixture)

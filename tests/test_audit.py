@@ -1,4 +1,4 @@
-"""The audit trail (engine/audit.py): appended, read back, secrets kept out, safe across processes."""
+"""The audit trail (engine/access/audit.py): appended, read back, secrets kept out, safe across processes."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from engine.access import Action, Identity, Role
-from engine.audit import REDACTED, audit_path, read_audit, record_audit
+from engine.access.audit import REDACTED, audit_path, read_audit, record_audit
+from engine.access.roles import Action, Identity, Role
 from tests.engine_helpers import REPO
 
 ANA = Identity(email="ana@acme.com", name="Ana", role=Role.admin, authenticated=True)

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from engine.analytics.held_back import held_back_groups, held_back_lines
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
+from engine.launch.ledger_plan import ledger_config
 from engine.ledger import read_ledger
 from engine.policy import Policy, SimulatedBudget, load_policy, save_policy
-from engine.runs.ledger_plan import ledger_config
 from tests.engine_helpers import SAMPLE, cli, load_run
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from engine.settings import Settings
+from engine.settings.environment import Settings
 from tests.engine_helpers import roomy_policy
 from tests.scanner_samples import needs_samples, sample
 

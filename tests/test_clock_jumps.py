@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from engine.catalog import shown_status
-from engine.models import EventKind, RunStatus, SessionStatus
+from engine.analytics.catalog import shown_status
+from engine.core.models import EventKind, RunStatus, SessionStatus
 from engine.runs.detach import read_bootstrap
 from engine.runs.events import read_events
 from engine.runs.index import read_index

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.clock import ClockMark, Elapsed, boot_id, elapsed_between, host_name
-from engine.errors import BadInputError
+from engine.core.clock import ClockMark, Elapsed, boot_id, elapsed_between, host_name
+from engine.core.errors import BadInputError
+from engine.core.models import BatchRun, RemediationSession, RunConfig, RunStatus, SessionStatus, utcnow
 from engine.execute.session_clock import SessionClock, unwatched_seconds
-from engine.models import BatchRun, RemediationSession, RunConfig, RunStatus, SessionStatus, utcnow
-from engine.run_process import check_resumable
+from engine.launch.run_process import check_resumable
 from engine.runs.detach import Bootstrap
 from engine.runs.liveness import (
     MAX_CLOCK_SKEW_SECONDS,

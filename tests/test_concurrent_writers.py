@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.models import RunStatus
-from engine.reviews import ReviewDecision, read_reviews
+from engine.core.models import RunStatus
 from engine.runs.index import entry_for, index_path, read_index
 from engine.runs.paths import RunPaths
+from engine.runs.reviews import ReviewDecision, read_reviews
 from engine.runs.state_store import load_state
 from tests.crash_helpers import Watcher, gone, review_reason, review_worker, upsert_worker, wait_for
 from tests.engine_helpers import SAMPLE, cli, load_run, read_json

@@ -20,8 +20,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from engine.models import EventKind, RunStatus, SessionStatus, WaveStatus
-from engine.playbooks import load_all_playbooks
+from engine.core.models import EventKind, RunStatus, SessionStatus, WaveStatus
+from engine.devin.playbooks import load_all_playbooks
 from engine.runs.events import read_events
 from engine.runs.index import index_path
 from engine.runs.journal import replay_journal

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import BadInputError
-from engine.models import RunStatus
+from engine.core.errors import BadInputError
+from engine.core.models import RunStatus
 from engine.runs.detach import read_bootstrap
 from engine.runs.events import read_events
 from engine.runs.index import IndexEntry, read_index, upsert_run

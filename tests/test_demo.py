@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from engine.models import BatchRun, EventKind, RunStatus, SessionStatus, WaveStatus
+from engine.core.models import BatchRun, EventKind, RunStatus, SessionStatus, WaveStatus
 from engine.runs.events import read_events
 from engine.simulator.pull_archive import saved_pull_for
 from engine.simulator.pull_server import PullPageServer

@@ -12,10 +12,10 @@ import pytest
 import requests
 
 import engine.devin.client as client_module
+from engine.core.models import SessionStatus
 from engine.devin.client import DevinAPIError, DevinClient, SessionNotFoundError, build_retry
 from engine.devin.prompt import STRUCTURED_OUTPUT_SCHEMA
 from engine.devin.status import map_status
-from engine.models import SessionStatus
 from engine.simulator import SimulatorServer
 
 KEY = "apk_test_key"

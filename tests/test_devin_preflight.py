@@ -21,7 +21,7 @@ from engine.devin.preflight import (
     require_connection,
     target_of,
 )
-from engine.settings import Settings
+from engine.settings.environment import Settings
 from engine.simulator import SimulatorServer
 from tests.engine_helpers import SAMPLE, cli
 

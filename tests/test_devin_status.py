@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from engine.core.models import SessionStatus
 from engine.devin.schemas import SessionDetails
 from engine.devin.status import map_status
-from engine.models import SessionStatus
 
 PR = {"url": "https://github.com/acme/payments/pull/42"}
 PR_URL = PR["url"]

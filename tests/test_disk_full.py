@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.control import launch_plan_options
-from engine.models import RunStatus
-from engine.runs.launch import prepare_run
-from engine.settings import load_settings
+from engine.core.models import RunStatus
+from engine.launch.control import launch_plan_options
+from engine.launch.prepare import prepare_run
+from engine.settings.environment import load_settings
 from tests.crash_helpers import wait_for
 from tests.engine_helpers import REPO, SAMPLE, cli, engine_env, load_run, roomy_policy
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from engine.models import EventKind, RunStatus, SessionStatus
+from engine.core.models import EventKind, RunStatus, SessionStatus
 from engine.runs.events import read_events
 from tests.engine_helpers import SAMPLE, cli, load_run, read_json
 

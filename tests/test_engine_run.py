@@ -8,12 +8,12 @@ from collections import Counter
 
 import pytest
 
+from engine.core.models import EventKind, RunStatus, SessionStatus, WaveStatus
 from engine.execute.totals import latest_sessions
-from engine.models import EventKind, RunStatus, SessionStatus, WaveStatus
-from engine.reviews import record_review
 from engine.runs.events import read_events
 from engine.runs.index import index_path
 from engine.runs.paths import RunPaths
+from engine.runs.reviews import record_review
 from engine.simulator import SimulatorServer
 from tests.engine_helpers import SAMPLE, cli, load_run, read_json
 

@@ -21,14 +21,14 @@ import pytest
 from rq import Queue
 from rq.job import Job
 
-from engine import control
+from engine.core.models import BatchRun, RunStatus, SessionStatus, WaveStatus
 from engine.fleet import keys
+from engine.launch import control
 from engine.ledger import read_ledger
-from engine.models import BatchRun, RunStatus, SessionStatus, WaveStatus
 from engine.runs.index import read_index
 from engine.runs.journal import replay_journal
 from engine.sample import write_sample_csv
-from engine.settings import load_settings
+from engine.settings.environment import load_settings
 from tests.app_fixtures import open_page, texts, use_runs_fixture  # noqa: F401  (pytest fixture)
 from tests.crash_helpers import wait_for
 from tests.engine_helpers import cli, load_run

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.control import launch_plan_options
 from engine.fleet.lease import Lease
-from engine.runs.launch import prepare_run
+from engine.launch.control import launch_plan_options
+from engine.launch.prepare import prepare_run
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state_if_present
-from engine.settings import load_settings
+from engine.settings.environment import load_settings
 from tests.crash_helpers import wait_for
 from tests.engine_helpers import REPO, SAMPLE
 from tests.fleet_helpers import fleet_env, needs_redis

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from rq.job import Job
 
-from engine import control
+from engine.core.models import RunStatus, utcnow
 from engine.devin.preflight import PreflightError
 from engine.fleet.enqueue import enqueue_run
-from engine.models import RunStatus, utcnow
-from engine.runs.launch import prepare_run
+from engine.launch import control
+from engine.launch.prepare import prepare_run
 from engine.runs.paths import RunPaths
-from engine.settings import load_settings
+from engine.settings.environment import load_settings
 from tests.crash_helpers import sigkill, wait_for
 from tests.engine_helpers import SAMPLE, cli, load_run, roomy_policy
 from tests.fleet_helpers import Node, needs_redis, running

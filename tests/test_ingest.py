@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
+from engine.core.models import Finding, FindingCategory, Severity
 from engine.ingest import IngestResult, ingest_bytes, ingest_file
-from engine.models import Finding, FindingCategory, Severity
 
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "sample_data" / "findings.csv"
 # Ingest lists findings most severe first (then by id); scoring is the plan's (test_planner.py).

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.control import launch_plan_options
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
+from engine.core.sources import SourceDefaults
 from engine.ingest import IngestLimits, ingest_bytes
-from engine.runs.launch import initial_state, prepare_run
+from engine.launch.control import launch_plan_options
+from engine.launch.prepare import initial_state, prepare_run
 from engine.runs.launch_record import read_launch
-from engine.settings import load_settings
-from engine.sources import SourceDefaults
+from engine.settings.environment import load_settings
 from tests.app_fixtures import open_page, texts, use_runs_fixture  # noqa: F401  (pytest fixture)
 from tests.engine_helpers import cli
 

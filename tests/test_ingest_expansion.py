@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
+from engine.core.sources import SourceDefaults
 from engine.ingest import IngestLimits, ingest_bytes, ingest_file
 from engine.runs.index import read_index
 from engine.scanners import parse_scan
-from engine.sources import SourceDefaults
 from tests.engine_helpers import engine_env
 from tests.memory_probe import cli_script, probe, write
 from tests.scanner_samples import SAMPLES_DIR, needs_samples

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.control import LaunchOptions, launch_detached, launch_plan_options
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.ingest import IngestLimits, ingest_bytes, ingest_file
 from engine.ingest import limits as limits_module
+from engine.launch.control import LaunchOptions, launch_detached, launch_plan_options
+from engine.launch.prepare import prepare_run, read_source
 from engine.runs.index import read_index
-from engine.runs.launch import prepare_run, read_source
-from engine.settings import Settings, load_settings
+from engine.settings.environment import Settings, load_settings
 from tests.app_fixtures import open_page, use_runs_fixture  # noqa: F401  (pytest fixture)
 from tests.engine_helpers import cli
 

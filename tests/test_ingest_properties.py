@@ -9,10 +9,10 @@ import io
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
+from engine.core.models import SEVERITY_RANK, FindingCategory, Severity
 from engine.ingest import IngestResult, ingest_bytes
 from engine.ingest.columns import COLUMNS, normalize_name
-from engine.models import SEVERITY_RANK, FindingCategory, Severity
 
 MAX_LINE = 10_000_000
 

@@ -7,10 +7,10 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+from engine.core.models import utcnow
+from engine.launch.planner import PlanOptions, plan_run
 from engine.ledger import LifecycleState, read_ledger
-from engine.models import utcnow
 from engine.policy import Policy, SimulatedBudget, SkipReason, save_policy
-from engine.runs.planner import PlanOptions, plan_run
 from tests.crash_helpers import wait_for
 from tests.engine_helpers import SAMPLE, cli, load_run
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from engine.alerts import AlertKind
+from engine.core.models import Severity
 from engine.ledger import Ledger, import_scan
-from engine.ledger_alerts import ledger_alerts
-from engine.models import Severity
+from engine.ledger.alerts import ledger_alerts
 from engine.policy import Objective, Policy
 from tests.ledger_helpers import at, finding
 

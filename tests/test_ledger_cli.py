@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from engine.audit import read_audit
+from engine.access.audit import read_audit
 from engine.ledger import LifecycleState, read_ledger
 from tests.engine_helpers import SAMPLE, cli
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
+from engine.core.models import Severity
 from engine.ledger import (
     Claim,
     GlobalBudget,
@@ -18,7 +19,6 @@ from engine.ledger import (
     scope_of,
     set_pull_request_state,
 )
-from engine.models import Severity
 from tests.ledger_helpers import REPO_B, at, finding, fp, round_trips, states
 
 S = LifecycleState

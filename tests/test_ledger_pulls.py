@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from urllib3.util.retry import Retry
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.ledger import (
     Claim,
     GitPullRequests,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.ledger import Ledger, import_scan, ledger_path, read_ledger, update_ledger
 from engine.runs.shared import shared_dir
 from tests.ledger_helpers import at, finding, fp

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.ledger import (
     Claim,
     GlobalBudget,

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.access import Action, Identity, Role
-from engine.audit import read_audit
+from engine.access.audit import read_audit
+from engine.access.roles import Action, Identity, Role
+from engine.core.errors import BadInputError, PermissionDeniedError
+from engine.core.models import FindingCategory
 from engine.devin.prompt import DATA_BEGIN, build_prompt
 from engine.devin.untrusted import MARKER_REMOVED, reads_as_marker
-from engine.errors import BadInputError, PermissionDeniedError
 from engine.memory import FileMemoryStore, LessonInPrompt, LessonKind, MemoryBook, memory_path, ranked_lessons
 from engine.memory.hooks import retire_lesson_as
 from engine.memory.learn import (
@@ -36,7 +37,6 @@ from engine.memory.prompt_section import (
     fitting,
     memory_section,
 )
-from engine.models import FindingCategory
 from engine.runs.journal import DispatchJournal, replay_journal
 from tests.test_prompt import PLAYBOOK_BODY, PLAYBOOK_TITLE, make_finding
 

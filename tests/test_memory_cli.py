@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from engine.audit import read_audit
+from engine.access.audit import read_audit
 from engine.memory import FileMemoryStore
 from engine.memory.learn import pull_request_reviewed
 from tests.engine_helpers import cli

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 import requests
 
+from engine.core.models import BatchRun, EventKind, SessionStatus
 from engine.memory import LessonKind, memory_store, ranked_lessons
 from engine.memory.hooks import learn_from_review
 from engine.memory.prompt_section import MEMORY_BEGIN, MEMORY_END
-from engine.models import BatchRun, EventKind, SessionStatus
-from engine.reviews import record_review, reviewable
 from engine.runs.events import read_events
 from engine.runs.paths import RunPaths
+from engine.runs.reviews import record_review, reviewable
 from engine.simulator import SimulatorServer
 from tests.engine_helpers import SAMPLE, cli, load_run
 

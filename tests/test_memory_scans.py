@@ -10,12 +10,12 @@ import io
 
 import pytest
 
-from engine.access import local_admin
-from engine.ledger_ops import import_scan_bytes, set_pull_request_as
+from engine.access.roles import local_admin
+from engine.ledger.ops import import_scan_bytes, set_pull_request_as
 from engine.memory import LessonKind, memory_store
 from engine.memory.learn import OWN_FIX_PENALTY, START_CONFIDENCE
-from engine.reviews import reviewable
-from engine.settings import load_settings
+from engine.runs.reviews import reviewable
+from engine.settings.environment import load_settings
 from tests.engine_helpers import SAMPLE, cli, load_run, roomy_policy
 
 pytestmark = pytest.mark.slow

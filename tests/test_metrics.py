@@ -12,7 +12,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from engine.models import LATENCY_BUCKETS, BatchRun, LatencyHistogram
+from engine.core.models import LATENCY_BUCKETS, BatchRun, LatencyHistogram
 from tests.app_fixtures import stop_if_alive, wait_for
 from tests.engine_helpers import REPO, SAMPLE, cli, engine_env, load_run
 

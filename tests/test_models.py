@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from engine.models import (
+from engine.core.models import (
     AgentProgress,
     BatchRun,
     EngineStats,

@@ -1,4 +1,4 @@
-"""One plan for one file and one set of options (engine/runs/planner.py): the Launch page's
+"""One plan for one file and one set of options (engine/launch/planner.py): the Launch page's
 preview, `plan --json`, `run --dry-run` and the launch itself show the same waves and the same
 skips, and a run without the findings ledger is ordered by the same priority score."""
 
@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.core.models import utcnow
 from engine.ingest import ingest_bytes
+from engine.launch.planner import PlanOptions, plan_run
 from engine.ledger import (
     Claim,
     GlobalBudget,
@@ -22,7 +24,6 @@ from engine.ledger import (
     scan_id_of,
     update_ledger,
 )
-from engine.models import utcnow
 from engine.policy import (
     Policy,
     ServiceCatalog,
@@ -31,7 +32,6 @@ from engine.policy import (
     plan_across_runs,
     save_services,
 )
-from engine.runs.planner import PlanOptions, plan_run
 from tests.app_fixtures import open_page, use_runs_fixture  # noqa: F401  (pytest fixture)
 from tests.engine_helpers import SAMPLE, cli, load_run
 

@@ -7,10 +7,8 @@ import re
 
 import pytest
 
-from engine.errors import BadInputError
-from engine.execute.tags import attempt_tag, run_tag, session_tags, wave_tag
-from engine.execute.totals import compute_totals, finding_outcome, latest_sessions
-from engine.models import (
+from engine.core.errors import BadInputError
+from engine.core.models import (
     BatchRun,
     Finding,
     RemediationSession,
@@ -18,7 +16,9 @@ from engine.models import (
     SessionStatus,
     Severity,
 )
-from engine.planning import plan_waves
+from engine.core.planning import plan_waves
+from engine.execute.tags import attempt_tag, run_tag, session_tags, wave_tag
+from engine.execute.totals import compute_totals, finding_outcome, latest_sessions
 
 SAFE_TAG = re.compile(r"[A-Za-z0-9._-]+")
 

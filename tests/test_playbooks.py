@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.models import FindingCategory
-from engine.playbooks import (
+from engine.core.models import FindingCategory
+from engine.devin.playbooks import (
     PLAYBOOKS_DIR,
     Playbook,
     load_all_playbooks,

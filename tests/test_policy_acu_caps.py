@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.acu_caps import RUN_SETTING_RULE, AcuCapRule, acu_cap_for
-from engine.control import DEMO_LAUNCH, build_config, demo_settings, launch_plan_options
-from engine.errors import BadInputError
+from engine.core.acu_caps import RUN_SETTING_RULE, AcuCapRule, acu_cap_for
+from engine.core.errors import BadInputError
+from engine.launch.control import DEMO_LAUNCH, build_config, demo_settings, launch_plan_options
 from engine.policy.gates import SkipReason
 from engine.policy.plan import plan_across_runs
 from engine.policy.policy import Policy, load_policy, save_policy
 from engine.policy.services import ServiceCatalog
-from engine.settings import Settings
+from engine.settings.environment import Settings
 from tests.policy_fixtures import T0, finding, ledger
 
 TABLE = """

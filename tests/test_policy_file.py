@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import BadInputError
-from engine.models import FindingCategory, Severity
+from engine.core.errors import BadInputError
+from engine.core.models import FindingCategory, Severity
 from engine.policy.objectives import Objective
 from engine.policy.policy import Policy, load_policy, save_policy
 from engine.policy.sla import SlaPolicy

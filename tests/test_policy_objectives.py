@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from engine.core.models import FindingCategory, Severity
 from engine.ledger.models import LifecycleState, RiskAcceptance
-from engine.models import FindingCategory, Severity
 from engine.policy.objectives import Objective, objective_progress, serves, unmet_objectives
 from tests.policy_fixtures import T0, days, entry, finding, ledger
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from engine.core.models import Finding, FindingCategory, Severity
 from engine.ledger import sessions_in_window
 from engine.ledger.models import Ledger, LedgerEntry, LifecycleState, RiskAcceptance
-from engine.models import Finding, FindingCategory, Severity
 from engine.policy.gates import SkipReason
 from engine.policy.objectives import Objective
 from engine.policy.plan import CrossRunPlan, plan_across_runs

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from engine.core.models import FindingCategory, PriorityScore, Severity
 from engine.ledger.models import FailedFix
-from engine.models import FindingCategory, PriorityScore, Severity
 from engine.policy.objectives import Objective
 from engine.policy.policy import Policy
 from engine.policy.priority import category_fix_rates, cross_run_score

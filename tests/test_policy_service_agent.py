@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.agent_overrides import AgentOverrides, overrides_by_service, overrides_for
-from engine.errors import BadInputError
+from engine.core.agent_overrides import AgentOverrides, overrides_by_service, overrides_for
+from engine.core.errors import BadInputError
 from engine.policy.service_agent import agent_overrides_of
 from engine.policy.services import load_services, save_services
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.policy.services import (
     DEFAULT_IMPORTANCE,
     ServiceCatalog,

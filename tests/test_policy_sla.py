@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from engine.core.models import Severity
 from engine.ledger.models import LifecycleState, RiskAcceptance
-from engine.models import Severity
 from engine.policy.policy import Policy
 from engine.policy.sla import SlaPolicy, sla_status, sla_summary
 from tests.policy_fixtures import T0, days, entry, event, ledger

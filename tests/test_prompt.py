@@ -8,6 +8,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from engine.core.models import Finding, FindingCategory, Severity
 from engine.devin.prompt import (
     DATA_BEGIN,
     DATA_END,
@@ -18,7 +19,6 @@ from engine.devin.prompt import (
     finding_data,
     session_title,
 )
-from engine.models import Finding, FindingCategory, Severity
 
 PLAYBOOK_TITLE = "SQL Injection Remediation"
 PLAYBOOK_BODY = "# SQL Injection Remediation\n\n## Procedure\n1. Use bound parameters.\n"

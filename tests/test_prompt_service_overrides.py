@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from engine.agent_overrides import AgentOverrides, overrides_for
+from engine.core.agent_overrides import AgentOverrides, overrides_for
 from engine.devin.prompt import DATA_BEGIN, DATA_END, SERVICE_SECTION_TITLE, build_prompt
 from engine.devin.untrusted import reads_as_marker
 from tests.test_prompt import PLAYBOOK_BODY, PLAYBOOK_TITLE, make_finding, split

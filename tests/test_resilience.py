@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from engine.control import resume_detached
+from engine.core.models import BatchRun, EventKind, RunConfig, RunStatus, TimelineEvent
 from engine.devin.client import DevinAPIError
 from engine.devin.preflight import PreflightError
 from engine.execute.breaker import BreakerState, CircuitBreaker, is_transient
-from engine.models import BatchRun, EventKind, RunConfig, RunStatus, TimelineEvent
+from engine.launch.control import resume_detached
 from engine.runs.events import read_events
-from engine.settings import load_settings
+from engine.settings.environment import load_settings
 from engine.simulator import SimulatorServer
 from tests.app_fixtures import (
     open_page,

@@ -3,6 +3,7 @@ the scanner wrote cannot end it, forge another, or reach the prompt outside it."
 
 from __future__ import annotations
 
+from engine.core.models import AgentProgress, RemediationSession, SessionStatus
 from engine.devin.feedback import (
     FEEDBACK_BEGIN,
     FEEDBACK_END,
@@ -13,7 +14,6 @@ from engine.devin.feedback import (
 )
 from engine.devin.prompt import DATA_END, build_prompt
 from engine.devin.untrusted import MARKER_REMOVED, reads_as_marker
-from engine.models import AgentProgress, RemediationSession, SessionStatus
 from tests.test_prompt import make_finding
 
 HOSTILE = (

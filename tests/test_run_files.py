@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import BadInputError
-from engine.models import BatchRun, EventKind, RunConfig, RunStatus, TimelineEvent
+from engine.core.errors import BadInputError
+from engine.core.models import BatchRun, EventKind, RunConfig, RunStatus, TimelineEvent
 from engine.runs.events import EventLog, read_events
 from engine.runs.index import IndexEntry, index_path, read_index, upsert_run
 from engine.runs.journal import DispatchJournal, replay_journal

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.control import launch_plan_options
-from engine.models import RunStatus
-from engine.runs.findings_file import read_findings_file
-from engine.runs.launch import LaunchRecord, prepare_run
+from engine.core.models import RunStatus
+from engine.core.sources import SourceDefaults
+from engine.launch.control import launch_plan_options
+from engine.launch.findings_file import read_findings_file
+from engine.launch.prepare import LaunchRecord, prepare_run
 from engine.runs.paths import RunPaths, upload_file_name
-from engine.settings import load_settings
-from engine.sources import SourceDefaults
-from engine.validate import validate_run
+from engine.runs.validate import validate_run
+from engine.settings.environment import load_settings
 from tests.engine_helpers import SAMPLE, cli, engine_env, load_run
 
 EARLIER_RUNS = Path(__file__).resolve().parent / "fixtures" / "earlier_version_runs"
@@ -117,7 +117,7 @@ def test_a_scanner_upload_is_kept_as_uploaded_and_never_turned_into_csv(tmp_path
 def test_validate_names_a_missing_or_disagreeing_findings_file(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     paths = _launch(runs, SAMPLE.read_bytes(), SAMPLE.name, "checked")
-    from engine.runs.launch import initial_state
+    from engine.launch.prepare import initial_state
     from engine.runs.state_store import StateWriter
 
     run = initial_state(paths)

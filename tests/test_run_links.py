@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from engine.access import Action, Identity, Role
-from engine.audit import audit_path, record_audit
+from engine.access.audit import audit_path, record_audit
+from engine.access.roles import Action, Identity, Role
+from engine.core.models import RunConfig
 from engine.execute.start import execute_run
-from engine.models import RunConfig
-from engine.reviews import reviews_path
+from engine.launch.planner import PlanOptions
+from engine.launch.prepare import prepare_run
 from engine.runs.detach import spawn_engine
 from engine.runs.events import EventLog
 from engine.runs.journal import DispatchJournal
-from engine.runs.launch import prepare_run
 from engine.runs.paths import RunPaths
-from engine.runs.planner import PlanOptions
+from engine.runs.reviews import reviews_path
 from engine.simulator.journal import Journal
 from engine.storage.appendlog import open_for_append
 from engine.storage.atomic import atomic_write_bytes

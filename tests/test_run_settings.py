@@ -1,4 +1,4 @@
-"""One declaration of the run settings (engine/run_settings.py): the settings, the run's frozen
+"""One declaration of the run settings (engine/settings/run_settings.py): the settings, the run's frozen
 config, the command line, the Launch form and the Settings page all offer every run setting
 with the same range and default."""
 
@@ -9,13 +9,13 @@ from pathlib import Path
 import click
 import pytest
 
-from engine import run_settings
-from engine.cli import cli
-from engine.control import DEMO_GATE_SUCCESS_RATE, DEMO_SEED, DEMO_STORY, build_config, demo_settings
-from engine.models import RunConfig
-from engine.run_settings import RUN_SETTINGS, RunSettings
-from engine.settings import Settings
-from engine.settings_file import EDITABLE
+from engine.cli.main import cli
+from engine.core.models import RunConfig
+from engine.launch.control import DEMO_GATE_SUCCESS_RATE, DEMO_SEED, DEMO_STORY, build_config, demo_settings
+from engine.settings import run_settings
+from engine.settings.environment import Settings
+from engine.settings.file import EDITABLE
+from engine.settings.run_settings import RUN_SETTINGS, RunSettings
 from tests.app_fixtures import open_page, use_runs_fixture  # noqa: F401  (pytest fixture)
 from tests.engine_helpers import SAMPLE
 from ui.actions import launch_key, settings_field_key

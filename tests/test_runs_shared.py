@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.access import Action, Identity, Role
+from engine.access.audit import audit_path, read_audit, record_audit
+from engine.access.roles import Action, Identity, Role
 from engine.alerts import alert_log_path, read_alert_log
-from engine.audit import audit_path, read_audit, record_audit
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
+from engine.core.models import RunStatus
 from engine.ledger import ledger_path, read_ledger
-from engine.models import RunStatus
 from engine.runs.index import IndexEntry, index_path, read_index, upsert_run
 from engine.runs.paths import RUN_ID_PATTERN, check_run_id
 from engine.runs.shared import SHARED_DIR_NAME, move_old_layout, old_layout_items, shared_dir

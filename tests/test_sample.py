@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.models import FindingCategory, Severity
+from engine.core.models import FindingCategory, Severity
 from engine.sample import SAMPLE_COLUMNS, write_sample_csv
 from engine.sample.services import CATEGORY_PERCENT
 

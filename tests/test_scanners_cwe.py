@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from engine.core.models import FindingCategory
+from engine.core.sources import SourceDefaults
 from engine.ingest import ingest_file
-from engine.models import FindingCategory
 from engine.scanners import ScanParse, parse_scan
 from engine.scanners.categories import category_for, primary_cwe
 from engine.scanners.cwe_table import CWE_CATEGORIES, CWE_TOP_25_2023, CWE_TOP_25_2024
-from engine.sources import SourceDefaults
 from tests.scanner_samples import SAMPLES_DIR, needs_samples
 
 OTHER_SHARE_LIMIT = 0.15

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.scanners import detect_format, parse_scan, registry
 from engine.scanners import formats as formats_package
 

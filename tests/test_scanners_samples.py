@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.fingerprints import fingerprint
-from engine.models import FindingCategory, Severity
+from engine.core.fingerprints import fingerprint
+from engine.core.models import FindingCategory, Severity
 from engine.scanners import ScanParse, detect_format, parse_scan
 from engine.scanners.identity import dependency_fingerprint
 from tests.scanner_samples import SAMPLES_DIR, needs_samples

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from engine.errors import BadInputError
-from engine.fingerprints import disambiguate, fingerprint, normalise_text
-from engine.models import FindingCategory, Severity
+from engine.core.errors import BadInputError
+from engine.core.fingerprints import disambiguate, fingerprint, normalise_text
+from engine.core.models import FindingCategory, Severity
 from engine.scanners import detect_format, parse_scan
 from engine.scanners.identity import code_fingerprint, dependency_fingerprint
 from engine.scanners.packages import package_from_purl, package_from_text, vulnerability_id

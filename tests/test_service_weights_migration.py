@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from engine.launch.planner import PlanOptions, plan_run
 from engine.policy import ServiceCatalog, ServiceProfile, load_services, save_services
 from engine.policy.weights_migration import migrate_service_weights, services_catalog
-from engine.runs.planner import PlanOptions, plan_run
-from engine.settings import Settings
+from engine.settings.environment import Settings
 from tests.app_fixtures import open_page, use_runs_fixture  # noqa: F401  (pytest fixture)
 from tests.engine_helpers import SAMPLE, cli
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from engine.control import build_config
+from engine.launch.control import build_config
 from engine.runs.index import index_path
 from engine.runs.paths import RunPaths
-from engine.settings import Settings, load_settings
-from engine.validate import validate_run
+from engine.runs.validate import validate_run
+from engine.settings.environment import Settings, load_settings
 from tests.engine_helpers import roomy_policy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.access import Identity, Role
-from engine.audit import read_audit
-from engine.errors import BadInputError, PermissionDeniedError
-from engine.settings import Settings, load_settings
-from engine.settings_file import EDITABLE, SettingsFileError, origins, read_settings_file, save_settings
+from engine.access.audit import read_audit
+from engine.access.roles import Identity, Role
+from engine.core.errors import BadInputError, PermissionDeniedError
+from engine.settings.environment import Settings, load_settings
+from engine.settings.file import EDITABLE, SettingsFileError, origins, read_settings_file, save_settings
 from tests.engine_helpers import REPO
 
 ADMIN = Identity(email="ana@acme.com", name="Ana", role=Role.admin, authenticated=True)
@@ -170,8 +170,8 @@ def test_an_unreadable_file_is_named(settings_file: Path) -> None:
 _SAVER = """
 import sys
 from pathlib import Path
-from engine.access import Identity, Role
-from engine.settings_file import save_settings
+from engine.access.roles import Identity, Role
+from engine.settings.file import save_settings
 
 path, runs, field, start = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 who = Identity(email=field + "@acme.com", name=None, role=Role.admin, authenticated=True)

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import requests
 
+from engine.core.models import Finding, FindingCategory, Severity
+from engine.devin.playbooks import load_playbook
 from engine.devin.prompt import STRUCTURED_OUTPUT_SCHEMA, build_prompt
-from engine.models import Finding, FindingCategory, Severity
-from engine.playbooks import load_playbook
 from engine.simulator import SimulatorServer
 from tests.fix_oracle import problems
 

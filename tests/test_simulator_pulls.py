@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import requests
 
+from engine.core.models import Finding, FindingCategory, Severity
+from engine.devin.playbooks import load_playbook
 from engine.devin.prompt import build_prompt
-from engine.models import Finding, FindingCategory, Severity
-from engine.playbooks import load_playbook
 from engine.simulator import SimulatorServer
 from engine.simulator.pull_archive import find_pull, pulls_dir, save_pull, saved_pull_for
 from engine.simulator.pull_record import PullRecord

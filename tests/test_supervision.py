@@ -10,16 +10,23 @@ from pathlib import Path
 
 import pytest
 
-from engine.control import launch_plan_options
+from engine.core.models import (
+    BatchRun,
+    EventKind,
+    RemediationSession,
+    RunStatus,
+    SessionStatus,
+    TimelineEvent,
+)
 from engine.devin.client import DevinClient
 from engine.devin.feedback import FEEDBACK_BEGIN, FEEDBACK_END
 from engine.devin.prompt import build_prompt
 from engine.devin.status import map_status
 from engine.execute.start import execute_run
-from engine.models import BatchRun, EventKind, RemediationSession, RunStatus, SessionStatus, TimelineEvent
+from engine.launch.control import launch_plan_options
+from engine.launch.prepare import prepare_run
 from engine.runs.events import read_events
-from engine.runs.launch import prepare_run
-from engine.settings import load_settings
+from engine.settings.environment import load_settings
 from engine.simulator import SimulatorServer
 from engine.simulator.supervision import RESUMED_MESSAGE
 from tests.app_fixtures import (

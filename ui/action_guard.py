@@ -1,6 +1,6 @@
 """The steps every UI action shares: the settings (an invalid one said, not raised), the
-caller's role checked on the server (engine.access), the audit entry after the action
-succeeded (engine.audit), and the messages the page shows once the callback has run
+caller's role checked on the server (engine.access.roles), the audit entry after the action
+succeeded (engine.access.audit), and the messages the page shows once the callback has run
 (`components.flash`). Messages are markdown: values from people, files or errors are escaped
 first (ui/markup.py). Hiding a button is only a courtesy; `permitted` is what protects."""
 
@@ -12,10 +12,10 @@ import streamlit as st
 from filelock import Timeout
 from pydantic import ValidationError
 
-from engine.access import Action, Identity, require
-from engine.audit import record_audit
-from engine.errors import BadInputError, PermissionDeniedError
-from engine.settings import Settings, describe_invalid_settings, load_settings
+from engine.access.audit import record_audit
+from engine.access.roles import Action, Identity, require
+from engine.core.errors import BadInputError, PermissionDeniedError
+from engine.settings.environment import Settings, describe_invalid_settings, load_settings
 from ui import context, identity
 from ui.markup import md
 

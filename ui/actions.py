@@ -1,4 +1,4 @@
-"""Button callbacks: every change to a run goes through engine.control or engine.reviews.
+"""Button callbacks: every change to a run goes through engine.launch.control or engine.runs.reviews.
 
 Callbacks run before the page is drawn, so they report back through `say` and the page shows
 the message (`components.flash`). A message is markdown: every value in it that comes from a
@@ -8,7 +8,7 @@ finds the run instead of starting it again, so a rerun, a double click or a seco
 starts a run twice.
 
 Every callback checks the caller's role on the server (`ui.action_guard.permitted`,
-engine.access) before it acts, and records what it did in the audit trail (engine.audit) after
+engine.access.roles) before it acts, and records what it did in the audit trail (engine.access.audit) after
 it succeeded. Hiding a button is only a courtesy; this check is what protects."""
 
 from __future__ import annotations
@@ -18,17 +18,17 @@ from typing import Literal, TypeVar
 import streamlit as st
 from filelock import Timeout
 
-from engine import control
-from engine.access import Action
+from engine.access.roles import Action
+from engine.core.errors import BadInputError, WriteFailedError
+from engine.core.models import RunStatus
+from engine.core.sources import SourceDefaults
 from engine.devin.preflight import PreflightError, require_connection, target_of
-from engine.errors import BadInputError, WriteFailedError
+from engine.launch import control
 from engine.memory.hooks import learn_from_review
-from engine.models import RunStatus
-from engine.reviews import record_review
-from engine.run_settings import RUN_SETTINGS, flag
 from engine.runs.paths import RunPaths, new_run_id
-from engine.settings_file import EDITABLE, origins, save_settings
-from engine.sources import SourceDefaults
+from engine.runs.reviews import record_review
+from engine.settings.file import EDITABLE, origins, save_settings
+from engine.settings.run_settings import RUN_SETTINGS, flag
 from ui import context, loaders
 from ui.action_guard import audit, permitted, say
 from ui.markup import code, md

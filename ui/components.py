@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import streamlit as st
 
-from engine.access import Action
+from engine.access.roles import Action
 from engine.analytics import formatting as fmt
 from engine.analytics.ops import Stat
 from ui import action_guard, actions, context, loaders

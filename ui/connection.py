@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from engine.access import Action
+from engine.access.roles import Action
 from engine.devin.preflight import ConnectionTarget, PreflightProblem, blocking, check_connection, target_of
-from engine.settings import Settings
+from engine.settings.environment import Settings
 from ui.action_guard import permitted
 from ui.markup import code, md
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from engine.access import Action, Identity, can
+from engine.access.roles import Action, Identity, can
 from engine.runs.index import IndexEntry
-from engine.settings import Settings, load_settings
+from engine.settings.environment import Settings, load_settings
 from ui.loaders import RunView
 from ui.markup import code
 

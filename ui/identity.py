@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.access import (
+from engine.access.roles import (
     EmailClaim,
     Identity,
     email_claim,
@@ -21,8 +21,8 @@ from engine.access import (
     local_admin,
     resolve_identity,
 )
-from engine.errors import BadInputError
-from engine.settings import Settings
+from engine.core.errors import BadInputError
+from engine.settings.environment import Settings
 from ui.markup import code, md
 
 AUTH_OFF_NOTICE = "Authentication is off: everyone using this app acts as a local admin."

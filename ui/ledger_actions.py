@@ -1,5 +1,5 @@
 """Button callbacks of the Ledger page: triage, pull request states, scan imports and pull
-request sync. Each checks the caller's role first (ui.action_guard.permitted); engine.ledger_ops
+request sync. Each checks the caller's role first (ui.action_guard.permitted); engine.ledger.ops
 checks it again and writes the audit trail."""
 
 from __future__ import annotations
@@ -12,19 +12,19 @@ import requests
 import streamlit as st
 from filelock import Timeout
 
-from engine import ledger_ops
-from engine.access import Action, Identity
-from engine.errors import BadInputError
-from engine.models import DataSource, utcnow
-from engine.settings import Settings
-from engine.sources import SourceDefaults
+from engine.access.roles import Action, Identity
+from engine.core.errors import BadInputError
+from engine.core.models import DataSource, utcnow
+from engine.core.sources import SourceDefaults
+from engine.ledger import ops as ledger_ops
+from engine.settings.environment import Settings
 from ui.action_guard import permitted, say
 from ui.markup import code, md
 
 T = TypeVar("T")
 
 # --- the findings ledger ---------------------------------------------------------------------
-# engine.ledger_ops checks the role again and writes the audit trail itself: these callbacks
+# engine.ledger.ops checks the role again and writes the audit trail itself: these callbacks
 # check first (so a refusal is said plainly) and never audit a second time.
 
 LEDGER_SOURCE_KEY = "ledger_source"
@@ -55,7 +55,7 @@ def _source_of(value: str) -> DataSource | None:
 
 
 def _ledger_call(failed: str, call: Callable[[], T]) -> tuple[bool, T | None]:
-    """Runs one engine.ledger_ops call; on failure says `failed` and the engine's reason."""
+    """Runs one engine.ledger.ops call; on failure says `failed` and the engine's reason."""
     try:
         return True, call()
     except BadInputError as exc:

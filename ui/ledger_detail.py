@@ -2,7 +2,7 @@
 risk acceptance, and the triage a reviewer can do on it.
 
 The triage controls are drawn only for roles allowed to triage; the callbacks (ui/actions.py)
-check again on the server, and engine.ledger_ops checks once more and writes the audit trail."""
+check again on the server, and engine.ledger.ops checks once more and writes the audit trail."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from engine.access import Action
+from engine.access.roles import Action
 from engine.analytics.ledger_view import entry_attempts, entry_history
+from engine.core.models import DataSource, utcnow
 from engine.ledger import LedgerEntry, LifecycleState
-from engine.models import DataSource, utcnow
 from ui import components as c
 from ui import context, ledger_actions
 

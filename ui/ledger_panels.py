@@ -12,12 +12,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine.access import Action
+from engine.access.roles import Action
 from engine.analytics.ledger_view import STATE_ORDER, LedgerOverview
-from engine.ledger_ops import default_data_source
-from engine.models import DataSource
+from engine.core.models import DataSource
+from engine.ledger.ops import default_data_source
 from engine.policy.states import OPEN_STATES
-from engine.settings import Settings
+from engine.settings.environment import Settings
 from ui import charts, context, ledger_actions
 from ui import components as c
 

@@ -8,13 +8,13 @@ import math
 import pandas as pd
 import streamlit as st
 
-from engine.access import Action
+from engine.access.roles import Action
+from engine.core.models import DataSource
 from engine.ingest import IngestLimits
 from engine.ingest.limits import byte_size
 from engine.ledger import Ledger
-from engine.ledger_ops import ScanImportResult
-from engine.models import DataSource
-from engine.settings import Settings
+from engine.ledger.ops import ScanImportResult
+from engine.settings.environment import Settings
 from ui import components as c
 from ui import context, ledger_actions
 

@@ -1,6 +1,6 @@
 """Every read of the runs folder, cached on the files' fingerprints.
 
-Each public loader stats the files it needs (`engine.catalog.fingerprint`: path, mtime_ns,
+Each public loader stats the files it needs (`engine.analytics.catalog.fingerprint`: path, mtime_ns,
 size) and calls a `st.cache_data` function keyed on those fingerprints. An unchanged file is
 never read twice and a changed one is read on the very next call, so pages are fast and never
 stale. Liveness (is a running run's engine still alive?) depends on time and processes, not on
@@ -22,27 +22,26 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from engine import catalog
-from engine.analytics import outcomes
+from engine.analytics import catalog, outcomes
+from engine.analytics.catalog import Fingerprint, RunFiles
 from engine.analytics.held_back import HeldBackGroup, held_back_groups
 from engine.analytics.preview import preview_table, skipped_table, suppressed_table
-from engine.catalog import Fingerprint, RunFiles
-from engine.errors import BadInputError, DamagedFileError
+from engine.core.errors import BadInputError, DamagedFileError
+from engine.core.models import BatchRun, TimelineEvent, Wave
+from engine.core.sources import SourceDefaults
 from engine.ingest import IngestLimits, IngestReport
-from engine.launchers import launcher_for
+from engine.launch.launchers import launcher_for
+from engine.launch.planner import plan_options, plan_run
+from engine.launch.prepare import LaunchRecord
 from engine.ledger import Ledger, ledger_path, read_ledger
-from engine.models import BatchRun, TimelineEvent, Wave
 from engine.policy import Policy, ServiceCatalog, load_policy, load_services
-from engine.reviews import ReviewDecision, latest_decisions
 from engine.runs.damage import quick_problem
 from engine.runs.detach import Bootstrap
 from engine.runs.index import IndexEntry
-from engine.runs.launch import LaunchRecord
 from engine.runs.liveness import LivenessCheck, engine_liveness
 from engine.runs.paths import RunPaths
-from engine.runs.planner import plan_options, plan_run
-from engine.settings import Settings, load_settings
-from engine.sources import SourceDefaults
+from engine.runs.reviews import ReviewDecision, latest_decisions
+from engine.settings.environment import Settings, load_settings
 
 # Statuses during which a run changes by itself: pages refresh while a run shows one of them.
 ACTIVE_STATUSES = frozenset({"running", "starting", "queued"})
@@ -182,7 +181,7 @@ def launch_record(runs_dir: Path, run_id: str) -> LaunchRecord | None:
 
 
 def liveness_check() -> LivenessCheck:
-    """The launcher's liveness check (engine.launchers): local processes, or the fleet's leases.
+    """The launcher's liveness check (engine.launch.launchers): local processes, or the fleet's leases.
     Settings are read per call, like every page reads them; invalid ones fall back to local."""
     try:
         return launcher_for(load_settings()).liveness
@@ -320,7 +319,7 @@ def services(settings: Settings) -> ServiceCatalog:
 
 @dataclass(frozen=True)
 class IngestPreview:
-    """The engine's plan of an upload (engine.runs.planner.plan_run, the one a launch makes),
+    """The engine's plan of an upload (engine.launch.planner.plan_run, the one a launch makes),
     or the engine's reason for refusing the file; nothing is recorded by a preview."""
 
     error: str | None

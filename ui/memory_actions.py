@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 from filelock import Timeout
 
-from engine.access import Action
-from engine.errors import BadInputError
+from engine.access.roles import Action
+from engine.core.errors import BadInputError
 from engine.memory.hooks import retire_lesson_as
 from ui import context
 from ui.action_guard import permitted, say

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from engine.analytics.memory import SessionLesson
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.memory import MemoryBook, memory_store
 from ui import components as c
 from ui.markup import md

@@ -8,8 +8,8 @@ from pathlib import Path
 import streamlit as st
 from filelock import Timeout
 
-from engine.access import Action
-from engine.errors import BadInputError
+from engine.access.roles import Action
+from engine.core.errors import BadInputError
 from engine.policy import load_policy, load_services
 from engine.policy import save_policy as write_policy
 from engine.policy import save_services as write_services

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.policy import IMPORTANCE_WORDS, Policy, ServiceCatalog
 from engine.policy.policy import parse_policy, policy_document
 from engine.policy.service_agent import agent_document, parse_agent

@@ -1,4 +1,4 @@
-"""Service overrides (engine.agent_overrides) as the Launch and Sessions pages show them.
+"""Service overrides (engine.core.agent_overrides) as the Launch and Sessions pages show them.
 
 They are an administrator's text from the services file: shown in dataframes and as escaped
 markdown, never as HTML."""
@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 import streamlit as st
 
-from engine.agent_overrides import AgentOverrides, overrides_by_service
+from engine.core.agent_overrides import AgentOverrides, overrides_by_service
 from ui.markup import code
 
 COLUMNS = {

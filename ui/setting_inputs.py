@@ -1,5 +1,5 @@
-"""Number inputs for settings, generated from their declarations (engine/run_settings.py and
-engine/settings.py), so the Launch form and the Settings page offer each setting with the
+"""Number inputs for settings, generated from their declarations (engine/settings/run_settings.py and
+engine/settings/environment.py), so the Launch form and the Settings page offer each setting with the
 range and default the engine checks."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from typing import Any
 import streamlit as st
 from pydantic import BaseModel
 
-from engine import run_settings
-from engine.run_settings import RUN_SETTINGS, RunSettings
+from engine.settings import run_settings
+from engine.settings.run_settings import RUN_SETTINGS, RunSettings
 
 
 def input_bounds(name: str, model: type[BaseModel] = RunSettings) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """`<runs_dir>/_shared/alerts.jsonl`: every alert delivery outcome, one JSON object per line.
 
 Append-only, written under a file lock (the engine and app processes may both send alerts)
-and fsynced, in the house style of `engine/audit.py`. Lines hold the webhook's host only:
+and fsynced, in the house style of `engine/access/audit.py`. Lines hold the webhook's host only:
 never a URL path (for Slack the path is the credential) and never the signing secret."""
 
 from __future__ import annotations

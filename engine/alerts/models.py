@@ -15,7 +15,7 @@ from uuid import uuid4
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
-from engine.models import utcnow
+from engine.core.models import utcnow
 
 Channel = Literal["slack", "webhook"]
 Outcome = Literal["delivered", "failed", "dropped"]

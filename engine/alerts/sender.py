@@ -37,7 +37,7 @@ from engine.alerts.models import Alert, AlertDelivery, Channel, DeliveryResult, 
 from engine.alerts.redaction import install_log_redaction
 
 if TYPE_CHECKING:
-    from engine.settings import Settings
+    from engine.settings.environment import Settings
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from engine.analytics.acu import DEFAULT_MINUTES_PER_ACU
-from engine.models import BatchRun, RemediationSession, SessionStatus
+from engine.core.models import BatchRun, RemediationSession, SessionStatus
 from engine.runs.timing import session_seconds
 
 DEFAULT_PRICE_PER_ACU = 2.25  # dollars; the `price_per_acu` setting's default

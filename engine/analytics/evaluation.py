@@ -9,8 +9,8 @@ from typing import Literal
 from pydantic import BaseModel
 
 from engine.analytics.stats import mean
+from engine.core.models import BatchRun, RemediationSession
 from engine.execute.totals import finding_outcome, latest_sessions
-from engine.models import BatchRun, RemediationSession
 from engine.runs.timing import session_seconds
 
 HEALTHY_AT = 0.8  # success rate at or above: healthy

@@ -10,9 +10,9 @@ import pandas as pd
 
 from engine.analytics import formatting as fmt
 from engine.analytics.outcomes import indexed_outcomes
-from engine.models import RunStatus
-from engine.reviews import ReviewDecision
+from engine.core.models import RunStatus
 from engine.runs.index import IndexEntry
+from engine.runs.reviews import ReviewDecision
 
 HISTORY_COLUMNS = [
     "run_id",

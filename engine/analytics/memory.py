@@ -8,8 +8,8 @@ from collections.abc import Iterable
 import pandas as pd
 from pydantic import BaseModel
 
+from engine.core.models import EventKind, RemediationSession, TimelineEvent
 from engine.memory.models import USE_OUTCOMES, LessonInPrompt, LessonKind, MemoryBook, MemoryItem
-from engine.models import EventKind, RemediationSession, TimelineEvent
 
 MEMORY_COLUMNS = [
     "item_id",

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 import pandas as pd
 from pydantic import BaseModel
 
-from engine.acu_caps import acu_cap_for
 from engine.analytics.acu import DEFAULT_MINUTES_PER_ACU
 from engine.analytics.cost import run_cost
 from engine.analytics.stats import LOW_SAMPLES, MIN_SAMPLES, Stat, percentile, percentile_stat, stat
+from engine.core.acu_caps import acu_cap_for
+from engine.core.models import BatchRun, SessionStatus, WaveStatus
 from engine.execute.totals import finding_outcome, latest_sessions
-from engine.models import BatchRun, SessionStatus, WaveStatus
 from engine.runs.timing import session_seconds
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.models import Finding, Severity
+from engine.core.models import Finding, Severity
 
 SEVERITY_ORDER: dict[str, int] = {s.value: i for i, s in enumerate(Severity)}  # critical first
 

@@ -23,11 +23,11 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from engine.core.models import BatchRun, RemediationSession, SessionStatus
 from engine.execute.totals import finding_outcome, latest_sessions
 from engine.ledger.models import Ledger, LifecycleState
-from engine.models import BatchRun, RemediationSession, SessionStatus
-from engine.reviews import ReviewDecision, latest_decisions
 from engine.runs.index import IndexEntry
+from engine.runs.reviews import ReviewDecision, latest_decisions
 
 
 class FindingOutcome(StrEnum):

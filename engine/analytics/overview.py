@@ -20,8 +20,7 @@ from engine.analytics.outcomes import (
     summarize_outcomes,
 )
 from engine.analytics.review_queue import pending_review_count
-from engine.execute.totals import latest_sessions
-from engine.models import (
+from engine.core.models import (
     BatchRun,
     RemediationSession,
     RunStatus,
@@ -31,7 +30,8 @@ from engine.models import (
     Wave,
     WaveStatus,
 )
-from engine.reviews import ReviewDecision
+from engine.execute.totals import latest_sessions
+from engine.runs.reviews import ReviewDecision
 from engine.runs.timing import session_seconds
 
 ACTIVE_STATUSES = frozenset({SessionStatus.dispatched, SessionStatus.working, SessionStatus.blocked})

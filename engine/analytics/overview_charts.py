@@ -12,9 +12,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from engine.analytics.outcomes import OUTCOME_LABELS, FindingOutcome, finding_outcomes
+from engine.core.models import BatchRun, Severity
 from engine.execute.totals import latest_sessions
-from engine.models import BatchRun, Severity
-from engine.reviews import ReviewDecision
+from engine.runs.reviews import ReviewDecision
 
 OUTCOME_COLORS: dict[FindingOutcome, str] = {
     FindingOutcome.fixed: "#2e7d32",

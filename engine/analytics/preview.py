@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from engine.core.models import Finding
 from engine.ingest.report import RowProblem, SuppressedFinding
-from engine.models import Finding
 from engine.policy import SkippedFinding
 
 # The run's order with the one priority score (engine.policy.priority), its parts as columns

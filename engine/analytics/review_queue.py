@@ -9,9 +9,9 @@ from typing import Literal
 from pydantic import BaseModel
 
 from engine.analytics.ordering import SEVERITY_ORDER, ranks
+from engine.core.models import BatchRun
 from engine.execute.totals import latest_sessions
-from engine.models import BatchRun
-from engine.reviews import ReviewDecision, reviewable
+from engine.runs.reviews import ReviewDecision, reviewable
 
 ReviewState = Literal["pending", "approved", "rejected"]
 

@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field
 
 from engine.analytics.acu import estimate_acus
 from engine.analytics.outcomes import indexed_outcomes
-from engine.reviews import ReviewDecision, latest_decisions
 from engine.runs.index import IndexEntry
+from engine.runs.reviews import ReviewDecision, latest_decisions
 
 SMALL_SAMPLE_FIXES = 10  # below this many accepted fixes, the figures are a small sample
 ALL_RUNS = "all runs"

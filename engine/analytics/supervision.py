@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from engine.models import AttemptFeedback, EventKind, RemediationSession, TimelineEvent
+from engine.core.models import AttemptFeedback, EventKind, RemediationSession, TimelineEvent
 
 
 class Nudge(BaseModel):

@@ -15,9 +15,9 @@ from engine.analytics.ordering import in_priority_order, ranks
 from engine.analytics.outcomes import OUTCOME_LABELS, finding_outcomes
 from engine.analytics.overview import TimelineItem, event_item
 from engine.analytics.supervision import SessionSupervision, session_supervision
+from engine.core.models import BatchRun, Finding, RemediationSession, TimelineEvent
 from engine.execute.totals import latest_sessions
-from engine.models import BatchRun, Finding, RemediationSession, TimelineEvent
-from engine.reviews import ReviewDecision, reviewable
+from engine.runs.reviews import ReviewDecision, reviewable
 from engine.runs.timing import session_seconds
 
 NOT_DISPATCHED = "not dispatched"

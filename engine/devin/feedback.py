@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from engine.core.models import AttemptFeedback, RemediationSession
 from engine.devin.schemas import SessionDetails
 from engine.devin.untrusted import escape_invisible, neutralise_markers
-from engine.models import AttemptFeedback, RemediationSession
 
 FEEDBACK_BEGIN = "<<<BEGIN PREVIOUS ATTEMPT>>>"  # engine.devin.untrusted neutralises look-alikes
 FEEDBACK_END = "<<<END PREVIOUS ATTEMPT>>>"

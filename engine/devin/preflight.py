@@ -25,10 +25,10 @@ import requests
 from pydantic import BaseModel
 from urllib3.util.retry import Retry
 
+from engine.core.errors import BadInputError
 from engine.devin.client import RETRY_STATUSES, DevinAPIError, DevinClient
-from engine.errors import BadInputError
 from engine.ledger.pulls import GitPullRequests
-from engine.settings import Settings
+from engine.settings.environment import Settings
 
 CONNECT_TIMEOUT_SECONDS = 3.0
 READ_TIMEOUT_SECONDS = 4.0

@@ -9,7 +9,7 @@ line break or invisible character escaped (`engine.devin.untrusted`). The sessio
 only our own words, the severity and category, and the service and finding id reduced to a
 safe charset: no free text of the finding.
 
-A service's overrides from the services file (engine.agent_overrides) come from an
+A service's overrides from the services file (engine.core.agent_overrides) come from an
 administrator, not from the scan: they go in a section of their own among our instructions,
 before the data block, saying where they come from. They were checked when the file was read
 (nothing in them reads as a marker or holds an invisible character); markers are neutralised
@@ -26,13 +26,13 @@ import re
 import unicodedata
 from typing import Any
 
-from engine.agent_overrides import AgentOverrides
+from engine.core.agent_overrides import AgentOverrides
+from engine.core.models import AttemptFeedback, Finding, FindingCategory
 from engine.devin.feedback import feedback_section
 from engine.devin.untrusted import escape_invisible, neutralise_markers
 from engine.ingest.columns import COLUMNS
 from engine.memory.models import LessonInPrompt
 from engine.memory.prompt_section import memory_section
-from engine.models import AttemptFeedback, Finding, FindingCategory
 
 STEPS = ("analyzing", "fixing", "testing", "creating_pr", "completed", "failed")
 
@@ -193,7 +193,7 @@ def build_prompt(
     feedback: AttemptFeedback | None = None,
 ) -> str:
     """`service`: the services file's name for the finding's service and its overrides
-    (engine.agent_overrides.overrides_for), when it sets any. `lessons`: the lessons from
+    (engine.core.agent_overrides.overrides_for), when it sets any. `lessons`: the lessons from
     memory chosen for this session (engine.memory), in a data block of their own. `feedback`:
     a retry's summary of the attempt before it (engine.devin.feedback), in its own untrusted
     block after the data."""

@@ -5,8 +5,8 @@ idles in `blocked` once done. So the outcome comes from the PR and the structure
 
 from __future__ import annotations
 
+from engine.core.models import SessionStatus
 from engine.devin.schemas import SessionDetails
-from engine.models import SessionStatus
 
 WORKING_ENUMS = frozenset({"working", "resumed", "resume_requested", "resume_requested_frontend"})
 SUSPENDED_ENUMS = frozenset({"suspend_requested", "suspend_requested_frontend"})

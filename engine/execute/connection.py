@@ -10,8 +10,8 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from engine.core.models import RunConfig
 from engine.devin.client import DevinClient, build_retry
-from engine.models import RunConfig
 from engine.runs.fence import LeaseLostError, check_lease
 from engine.runs.paths import RunPaths
 from engine.simulator import SimulatorServer
@@ -37,7 +37,7 @@ def run_client(base_url: str, api_key: str, config: RunConfig) -> DevinClient:
 def open_api(config: RunConfig, paths: RunPaths, api_key: str | None) -> Iterator[DevinClient]:
     if config.data_source == "live":
         if not api_key:
-            from engine.errors import BadInputError
+            from engine.core.errors import BadInputError
 
             raise BadInputError("this run was launched in live mode: set DEVIN_API_KEY to resume it")
         client = run_client(config.api_base_url or "", api_key, config)

@@ -10,17 +10,9 @@ import logging
 import time
 from collections import deque
 
-from engine.acu_caps import AcuCap, acu_cap_for
-from engine.agent_overrides import overrides_for
-from engine.devin.client import DevinAPIError, DevinClient
-from engine.devin.feedback import feedback_of
-from engine.devin.prompt import STRUCTURED_OUTPUT_SCHEMA, build_prompt, session_title
-from engine.execute.ledger_link import LedgerLink
-from engine.execute.memory_link import MemoryLink, lessons_event_details
-from engine.execute.recorder import Recorder
-from engine.execute.tags import attempt_tag, run_tag, session_tags
-from engine.execute.totals import latest_sessions
-from engine.models import (
+from engine.core.acu_caps import AcuCap, acu_cap_for
+from engine.core.agent_overrides import overrides_for
+from engine.core.models import (
     BatchRun,
     EventKind,
     HeldBackFinding,
@@ -29,7 +21,15 @@ from engine.models import (
     Wave,
     utcnow,
 )
-from engine.playbooks import load_playbook, playbook_name_for
+from engine.devin.client import DevinAPIError, DevinClient
+from engine.devin.feedback import feedback_of
+from engine.devin.playbooks import load_playbook, playbook_name_for
+from engine.devin.prompt import STRUCTURED_OUTPUT_SCHEMA, build_prompt, session_title
+from engine.execute.ledger_link import LedgerLink
+from engine.execute.memory_link import MemoryLink, lessons_event_details
+from engine.execute.recorder import Recorder
+from engine.execute.tags import attempt_tag, run_tag, session_tags
+from engine.execute.totals import latest_sessions
 from engine.runs.journal import replay_journal
 
 log = logging.getLogger(__name__)

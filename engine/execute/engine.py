@@ -1,7 +1,7 @@
 """The run loop: for each wave, dispatch up to `max_parallel_sessions`, poll by the wave's tag,
 time out, retry, then gate the next wave on the success rate.
 
-Every duration here is measured with time.monotonic() (see engine.clock); the wall clock only
+Every duration here is measured with time.monotonic() (see engine.core.clock); the wall clock only
 stamps what people read. Only this process writes the run's state.json, events.jsonl and
 dispatch.jsonl."""
 
@@ -15,21 +15,8 @@ from collections import deque
 from collections.abc import Callable
 
 from engine.alerts import Alert, AlertKind, AlertSender
-from engine.devin.client import DevinAPIError, DevinClient
-from engine.devin.schemas import SessionDetails
-from engine.devin.status import map_status
-from engine.errors import DamagedFileError, WriteFailedError
-from engine.execute.breaker import CircuitBreaker, is_transient
-from engine.execute.dispatcher import Dispatcher
-from engine.execute.ledger_link import LedgerLink
-from engine.execute.memory_link import MemoryLink
-from engine.execute.playbook_sync import sync_playbooks
-from engine.execute.progress import Progress
-from engine.execute.recorder import Recorder
-from engine.execute.session_clock import SessionClock, unwatched_seconds
-from engine.execute.supervision import Supervisor
-from engine.execute.tags import run_tag, wave_tag
-from engine.models import (
+from engine.core.errors import DamagedFileError, WriteFailedError
+from engine.core.models import (
     API_UNAVAILABLE_REASON,
     IN_FLIGHT_SESSION_STATUSES,
     AgentProgress,
@@ -43,6 +30,19 @@ from engine.models import (
     WaveStatus,
     utcnow,
 )
+from engine.devin.client import DevinAPIError, DevinClient
+from engine.devin.schemas import SessionDetails
+from engine.devin.status import map_status
+from engine.execute.breaker import CircuitBreaker, is_transient
+from engine.execute.dispatcher import Dispatcher
+from engine.execute.ledger_link import LedgerLink
+from engine.execute.memory_link import MemoryLink
+from engine.execute.playbook_sync import sync_playbooks
+from engine.execute.progress import Progress
+from engine.execute.recorder import Recorder
+from engine.execute.session_clock import SessionClock, unwatched_seconds
+from engine.execute.supervision import Supervisor
+from engine.execute.tags import run_tag, wave_tag
 from engine.runs.fence import LeaseLostError, check_lease
 from engine.runs.paths import RunPaths
 

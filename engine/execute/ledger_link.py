@@ -14,9 +14,9 @@ import logging
 import time
 from pathlib import Path
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
+from engine.core.models import BatchRun, RemediationSession, RunLedgerConfig, SessionStatus, utcnow
 from engine.ledger import Claim, GlobalBudget, claim, record_outcome, update_ledger
-from engine.models import BatchRun, RemediationSession, RunLedgerConfig, SessionStatus, utcnow
 from engine.runs.fence import check_lease
 
 log = logging.getLogger(__name__)

@@ -13,13 +13,13 @@ import logging
 import time
 from pathlib import Path
 
+from engine.core.models import BatchRun, Finding, RemediationSession, SessionStatus, utcnow
 from engine.memory import facts_of, ranked_lessons
 from engine.memory.learn import record_use as record_lesson_use
 from engine.memory.learn import session_ended
 from engine.memory.models import LessonInPrompt, MemoryBook
 from engine.memory.prompt_section import fitting
 from engine.memory.store import MemoryStore, memory_store
-from engine.models import BatchRun, Finding, RemediationSession, SessionStatus, utcnow
 from engine.runs.fence import LeaseLostError, check_lease
 
 log = logging.getLogger(__name__)

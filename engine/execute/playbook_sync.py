@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from engine.devin.client import DevinAPIError, DevinClient
-from engine.playbooks import load_all_playbooks
+from engine.devin.playbooks import load_all_playbooks
 
 log = logging.getLogger(__name__)
 

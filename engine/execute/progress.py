@@ -8,8 +8,8 @@ from typing import Protocol
 
 import click
 
+from engine.core.models import BatchRun, Wave, WaveStatus
 from engine.execute.totals import finding_outcome, latest_sessions
-from engine.models import BatchRun, Wave, WaveStatus
 
 
 class Progress(Protocol):

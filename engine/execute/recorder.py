@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from engine.core.models import BatchRun, EventKind, RunTotals, TimelineEvent
 from engine.execute.totals import compute_totals
-from engine.models import BatchRun, EventKind, RunTotals, TimelineEvent
 from engine.runs.events import EventLog
 from engine.runs.fence import check_lease
 from engine.runs.index import entry_for, upsert_run

@@ -18,8 +18,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
-from engine.clock import ClockMark, Elapsed, elapsed_between
-from engine.models import IN_FLIGHT_SESSION_STATUSES, BatchRun, RemediationSession
+from engine.core.clock import ClockMark, Elapsed, elapsed_between
+from engine.core.models import IN_FLIGHT_SESSION_STATUSES, BatchRun, RemediationSession
 
 
 def unwatched_seconds(run: BatchRun, bound: float, now: ClockMark | None = None) -> Elapsed:

@@ -16,16 +16,16 @@ from filelock import FileLock, Timeout
 
 from engine.alerts import AlertSender
 from engine.alerts.redaction import attach_redaction
-from engine.clock import host_name
-from engine.errors import BadInputError, WriteFailedError
+from engine.core.clock import host_name
+from engine.core.errors import BadInputError, WriteFailedError
+from engine.core.models import RESUMABLE_RUN_STATUSES, BatchRun, RunStatus
 from engine.execute.connection import open_api
 from engine.execute.engine import RunEngine
 from engine.execute.progress import Progress
+from engine.launch.prepare import initial_state
+from engine.launch.run_process import check_run_files
 from engine.metrics.engine_endpoint import engine_metrics
-from engine.models import RESUMABLE_RUN_STATUSES, BatchRun, RunStatus
-from engine.run_process import check_run_files
 from engine.runs.fence import check_lease, fenced
-from engine.runs.launch import initial_state
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state_if_present
 from engine.storage.links import open_no_follow, refuse_links

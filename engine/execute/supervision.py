@@ -18,19 +18,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from engine.devin.client import DevinAPIError, DevinClient
-from engine.devin.feedback import last_agent_messages
-from engine.devin.prompt import STEPS, session_title
-from engine.devin.schemas import SessionDetails
-from engine.execute.recorder import Recorder
-from engine.execute.session_clock import SessionClock
-from engine.models import (
+from engine.core.models import (
     BatchRun,
     EventKind,
     Finding,
     RemediationSession,
     SessionStatus,
 )
+from engine.devin.client import DevinAPIError, DevinClient
+from engine.devin.feedback import last_agent_messages
+from engine.devin.prompt import STEPS, session_title
+from engine.devin.schemas import SessionDetails
+from engine.execute.recorder import Recorder
+from engine.execute.session_clock import SessionClock
 from engine.runs.fence import check_lease
 
 log = logging.getLogger(__name__)

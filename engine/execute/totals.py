@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from engine.models import BatchRun, RemediationSession, RunTotals, SessionStatus
+from engine.core.models import BatchRun, RemediationSession, RunTotals, SessionStatus
 
 
 def latest_sessions(run: BatchRun) -> dict[str, RemediationSession]:

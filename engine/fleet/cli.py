@@ -9,9 +9,9 @@ import re
 import click
 from redis.exceptions import RedisError
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.runs.fence import QUEUE_URL_ENV
-from engine.settings import Settings
+from engine.settings.environment import Settings
 
 QUEUE_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 NODE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")

@@ -13,8 +13,8 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.job import Job, JobStatus
 
-from engine.clock import host_name
-from engine.errors import BadInputError
+from engine.core.clock import host_name
+from engine.core.errors import BadInputError
 from engine.fleet import keys
 from engine.fleet.timing import FAILOVER_RETRIES, RESULT_TTL_SECONDS
 from engine.runs.detach import Bootstrap, write_bootstrap

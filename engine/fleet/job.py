@@ -34,18 +34,18 @@ from redis.exceptions import RedisError
 from rq import get_current_job
 from rq.job import Job
 
-from engine.clock import host_name
-from engine.errors import BadInputError
+from engine.core.clock import host_name
+from engine.core.errors import BadInputError
+from engine.core.models import BatchRun, RunStatus
 from engine.fleet import keys
 from engine.fleet.lease import Lease, new_token
 from engine.fleet.timing import ENGINE_EXIT_SECONDS, LEASE_SECONDS, RENEW_SECONDS, STOP_POLL_SECONDS
-from engine.models import BatchRun, RunStatus
 from engine.runs.detach import start_engine
 from engine.runs.fence import LEASE_KEY_ENV, LEASE_TOKEN_ENV, QUEUE_URL_ENV, WORKER_ENV
 from engine.runs.liveness import heartbeat_is_fresh
 from engine.runs.paths import RunPaths
 from engine.runs.state_store import STALE_AFTER_SECONDS, load_state_if_present
-from engine.settings import Settings, load_settings
+from engine.settings.environment import Settings, load_settings
 
 log = logging.getLogger(__name__)
 

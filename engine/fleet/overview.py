@@ -17,7 +17,7 @@ from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from engine.fleet.connection import connect
 from engine.fleet.timing import MONITOR_SECONDS, RQ_HEARTBEAT_GRACE_SECONDS
-from engine.settings import Settings
+from engine.settings.environment import Settings
 
 JOBS_LISTED = 100  # per table, newest first
 # A busy worker beats every MONITOR_SECONDS; one silent for longer than RQ allows is dead.

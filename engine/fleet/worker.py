@@ -34,7 +34,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Queue, Worker
 from rq.worker_pool import WorkerPool
 
-from engine.clock import host_name
+from engine.core.clock import host_name
 from engine.fleet.job import HANDOFF_SIGNAL
 from engine.fleet.timing import MAINTENANCE_SECONDS, MONITOR_SECONDS, WORKER_TTL_SECONDS
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from engine.core.sources import SourceDefaults
 from engine.ingest.limits import IngestLimits
 from engine.ingest.report import IngestReport, MergedGroup, RowProblem, SuppressedFinding
-from engine.sources import SourceDefaults
 
 if TYPE_CHECKING:
     from engine.ingest.pipeline import IngestResult, ingest_bytes, ingest_file

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from engine.models import FindingCategory, Severity
+from engine.core.models import FindingCategory, Severity
 
 # The findings CSV format as exports write it (and `sample` generates it), in order.
 CSV_COLUMNS: tuple[str, ...] = (

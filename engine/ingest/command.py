@@ -14,11 +14,11 @@ from typing import BinaryIO
 import click
 import orjson
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
+from engine.core.sources import SourceDefaults
 from engine.ingest.limits import IngestLimits
 from engine.ingest.pipeline import IngestResult, ingest_file
-from engine.settings import Settings
-from engine.sources import SourceDefaults
+from engine.settings.environment import Settings
 
 CHUNK = 5000  # findings serialised at a time
 
@@ -71,7 +71,7 @@ def ingest_command(
     if as_json:
         write_ingest_json(result, click.get_binary_stream("stdout"))
     else:
-        from engine import reporting
+        from engine.cli import reporting
 
         reporting.print_ingest(report)
     if report.accepted == 0:

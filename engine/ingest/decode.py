@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from engine.errors import BadInputError, reading
+from engine.core.errors import BadInputError, reading
 from engine.ingest.encoding import Encoding, choose_encoding
 
 HEAD_BYTES = 65536  # enough for any header row; the rest of the file is the parser's

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from pydantic import TypeAdapter
 
-from engine.coded import TableCodes
+from engine.core.coded import TableCodes
+from engine.core.models import FindingCategory
 from engine.ingest.columns import fingerprint_from
 from engine.ingest.report import MergedGroup, RowProblem
 from engine.ingest.rows import CheckedRows
-from engine.models import FindingCategory
 
 _MAX_KEY = 2**62
 _GROUPS = TypeAdapter(list[MergedGroup])  # one batch validation: far cheaper than per object

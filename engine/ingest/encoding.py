@@ -23,8 +23,8 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
-from engine.errors import BadInputError
-from engine.utf8 import is_utf8
+from engine.core.errors import BadInputError
+from engine.core.utf8 import is_utf8
 
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _ASCII = bytes(range(128))

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from engine.fingerprints import fingerprint, normalise_text
+from engine.core.fingerprints import fingerprint, normalise_text
 from engine.ingest.columns import fingerprint_from
 
 

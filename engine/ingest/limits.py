@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.scanners.budget import ScanBudget
 
 if TYPE_CHECKING:
-    from engine.settings import Settings
+    from engine.settings.environment import Settings
 
 _MB = 1024 * 1024
 # The clock the time limit reads; a module attribute so tests can stand in for it.

@@ -1,5 +1,5 @@
 """File -> checked and merged findings plus a report of everything that happened. Scoring and
-ordering them is the plan's work (engine/runs/planner.py)."""
+ordering them is the plan's work (engine/launch/planner.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 from pydantic import TypeAdapter
 
-from engine.coded import TableCodes, dense_rank
-from engine.errors import BadInputError, reading
+from engine.core.coded import TableCodes, dense_rank
+from engine.core.errors import BadInputError, reading
+from engine.core.models import Finding
+from engine.core.sources import SourceDefaults
 from engine.ingest.columns import COLUMNS
 from engine.ingest.decode import DecodedSource, source_from_bytes, source_from_path
 from engine.ingest.dedupe import location_keys, merge_duplicates, reject_reused_ids
@@ -23,9 +25,7 @@ from engine.ingest.report import REPLACED_ROWS_LISTED, IngestReport, RowProblem
 from engine.ingest.rows import CheckedRows, check_rows, normalize_path
 from engine.ingest.scan_table import scan_table, suppressed_findings
 from engine.ingest.table import blank_rows, check_header, read_header, read_table
-from engine.models import Finding
 from engine.scanners import parse_scan, unlimited
-from engine.sources import SourceDefaults
 
 _FINDINGS = TypeAdapter(list[Finding])
 _JSON_SNIFF = 64

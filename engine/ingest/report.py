@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from engine.models import Severity
+from engine.core.models import Severity
 
 REPLACED_ROWS_LISTED = 50
 

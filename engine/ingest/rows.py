@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from engine.coded import Coded, TableCodes
+from engine.core.coded import Coded, TableCodes
+from engine.core.models import SEVERITY_RANK, FindingCategory, Severity
 from engine.ingest.columns import (
     COLUMNS,
     REQUIRED_VALUES,
@@ -24,7 +25,6 @@ from engine.ingest.columns import (
 )
 from engine.ingest.report import RowProblem
 from engine.ingest.table import STRIPPED_COLUMNS
-from engine.models import SEVERITY_RANK, FindingCategory, Severity
 
 MAX_LINE_NUMBER = 10_000_000
 # The longest cell a row may hold: the csv module's own limit (which the tolerant reader keeps),

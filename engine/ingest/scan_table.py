@@ -10,13 +10,13 @@ import re
 
 import pandas as pd
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
+from engine.core.sources import SourceDefaults
 from engine.ingest.columns import COLUMNS
 from engine.ingest.report import SuppressedFinding
 from engine.ingest.table import ARROW_STR
 from engine.scanners import ScanParse
 from engine.scanners.records import ScanRecord
-from engine.sources import SourceDefaults
 
 DESCRIPTION_LIMIT = 4000
 SUPPRESSED_LISTED = 500  # the report lists this many suppressed results; it counts them all

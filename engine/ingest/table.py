@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.ingest.columns import COLUMNS, REQUIRED_COLUMNS, normalize_name
 from engine.ingest.decode import DecodedSource
 from engine.ingest.limits import IngestLimits, Stopwatch

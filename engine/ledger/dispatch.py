@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.ledger.models import (
     AttemptOutcome,
     Claim,

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, computed_field
 
-from engine.models import Finding, FindingCategory, Severity
+from engine.core.models import Finding, FindingCategory, Severity
 
 LEDGER_VERSION = 1
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
+from engine.core.models import Finding
 from engine.ledger.models import (
     FailedFix,
     ImportSummary,
@@ -24,7 +25,6 @@ from engine.ledger.models import (
     scope_of,
 )
 from engine.ledger.transitions import change_state, require_aware
-from engine.models import Finding
 
 S = LifecycleState
 # Absent from a scan that covers them: these are fixed (a pr_merged one is verified fixed).

@@ -18,7 +18,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.ledger.models import Ledger, LifecycleState, PullRequestState
 from engine.ledger.transitions import change_state, get_entry, require_aware
 

@@ -17,7 +17,7 @@ from typing import TypeVar
 from filelock import FileLock
 from pydantic import ValidationError
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.ledger.models import LEDGER_VERSION, Ledger
 from engine.runs.shared import shared_dir
 from engine.storage.atomic import TEMP_PREFIX, atomic_write_bytes

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.ledger.models import Ledger, LedgerEntry, LedgerEvent, LifecycleState
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.ledger.models import Ledger, LedgerEntry, LifecycleState, RiskAcceptance
 from engine.ledger.transitions import change_state, get_entry, require_aware, require_text
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from engine.core.models import BatchRun, Finding, RemediationSession
 from engine.memory.learn import SessionFacts
-from engine.models import BatchRun, Finding, RemediationSession
 
 
 def facts_of(finding: Finding, run_id: str, session: RemediationSession) -> SessionFacts:

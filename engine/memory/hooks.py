@@ -8,16 +8,16 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from engine.access import Action, Identity, require
-from engine.audit import record_audit
+from engine.access.audit import record_audit
+from engine.access.roles import Action, Identity, require
+from engine.core.models import BatchRun, utcnow
 from engine.ledger import ImportSummary, LedgerEntry, read_ledger
 from engine.memory.facts import session_facts
 from engine.memory.learn import SessionFacts, fix_regressed, fix_verified, pull_request_reviewed, retire
 from engine.memory.models import MemoryItem
 from engine.memory.store import memory_store
-from engine.models import BatchRun, utcnow
-from engine.reviews import ReviewDecision
 from engine.runs.paths import RunPaths
+from engine.runs.reviews import ReviewDecision
 from engine.runs.state_store import load_state
 
 log = logging.getLogger(__name__)

@@ -21,8 +21,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from engine.core.errors import BadInputError
+from engine.core.models import FindingCategory
 from engine.devin.untrusted import neutralise_markers
-from engine.errors import BadInputError
 from engine.memory.models import (
     LessonKind,
     LessonSource,
@@ -33,7 +34,6 @@ from engine.memory.models import (
     Retirement,
     UseOutcome,
 )
-from engine.models import FindingCategory
 
 # Bounds: the store, each item and each lesson's text stay small whatever the runs do.
 MAX_ITEMS_PER_KEY = 12  # lessons per (category, service, language)

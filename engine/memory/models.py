@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from engine.models import FindingCategory
+from engine.core.models import FindingCategory
 
 MEMORY_VERSION = 1
 

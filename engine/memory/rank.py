@@ -7,8 +7,8 @@ this very service beats an equally trusted one from another service in the same 
 
 from __future__ import annotations
 
+from engine.core.models import Finding
 from engine.memory.models import MemoryBook, MemoryItem
-from engine.models import Finding
 
 MAX_PROMPT_LESSONS = 3
 MIN_CONFIDENCE = 0.2

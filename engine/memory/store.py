@@ -20,7 +20,7 @@ from typing import Protocol, TypeVar
 from filelock import FileLock
 from pydantic import ValidationError
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.memory.models import MEMORY_VERSION, MemoryBook
 from engine.runs.shared import shared_dir
 from engine.storage.atomic import TEMP_PREFIX, atomic_write_bytes

@@ -22,10 +22,10 @@ from types import FrameType
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from engine.catalog import Fingerprint, fingerprint, needs_liveness_check
+from engine.analytics.catalog import Fingerprint, fingerprint, needs_liveness_check
+from engine.core.models import BatchRun, RunStatus
 from engine.metrics.series import RunSample, breaker_of, run_families
 from engine.metrics.server import LOOPBACK, MetricsServer
-from engine.models import BatchRun, RunStatus
 from engine.runs.index import read_index
 from engine.runs.liveness import display_status
 from engine.runs.paths import RunPaths

@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 
 from engine.analytics.cost import ESTIMATED, REPORTED, session_costs
+from engine.core.models import LATENCY_BUCKETS, BatchRun, LatencyHistogram, SessionStatus, WaveStatus, utcnow
 from engine.devin.client import ERROR_KINDS
 from engine.execute.breaker import BreakerState
 from engine.execute.dispatcher import wave_queue
 from engine.execute.totals import latest_sessions
-from engine.models import LATENCY_BUCKETS, BatchRun, LatencyHistogram, SessionStatus, WaveStatus, utcnow
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """The policy file's ACU cap table (`[[acu_caps]]`), read and written with errors that name
-the file and the row. What the rules mean and how one is chosen: engine/acu_caps.py.
+the file and the row. What the rules mean and how one is chosen: engine/core/acu_caps.py.
 
     [[acu_caps]]
     category = "dependency_vulnerability"   # optional: any category when missing
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.acu_caps import MAX_ACU_CAP, AcuCapRule
-from engine.models import FindingCategory, Severity
+from engine.core.acu_caps import MAX_ACU_CAP, AcuCapRule
+from engine.core.models import FindingCategory, Severity
 from engine.policy.tomlio import Where, choice, reject_unknown, table, whole
 
 SECTION = "acu_caps"

@@ -28,8 +28,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from engine.core.models import FindingCategory, Severity
 from engine.ledger.models import Ledger
-from engine.models import FindingCategory, Severity
 from engine.policy.states import EXCLUDED_STATES, as_utc, effective_state, is_open
 
 ObjectiveKind = Literal["eliminate", "reduce"]

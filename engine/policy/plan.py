@@ -26,10 +26,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from engine.acu_caps import MAX_ACU_CAP, RUN_SETTING_RULE
+from engine.core.acu_caps import MAX_ACU_CAP, RUN_SETTING_RULE
+from engine.core.models import Finding, PriorityScore, Severity
 from engine.ledger.models import Ledger, LedgerEntry
 from engine.ledger.retry import sessions_in_window
-from engine.models import Finding, PriorityScore, Severity
 from engine.policy.gates import SkipReason, gate
 from engine.policy.objectives import Objective, ObjectiveProgress, objective_progress
 from engine.policy.policy import Policy

@@ -31,7 +31,7 @@
     fraction = 0.5
     baseline = 40              # optional, see objectives.py
 
-    [[acu_caps]]               # the ACU cap of each session, see engine/acu_caps.py
+    [[acu_caps]]               # the ACU cap of each session, see engine/core/acu_caps.py
     category = "dependency_vulnerability"   # and/or severity; the most specific row wins
     max_acu = 12
 
@@ -46,9 +46,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from engine.acu_caps import AcuCap, AcuCapRule, acu_cap_for, duplicate_rule
+from engine.core.acu_caps import AcuCap, AcuCapRule, acu_cap_for, duplicate_rule
+from engine.core.models import FindingCategory, Severity
 from engine.ledger.retry import DEFAULT_COOLDOWN_HOURS, DEFAULT_MAX_ATTEMPTS, cooldown_after
-from engine.models import FindingCategory, Severity
 from engine.policy.acu_caps import SECTION as ACU_CAPS_SECTION
 from engine.policy.acu_caps import acu_caps_document, parse_acu_caps
 from engine.policy.objectives import Objective
@@ -95,7 +95,7 @@ class Policy(BaseModel):
     max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1)
     cooldown_hours: list[float] = Field(default_factory=lambda: list(DEFAULT_COOLDOWN_HOURS), min_length=1)
     simulated: SimulatedBudget = Field(default_factory=SimulatedBudget)
-    # The ACU cap of each session by category and severity (engine/acu_caps.py); findings no
+    # The ACU cap of each session by category and severity (engine/core/acu_caps.py); findings no
     # rule matches get the run setting max_acu_per_session.
     acu_caps: list[AcuCapRule] = Field(default_factory=list)
 

@@ -28,8 +28,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from engine.core.models import Finding, FindingCategory, PriorityScore, Severity
 from engine.ledger.models import Ledger, LedgerEntry
-from engine.models import Finding, FindingCategory, PriorityScore, Severity
 from engine.policy.objectives import Objective, serves
 from engine.policy.policy import Policy
 from engine.policy.services import ServiceCatalog

@@ -6,7 +6,7 @@
     test_command = "make test-payments"
     reviewers = ["alice", "@acme/payments-team"]
 
-Every key is optional; see engine.agent_overrides for what each may hold and why."""
+Every key is optional; see engine.core.agent_overrides for what each may hold and why."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from engine.agent_overrides import OVERRIDE_FIELDS, AgentOverrides
+from engine.core.agent_overrides import OVERRIDE_FIELDS, AgentOverrides
 from engine.policy.tomlio import Where, reject_unknown, shown, table
 
 if TYPE_CHECKING:

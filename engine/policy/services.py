@@ -31,8 +31,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from engine.agent_overrides import AgentOverrides
-from engine.errors import BadInputError
+from engine.core.agent_overrides import AgentOverrides
+from engine.core.errors import BadInputError
 from engine.policy.service_agent import agent_document, parse_agent
 from engine.policy.tomlio import Where, read_toml, reject_unknown, shown, table, text, whole, write_toml
 
@@ -56,7 +56,7 @@ class ServiceProfile(BaseModel):
     importance: int = Field(default=DEFAULT_IMPORTANCE, ge=0, le=100)
     tags: list[str] = Field(default_factory=list)
     max_sessions_per_run: int | None = Field(default=None, ge=0)
-    agent: AgentOverrides | None = None  # see engine.agent_overrides
+    agent: AgentOverrides | None = None  # see engine.core.agent_overrides
 
     @field_validator("name")
     @classmethod

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
+from engine.core.models import Severity
 from engine.ledger.models import Ledger, LedgerEntry, LifecycleState
-from engine.models import Severity
 from engine.policy.states import as_utc, effective_state
 
 if TYPE_CHECKING:

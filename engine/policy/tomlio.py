@@ -16,7 +16,7 @@ from typing import Any
 import tomli_w
 from filelock import FileLock
 
-from engine.errors import BadInputError, reading
+from engine.core.errors import BadInputError, reading
 from engine.storage.atomic import atomic_write_bytes
 
 LOCK_TIMEOUT_SECONDS = 10

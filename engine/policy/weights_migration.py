@@ -18,8 +18,8 @@ import logging
 from typing import Any
 
 from engine.policy.services import ServiceCatalog, ServiceProfile, load_services, save_services
-from engine.settings import Settings
-from engine.settings_file import drop_retired, retired_values
+from engine.settings.environment import Settings
+from engine.settings.file import drop_retired, retired_values
 
 log = logging.getLogger(__name__)
 

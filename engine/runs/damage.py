@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from engine.errors import DamagedFileError
+from engine.core.errors import DamagedFileError
 
 RUN_FILE_ADVICE = "Move the run folder away or restore the file; other runs are unaffected."
 _TAIL_BYTES = 64

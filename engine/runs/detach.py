@@ -20,7 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from engine.models import utcnow
+from engine.core.models import utcnow
 from engine.runs.damage import parse_run_file
 from engine.runs.paths import RunPaths
 from engine.runs.process_identity import ProcessIdentity

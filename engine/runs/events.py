@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.errors import writing
-from engine.models import TimelineEvent
+from engine.core.errors import writing
+from engine.core.models import TimelineEvent
 from engine.runs.damage import read_run_file
 from engine.runs.fence import check_lease
 from engine.storage.appendlog import open_for_append

@@ -16,8 +16,8 @@ from pathlib import Path
 from filelock import FileLock
 from pydantic import BaseModel, Field
 
-from engine.errors import BadInputError, DamagedFileError
-from engine.models import BatchRun, RunStatus
+from engine.core.errors import BadInputError, DamagedFileError
+from engine.core.models import BatchRun, RunStatus
 from engine.runs.damage import parse_run_file
 from engine.runs.launch_record import read_launch
 from engine.runs.paths import RunPaths, check_run_id

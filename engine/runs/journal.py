@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.errors import writing
+from engine.core.errors import writing
 from engine.runs.damage import read_run_file
 from engine.runs.fence import check_lease
 from engine.storage.appendlog import open_for_append

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from engine.models import RunConfig, utcnow
+from engine.core.models import RunConfig, utcnow
 from engine.runs.damage import parse_run_file
 from engine.runs.paths import RunPaths
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Literal
 
 import psutil
 
-from engine.clock import ClockMark, elapsed_between
-from engine.models import BatchRun, RunStatus
+from engine.core.clock import ClockMark, elapsed_between
+from engine.core.models import BatchRun, RunStatus
 from engine.runs.process_identity import ProcessIdentity, find_process
 from engine.runs.state_store import STALE_AFTER_SECONDS
 
@@ -35,7 +35,7 @@ Basis = Literal[
     "heartbeat",
     "stale heartbeat",
     "not started",
-    # A run of the worker fleet (engine/launchers/queue.py): its lease in Redis decides.
+    # A run of the worker fleet (engine/launch/queue_launcher.py): its lease in Redis decides.
     "lease",
     "no lease",
     "queued",
@@ -51,7 +51,7 @@ class Liveness:
     worker: str | None = None  # the fleet worker that holds the run, for a queued run
 
 
-# What a launcher answers for a run (engine.launchers.Launcher.liveness).
+# What a launcher answers for a run (engine.launch.launchers.Launcher.liveness).
 LivenessCheck = Callable[[BatchRun | None, "Bootstrap | None"], Liveness]
 
 

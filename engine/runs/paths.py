@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.errors import BadInputError, RunNotFoundError
+from engine.core.errors import BadInputError, RunNotFoundError
 from engine.storage.links import refuse_links
 
 RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")

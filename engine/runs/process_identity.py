@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psutil
 
-from engine.clock import boot_id, host_name
+from engine.core.clock import boot_id, host_name
 
 CREATE_TIME_TOLERANCE = 1.0  # seconds; psutil's epoch start times are rounded to clock ticks
 

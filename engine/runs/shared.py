@@ -25,8 +25,8 @@ from typing import get_args
 
 from filelock import FileLock
 
-from engine.errors import BadInputError
-from engine.models import DataSource
+from engine.core.errors import BadInputError
+from engine.core.models import DataSource
 from engine.storage.atomic import TEMP_PREFIX, fsync_dir
 
 SHARED_DIR_NAME = "_shared"

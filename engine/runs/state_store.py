@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from engine.models import BatchRun, utcnow
+from engine.core.models import BatchRun, utcnow
 from engine.runs.damage import parse_run_file
 from engine.runs.fence import check_lease, fence_worker
 from engine.runs.process_identity import own_identity

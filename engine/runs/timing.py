@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine.models import BatchRun, RemediationSession, utcnow
+from engine.core.models import BatchRun, RemediationSession, utcnow
 
 
 def session_seconds(session: RemediationSession, speed: float, now: datetime | None = None) -> float | None:

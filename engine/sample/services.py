@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.models import FindingCategory, Severity
+from engine.core.models import FindingCategory, Severity
 from engine.sample.records import Service
 
 CRIT, HIGH, MED, LOW = (s.value for s in Severity)

@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 import sys
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
+from engine.core.utf8 import is_utf8
 from engine.scanners.budget import ScanBudget, unlimited
 from engine.scanners.detect import describe
 from engine.scanners.records import ScanParse, ScanRecord
 from engine.scanners.registry import format_named, shape_of, supported_formats
 from engine.scanners.survey import survey
-from engine.utf8 import is_utf8
 
 __all__ = [
     "ScanBudget",

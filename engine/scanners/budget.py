@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 
 ENTRIES_PER_FINDING = 4  # result entries of any kind allowed per finding of MAX_ROWS_PER_RUN
 

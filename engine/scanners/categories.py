@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from engine.models import FindingCategory
+from engine.core.models import FindingCategory
 from engine.scanners.cwe_table import BROAD_CWES, CWE_CATEGORIES
 
 __all__ = ["CWE_CATEGORIES", "category_for", "category_from_keywords", "cwes_in", "primary_cwe"]

@@ -13,7 +13,7 @@ the category their members mostly fall in.
 
 from __future__ import annotations
 
-from engine.models import FindingCategory
+from engine.core.models import FindingCategory
 
 _C = FindingCategory
 

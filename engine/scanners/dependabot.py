@@ -18,8 +18,8 @@ Two shapes:
 
 from __future__ import annotations
 
-from engine.errors import BadInputError
-from engine.models import FindingCategory, Severity
+from engine.core.errors import BadInputError
+from engine.core.models import FindingCategory, Severity
 from engine.scanners.budget import ScanBudget
 from engine.scanners.categories import cwes_in, primary_cwe
 from engine.scanners.detect import graphql_alerts

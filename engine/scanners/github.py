@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 
-from engine.errors import BadInputError
-from engine.models import Severity
+from engine.core.errors import BadInputError
+from engine.core.models import Severity
 from engine.scanners import severity as sev
 from engine.scanners.budget import ScanBudget
 from engine.scanners.categories import category_for, cwes_in, primary_cwe

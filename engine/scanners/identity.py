@@ -1,4 +1,4 @@
-"""Fingerprints for scanner records (the scheme is in engine/fingerprints.py).
+"""Fingerprints for scanner records (the scheme is in engine/core/fingerprints.py).
 
 Order of preference for code findings:
 1. the tool's own fingerprint (SARIF partialFingerprints, primaryLocationLineHash first, then
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine.fingerprints import disambiguate, fingerprint, normalise_text
+from engine.core.fingerprints import disambiguate, fingerprint, normalise_text
 from engine.scanners.records import ScanRecord
 
 

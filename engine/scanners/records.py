@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.models import FindingCategory, Severity
+from engine.core.models import FindingCategory, Severity
 
 
 @dataclass(slots=True)
@@ -27,7 +27,7 @@ class ScanRecord:
     language: str | None
     service_name: str | None  # only when the file itself names it (e.g. Snyk projectName)
     repo_url: str | None
-    fingerprint: str  # 20 lowercase hex characters (engine.fingerprints)
+    fingerprint: str  # 20 lowercase hex characters (engine.core.fingerprints)
     source_ref: str  # where in the file: "runs[0].results[12]", "Results[1].Vulnerabilities[3]", "[17]"
     suppressed: bool = False
     suppression: str | None = None  # why: "external", "inSource: <justification>", "state: fixed", ...

@@ -3,7 +3,7 @@ rule's (sarif_rules.py). The policies are listed in sarif.py."""
 
 from __future__ import annotations
 
-from engine.models import FindingCategory, Severity
+from engine.core.models import FindingCategory, Severity
 from engine.scanners import severity as sev
 from engine.scanners.categories import category_for, cwes_in, primary_cwe
 from engine.scanners.identity import code_fingerprint, dependency_fingerprint, tool_fingerprint

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.models import FindingCategory, Severity
+from engine.core.models import FindingCategory, Severity
 from engine.scanners import severity as sev
 from engine.scanners.categories import category_for, cwes_in, primary_cwe
 from engine.scanners.packages import PackageInfo, package_from_text, vulnerability_id, without_severity_prefix

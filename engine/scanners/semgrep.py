@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.scanners.budget import ScanBudget
 from engine.scanners.categories import category_for, cwes_in, primary_cwe
 from engine.scanners.detect import json_type

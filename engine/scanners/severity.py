@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from engine.models import Severity
+from engine.core.models import Severity
 
 _WORDS: dict[str, Severity] = {
     "critical": Severity.critical,

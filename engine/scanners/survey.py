@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import ijson
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.scanners.budget import ScanBudget
 from engine.scanners.registry import list_shape
 from engine.scanners.sarif import NOT_FINDINGS

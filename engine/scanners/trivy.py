@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 from engine.scanners.budget import ScanBudget
 from engine.scanners.detect import json_type
 from engine.scanners.identity import make_unique

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.models import FindingCategory, Severity
+from engine.core.models import FindingCategory, Severity
 from engine.scanners.categories import category_for, cwes_in, primary_cwe
 from engine.scanners.identity import code_fingerprint, dependency_fingerprint
 from engine.scanners.languages import language_from_path

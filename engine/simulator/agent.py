@@ -10,7 +10,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from engine.models import FindingCategory
+from engine.core.models import FindingCategory
 from engine.simulator import diffs
 from engine.simulator.code_profiles import code_file, default_source_path, test_commands, test_path
 from engine.simulator.ecosystems import OS_PACKAGES, ecosystem_for, is_manifest, version_lines

@@ -3,7 +3,7 @@
 It reads the wall clock once, at start, and from then on advances with time.monotonic(), so
 setting the host's clock neither finishes every session at once (forward) nor freezes them
 (back). A restarted simulator continues from its journal's last entry by the time that really
-passed since (see engine.clock): exactly on the same boot; otherwise by the wall clock, but
+passed since (see engine.core.clock): exactly on the same boot; otherwise by the wall clock, but
 never back before that entry."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from engine.clock import ClockMark, boot_id, elapsed_between
+from engine.core.clock import ClockMark, boot_id, elapsed_between
 
 
 class SimClock:

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from engine.core.models import FindingCategory
 from engine.devin.prompt import DATA_BEGIN, DATA_END
-from engine.models import FindingCategory
 from engine.scanners.categories import category_for
 from engine.scanners.languages import language_from_path
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from engine.errors import writing
+from engine.core.errors import writing
 from engine.simulator.pull_record import PullRecord
 from engine.storage.atomic import atomic_write_bytes
 from engine.storage.links import SymlinkRefusedError, open_no_follow

@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from engine.errors import writing
+from engine.core.errors import writing
 
 TEMP_PREFIX = ".tmp-"
 

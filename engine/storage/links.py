@@ -12,7 +12,7 @@ import errno
 import os
 from pathlib import Path
 
-from engine.errors import BadInputError
+from engine.core.errors import BadInputError
 
 # Not every platform has it; where it is missing, the folder check still applies.
 O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

@@ -122,9 +122,9 @@ def app_url(runs_dir: Path) -> Iterator[str]:
 
 def _stop_engines(runs_dir: Path) -> None:
     """Stops any engine the tests launched, so nothing outlives the session."""
-    from engine.catalog import run_entries
-    from engine.run_process import stop_run
-    from engine.settings import load_settings
+    from engine.analytics.catalog import run_entries
+    from engine.launch.run_process import stop_run
+    from engine.settings.environment import load_settings
 
     settings = load_settings(runs_dir=runs_dir)
     for entry in run_entries(runs_dir):
