@@ -7,13 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from engine.analytics.review_queue import ReviewItem, review_queue
-from ui import actions, context, loaders
+from ui import actions, context, loaders, review_card
 from ui import components as c
 
 PAGE_SIZE = 20
 
 view = c.require_run()
 ctx = context.current()
+settings = context.settings()
 c.page_header("Review", ":material/rate_review:")
 c.run_caption(view)
 
@@ -50,11 +51,12 @@ def card(item: ReviewItem) -> None:
     with st.container(border=True, key=f"review_card::{item.finding_id}::{item.attempt}"):
         top = st.container(horizontal=True, vertical_alignment="center", gap="small")
         top.markdown(f"**{c.md(item.finding_id)}** · {c.md(item.title)}", width="content")
-        top.badge(item.severity, color=c.SEVERITY_COLORS.get(item.severity, "gray"))  # type: ignore[arg-type]
+        top.badge(item.severity.capitalize(), color=c.SEVERITY_COLORS.get(item.severity, "gray"))  # type: ignore[arg-type]
         with top:
             c.badge(item.service, "blue")
         if item.state != "pending":
-            top.badge(item.state, color="green" if item.state == "approved" else "red")
+            top.badge(item.state.capitalize(), color="green" if item.state == "approved" else "red")
+        review_card.render(review_card.context_for(ctx.runs_dir, view.state, item, settings))
         row = st.container(horizontal=True, vertical_alignment="bottom", gap="small")
         if c.is_http(item.pull_request_url):
             row.link_button("Open PR", item.pull_request_url, icon=":material/open_in_new:")

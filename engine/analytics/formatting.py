@@ -45,3 +45,44 @@ def duration(seconds: float | None) -> str:
     if minutes:
         return f"{minutes}m {secs:02d}s"
     return f"{secs}s"
+
+
+# Words a plain capitalisation gets wrong.
+_WORDS = {
+    "sql": "SQL",
+    "xss": "XSS",
+    "pii": "PII",
+    "ssrf": "SSRF",
+    "xxe": "XXE",
+    "csrf": "CSRF",
+    "csv": "CSV",
+    "acu": "ACU",
+    "acus": "ACUs",
+    "api": "API",
+    "pr": "PR",
+    "prs": "PRs",
+    "sla": "SLA",
+    "cwe": "CWE",
+    "id": "ID",
+    "url": "URL",
+    "ui": "UI",
+}
+
+
+def label(value: str | None) -> str:
+    """A snake_case key as a human label in sentence case: "sql_injection" -> "SQL injection",
+    "pr_open" -> "PR open"; anything that is not a key is returned unchanged."""
+    if not value:
+        return DASH if value is None else ""
+    if not value.replace("_", "").isalnum() or value.lower() != value:
+        return value
+    words = [_WORDS.get(w, w) for w in value.split("_") if w]
+    if not words:
+        return value
+    first = words[0]
+    words[0] = first if first in _WORDS.values() else first.capitalize()
+    return " ".join(words)
+
+
+def category_label(category: str) -> str:
+    return label(category)

@@ -19,11 +19,13 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from engine.core.errors import BadInputError
+from engine.core.pull_evidence import PullEvidence, files_of_diff
 from engine.ledger.models import Ledger, LifecycleState, PullRequestState
 from engine.ledger.transitions import change_state, get_entry, require_aware
 
 S = LifecycleState
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+DIFF_MEDIA_TYPE = "application/vnd.github.diff"
 PR_STATES: tuple[str, ...] = get_args(PullRequestState)
 # pr state -> {current ledger state: new ledger state}; a current state absent from the map
 # for that pr state is a contradiction (a merged PR cannot be closed unmerged).
@@ -128,6 +130,11 @@ def parse_pull_request_url(url: str) -> tuple[str, str, int]:
     return segments[0], segments[1], int(segments[3])
 
 
+def api_path(pr_url: str) -> str:
+    owner, repo, number = parse_pull_request_url(pr_url)
+    return f"/repos/{owner}/{repo}/pulls/{number}"
+
+
 class GitPullRequests:
     """Reads pull request states; one HTTP session, retries with backoff on 429 and 5xx."""
 
@@ -167,11 +174,11 @@ class GitPullRequests:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def state(self, pr_url: str) -> PullRequestState:
-        owner, repo, number = parse_pull_request_url(pr_url)
-        path = f"/repos/{owner}/{repo}/pulls/{number}"
+    def _get(self, pr_url: str, accept: str | None = None) -> requests.Response:
+        path = api_path(pr_url)
+        headers = {"Accept": accept} if accept else None
         try:
-            response = self.http.get(self.base_url + path, timeout=self.timeout)
+            response = self.http.get(self.base_url + path, timeout=self.timeout, headers=headers)
         except requests.RequestException as exc:
             raise PullRequestLookupError(f"GET {path}: no answer ({type(exc).__name__})") from exc
         if response.status_code == 404:
@@ -181,6 +188,15 @@ class GitPullRequests:
             raise PullRequestLookupError(f"GET {path}: access denied ({status}); check the token")
         if not response.ok:
             raise PullRequestLookupError(f"GET {path}: HTTP {response.status_code}")
+        return response
+
+    def diff(self, pr_url: str) -> str:
+        """The pull request's unified diff (GitHub's `application/vnd.github.diff` answer)."""
+        return self._get(pr_url, DIFF_MEDIA_TYPE).text
+
+    def state(self, pr_url: str) -> PullRequestState:
+        response = self._get(pr_url)
+        path = api_path(pr_url)
         try:
             body = response.json()
         except ValueError as exc:
@@ -192,3 +208,11 @@ class GitPullRequests:
         if body.get("state") not in ("open", "closed"):
             raise PullRequestLookupError(f"GET {path}: the answer has no pull request state")
         return "closed" if body["state"] == "closed" else "open"
+
+
+def git_pull_evidence(base_url: str, token: str | None, pr_url: str) -> PullEvidence:
+    """What a reviewer reads of a pull request on the Git host: its diff and the files in it.
+    Raises PullRequestLookupError (the message names the request and the reason)."""
+    with GitPullRequests(base_url, token) as git:
+        diff = git.diff(pr_url)
+    return PullEvidence(source="git_host", diff=diff, files=files_of_diff(diff))

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from engine.core.errors import writing
+from engine.core.pull_evidence import ChangedFile, CheckResult, PullEvidence
 from engine.simulator.pull_record import PullRecord
 from engine.storage.atomic import atomic_write_bytes
 from engine.storage.links import SymlinkRefusedError, open_no_follow
@@ -84,6 +85,19 @@ def load_pull(folder: Path, page_path: str) -> PullRecord | None:
 def saved_pull_for(run_root: Path, url: str) -> PullRecord | None:
     """The saved pull request a run's session links to (None for a live or unknown URL)."""
     return load_pull(pulls_dir(run_root), urlsplit(url).path.rstrip("/"))
+
+
+def saved_pull_evidence(run_root: Path, url: str) -> PullEvidence | None:
+    """What a reviewer reads of a simulated pull request: its files, diff and checks."""
+    pull = saved_pull_for(run_root, url)
+    if pull is None:
+        return None
+    return PullEvidence(
+        source="simulated",
+        diff=pull.diff,
+        files=[ChangedFile(path=f.path, additions=f.additions, deletions=f.deletions) for f in pull.files],
+        checks=[CheckResult(name=c.name, conclusion=c.conclusion, summary=c.summary) for c in pull.checks],
+    )
 
 
 def find_pull(runs_dir: Path, page_path: str) -> PullRecord | None:
