@@ -6,6 +6,8 @@ depend on the role. The button callbacks check the role again on the server (ui/
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 from pydantic import ValidationError
 
@@ -17,9 +19,13 @@ from engine.settings.environment import describe_invalid_settings
 from ui import action_guard, components, context, identity, loaders, pull_pages
 from ui.markup import code, md
 
+# A file shipped with the app: a material icon as the tab icon is fetched from a font server, and
+# fails offline.
+FAVICON = Path(__file__).resolve().parent / "ui" / "assets" / "favicon.png"
+
 st.set_page_config(
     page_title="Patchwave",
-    page_icon=":material/shield:",
+    page_icon=str(FAVICON),
     layout="wide",
     menu_items={"About": "Patchwave dispatches security findings to AI coding agent sessions."},
 )
@@ -212,9 +218,11 @@ with st.sidebar:
             "Selected run",
             [e.run_id for e in runs],
             key=context.PICKER_KEY,
-            format_func=lambda rid: f"{rid} · {statuses[rid]}",
+            # The status as a mark: the sidebar is too narrow for a run id and a word.
+            format_func=lambda rid: components.run_choice(rid, statuses[rid]),
             on_change=context.on_pick,
-            help="Every run, newest first. The choice is kept in the page address (?run=…), so links work.",
+            help="Every run, newest first, marked with its status (✅ completed, 🟢 running, ⏸️ paused, "
+            "💥 crashed...). The choice is kept in the page address (?run=…), so links work.",
         )
         if view is not None:
             with st.container(horizontal=True, gap="small"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from engine.analytics import formatting as fmt
 from engine.analytics.exports import csv_export
 from engine.analytics.ordering import SEVERITY_ORDER
 from engine.analytics.tables import filter_findings, findings_table, held_back_table
@@ -25,6 +26,9 @@ COLUMNS = [
     "pull_request_url",
     "review",
 ]
+# What the table shows at 1440 px without scrolling sideways; rank and score parts (below the
+# table) and attempts (Sessions page) are in the CSV download too.
+SHOWN = [c for c in COLUMNS if c not in ("rank", "score_parts", "attempts")]
 
 view = c.require_run()
 ctx = context.current()
@@ -67,35 +71,47 @@ with st.container(horizontal=True, vertical_alignment="center"):
         "neutralised.",
     )
 shown["severity"] = shown["severity"].map(lambda s: f"{c.SEVERITY_ICONS.get(s, '')} {s}")
+shown["category"] = shown["category"].map(fmt.category_label)
 st.dataframe(
     shown,
     hide_index=True,
-    column_order=COLUMNS,
+    column_order=SHOWN,
     column_config={
-        "rank": st.column_config.NumberColumn("Rank", width="small", help="1 = most urgent."),
-        "finding_id": "Finding",
-        "severity": "Severity",
-        "category": "Category",
-        "service": "Service",
-        "score": st.column_config.NumberColumn("Score", width="small"),
-        "score_parts": st.column_config.TextColumn(
-            "Score parts",
-            help="The priority score's parts: service importance, severity, SLA urgency, the "
-            "category's fix rate, recurrence and objectives (against an empty history for a run "
-            "without the findings ledger).",
+        "finding_id": st.column_config.TextColumn("Finding", width=155),
+        "severity": st.column_config.TextColumn("Severity", width=80),
+        "category": st.column_config.TextColumn("Category", width=110),
+        "service": st.column_config.TextColumn("Service", width=95),
+        "score": st.column_config.NumberColumn(
+            "Score", width=55, help="The priority score; its parts are listed below the table."
         ),
-        "title": st.column_config.TextColumn("Title", width="large"),
+        "title": st.column_config.TextColumn("Title", width=120, help="Click a cell for the whole title."),
         "status": st.column_config.TextColumn(
             "Status",
+            width=130,
             help="The finding's outcome: fixed (PR approved or merged), PR awaiting review, failed "
             "(no attempts left, no PR, or PR rejected) or open.",
         ),
-        "attempts": st.column_config.NumberColumn("Attempts", width="small"),
-        "session_url": c.link_column("Session", "Open session", "The agent session (Devin)."),
-        "pull_request_url": c.link_column("PR", "Open PR", "The agent's pull request."),
-        "review": st.column_config.TextColumn("Review", help="pending, approved or rejected."),
+        "session_url": c.link_column("Session", "Open", "The agent session (Devin).", width=60),
+        "pull_request_url": c.link_column("PR", "Open", "The agent's pull request.", width=60),
+        "review": st.column_config.TextColumn("Review", width=75, help="Pending, approved or rejected."),
     },
 )
+with st.expander("Score parts", icon=":material/functions:"):
+    st.caption(
+        "The priority score's parts: service importance, severity, SLA urgency, the category's fix "
+        "rate, recurrence and objectives (against an empty history for a run without the findings ledger)."
+    )
+    st.dataframe(
+        shown[["rank", "finding_id", "score", "score_parts"]],
+        hide_index=True,
+        key="findings_score_parts",
+        column_config={
+            "rank": st.column_config.NumberColumn("Rank", width=60, help="1 = most urgent."),
+            "finding_id": st.column_config.TextColumn("Finding", width=170),
+            "score": st.column_config.NumberColumn("Score", width=70),
+            "score_parts": st.column_config.TextColumn("Parts", width=620),
+        },
+    )
 held = held_back_table(view.state)
 if not held.empty:
     with st.expander(f"Not in this run ({len(held):,})", icon=":material/pause_circle:"):
@@ -104,5 +120,17 @@ if not held.empty:
             "progress elsewhere, already fixed or triaged, cooling down, or over a budget."
         )
         st.dataframe(
-            held, hide_index=True, column_config={"detail": st.column_config.TextColumn(width="large")}
+            held,
+            hide_index=True,
+            column_config={
+                "finding_id": st.column_config.TextColumn("Finding", width=155),
+                "severity": st.column_config.TextColumn("Severity", width=75),
+                "service": st.column_config.TextColumn("Service", width=95),
+                "title": st.column_config.TextColumn("Title", width=150),
+                "reason": st.column_config.TextColumn("Reason", width=130),
+                "detail": st.column_config.TextColumn(
+                    "Detail", width=240, help="Click a cell for its whole text."
+                ),
+                "when": st.column_config.TextColumn("When", width=90),
+            },
         )

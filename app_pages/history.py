@@ -42,27 +42,40 @@ st.dataframe(
     table,
     hide_index=True,
     column_config={
-        "run_id": "Run",
-        "started": c.datetime_column("Started"),
-        "status": "Status",
+        "run_id": st.column_config.TextColumn("Run", width=155),
+        "started": c.datetime_column("Started", width=110, short=True),
+        "status": st.column_config.TextColumn("Status", width=90),
         "findings": st.column_config.NumberColumn(
-            "Findings", format="%d", help="Every finding of the upload, held-back ones included."
+            "Findings", format="%d", width=70, help="Every finding of the upload, held-back ones included."
         ),
-        "fixed": st.column_config.NumberColumn("Fixed", format="%d", help="PR approved or merged."),
-        "awaiting_review": st.column_config.NumberColumn("PR awaiting review", format="%d"),
+        "fixed": st.column_config.NumberColumn("Fixed", format="%d", width=55, help="PR approved or merged."),
+        "awaiting_review": st.column_config.NumberColumn(
+            "Awaiting review", format="%d", width=115, help="PR awaiting review."
+        ),
         "failed": st.column_config.NumberColumn(
-            "Failed", format="%d", help="No attempts left, no PR, or PR rejected."
+            "Failed", format="%d", width=55, help="No attempts left, no PR, or PR rejected."
         ),
         "held_back": st.column_config.NumberColumn(
-            "Held back", format="%d", help="Findings the run did not work on (see the notice above)."
+            "Held back",
+            format="%d",
+            width=75,
+            help="Findings the run did not work on (see the notice above).",
         ),
-        "fix_rate": c.rate_column("Fix rate", "Fixed out of fixed + failed."),
+        "fix_rate": st.column_config.ProgressColumn(
+            "Fix rate",
+            min_value=0.0,
+            max_value=1.0,
+            format="percent",
+            width=80,
+            help="Fixed out of fixed + failed.",
+        ),
         "duration_s": st.column_config.NumberColumn(
-            "Duration (wall clock)",
+            "Duration",
             format="%.1f min",
-            help="From start to completion, or to now for a run that has not completed.",
+            width=75,
+            help="Wall clock: from start to completion, or to now for a run that has not completed.",
         ),
-        "data_source": "Data source",
+        "data_source": st.column_config.TextColumn("Data", width=70),
     },
 )
 

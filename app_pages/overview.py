@@ -14,6 +14,7 @@ from engine.analytics import formatting as fmt
 from engine.analytics import overview as ov
 from engine.analytics import overview_charts as oc
 from engine.analytics.outcomes import OUTCOME_HELP, OUTCOME_LABELS, FindingOutcome
+from engine.analytics.run_config_rows import run_config_rows
 from engine.core.errors import DamagedFileError
 from engine.core.models import API_UNAVAILABLE_REASON, BatchRun
 from ui import actions, context, loaders
@@ -38,8 +39,16 @@ def banner(view: loaders.RunView) -> None:
     reason = (run.status_reason if run else None) or view.entry.status_reason
     resume_label = "Resume run"
     with st.container(horizontal=True, vertical_alignment="center"):
+        # Every state's banner is one alert of the same height, so the page does not jump as the
+        # run goes from starting to running to completed.
         if view.status == "running":
-            st.caption(f":green[●] Live — this page refreshes every {REFRESH_SECONDS} s while the run works.")
+            source = f" from {c.md(view.entry.source_file)}" if view.entry.source_file else ""
+            since = c.when(view.entry.started_at or view.entry.created_at)
+            st.info(
+                f"**Running**{source}, started {since} — this page refreshes every {REFRESH_SECONDS} s "
+                "while the run works.",
+                icon=":material/autorenew:",
+            )
             if not context.allowed(Action.stop):
                 return
             st.button(
@@ -150,7 +159,8 @@ def banner(view: loaders.RunView) -> None:
 def cards(figures: ov.OverviewCards) -> None:
     """Finding outcomes, which add up to the findings total; session attempts apart, below."""
     o = figures.outcomes
-    cols = st.columns(6)
+    # Wider where the label is longest, so no label is cut short at 1440 px.
+    cols = st.columns([1, 1, 1.45, 1, 1, 1])
     cols[0].metric(
         "Findings",
         f"{figures.findings:,}",
@@ -159,10 +169,16 @@ def cards(figures: ov.OverviewCards) -> None:
         "merging duplicates: the five outcomes beside it add up to this.",
     )
     for col, outcome in zip(cols[1:], FindingOutcome, strict=True):
-        label = OUTCOME_LABELS[outcome]
-        if outcome == FindingOutcome.failed and o.rejected:
-            label = f"{label} ({o.rejected} PR rejected)"
-        col.metric(label, f"{o.count(outcome):,}", border=True, help=OUTCOME_HELP[outcome])
+        rejected = outcome == FindingOutcome.failed and o.rejected
+        col.metric(
+            OUTCOME_LABELS[outcome],
+            f"{o.count(outcome):,}",
+            delta=f"{o.rejected:,} PR rejected" if rejected else None,
+            delta_color="off",
+            delta_arrow="off",
+            border=True,
+            help=OUTCOME_HELP[outcome],
+        )
     a = figures.attempts
     st.caption(
         f"Fix rate {fmt.percent(o.fix_rate)} (fixed out of fixed + failed) · Session attempts: "
@@ -229,9 +245,9 @@ def recent(table: pd.DataFrame, run_id: str) -> None:
         c.minutes(c.http_links(table, ["pull_request_url"]), "duration_s"),
         hide_index=True,
         column_config={
-            "finding_id": "Finding",
-            "attempt": st.column_config.NumberColumn("Attempt", width="small"),
-            "status": "Status",
+            "finding_id": st.column_config.TextColumn("Finding", width=220),
+            "attempt": st.column_config.NumberColumn("Attempt", width=80),
+            "status": st.column_config.TextColumn("Status", width=130),
             "updated": c.datetime_column("Updated"),
             "duration_s": c.duration_column(),
             "pull_request_url": c.link_column("PR", "Open PR"),
@@ -247,16 +263,19 @@ def timeline(items: list[ov.TimelineItem]) -> None:
         st.caption("Nothing has happened yet.")
         return
     table = pd.DataFrame([i.model_dump() for i in items])
+    table["kind"] = table["kind"].map(fmt.label)
     st.dataframe(
         table[["ts", "source", "kind", "message", "finding_id"]],
         hide_index=True,
         height=360,
         column_config={
             "ts": c.datetime_column("When"),
-            "source": st.column_config.TextColumn("Source", width="small"),
-            "kind": "Event",
-            "message": st.column_config.TextColumn("Message", width="large"),
-            "finding_id": "Finding",
+            "source": st.column_config.TextColumn("Source", width=80),
+            "kind": st.column_config.TextColumn("Event", width=150),
+            "message": st.column_config.TextColumn(
+                "Message", width=400, help="Click a cell for its whole text."
+            ),
+            "finding_id": st.column_config.TextColumn("Finding", width=150),
         },
     )
 
@@ -310,18 +329,17 @@ def live(runs_dir: Path, run_id: str, shown: str) -> None:
     cards(figures)
     charts(run, dict(decisions), figures.findings, merged)
     waves(ov.wave_progress(run, decisions, view.status, merged))
-    left, right = st.columns([1, 1], gap="medium")
-    with left:
-        recent(ov.recent_sessions(run, now, limit=10), run_id)
-    with right:
-        timeline(
-            ov.timeline(loaders.events(runs_dir, run_id), loaders.reviews(runs_dir, run_id), TIMELINE_LIMIT)
-        )
+    # One above the other, full width: side by side, neither table's columns fit at 1440 px.
+    recent(ov.recent_sessions(run, now, limit=10), run_id)
+    timeline(ov.timeline(loaders.events(runs_dir, run_id), loaders.reviews(runs_dir, run_id), TIMELINE_LIMIT))
     with st.expander("Run settings", icon=":material/tune:"):
-        cfg = run.config.model_dump()
         st.dataframe(
-            pd.DataFrame({"setting": list(cfg), "value": [str(v) for v in cfg.values()]}),
+            pd.DataFrame(run_config_rows(run.config)),
             hide_index=True,
+            column_config={
+                "setting": st.column_config.TextColumn("Setting", width=300),
+                "value": st.column_config.TextColumn("Value", width=600),
+            },
         )
 
 

@@ -160,9 +160,9 @@ table = pd.DataFrame(
 st.dataframe(
     table,
     hide_index=True,
+    # Every column fits at 1440 px; a run's start is in its id, the reviewed count in the caption.
     column_order=[
         "run_id",
-        "started",
         "data_source",
         "successful_fixes",
         "awaiting_review",
@@ -172,25 +172,31 @@ st.dataframe(
         "agent_cost",
         "net_savings",
         "roi_multiple",
-        "reviewed",
         "acceptance_rate",
     ],
     column_config={
-        "run_id": "Run",
-        "started": c.datetime_column("Started"),
-        "data_source": st.column_config.TextColumn("Data", width="small"),
-        "successful_fixes": st.column_config.NumberColumn("Accepted fixes", format="%d"),
-        "awaiting_review": st.column_config.NumberColumn(
-            "Awaiting review", format="%d", help="Potential: not counted in the savings."
+        "run_id": st.column_config.TextColumn("Run", width=155),
+        "data_source": st.column_config.TextColumn("Data", width=65),
+        "successful_fixes": st.column_config.NumberColumn(
+            "Accepted fixes", format="%d", width=105, help="Pull requests approved or merged."
         ),
-        "hours_saved": st.column_config.NumberColumn("Hours saved", format="%.1f"),
-        "money_saved": st.column_config.NumberColumn("Money saved", format="dollar"),
-        "acus": st.column_config.NumberColumn("ACUs", format="%.1f"),
-        "agent_cost": st.column_config.NumberColumn("Agent cost", format="dollar"),
-        "net_savings": st.column_config.NumberColumn("Net savings", format="dollar"),
-        "roi_multiple": st.column_config.NumberColumn("ROI", format="%.1f×"),
-        "reviewed": st.column_config.NumberColumn("Reviewed", format="%d"),
-        "acceptance_rate": c.rate_column("Accepted", "Approved out of reviewed."),
+        "awaiting_review": st.column_config.NumberColumn(
+            "Awaiting review", format="%d", width=115, help="Potential: not counted in the savings."
+        ),
+        "hours_saved": st.column_config.NumberColumn("Hours", format="%.1f", width=60, help="Hours saved."),
+        "money_saved": st.column_config.NumberColumn("Saved", format="dollar", width=85, help="Money saved."),
+        "acus": st.column_config.NumberColumn("ACUs", format="%.1f", width=55),
+        "agent_cost": st.column_config.NumberColumn("Cost", format="dollar", width=75, help="Agent cost."),
+        "net_savings": st.column_config.NumberColumn("Net", format="dollar", width=85, help="Net savings."),
+        "roi_multiple": st.column_config.NumberColumn("ROI", format="%.1f×", width=55),
+        "acceptance_rate": st.column_config.ProgressColumn(
+            "Accept rate",
+            min_value=0.0,
+            max_value=1.0,
+            format="percent",
+            width=90,
+            help="Approved out of reviewed.",
+        ),
     },
 )
 

@@ -37,6 +37,8 @@ COLUMNS = [
     "pull_request_url",
     "session_url",
 ]
+# At 1440 px every shown column fits; the ACU cap is in the session's detail and the CSV.
+SHOWN = [c for c in COLUMNS if c != "acu_limit"]
 
 view = c.require_run()
 ctx = context.current()
@@ -87,24 +89,23 @@ st.dataframe(
     key=table_key,
     on_select=pick_row,
     selection_mode="single-row",
-    column_order=COLUMNS,
+    column_order=SHOWN,
     column_config={
-        "finding_id": "Finding",
-        "attempt": st.column_config.NumberColumn("Attempt", width="small"),
-        "service": "Service",
-        "status": "Status",
-        "started": c.datetime_column("Started", "When the API created the session."),
-        "duration_s": c.duration_column(),
-        "acu_limit": st.column_config.NumberColumn(
-            "ACU cap", format="%d", help="The max_acu_limit the session was created with (policy ACU caps)."
-        ),
-        "acus": st.column_config.NumberColumn("ACUs", format="%.2f"),
+        "finding_id": st.column_config.TextColumn("Finding", width=150),
+        "attempt": st.column_config.NumberColumn("Attempt", width=60),
+        "service": st.column_config.TextColumn("Service", width=90),
+        "status": st.column_config.TextColumn("Status", width=85),
+        "started": c.datetime_column("Started", "When the API created the session.", width=110, short=True),
+        "duration_s": c.duration_column("Duration", width=80),
+        "acus": st.column_config.NumberColumn("ACUs", format="%.2f", width=55),
         "acus_basis": st.column_config.TextColumn(
-            "ACU figure", help="reported: by the API; estimated: from agent time (the API reported none)."
+            "ACU figure",
+            width=75,
+            help="Reported: by the API; estimated: from agent time (the API reported none).",
         ),
-        "cost": st.column_config.NumberColumn("Cost", format="dollar"),
-        "pull_request_url": c.link_column("PR", "Open PR"),
-        "session_url": c.link_column("Session", "Open session"),
+        "cost": st.column_config.NumberColumn("Cost", format="dollar", width=55),
+        "pull_request_url": c.link_column("PR", "Open", width=55),
+        "session_url": c.link_column("Session", "Open", width=60),
     },
 )
 
@@ -211,12 +212,12 @@ st.markdown("**Trace**")
 if detail.events:
     trace = pd.DataFrame([e.model_dump() for e in detail.events])
     st.dataframe(
-        trace[["ts", "kind", "message"]],
+        trace[["ts", "kind", "message"]].assign(kind=trace["kind"].map(fmt.label)),
         hide_index=True,
         column_config={
             "ts": c.datetime_column("When"),
-            "kind": "Event",
-            "message": st.column_config.TextColumn("Message", width="large"),
+            "kind": st.column_config.TextColumn("Event", width=170),
+            "message": st.column_config.TextColumn("Message", width=600),
         },
     )
 else:

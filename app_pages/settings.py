@@ -10,6 +10,7 @@ from engine.access.roles import Action
 from engine.core.errors import BadInputError
 from engine.settings.environment import Settings
 from engine.settings.file import EDITABLE, default_of, origins, read_settings_file
+from engine.settings.run_settings import title
 from ui import actions, context
 from ui import components as c
 from ui.setting_inputs import setting_input
@@ -44,10 +45,11 @@ st.dataframe(
     pd.DataFrame(
         [
             {
-                "setting": name,
-                "value": str(getattr(s, name)),
+                "setting": title(name, Settings),
+                "key": name,
+                "value": f"{getattr(s, name):,}",
                 "from": where[name],
-                "in the file": str(in_file[name]) if name in in_file else "",
+                "in the file": f"{in_file[name]:,}" if name in in_file else "",
             }
             for name in EDITABLE
         ]
@@ -55,6 +57,15 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     key="settings_effective",
+    column_config={
+        "setting": st.column_config.TextColumn("Setting", width=260),
+        "key": st.column_config.TextColumn(
+            "Key", width=230, help="The name in the settings file, and in capitals the environment variable."
+        ),
+        "value": st.column_config.TextColumn("Value", width=140),
+        "from": st.column_config.TextColumn("From", width=130),
+        "in the file": st.column_config.TextColumn("In the file", width=140),
+    },
 )
 
 
@@ -70,8 +81,8 @@ with st.form("settings_form"):
             name,
             in_file.get(name, default_of(name)),
             key=actions.settings_field_key(name),
-            label=name,
-            help=f"{where[name]}{note}",
+            label=title(name, Settings),
+            help=f"`{name}` · now from {where[name]}{note}",
             model=Settings,
         )
 

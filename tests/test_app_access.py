@@ -241,7 +241,7 @@ def test_signed_out_callbacks_are_refused(fresh_runs: Path, use_runs, roles: Pat
 def test_a_viewer_sees_no_stop_button(app_runs: Path, use_runs, roles: Path) -> None:
     use_runs(app_runs)
     at = signed_in(VIEWER, RUNNING)
-    assert "Live" in said(at)
+    assert "**Running**" in said(at)  # the live banner
     assert not any(b.label == "Stop run" for b in at.button)
     at = signed_in(OPERATOR, RUNNING)
     assert any(b.label == "Stop run" for b in at.button)

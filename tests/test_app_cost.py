@@ -84,7 +84,7 @@ def test_the_roi_page_breaks_the_cost_down_per_category_and_service(cost_runs: P
     category = at.dataframe[-2].value  # per run, then per category and per service
     service = at.dataframe[-1].value
     worked = [f for f in run.findings if f.finding_id in {s.finding_id for s in run.sessions}]
-    assert set(category["key"]) == {f.category.value for f in worked}
+    assert set(category["key"]) == {fmt.category_label(f.category.value) for f in worked}  # in words
     assert set(service["key"]) == {f.service_name for f in worked}
     for table in (category, service):
         assert sum(table["acus"]) == pytest.approx(expected.total.acus)

@@ -42,7 +42,7 @@ def test_every_page_draws_with_a_damaged_state_in_the_newest_run(
     assert not at.exception, at.exception
     picker = at.sidebar.selectbox(key=PICKER)
     assert picker.value == NEWEST
-    assert picker.options == [f"{NEWEST} · damaged", f"{OLDER} · completed"]
+    assert picker.options == [f"🩹 {NEWEST}", f"✅ {OLDER}"]
     if page_name == "history":
         table = at.dataframe[0].value
         assert dict(zip(table["run_id"], table["status"], strict=True))[NEWEST].endswith(" damaged")
@@ -61,7 +61,7 @@ def test_the_other_run_stays_usable_next_to_a_damaged_one(
     use_runs(runs)
     at = open_page("findings")
     picker = at.sidebar.selectbox(key=PICKER)
-    assert picker.options == [f"{NEWEST} · damaged", f"{OLDER} · completed"]
+    assert picker.options == [f"🩹 {NEWEST}", f"✅ {OLDER}"]
     picker.select(OLDER).run()
     assert not at.exception, at.exception
     assert at.query_params["run"] == OLDER
@@ -87,7 +87,7 @@ def test_every_page_draws_with_a_damaged_index(
     )
     assert notices == [md(damage) + " The runs below are listed from the run folders."]
     picker = at.sidebar.selectbox(key=PICKER)
-    assert picker.options == [f"{NEWEST} · interrupted", f"{OLDER} · completed"]
+    assert picker.options == [f"⏹️ {NEWEST}", f"✅ {OLDER}"]
 
 
 @slow

@@ -68,7 +68,7 @@ def test_without_a_run_in_the_url_the_newest_is_selected_and_written_back(app_ru
     at = open_page("overview")
     assert at.query_params["run"] == RUNNING
     picker = at.sidebar.selectbox(key="pw_run_picker")
-    assert picker.options[0] == f"{RUNNING} · running"
+    assert picker.options[0] == f"🟢 {RUNNING}"  # the status as a mark
 
 
 @slow
@@ -118,7 +118,7 @@ def test_overview_of_the_sample_run(app_runs: Path, use_runs) -> None:
     # the severity and progress-over-time charts
     assert len(at.get("plotly_chart")) == 2
     timeline = at.dataframe[1].value
-    assert "review_approved" in set(timeline["kind"])
+    assert "Review approved" in set(timeline["kind"])
     assert any(FIXTURE_REVIEWER in m for m in timeline["message"])
     assert "5 critical" in texts(at)
 
@@ -128,7 +128,7 @@ def test_overview_of_a_running_run_offers_stop(app_runs: Path, use_runs) -> None
     use_runs(app_runs)
     at = open_page("overview", RUNNING)
     assert any(b.label == "Stop run" for b in at.button)
-    assert "Live" in texts(at)
+    assert any(i.value.startswith("**Running**") for i in at.info)  # the banner, as an alert
 
 
 @slow
@@ -195,7 +195,7 @@ def test_sessions_table_and_detail(app_runs: Path, use_runs) -> None:
     assert "Agent progress" in page and "Fix approach" in page
     assert metric(at, "Tests") == "Passed"
     trace = at.dataframe[-1].value
-    assert {"session_dispatched", "session_completed"} <= set(trace["kind"])
+    assert {"Session dispatched", "Session completed"} <= set(trace["kind"])
     picker = at.selectbox[0]
     picker.select(picker.options[-1]).run()
     assert not at.exception
@@ -257,7 +257,8 @@ def test_rejecting_through_the_ui(app_runs: Path, use_runs, tmp_path: Path) -> N
     assert "Rejected by" in texts(at)
     # A rejected PR is no fix: the Overview counts it as failed, the Findings page says so.
     at.switch_page(PAGES["overview"]).run()
-    assert metric(at, "Failed (1 PR rejected)") == "2"
+    failed = next(m for m in at.metric if m.label == "Failed")
+    assert (failed.value, failed.delta) == ("2", "1 PR rejected")
     assert (metric(at, "Fixed"), metric(at, "PR awaiting review")) == ("1", "21")
     at.switch_page(PAGES["findings"]).run()
     table = at.dataframe[0].value

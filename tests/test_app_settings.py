@@ -81,9 +81,10 @@ def test_admin_changes_a_setting_and_it_is_audited(
     # the page now shows the file as the source; an environment value wins and is flagged
     monkeypatch.setenv("WAVE_SIZE", "7")
     at.run()
-    table = at.dataframe[0].value.set_index("setting")
+    table = at.dataframe[0].value.set_index("key")
     assert table.loc["wave_size", "from"] == "environment" and table.loc["wave_size", "value"] == "7"
     assert table.loc["max_retries", "from"] == "settings file"
+    assert table.loc["wave_size", "setting"] == "Wave size"  # a label, the key beside it
     at.number_input(key=settings_field_key("wave_size")).set_value(3)
     at.button(key="settings_save").click().run()
     assert any("wins over the settings file" in w.value for w in at.warning)

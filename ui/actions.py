@@ -82,7 +82,8 @@ def start_demo(run_id: str) -> None:
         say("error", f"The demo run's engine failed to start: {md(boot.error)}")
         return
     audit(s, who, Action.launch, run_id, {"demo": True, "mode": "simulated", "pause_at_gate": gate})
-    say("success", f"Demo run {code(run_id)} started.")
+    # No message: the Overview's status banner says the run is starting, then running, and stays
+    # in place as the run moves on (a message would vanish on the next redraw, and the page jump).
     context.go_to_run(run_id)
 
 
@@ -158,8 +159,7 @@ def launch_upload(file_id: str) -> None:
         "ledger": options.use_ledger,
     }
     audit(s, who, Action.launch, run_id, {**details, "wave_size": s.wave_size})
-    say("success", f"Run {code(run_id)} launched: {code(upload.name)}, {mode}.")
-    context.go_to_run(run_id)
+    context.go_to_run(run_id)  # the Overview's status banner says it started (as for the demo)
 
 
 # --- stop / resume ---------------------------------------------------------------------------

@@ -70,6 +70,11 @@ def status_label(status: str) -> str:
     return f"{STATUS_ICONS.get(status, '•')} {status}"
 
 
+def run_choice(run_id: str, status: str) -> str:
+    """A run in the sidebar's run picker: its status mark, then its id."""
+    return f"{STATUS_ICONS.get(status, '•')} {run_id}"
+
+
 def status_badge(status: str) -> None:
     st.badge(
         status,
@@ -196,8 +201,10 @@ def is_http(url: str | None) -> bool:
     return _http_or_none(url) is not None
 
 
-def link_column(label: str, text: str, help: str | None = None) -> st.column_config.LinkColumn:
-    return st.column_config.LinkColumn(label, display_text=text, help=help, width="small")
+def link_column(
+    label: str, text: str, help: str | None = None, width: int = 80
+) -> st.column_config.LinkColumn:
+    return st.column_config.LinkColumn(label, display_text=text, help=help, width=width)
 
 
 def viewer_timezone() -> str | None:
@@ -210,15 +217,30 @@ def viewer_timezone() -> str | None:
     return name
 
 
-def datetime_column(label: str, help: str | None = None) -> st.column_config.DatetimeColumn:
+# Column widths in pixels, for tables that must show every column at 1440 px (the main block is
+# about 980 px wide there, 950 inside a container): a date and time, a duration, a link.
+DATETIME_WIDTH = 150
+DURATION_WIDTH = 150
+
+
+def datetime_column(
+    label: str, help: str | None = None, width: int = DATETIME_WIDTH, short: bool = False
+) -> st.column_config.DatetimeColumn:
+    """`short`: "Dec 3, 10:18:27", for tables with many columns."""
     return st.column_config.DatetimeColumn(
-        label, format="YYYY-MM-DD HH:mm:ss", timezone=viewer_timezone(), help=help
+        label,
+        format="MMM D, HH:mm:ss" if short else "YYYY-MM-DD HH:mm:ss",
+        timezone=viewer_timezone(),
+        help=help,
+        width=width,
     )
 
 
-def duration_column(label: str = "Duration (agent time)") -> st.column_config.NumberColumn:
+def duration_column(
+    label: str = "Duration (agent time)", width: int = DURATION_WIDTH
+) -> st.column_config.NumberColumn:
     # Minutes read better than seconds at a glance; the value stays numeric so it sorts.
-    return st.column_config.NumberColumn(label, format="%.1f min", help=AGENT_TIME_HELP)
+    return st.column_config.NumberColumn(label, format="%.1f min", help=AGENT_TIME_HELP, width=DURATION_WIDTH)
 
 
 def rate_column(label: str, help: str | None = None) -> st.column_config.ProgressColumn:

@@ -16,19 +16,28 @@ SERVICE_KEY = "roi_cost_by_service"
 
 def _columns(what: str) -> dict[str, object]:
     return {
-        "key": what,
-        "sessions": st.column_config.NumberColumn("Sessions", format="%d"),
-        "acus": st.column_config.NumberColumn("ACUs", format="%.1f"),
+        "key": st.column_config.TextColumn(what, width=180),
+        "sessions": st.column_config.NumberColumn("Sessions", format="%d", width=80),
+        "acus": st.column_config.NumberColumn("ACUs", format="%.1f", width=70),
         "estimated_acus": st.column_config.NumberColumn(
-            "Of which estimated", format="%.1f", help="ACUs estimated from agent time: the API reported none."
+            "Of which estimated",
+            format="%.1f",
+            width=130,
+            help="ACUs estimated from agent time: the API reported none.",
         ),
-        "cost": st.column_config.NumberColumn("Cost", format="dollar"),
+        "cost": st.column_config.NumberColumn("Cost", format="dollar", width=80),
         "verified_fixes": st.column_config.NumberColumn(
-            "Verified fixes", format="%d", help="Pull requests opened with the agent's tests passing."
+            "Verified fixes",
+            format="%d",
+            width=105,
+            help="Pull requests opened with the agent's tests passing.",
         ),
-        "acus_per_verified_fix": st.column_config.NumberColumn("ACUs per fix", format="%.1f"),
+        "acus_per_verified_fix": st.column_config.NumberColumn("ACUs per fix", format="%.1f", width=100),
         "cost_per_verified_fix": st.column_config.NumberColumn(
-            "Cost per fix", format="dollar", help="All spent (failed attempts included) ÷ verified fixes."
+            "Cost per fix",
+            format="dollar",
+            width=100,
+            help="All spent (failed attempts included) ÷ verified fixes.",
         ),
     }
 
@@ -70,10 +79,10 @@ def cost_breakdown_section(cost: CostBreakdown, damaged: list[str], tag: str = "
         f"Over every session of every run. Cost is ACUs × \\${cost.price_per_acu:,.2f}. A verified fix is "
         f"a pull request opened with the agent's tests passing. {basis}"
     )
-    left, right = st.columns(2, gap="medium")
-    with left:
-        st.markdown("**Per category**")
-        _groups(cost_table(cost.by_category), "Category", CATEGORY_KEY)
-    with right:
-        st.markdown("**Per service**")
-        _groups(cost_table(cost.by_service), "Service", SERVICE_KEY)
+    # One above the other, full width: side by side, their columns do not fit at 1440 px.
+    st.markdown("**Per category**")
+    by_category = cost_table(cost.by_category)
+    by_category["key"] = by_category["key"].map(fmt.category_label)
+    _groups(by_category, "Category", CATEGORY_KEY)
+    st.markdown("**Per service**")
+    _groups(cost_table(cost.by_service), "Service", SERVICE_KEY)

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine.access.roles import Action
+from engine.analytics import formatting as fmt
 from engine.analytics.ledger_view import STATE_ORDER, LedgerOverview
 from engine.core.models import DataSource
 from engine.ledger.ops import default_data_source
@@ -47,6 +48,19 @@ COLUMNS = [
     "cooldown_until",
     "scanners",
     "note",
+]
+# What the table shows at 1440 px without scrolling sideways; a selected row opens every field
+# of the finding below.
+SHOWN = [
+    "fingerprint",
+    "state",
+    "severity",
+    "category",
+    "service_name",
+    "title",
+    "sla",
+    "days_left",
+    "pr_url",
 ]
 
 
@@ -225,31 +239,37 @@ def findings_table(shown: pd.DataFrame, total: int) -> None:
     )
     table = c.http_links(shown, ["pr_url"])
     table["severity"] = table["severity"].map(lambda s: f"{c.SEVERITY_ICONS.get(s, '')} {s}")
+    for column in ("state", "category", "sla"):
+        table[column] = table[column].map(fmt.label)
     st.dataframe(
         table,
         hide_index=True,
-        column_order=COLUMNS,
+        column_order=SHOWN,
         key=TABLE_KEY,
         on_select=functools.partial(_pick_row, list(shown["fingerprint"])),
         selection_mode="single-row",
         column_config={
-            "fingerprint": st.column_config.TextColumn("Fingerprint", width="small"),
-            "state": "State",
-            "severity": "Severity",
-            "category": "Category",
-            "service_name": "Service",
-            "title": st.column_config.TextColumn("Title", width="large"),
+            "fingerprint": st.column_config.TextColumn(
+                "Fingerprint", width=125, help="Select the row for the whole fingerprint and every field."
+            ),
+            "state": st.column_config.TextColumn("State", width=120),
+            "severity": st.column_config.TextColumn("Severity", width=85),
+            "category": st.column_config.TextColumn("Category", width=110),
+            "service_name": st.column_config.TextColumn("Service", width=95),
+            "title": st.column_config.TextColumn(
+                "Title", width=150, help="Click a cell for the whole title."
+            ),
             "location": "Location",
             "sla": st.column_config.TextColumn(
-                "SLA", help="on_track, at_risk, breached, met; n/a: risk accepted."
+                "SLA", width=80, help="On track, at risk, breached, met; n/a: risk accepted."
             ),
             "days_left": st.column_config.NumberColumn(
-                "Days left", format="%.1f", help="Negative: past due."
+                "Days left", format="%.1f", width=75, help="Negative: past due."
             ),
             "due_at": c.datetime_column("Due"),
             "age_days": st.column_config.NumberColumn("Age (days)", format="%.1f"),
             "attempts": st.column_config.NumberColumn("Attempts", width="small"),
-            "pr_url": c.link_column("PR", "Open PR", "The agent's pull request."),
+            "pr_url": c.link_column("PR", "Open", "The agent's pull request.", width=55),
             "appearances": st.column_config.NumberColumn("Scans seen in", width="small"),
             "failed_fixes": st.column_config.NumberColumn("Failed fixes", width="small"),
             "last_seen": c.datetime_column("Last seen"),

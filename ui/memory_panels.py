@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from engine.analytics import formatting as fmt
 from engine.analytics.memory import SessionLesson
 from engine.core.errors import BadInputError
 from engine.memory import MemoryBook, memory_store
@@ -16,33 +17,53 @@ from ui import components as c
 from ui.markup import md
 
 TABLE_COLUMNS = {
-    "status": "Status",
-    "kind": "Kind",
-    "category": "Category",
-    "service": "Service",
-    "language": "Language",
+    "status": st.column_config.TextColumn("Status", width=75),
+    "kind": st.column_config.TextColumn("Kind", width=80),
+    "category": st.column_config.TextColumn("Category", width=110),
+    "service": st.column_config.TextColumn("Service", width=95),
+    "language": st.column_config.TextColumn("Language", width=85),
     "confidence": st.column_config.ProgressColumn(
         "Confidence",
         min_value=0.0,
         max_value=1.0,
         format="%.2f",
+        width=95,
         help="How far the lesson is trusted: a rejected or regressed fix lowers it, a verified one "
         "raises it.",
     ),
-    "evidence": st.column_config.NumberColumn("Evidence", help="Sessions that taught it.", width="small"),
-    "uses": st.column_config.NumberColumn("Used", help="Sessions whose prompt carried it.", width="small"),
-    "outcomes": st.column_config.TextColumn("Outcomes of those sessions", width="medium"),
-    "lesson": st.column_config.TextColumn("Lesson", width="large"),
-    "learned_from": st.column_config.TextColumn("Learned from (newest first)", width="large"),
-    "updated_at": None,
-    "item_id": st.column_config.TextColumn("Id", width="small"),
+    "evidence": st.column_config.NumberColumn("Evidence", help="Sessions that taught it.", width=70),
+    "uses": st.column_config.NumberColumn("Used", help="Sessions whose prompt carried it.", width=55),
+    "lesson": st.column_config.TextColumn("Lesson", width=270, help="Click a cell for the whole lesson."),
+}
+# At 1440 px these fit; where each lesson came from, its outcomes and its id are in the detail
+# table below.
+DETAIL_COLUMNS = {
+    "item_id": st.column_config.TextColumn("Id", width=150),
+    "outcomes": st.column_config.TextColumn("Outcomes of the sessions that used it", width=260),
+    "learned_from": st.column_config.TextColumn("Learned from (newest first)", width=360),
 }
 
 
 def lesson_table(table: pd.DataFrame, key: str) -> None:
-    config = dict(TABLE_COLUMNS)
-    config["updated_at"] = c.datetime_column("Updated")
-    st.dataframe(table, hide_index=True, width="stretch", column_config=config, key=key)
+    shown = table.assign(category=table["category"].map(fmt.category_label))
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_order=list(TABLE_COLUMNS),
+        column_config=TABLE_COLUMNS,  # type: ignore[arg-type]
+        key=key,
+    )
+    with st.expander("Where each lesson came from", icon=":material/history_edu:"):
+        config: dict[str, object] = {**DETAIL_COLUMNS, "updated_at": c.datetime_column("Updated")}
+        st.dataframe(
+            shown,
+            hide_index=True,
+            width="stretch",
+            column_order=["item_id", "updated_at", "outcomes", "learned_from"],
+            column_config=config,  # type: ignore[arg-type]
+            key=f"{key}::sources",
+        )
 
 
 def book_or_empty(runs_dir: Path, data_source: str) -> MemoryBook:

@@ -26,9 +26,9 @@ class Settings(BaseSettings, RunSettings):
     devin_api_base_url: str = REAL_API_BASE_URL
     runs_dir: Path = Path("./runs")
     # Limits on one findings file (uploads and the ingest, plan and run commands).
-    max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1)
-    max_rows_per_run: int = Field(5000, ge=1)
-    parse_time_limit_seconds: float = Field(10, gt=0)
+    max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1, title="Largest findings file (bytes)")
+    max_rows_per_run: int = Field(5000, ge=1, title="Most findings in one file")
+    parse_time_limit_seconds: float = Field(10, gt=0, title="Time to read one file (s)")
     # Access control (engine/access/roles.py): who has which role, and whether the app demands sign-in.
     roles_file: Path = Path("./roles.toml")
     require_auth: bool = False
@@ -58,8 +58,10 @@ class Settings(BaseSettings, RunSettings):
     # What one ACU costs (dollars), for the cost of every session, fix, category and service,
     # and the agent minutes one ACU buys, to estimate the ACUs of a session the API reports
     # no usage for (v1 does not; see engine.analytics.cost).
-    price_per_acu: float = Field(2.25, ge=0, le=100)  # the ROI page offers the same range
-    minutes_per_acu: float = Field(15.0, ge=1, le=600)
+    price_per_acu: float = Field(
+        2.25, ge=0, le=100, title="Price per ACU ($)"
+    )  # the ROI page offers the same range
+    minutes_per_acu: float = Field(15.0, ge=1, le=600, title="Agent minutes per ACU")
     # Prometheus metrics of each engine on 127.0.0.1 at this port (0: a free port, recorded in
     # the run's state.json as metrics_port); unset: the engine serves none. See engine.metrics.
     engine_metrics_port: int | None = Field(None, ge=0, le=65535)

@@ -174,8 +174,10 @@ def flag(name: str) -> str:
     return str(_extra(name)["flag"])
 
 
-def title(name: str) -> str:
-    return RunSettings.model_fields[name].title or name
+def title(name: str, model: type[BaseModel] = RunSettings) -> str:
+    """The setting's label in the app: its declared title, else its name in words."""
+    field = model.model_fields[name]
+    return field.title or name.replace("_", " ").capitalize()
 
 
 def help_text(name: str) -> str:

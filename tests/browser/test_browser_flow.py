@@ -10,34 +10,13 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.app_driver import assert_no_exception, page_url, wait_for_app
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample_data" / "findings.csv"
 PAGES = ["launch", "overview", "findings", "sessions", "review", "history", "roi", "ops", "eval"]
 
 pytestmark = pytest.mark.slow
-
-
-def wait_for_app(page: Page, timeout: float = 30_000) -> None:
-    """Streamlit's own end-to-end recipe: connected, script done, no skeleton left."""
-    page.wait_for_selector("[data-testid='stAppViewContainer']", state="attached", timeout=timeout)
-    page.wait_for_selector(
-        "[data-testid='stApp'][data-test-connection-state='CONNECTED']", state="attached", timeout=timeout
-    )
-    page.wait_for_selector(
-        "[data-testid='stApp'][data-test-script-state='notRunning']", state="attached", timeout=timeout
-    )
-    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
-    page.wait_for_timeout(150)
-
-
-def page_url(app_url: str, name: str, run_id: str) -> str:
-    path = "" if name == "overview" else name  # the default page lives at /
-    return f"{app_url}/{path}?run={run_id}"
-
-
-def assert_no_exception(page: Page) -> None:
-    expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
 def test_upload_launch_complete_approve_and_find_it_everywhere(

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
+from tests.browser.app_driver import wait_for_app
 from tests.browser.conftest import _free_port, _wait_healthy
-from tests.browser.test_browser_flow import wait_for_app
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("markup_app.py")
