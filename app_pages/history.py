@@ -37,20 +37,21 @@ if held:  # prominent: findings a run planned but did not work on, and what to d
     )
 table = history_table(runs, statuses, datetime.now(UTC), decisions)
 table["status"] = table["status"].map(c.status_label)
+# Every column fits at 1440 px: a generated run id says when the run started.
+table = table.drop(columns=["started"])
 table["duration_s"] = table["duration_s"] / 60.0
 st.dataframe(
     table,
     hide_index=True,
     column_config={
-        "run_id": st.column_config.TextColumn("Run", width=155),
-        "started": c.datetime_column("Started", width=110, short=True),
-        "status": st.column_config.TextColumn("Status", width=90),
+        "run_id": st.column_config.TextColumn("Run", width=190),
+        "status": st.column_config.TextColumn("Status", width=110),
         "findings": st.column_config.NumberColumn(
-            "Findings", format="%d", width=70, help="Every finding of the upload, held-back ones included."
+            "Findings", format="%d", width=65, help="Every finding of the upload, held-back ones included."
         ),
-        "fixed": st.column_config.NumberColumn("Fixed", format="%d", width=55, help="PR approved or merged."),
+        "fixed": st.column_config.NumberColumn("Fixed", format="%d", width=50, help="PR approved or merged."),
         "awaiting_review": st.column_config.NumberColumn(
-            "Awaiting review", format="%d", width=115, help="PR awaiting review."
+            "Awaiting review", format="%d", width=110, help="PR awaiting review."
         ),
         "failed": st.column_config.NumberColumn(
             "Failed", format="%d", width=55, help="No attempts left, no PR, or PR rejected."
@@ -58,7 +59,7 @@ st.dataframe(
         "held_back": st.column_config.NumberColumn(
             "Held back",
             format="%d",
-            width=75,
+            width=70,
             help="Findings the run did not work on (see the notice above).",
         ),
         "fix_rate": st.column_config.ProgressColumn(
@@ -66,16 +67,16 @@ st.dataframe(
             min_value=0.0,
             max_value=1.0,
             format="percent",
-            width=80,
+            width=75,
             help="Fixed out of fixed + failed.",
         ),
         "duration_s": st.column_config.NumberColumn(
             "Duration",
             format="%.1f min",
-            width=75,
+            width=70,
             help="Wall clock: from start to completion, or to now for a run that has not completed.",
         ),
-        "data_source": st.column_config.TextColumn("Data", width=70),
+        "data_source": st.column_config.TextColumn("Data", width=75),
     },
 )
 
@@ -102,6 +103,9 @@ a = left.selectbox("Run A", ids, index=0, key="history_compare_a")
 b = right.selectbox("Run B", ids, index=min(1, len(ids) - 1), key="history_compare_b")
 if len(ids) < 2:
     st.caption("Only one run so far: it is compared with itself.")
+compared = compare_runs(by_id[a], by_id[b], statuses, decisions)
 st.dataframe(
-    compare_runs(by_id[a], by_id[b], statuses, decisions), hide_index=True, column_config={"metric": "Metric"}
+    compared.assign(metric=compared["metric"].map(lambda m: m[:1].upper() + m[1:])),
+    hide_index=True,
+    column_config={"metric": "Metric"},
 )

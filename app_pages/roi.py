@@ -96,7 +96,8 @@ for kind, note in data_notes(total):  # what a reader must know before trusting 
         st.warning(c.md(note), icon=":material/monitoring:")
 tag = " (simulated)" if total.simulated else ""  # every figure on simulated data says so
 cost_tag = " (estimated)" if total.acus_estimated else ""
-cols = st.columns(6)
+# Two rows of three: each label keeps its "(simulated)" in full at 1440 px.
+cols = [*st.columns(3), *st.columns(3)]
 cols[0].metric(
     f"Accepted fixes{tag}",
     f"{total.successful_fixes:,}",
@@ -160,7 +161,8 @@ table = pd.DataFrame(
 st.dataframe(
     table,
     hide_index=True,
-    # Every column fits at 1440 px; a run's start is in its id, the reviewed count in the caption.
+    # Every column fits at 1440 px; a run's start is in its id, the reviewed count in the caption,
+    # the ACUs in the cost breakdown below.
     column_order=[
         "run_id",
         "data_source",
@@ -168,26 +170,25 @@ st.dataframe(
         "awaiting_review",
         "hours_saved",
         "money_saved",
-        "acus",
         "agent_cost",
         "net_savings",
         "roi_multiple",
         "acceptance_rate",
     ],
     column_config={
-        "run_id": st.column_config.TextColumn("Run", width=155),
-        "data_source": st.column_config.TextColumn("Data", width=65),
+        "run_id": st.column_config.TextColumn("Run", width=190),
+        "data_source": st.column_config.TextColumn("Data", width=80),
         "successful_fixes": st.column_config.NumberColumn(
             "Accepted fixes", format="%d", width=105, help="Pull requests approved or merged."
         ),
         "awaiting_review": st.column_config.NumberColumn(
-            "Awaiting review", format="%d", width=115, help="Potential: not counted in the savings."
+            "Awaiting review", format="%d", width=110, help="Potential: not counted in the savings."
         ),
-        "hours_saved": st.column_config.NumberColumn("Hours", format="%.1f", width=60, help="Hours saved."),
-        "money_saved": st.column_config.NumberColumn("Saved", format="dollar", width=85, help="Money saved."),
+        "hours_saved": st.column_config.NumberColumn("Hours", format="%.1f", width=55, help="Hours saved."),
+        "money_saved": st.column_config.NumberColumn("Saved", format="dollar", width=80, help="Money saved."),
         "acus": st.column_config.NumberColumn("ACUs", format="%.1f", width=55),
         "agent_cost": st.column_config.NumberColumn("Cost", format="dollar", width=75, help="Agent cost."),
-        "net_savings": st.column_config.NumberColumn("Net", format="dollar", width=85, help="Net savings."),
+        "net_savings": st.column_config.NumberColumn("Net", format="dollar", width=80, help="Net savings."),
         "roi_multiple": st.column_config.NumberColumn("ROI", format="%.1f×", width=55),
         "acceptance_rate": st.column_config.ProgressColumn(
             "Accept rate",

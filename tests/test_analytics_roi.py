@@ -199,7 +199,7 @@ def test_executive_report_is_self_contained_and_escaped() -> None:
     assert "Potential: 12 PRs awaiting review" in text
     # simulated data and a small sample are said up front; the time range in human dates
     assert "(simulated)" in text and "Simulated data: 2 of 2 runs" in text
-    assert "Small sample: 1 accepted fixes" in text
+    assert "Small sample: 1 accepted fix (" in text
     assert "Runs from 1 January 2024, 12:00 UTC to 2 January 2024, 13:00 UTC" in text
     assert "generated 2 January 2024, 15:46 UTC" in text
     assert "T15:46" not in text  # no raw ISO timestamp

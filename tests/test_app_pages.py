@@ -308,7 +308,7 @@ def test_roi_counts_the_approval(app_runs: Path, use_runs) -> None:
     assert awaiting is not None and int(awaiting.group(1)) >= 22
     # the data is simulated and the sample small, and the page says both
     assert any("Simulated data: 7 of 7 runs" in i.value.replace("\\", "") for i in at.info)
-    assert any("Small sample: 1 accepted fixes" in w.value.replace("\\", "") for w in at.warning)
+    assert any("Small sample: 1 accepted fix " in w.value.replace("\\", "") for w in at.warning)
     assert all("(simulated)" in m.label for m in at.metric[:6])  # the headline figures
     # agent cost from the ACUs the simulated sessions reported
     # (marked "(estimated)" as well when some run's sessions reported no usage)

@@ -63,10 +63,10 @@ def cost_breakdown_section(cost: CostBreakdown, damaged: list[str], tag: str = "
     cols[1].metric(("Cost (part estimated)" if estimated else "Cost") + tag, fmt.money(t.cost), border=True)
     cols[2].metric("Verified fixes" + tag, f"{t.verified_fixes:,}", border=True)
     cols[3].metric(
-        "Cost per verified fix" + tag,
+        "Cost per fix" + tag,
         fmt.DASH if t.cost_per_verified_fix is None else f"${t.cost_per_verified_fix:,.2f}",
         border=True,
-        help="Everything spent, failed attempts and retries included, ÷ verified fixes.",
+        help="Per verified fix: everything spent, failed attempts and retries included, ÷ verified fixes.",
     )
     basis = (
         f"**{fmt.number(t.estimated_acus)} of the ACUs are estimated**: the API reported no usage for those "

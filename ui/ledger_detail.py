@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from engine.access.roles import Action
+from engine.analytics import formatting as fmt
 from engine.analytics.ledger_view import entry_attempts, entry_history
 from engine.core.models import DataSource, utcnow
 from engine.ledger import LedgerEntry, LifecycleState
@@ -27,7 +28,7 @@ DEFAULT_RISK_DAYS = 90
 def _fields(entry: LedgerEntry) -> pd.DataFrame:
     rows = {
         "Fingerprint": entry.fingerprint,
-        "Category": entry.category.value,
+        "Category": fmt.category_label(entry.category.value),
         "Service": entry.service_name,
         "Repository": entry.repo_url,
         "File": entry.file_path,
@@ -64,7 +65,12 @@ def _tabs(entry: LedgerEntry) -> None:
         ]
     )
     with tabs[0]:
-        st.dataframe(_fields(entry), hide_index=True, key="ledger_detail_fields")
+        st.dataframe(
+            _fields(entry),
+            hide_index=True,
+            key="ledger_detail_fields",
+            column_config={"field": "Field", "value": st.column_config.TextColumn("Value", width=600)},
+        )
     with tabs[1]:
         st.dataframe(
             history,
@@ -195,13 +201,15 @@ def show(entry: LedgerEntry, row: pd.Series, source: DataSource) -> None:
     with st.container(border=True, key="ledger_detail_card"):
         top = st.container(horizontal=True, vertical_alignment="center", gap="small")
         top.markdown(f"**{c.md(entry.title)}**", width="content")
-        top.badge(str(row["state"]).replace("_", " "), color="violet")
-        top.badge(entry.severity.value, color=c.SEVERITY_COLORS.get(entry.severity.value, "gray"))  # type: ignore[arg-type]
+        top.badge(fmt.label(str(row["state"])), color="violet")
+        top.badge(
+            entry.severity.value.capitalize(), color=c.SEVERITY_COLORS.get(entry.severity.value, "gray")
+        )  # type: ignore[arg-type]
         with top:
             c.badge(entry.service_name, "blue")
         cols = st.columns(4)
         days_left = row["days_left"]
-        cols[0].metric("SLA", str(row["sla"]).replace("_", " "), border=True)
+        cols[0].metric("SLA", fmt.label(str(row["sla"])), border=True)
         cols[1].metric("Days left", "—" if pd.isna(days_left) else f"{days_left:.1f}", border=True)
         cols[2].metric("Attempts", int(row["attempts"]), border=True)
         cols[3].metric("Failed fixes", len(entry.failed_fixes), border=True)

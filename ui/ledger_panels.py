@@ -115,8 +115,9 @@ def headline(overview: LedgerOverview) -> None:
         help="A merged pull request, then absent from a later scan.",
     )
     last = c.when(overview.last_import) if overview.last_import else "never"
-    states = " · ".join(f"{n:,} {state.replace('_', ' ')}" for state, n in overview.by_state.items())
-    st.caption(f"{overview.scans:,} scan(s) imported, the last {last}. By state: {states}.")
+    states = " · ".join(f"{n:,} {_in_sentence(fmt.label(state))}" for state, n in overview.by_state.items())
+    scans = f"{overview.scans:,} scan{'' if overview.scans == 1 else 's'}"
+    st.caption(f"{scans} imported, the last {last}. By state: {states}.")
 
 
 def sla_figure(overview: LedgerOverview) -> go.Figure:
@@ -154,13 +155,18 @@ def sla_panel(overview: LedgerOverview) -> None:
     )
 
 
+def _in_sentence(label: str) -> str:
+    """ "New" -> "new" mid-sentence; "PR open" keeps its acronym."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
 def objectives_panel(overview: LedgerOverview) -> None:
     st.subheader("Objectives", anchor=False)
     if not overview.objectives:
         st.caption(
-            "No active objectives. Define them as `[[objectives]]` tables in `policy.toml` (for "
-            'example `id = "no-critical"`, `kind = "eliminate"`, `severity = "critical"`), or on '
-            "the Policy page (admins)."
+            "No active objectives. An objective is a goal with a date, for instance *no critical "
+            "findings left by the end of the quarter*, or *at most 20 open high findings in "
+            "payment-service*; its findings then rank higher. Admins set them on the Policy page."
         )
         if context.allowed(Action.change_settings):
             st.page_link(context.POLICY, label="Open the Policy page", icon=":material/gavel:")
@@ -250,14 +256,14 @@ def findings_table(shown: pd.DataFrame, total: int) -> None:
         selection_mode="single-row",
         column_config={
             "fingerprint": st.column_config.TextColumn(
-                "Fingerprint", width=125, help="Select the row for the whole fingerprint and every field."
+                "Fingerprint", width=165, help="Select the row for the whole fingerprint and every field."
             ),
-            "state": st.column_config.TextColumn("State", width=120),
+            "state": st.column_config.TextColumn("State", width=100),
             "severity": st.column_config.TextColumn("Severity", width=85),
             "category": st.column_config.TextColumn("Category", width=110),
             "service_name": st.column_config.TextColumn("Service", width=95),
             "title": st.column_config.TextColumn(
-                "Title", width=150, help="Click a cell for the whole title."
+                "Title", width=130, help="Click a cell for the whole title."
             ),
             "location": "Location",
             "sla": st.column_config.TextColumn(

@@ -135,7 +135,8 @@ def data_notes(total: RoiFigures) -> list[tuple[str, str]]:
         notes.append(
             (
                 "small",
-                f"Small sample: {total.successful_fixes} accepted fixes (fewer than "
+                f"Small sample: {total.successful_fixes} accepted "
+                f"fix{'' if total.successful_fixes == 1 else 'es'} (fewer than "
                 f"{SMALL_SAMPLE_FIXES}); the figures will move a lot as more fixes are reviewed.",
             )
         )
