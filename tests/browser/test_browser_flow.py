@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+
 from tests.browser.app_driver import assert_no_exception, page_url, wait_for_app
 
 REPO = Path(__file__).resolve().parents[2]
