@@ -62,14 +62,7 @@ st.dataframe(
             width=70,
             help="Findings the run did not work on (see the notice above).",
         ),
-        "fix_rate": st.column_config.ProgressColumn(
-            "Fix rate",
-            min_value=0.0,
-            max_value=1.0,
-            format="percent",
-            width=75,
-            help="Fixed out of fixed + failed.",
-        ),
+        "fix_rate": c.rate_column("Fix rate", "Fixed out of fixed + failed.", width=75),
         "duration_s": st.column_config.NumberColumn(
             "Duration",
             format="%.1f min",

@@ -190,14 +190,7 @@ st.dataframe(
         "agent_cost": st.column_config.NumberColumn("Cost", format="dollar", width=75, help="Agent cost."),
         "net_savings": st.column_config.NumberColumn("Net", format="dollar", width=80, help="Net savings."),
         "roi_multiple": st.column_config.NumberColumn("ROI", format="%.1f×", width=55),
-        "acceptance_rate": st.column_config.ProgressColumn(
-            "Accept rate",
-            min_value=0.0,
-            max_value=1.0,
-            format="percent",
-            width=90,
-            help="Approved out of reviewed.",
-        ),
+        "acceptance_rate": c.rate_column("Accept rate", "Approved out of reviewed.", width=90),
     },
 )
 

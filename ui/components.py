@@ -243,8 +243,12 @@ def duration_column(
     return st.column_config.NumberColumn(label, format="%.1f min", help=AGENT_TIME_HELP, width=DURATION_WIDTH)
 
 
-def rate_column(label: str, help: str | None = None) -> st.column_config.ProgressColumn:
-    return st.column_config.ProgressColumn(label, min_value=0.0, max_value=1.0, format="percent", help=help)
+def rate_column(
+    label: str, help: str | None = None, width: int | None = None
+) -> st.column_config.ProgressColumn:
+    return st.column_config.ProgressColumn(
+        label, min_value=0.0, max_value=1.0, format="percent", help=help, width=width
+    )
 
 
 def minutes(table: pd.DataFrame, column: str) -> pd.DataFrame:
