@@ -83,7 +83,7 @@ def launch_in_app(path: Path, speed: int = SPEED) -> str:
     [run_id] = at.session_state["_pw_launch_tokens"].values()
     at.button(key="launch_run").click().run()
     assert not at.exception, at.exception
-    assert any(run_id in s.value for s in at.success), texts(at)
+    assert at.query_params["run"] == run_id and run_id in texts(at), texts(at)  # its Overview
     return run_id
 
 
