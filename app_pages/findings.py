@@ -28,7 +28,7 @@ COLUMNS = [
 ]
 # What the table shows at 1440 px without scrolling sideways; rank and score parts (below the
 # table) and attempts (Sessions page) are in the CSV download too.
-SHOWN = [c for c in COLUMNS if c not in ("rank", "score_parts", "attempts")]
+SHOWN = [col for col in COLUMNS if col not in ("rank", "score_parts", "attempts")]
 
 view = c.require_run()
 ctx = context.current()

@@ -38,7 +38,7 @@ COLUMNS = [
     "session_url",
 ]
 # At 1440 px every shown column fits; the ACU cap is in the session's detail and the CSV.
-SHOWN = [c for c in COLUMNS if c != "acu_limit"]
+SHOWN = [col for col in COLUMNS if col != "acu_limit"]
 
 view = c.require_run()
 ctx = context.current()
