@@ -131,7 +131,7 @@ st.caption(
 
 generated = datetime.now(UTC)
 states, damaged_states = loaders.states_of(ctx.runs_dir, runs)
-cost = runs_cost(states, generated, assumptions.price_per_acu, assumptions.minutes_per_acu)
+cost = runs_cost(states, generated, assumptions.price_per_acu, assumptions.minutes_per_acu, reviews)
 st.download_button(
     "Download executive report",
     # Built on click: the report embeds plotly.js (megabytes), too heavy to build on every rerun.

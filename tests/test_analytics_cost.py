@@ -1,4 +1,4 @@
-"""Cost from usage: ACUs and dollars per session, per verified fix, per category and per
+"""Cost from usage: ACUs and dollars per session, per accepted fix, per category and per
 service; reported figures used as reported, missing ones estimated from agent time (capped at
 the session's ACU limit) and marked as estimates; and everything adds up, including, against the
 real simulator, to what the API itself reported for the run."""
@@ -14,7 +14,7 @@ from engine.analytics.cost import ESTIMATED, REPORTED, run_cost, runs_cost, sess
 from engine.core.models import AgentProgress
 from engine.runs.index import read_index
 from engine.simulator import SimulatorServer
-from tests.analytics_fixtures import T0, at, finding, run, session
+from tests.analytics_fixtures import RUN_ID, T0, at, decision, finding, run, session
 from tests.engine_helpers import SAMPLE, cli, load_run
 
 PASSED = AgentProgress(tests_passed=True)
@@ -35,7 +35,7 @@ def sample_run():
         used(session("A", 1, "failed", 0, 600), 4.0, 5),
         used(session("A", 2, "success", 700, 1300, pr="https://git/pr/1", progress=PASSED), 2.5, 5),
         used(session("B", 1, "success", 0, 900, pr="https://git/pr/2", progress=PASSED), 7.25, 12),
-        # success without tests passing: a fix, but not a verified one
+        # no tests passing, but a reviewer approved it: the reviewer decides what a fix is
         used(session("C", 1, "success", 0, 300, pr="https://git/pr/3"), 1.5, 5),
         # the API reported nothing (v1): 30 agent minutes at 15 min/ACU = 2 ACUs, estimated
         used(session("D", 1, "failed", 0, 1800), None, 5),
@@ -45,14 +45,28 @@ def sample_run():
     return run(findings, sessions)
 
 
+# A2 and C1 approved; B1 rejected (tests passing or not, a rejected PR is no fix); A1 failed, so
+# a decision on it cannot make it a fix; another run's approval of D1 does not count here.
+DECISIONS = [
+    decision("A", 2),
+    decision("B", 1, "approved", seconds=10),
+    decision("B", 1, "rejected", seconds=20),  # the decision in force
+    decision("C", 1),
+    decision("A", 1),
+    decision("D", 1, run_id="another-run"),
+]
+
+
 def test_each_session_costs_its_acus_times_the_price_and_estimates_are_marked() -> None:
-    rows = session_costs(sample_run(), at(5000), price_per_acu=2.0, minutes_per_acu=15.0)
+    rows = session_costs(sample_run(), at(5000), price_per_acu=2.0, minutes_per_acu=15.0, decisions=DECISIONS)
     by_key = {(r.finding_id, r.attempt): r for r in rows}
     assert (by_key["A", 1].acus, by_key["A", 1].basis, by_key["A", 1].cost) == (4.0, REPORTED, 8.0)
     assert (by_key["D", 1].acus, by_key["D", 1].basis, by_key["D", 1].cost) == (2.0, ESTIMATED, 4.0)
     assert by_key["D", 1].estimated and not by_key["A", 1].estimated
     assert (by_key["D", 2].acus, by_key["D", 2].basis) == (0.0, REPORTED)
-    assert [r.verified_fix for r in rows] == [False, True, True, False, False, False]
+    assert [r.accepted_fix for r in rows] == [False, True, False, True, False, False]
+    # Unreviewed, nothing is a fix yet.
+    assert not any(r.accepted_fix for r in session_costs(sample_run(), at(5000)))
     assert by_key["B", 1].acu_limit == 12 and by_key["B", 1].category == "dependency_vulnerability"
 
 
@@ -68,36 +82,38 @@ def test_an_estimate_never_exceeds_the_sessions_acu_limit_and_follows_the_clock(
 
 
 def test_groups_and_per_fix_figures_add_up_to_the_total() -> None:
-    cost = run_cost(sample_run(), at(5000), price_per_acu=2.0, minutes_per_acu=15.0)
+    cost = run_cost(sample_run(), at(5000), price_per_acu=2.0, minutes_per_acu=15.0, decisions=DECISIONS)
     total = cost.total
-    assert total.sessions == 6 and total.verified_fixes == 2
+    assert total.sessions == 6 and total.accepted_fixes == 2
     assert total.acus == pytest.approx(4.0 + 2.5 + 7.25 + 1.5 + 2.0)
     assert total.estimated_acus == 2.0 and total.estimated
     assert total.cost == pytest.approx(total.acus * 2.0)
-    assert total.cost_per_verified_fix == pytest.approx(total.cost / 2)  # failures count against fixes
+    assert total.cost_per_accepted_fix == pytest.approx(total.cost / 2)  # failures count against fixes
     assert math.isclose(sum(r.acus for r in cost.sessions), total.acus)
     for groups in (cost.by_category, cost.by_service):
         assert sum(g.acus for g in groups) == pytest.approx(total.acus)
         assert sum(g.cost for g in groups) == pytest.approx(total.cost)
         assert sum(g.sessions for g in groups) == total.sessions
-        assert sum(g.verified_fixes for g in groups) == total.verified_fixes
+        assert sum(g.accepted_fixes for g in groups) == total.accepted_fixes
     categories = {g.key: g for g in cost.by_category}
     assert [g.key for g in cost.by_category] == ["sql_injection", "dependency_vulnerability", "xss"]
-    assert categories["sql_injection"].acus == 8.0 and categories["sql_injection"].verified_fixes == 1
-    assert categories["sql_injection"].cost_per_verified_fix == 16.0
-    assert categories["xss"].cost_per_verified_fix is None and categories["xss"].estimated
+    assert categories["sql_injection"].acus == 8.0 and categories["sql_injection"].accepted_fixes == 2
+    assert categories["sql_injection"].cost_per_accepted_fix == 8.0
+    assert categories["dependency_vulnerability"].cost_per_accepted_fix is None  # its PR was rejected
+    assert categories["xss"].cost_per_accepted_fix is None and categories["xss"].estimated
     assert not categories["dependency_vulnerability"].estimated
     services = {g.key: g for g in cost.by_service}
     assert services["api"].acus == 13.75 and services["web"].acus == 3.5
-    assert services["web"].acus_per_verified_fix is None
+    assert services["web"].acus_per_accepted_fix == 3.5 and services["api"].acus_per_accepted_fix == 13.75
 
 
 def test_over_several_runs_the_rows_are_pooled() -> None:
     one = sample_run()
     two = one.model_copy(update={"run_id": "run-2"})
-    pooled = runs_cost([one, two], at(5000))
+    pooled = runs_cost([one, two], at(5000), decisions={RUN_ID: DECISIONS})
     assert pooled.total.acus == pytest.approx(2 * run_cost(one, at(5000)).total.acus)
-    assert {r.run_id for r in pooled.sessions} == {"run-1", "run-2"}
+    assert {r.run_id for r in pooled.sessions} == {RUN_ID, "run-2"}
+    assert pooled.total.accepted_fixes == 2  # run-2 has no decisions: nothing of it is accepted
 
 
 @pytest.mark.slow
@@ -136,4 +152,4 @@ def test_acus_per_session_add_up_to_the_runs_total_and_to_what_the_api_reported(
     assert entry.acus_reported == pytest.approx(cost.total.acus)  # the run list carries it too
     assert sum(g.acus for g in cost.by_category) == pytest.approx(cost.total.acus)
     assert sum(g.acus for g in cost.by_service) == pytest.approx(cost.total.acus)
-    assert 0 < cost.total.verified_fixes <= result.totals.findings_succeeded
+    assert cost.total.accepted_fixes == 0  # nobody reviewed the pull requests: nothing is accepted yet

@@ -13,6 +13,8 @@ from engine.analytics.cost import run_cost
 from engine.analytics.roi import RoiAssumptions, executive_report_html, run_roi
 from engine.core.models import BatchRun
 from engine.runs.index import read_index
+from engine.runs.paths import RunPaths
+from engine.runs.reviews import record_review, reviewable
 from tests.app_fixtures import copy_run, metric, open_page, texts
 from tests.app_fixtures import use_runs_fixture as use_runs_fixture
 from tests.engine_helpers import SAMPLE, cli, load_run
@@ -91,10 +93,30 @@ def test_the_roi_page_breaks_the_cost_down_per_category_and_service(cost_runs: P
         assert sum(table["cost"]) == pytest.approx(expected.total.acus * PRICE)
         assert sum(table["estimated_acus"]) == 0
     assert metric(at, "ACUs (simulated)") == fmt.number(expected.total.acus)
-    assert metric(at, "Verified fixes (simulated)") == str(expected.total.verified_fixes)
+    assert metric(at, "Sessions (simulated)") == str(expected.total.sessions)
+    assert metric(at, "Cost per accepted fix (simulated)") == fmt.DASH  # nobody has approved a PR yet
     page = texts(at)
     assert "Every ACU figure is the usage the API reported." in page
     assert at.number_input(key="roi_price_per_acu").value == PRICE  # the configured price
+
+
+def test_the_cost_per_accepted_fix_counts_approved_pull_requests_only(
+    cost_runs: Path, priced, tmp_path: Path
+) -> None:
+    runs = copy_run(cost_runs, RUN, tmp_path / "runs")
+    priced(runs)
+    run = load_run(runs, RUN)
+    with_pr = [s for s in run.sessions if reviewable(s)]
+    approved, rejected = with_pr[0], with_pr[1]
+    record_review(RunPaths.of(runs, RUN), run, *approved.key, "approved", "alice")
+    record_review(RunPaths.of(runs, RUN), run, *rejected.key, "rejected", "bob", "breaks the build")
+    total = run_cost(run, run.completed_at, PRICE).total
+    at = open_page("roi")
+    assert not at.exception
+    assert metric(at, "Accepted fixes (simulated)") == "1"
+    assert metric(at, "Cost per accepted fix (simulated)") == f"${total.cost:,.2f}"  # all spent ÷ one fix
+    category = at.dataframe[-2].value
+    assert sum(category["accepted_fixes"]) == 1  # the rejected PR is no fix
 
 
 def test_the_roi_page_says_which_acus_are_estimated(cost_runs: Path, priced, tmp_path: Path) -> None:
@@ -122,7 +144,7 @@ def test_the_executive_report_carries_the_cost_breakdown(cost_runs: Path) -> Non
     )
     for group in cost.by_category + cost.by_service:
         assert f"<td>{group.key}</td>" in html
-    assert f"{cost.total.verified_fixes:,} verified fixes" in html
+    assert f"{cost.total.accepted_fixes:,} accepted fixes" in html
     assert "Every ACU figure is the usage the API reported." in html
     stripped = run.model_copy(deep=True)
     for session in stripped.sessions:

@@ -1,4 +1,4 @@
-"""The ROI page's cost breakdown: ACUs and cost over every session of every run, per verified
+"""The ROI page's cost breakdown: ACUs and cost over every session of every run, per accepted
 fix, per category and per service (engine.analytics.cost), estimated figures marked."""
 
 from __future__ import annotations
@@ -26,18 +26,18 @@ def _columns(what: str) -> dict[str, object]:
             help="ACUs estimated from agent time: the API reported none.",
         ),
         "cost": st.column_config.NumberColumn("Cost", format="dollar", width=80),
-        "verified_fixes": st.column_config.NumberColumn(
-            "Verified fixes",
+        "accepted_fixes": st.column_config.NumberColumn(
+            "Accepted fixes",
             format="%d",
             width=105,
-            help="Pull requests opened with the agent's tests passing.",
+            help="Pull requests a reviewer approved.",
         ),
-        "acus_per_verified_fix": st.column_config.NumberColumn("ACUs per fix", format="%.1f", width=100),
-        "cost_per_verified_fix": st.column_config.NumberColumn(
+        "acus_per_accepted_fix": st.column_config.NumberColumn("ACUs per fix", format="%.1f", width=100),
+        "cost_per_accepted_fix": st.column_config.NumberColumn(
             "Cost per fix",
             format="dollar",
             width=100,
-            help="All spent (failed attempts included) ÷ verified fixes.",
+            help="All spent (failed attempts included) ÷ accepted fixes.",
         ),
     }
 
@@ -61,12 +61,12 @@ def cost_breakdown_section(cost: CostBreakdown, damaged: list[str], tag: str = "
         help=f"{t.sessions} sessions; {fmt.number(t.estimated_acus)} ACUs estimated.",
     )
     cols[1].metric(("Cost (part estimated)" if estimated else "Cost") + tag, fmt.money(t.cost), border=True)
-    cols[2].metric("Verified fixes" + tag, f"{t.verified_fixes:,}", border=True)
+    cols[2].metric("Sessions" + tag, f"{t.sessions:,}", border=True, help="Every attempt, retries included.")
     cols[3].metric(
-        "Cost per fix" + tag,
-        fmt.DASH if t.cost_per_verified_fix is None else f"${t.cost_per_verified_fix:,.2f}",
+        "Cost per accepted fix" + tag,
+        fmt.DASH if t.cost_per_accepted_fix is None else f"${t.cost_per_accepted_fix:,.2f}",
         border=True,
-        help="Per verified fix: everything spent, failed attempts and retries included, ÷ verified fixes.",
+        help=f"All spent, failed attempts and retries included, ÷ {t.accepted_fixes:,} accepted fixes.",
     )
     basis = (
         f"**{fmt.number(t.estimated_acus)} of the ACUs are estimated**: the API reported no usage for those "
@@ -76,8 +76,8 @@ def cost_breakdown_section(cost: CostBreakdown, damaged: list[str], tag: str = "
         else "Every ACU figure is the usage the API reported."
     )
     st.caption(
-        f"Over every session of every run. Cost is ACUs × \\${cost.price_per_acu:,.2f}. A verified fix is "
-        f"a pull request opened with the agent's tests passing. {basis}"
+        f"Over every session of every run. Cost is ACUs × \\${cost.price_per_acu:,.2f}. An accepted fix is "
+        f"a pull request a reviewer approved; awaiting review or rejected ones are no fix. {basis}"
     )
     # One above the other, full width: side by side, their columns do not fit at 1440 px.
     st.markdown("**Per category**")

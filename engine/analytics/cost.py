@@ -1,4 +1,4 @@
-"""What the agent sessions cost: ACUs and dollars per session, per verified fix, per category
+"""What the agent sessions cost: ACUs and dollars per session, per accepted fix, per category
 and per service.
 
 A session's ACUs are the figure the API reported (`acus_consumed`: v2/v3 and the simulator
@@ -7,17 +7,18 @@ session's agent time, one ACU per `minutes_per_acu` agent minutes, never above t
 ACU cap; every estimated figure is marked as such, and a group's figures say how much of them
 is estimated. A session that was never created used nothing. Cost is ACUs x `price_per_acu`.
 
-A verified fix is a finding whose session opened a pull request with the agent's tests passing
-(`tests_passed`). Cost per verified fix divides everything spent on a group (every attempt,
-failed ones included) by the verified fixes it bought, so retries and failures count against
-the fixes that did land.
+An accepted fix is a session whose pull request a reviewer approved (the decision in force), the
+same "fixed" as engine.analytics.outcomes and the ROI figures: a PR awaiting review or rejected
+is no fix. Cost per accepted fix divides everything spent on a group (every attempt, failed ones
+included) by the accepted fixes it bought, so retries and failures count against the fixes that
+did land.
 
 Every figure here is a sum of per-session rows, so per-session ACUs add up to the totals."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import pandas as pd
@@ -25,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from engine.analytics.acu import DEFAULT_MINUTES_PER_ACU
 from engine.core.models import BatchRun, RemediationSession, SessionStatus
+from engine.runs.reviews import ReviewDecision, latest_decisions
 from engine.runs.timing import session_seconds
 
 DEFAULT_PRICE_PER_ACU = 2.25  # dollars; the `price_per_acu` setting's default
@@ -44,7 +46,7 @@ class SessionCost(BaseModel):
     acus: float
     basis: str  # REPORTED (the API's figure) or ESTIMATED (from agent time)
     cost: float
-    verified_fix: bool
+    accepted_fix: bool
 
     @property
     def estimated(self) -> bool:
@@ -59,19 +61,19 @@ class GroupCost(BaseModel):
     acus: float = 0.0
     estimated_acus: float = 0.0  # the part of `acus` that is estimated
     cost: float = 0.0
-    verified_fixes: int = 0
+    accepted_fixes: int = 0
 
     @property
     def estimated(self) -> bool:
         return self.estimated_acus > 0
 
     @property
-    def cost_per_verified_fix(self) -> float | None:
-        return self.cost / self.verified_fixes if self.verified_fixes else None
+    def cost_per_accepted_fix(self) -> float | None:
+        return self.cost / self.accepted_fixes if self.accepted_fixes else None
 
     @property
-    def acus_per_verified_fix(self) -> float | None:
-        return self.acus / self.verified_fixes if self.verified_fixes else None
+    def acus_per_accepted_fix(self) -> float | None:
+        return self.acus / self.accepted_fixes if self.accepted_fixes else None
 
 
 class CostBreakdown(BaseModel):
@@ -83,14 +85,14 @@ class CostBreakdown(BaseModel):
     by_service: list[GroupCost] = Field(default_factory=list)
 
 
-def is_verified_fix(session: RemediationSession) -> bool:
-    """A pull request opened with the agent's own tests passing."""
-    progress = session.progress
+def is_accepted_fix(session: RemediationSession, in_force: Mapping[tuple[str, int], ReviewDecision]) -> bool:
+    """The session opened a pull request and the review decision in force approved it."""
+    decision = in_force.get(session.key)
     return (
         session.status == SessionStatus.success
         and bool(session.pull_request_url)
-        and progress is not None
-        and progress.tests_passed is True
+        and decision is not None
+        and decision.decision == "approved"
     )
 
 
@@ -126,9 +128,12 @@ def session_costs(
     now: datetime,
     price_per_acu: float = DEFAULT_PRICE_PER_ACU,
     minutes_per_acu: float = DEFAULT_MINUTES_PER_ACU,
+    decisions: Iterable[ReviewDecision] = (),
 ) -> list[SessionCost]:
-    """One row per session of the run (every attempt), in the run's order."""
+    """One row per session of the run (every attempt), in the run's order; `decisions` are the
+    run's review decisions (others' are ignored), which say what an accepted fix is."""
     _check(minutes_per_acu)
+    in_force = latest_decisions([d for d in decisions if d.run_id == run.run_id])
     findings = {f.finding_id: f for f in run.findings}
     rows = []
     for session in run.sessions:
@@ -149,7 +154,7 @@ def session_costs(
                 acus=acus,
                 basis=basis,
                 cost=acus * price_per_acu,
-                verified_fix=is_verified_fix(session),
+                accepted_fix=is_accepted_fix(session, in_force),
             )
         )
     return rows
@@ -160,7 +165,7 @@ def _add(group: GroupCost, row: SessionCost) -> None:
     group.acus += row.acus
     group.estimated_acus += row.acus if row.estimated else 0.0
     group.cost += row.cost
-    group.verified_fixes += 1 if row.verified_fix else 0
+    group.accepted_fixes += 1 if row.accepted_fix else 0
 
 
 def _groups(rows: list[SessionCost], key: str) -> list[GroupCost]:
@@ -194,8 +199,10 @@ def run_cost(
     now: datetime,
     price_per_acu: float = DEFAULT_PRICE_PER_ACU,
     minutes_per_acu: float = DEFAULT_MINUTES_PER_ACU,
+    decisions: Iterable[ReviewDecision] = (),
 ) -> CostBreakdown:
-    return breakdown(session_costs(run, now, price_per_acu, minutes_per_acu), price_per_acu, minutes_per_acu)
+    rows = session_costs(run, now, price_per_acu, minutes_per_acu, decisions)
+    return breakdown(rows, price_per_acu, minutes_per_acu)
 
 
 def runs_cost(
@@ -203,9 +210,15 @@ def runs_cost(
     now: datetime,
     price_per_acu: float = DEFAULT_PRICE_PER_ACU,
     minutes_per_acu: float = DEFAULT_MINUTES_PER_ACU,
+    decisions: Mapping[str, list[ReviewDecision]] | None = None,
 ) -> CostBreakdown:
-    """Over several runs: their sessions' rows together."""
-    rows = [row for run in runs for row in session_costs(run, now, price_per_acu, minutes_per_acu)]
+    """Over several runs: their sessions' rows together; `decisions` by run id."""
+    reviews = decisions or {}
+    rows = [
+        row
+        for run in runs
+        for row in session_costs(run, now, price_per_acu, minutes_per_acu, reviews.get(run.run_id, ()))
+    ]
     return breakdown(rows, price_per_acu, minutes_per_acu)
 
 
@@ -215,14 +228,14 @@ COST_COLUMNS = [
     "acus",
     "estimated_acus",
     "cost",
-    "verified_fixes",
-    "acus_per_verified_fix",
-    "cost_per_verified_fix",
+    "accepted_fixes",
+    "acus_per_accepted_fix",
+    "cost_per_accepted_fix",
 ]
 
 
 def cost_table(groups: list[GroupCost]) -> pd.DataFrame:
-    """One row per group, in the given order, with the per-fix figures (None: no verified fix)."""
+    """One row per group, in the given order, with the per-fix figures (None: no accepted fix)."""
     rows = [
         {
             "key": g.key,
@@ -230,13 +243,13 @@ def cost_table(groups: list[GroupCost]) -> pd.DataFrame:
             "acus": g.acus,
             "estimated_acus": g.estimated_acus,
             "cost": g.cost,
-            "verified_fixes": g.verified_fixes,
-            "acus_per_verified_fix": g.acus_per_verified_fix,
-            "cost_per_verified_fix": g.cost_per_verified_fix,
+            "accepted_fixes": g.accepted_fixes,
+            "acus_per_accepted_fix": g.acus_per_accepted_fix,
+            "cost_per_accepted_fix": g.cost_per_accepted_fix,
         }
         for g in groups
     ]
     table = pd.DataFrame(rows, columns=COST_COLUMNS)
-    for column in ("acus", "estimated_acus", "cost", "acus_per_verified_fix", "cost_per_verified_fix"):
+    for column in ("acus", "estimated_acus", "cost", "acus_per_accepted_fix", "cost_per_accepted_fix"):
         table[column] = table[column].astype(float)
     return table

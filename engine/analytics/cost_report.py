@@ -1,4 +1,4 @@
-"""The executive report's cost breakdown: ACUs and cost per verified fix, per category and per
+"""The executive report's cost breakdown: ACUs and cost per accepted fix, per category and per
 service (engine.analytics.cost), as an HTML section in the report's own style. Every data string
 is escaped; estimated figures say so."""
 
@@ -9,7 +9,7 @@ from html import escape
 from engine.analytics import formatting as fmt
 from engine.analytics.cost import CostBreakdown, GroupCost
 
-GROUP_HEADERS = ["{what}", "Sessions", "ACUs", "Cost", "Verified fixes", "ACUs per fix", "Cost per fix"]
+GROUP_HEADERS = ["{what}", "Sessions", "ACUs", "Cost", "Accepted fixes", "ACUs per fix", "Cost per fix"]
 
 
 def _acus(value: float | None, estimated: bool) -> str:
@@ -28,9 +28,9 @@ def _cells(group: GroupCost) -> list[str]:
         f"{group.sessions:,}",
         _acus(group.acus, group.estimated),
         _dollars(group.cost),
-        f"{group.verified_fixes:,}",
-        _acus(group.acus_per_verified_fix, group.estimated),
-        _dollars(group.cost_per_verified_fix),
+        f"{group.accepted_fixes:,}",
+        _acus(group.acus_per_accepted_fix, group.estimated),
+        _dollars(group.cost_per_accepted_fix),
     ]
 
 
@@ -57,9 +57,9 @@ def cost_section_html(cost: CostBreakdown) -> str:
         else " Every ACU figure is the usage the API reported."
     )
     note = (
-        f"Cost is ACUs x ${cost.price_per_acu:,.2f}. A verified fix is a pull request opened with the "
-        "agent's tests passing; the cost per fix divides everything spent (failed attempts and retries "
-        f"included) by the verified fixes.{estimate}"
+        f"Cost is ACUs x ${cost.price_per_acu:,.2f}. An accepted fix is a pull request a reviewer "
+        "approved (awaiting review or rejected ones are no fix); the cost per fix divides everything "
+        f"spent (failed attempts and retries included) by the accepted fixes.{estimate}"
     )
     return (
         f"<h2>Cost breakdown</h2><p>{escape(total)}</p>"
@@ -70,10 +70,10 @@ def cost_section_html(cost: CostBreakdown) -> str:
 
 
 def total_line(cost: CostBreakdown) -> str:
-    """e.g. "412.5 ACUs ($928.13) over 180 sessions: 61 verified fixes at $15.22 each"."""
+    """e.g. "412.5 ACUs ($928.13) over 180 sessions: 61 accepted fixes at $15.22 each"."""
     t = cost.total
-    per_fix = f" at {_dollars(t.cost_per_verified_fix)} each" if t.verified_fixes else ""
+    per_fix = f" at {_dollars(t.cost_per_accepted_fix)} each" if t.accepted_fixes else ""
     return (
         f"{_acus(t.acus, t.estimated)} ACUs ({_dollars(t.cost)}) over {t.sessions:,} sessions: "
-        f"{t.verified_fixes:,} verified fixes{per_fix}"
+        f"{t.accepted_fixes:,} accepted fixes{per_fix}"
     )
