@@ -75,16 +75,17 @@ shown["category"] = shown["category"].map(fmt.category_label)
 st.dataframe(
     shown,
     hide_index=True,
+    row_height=c.WRAPPED_ROW_HEIGHT,
     column_order=SHOWN,
     column_config={
-        "finding_id": st.column_config.TextColumn("Finding", width=155),
-        "severity": st.column_config.TextColumn("Severity", width=80),
+        "finding_id": st.column_config.TextColumn("Finding", width=145),
+        "severity": st.column_config.TextColumn("Severity", width=90),
         "category": st.column_config.TextColumn("Category", width=110),
         "service": st.column_config.TextColumn("Service", width=95),
         "score": st.column_config.NumberColumn(
             "Score", width=55, help="The priority score; its parts are listed below the table."
         ),
-        "title": st.column_config.TextColumn("Title", width=120, help="Click a cell for the whole title."),
+        "title": st.column_config.TextColumn("Title", width=120),
         "status": st.column_config.TextColumn(
             "Status",
             width=130,
@@ -122,15 +123,14 @@ if not held.empty:
         st.dataframe(
             held,
             hide_index=True,
+            row_height=c.WRAPPED_ROW_HEIGHT,
             column_config={
                 "finding_id": st.column_config.TextColumn("Finding", width=155),
                 "severity": st.column_config.TextColumn("Severity", width=75),
                 "service": st.column_config.TextColumn("Service", width=95),
                 "title": st.column_config.TextColumn("Title", width=150),
                 "reason": st.column_config.TextColumn("Reason", width=130),
-                "detail": st.column_config.TextColumn(
-                    "Detail", width=240, help="Click a cell for its whole text."
-                ),
+                "detail": st.column_config.TextColumn("Detail", width=240),
                 "when": st.column_config.TextColumn("When", width=90),
             },
         )

@@ -267,14 +267,13 @@ def timeline(items: list[ov.TimelineItem]) -> None:
     st.dataframe(
         table[["ts", "source", "kind", "message", "finding_id"]],
         hide_index=True,
-        height=360,
+        height=440,
+        row_height=c.WRAPPED_ROW_HEIGHT,
         column_config={
             "ts": c.datetime_column("When"),
-            "source": st.column_config.TextColumn("Source", width=80),
-            "kind": st.column_config.TextColumn("Event", width=150),
-            "message": st.column_config.TextColumn(
-                "Message", width=400, help="Click a cell for its whole text."
-            ),
+            "source": st.column_config.TextColumn("Source", width=70),
+            "kind": st.column_config.TextColumn("Event", width=140),
+            "message": st.column_config.TextColumn("Message", width=430),
             "finding_id": st.column_config.TextColumn("Finding", width=150),
         },
     )

@@ -214,6 +214,7 @@ if detail.events:
     st.dataframe(
         trace[["ts", "kind", "message"]].assign(kind=trace["kind"].map(fmt.label)),
         hide_index=True,
+        row_height=c.WRAPPED_ROW_HEIGHT,
         column_config={
             "ts": c.datetime_column("When"),
             "kind": st.column_config.TextColumn("Event", width=170),

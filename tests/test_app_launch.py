@@ -58,7 +58,7 @@ def test_upload_shows_the_check_the_priority_order_and_the_plan(fresh_runs: Path
     assert metric(at, "Findings accepted") == "24"
     assert metric(at, "Rows rejected") == "0"
     assert metric(at, "To dispatch") == "24"  # a fresh ledger skips nothing
-    preview, plan = at.dataframe[0].value, at.dataframe[1].value
+    preview, plan = at.dataframe[0].value, at.dataframe[2].value
     assert len(preview) == 24 and list(preview["rank"]) == list(range(1, 25))
     parts = [
         "service_importance",
@@ -72,7 +72,7 @@ def test_upload_shows_the_check_the_priority_order_and_the_plan(fresh_runs: Path
     assert list(preview["score"]) == sorted(preview["score"], reverse=True)
     assert list(plan["findings"]) == [10, 10, 4]
     at.number_input(key="launch_wave_size").set_value(12).run()
-    assert list(at.dataframe[1].value["findings"]) == [12, 12]
+    assert list(at.dataframe[2].value["findings"]) == [12, 12]
     # Without the ledger the same score, against an empty history: the same parts, explained
     # the same way, and the history's parts equal for every finding.
     at.toggle(key="launch_use_ledger").set_value(False).run()
@@ -95,7 +95,7 @@ def test_rejected_rows_warnings_and_duplicates_are_listed(fresh_runs: Path, use_
     assert metric(at, "Findings accepted") == "2"
     assert metric(at, "Rows rejected") == "1"
     assert metric(at, "Warnings") == "1"
-    rejected = at.dataframe[2].value
+    rejected = at.dataframe[3].value
     assert list(rejected["row"]) == [3] and list(rejected["column"]) == ["severity"]
     assert rejected["reason"].iloc[0]
 
@@ -211,7 +211,7 @@ def test_the_plan_lists_what_the_ledger_skips_and_why(fresh_runs: Path, use_runs
     mark_false_positive_as(settings, local_admin(), "simulated", fingerprint, "test fixture, not shipped")
     at = upload(open_page("launch"), "findings.csv", SAMPLE.read_bytes())
     assert metric(at, "To dispatch") == "23"
-    skipped = at.dataframe[2].value
+    skipped = at.dataframe[3].value
     assert list(skipped["reason"]) == ["false positive"]
     assert "test fixture" in skipped["detail"].iloc[0] or skipped["detail"].iloc[0]
 

@@ -220,6 +220,9 @@ def viewer_timezone() -> str | None:
 # Column widths in pixels, for tables that must show every column at 1440 px (the main block is
 # about 980 px wide there, 950 inside a container): a date and time, a duration, a link.
 DATETIME_WIDTH = 150
+# Taller than 64 px, the grid wraps long text (up to three lines) instead of cutting it short:
+# for tables whose messages, titles or lessons matter in full.
+WRAPPED_ROW_HEIGHT = 72
 DURATION_WIDTH = 150
 
 

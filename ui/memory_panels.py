@@ -50,6 +50,7 @@ def lesson_table(table: pd.DataFrame, key: str) -> None:
         shown,
         hide_index=True,
         width="stretch",
+        row_height=c.WRAPPED_ROW_HEIGHT,
         column_order=list(TABLE_COLUMNS),
         column_config=TABLE_COLUMNS,  # type: ignore[arg-type]
         key=key,
@@ -60,6 +61,7 @@ def lesson_table(table: pd.DataFrame, key: str) -> None:
             shown,
             hide_index=True,
             width="stretch",
+            row_height=c.WRAPPED_ROW_HEIGHT,
             column_order=["item_id", "updated_at", "outcomes", "learned_from"],
             column_config=config,  # type: ignore[arg-type]
             key=f"{key}::sources",
@@ -100,6 +102,7 @@ def session_lessons(lessons: list[SessionLesson]) -> None:
         st.dataframe(
             pd.DataFrame(rows),
             hide_index=True,
+            row_height=c.WRAPPED_ROW_HEIGHT,
             column_config={
                 "kind": "Kind",
                 "lesson": st.column_config.TextColumn("Lesson", width="large"),

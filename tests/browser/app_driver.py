@@ -48,11 +48,24 @@ def count(value: str) -> int:
     return int(re.sub(r"[^\d]", "", value))
 
 
+def open_expanders(page: Page) -> int:
+    """Opens every closed expander on the page, as a reader would, and waits for the grids in
+    them to be laid out (closed, a grid has no width to measure); how many it opened."""
+    closed = page.locator("[data-testid='stExpander'] details:not([open]) > summary")
+    opened = 0
+    while closed.count():
+        closed.first.click()
+        opened += 1
+    if opened:
+        page.wait_for_timeout(400)
+    return opened
+
+
 # Each data grid's scroller, measured: a grid wider than its box hides columns behind a scrollbar.
-# Grids in a closed expander are left out: nobody sees them, and closed they measure wrong.
+# Grids in a closed expander cannot be measured: open them first (open_expanders).
 OVERFLOWING_GRIDS = """() => [...document.querySelectorAll("[data-testid='stDataFrame']")]
-  .filter(grid => !grid.closest('details:not([open])'))
   .flatMap((grid, i) => {
+    if (grid.closest('details:not([open])')) return [`grid ${i}: in a closed expander, not measured`];
     const scroller = grid.querySelector('.dvn-scroller') || grid;
     return scroller.scrollWidth > scroller.clientWidth + 1
         ? [`grid ${i}: ${scroller.scrollWidth} > ${scroller.clientWidth}`] : [];

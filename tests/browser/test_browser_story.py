@@ -18,6 +18,7 @@ from tests.browser.app_driver import (
     assert_no_exception,
     count,
     metrics,
+    open_expanders,
     overflowing_grids,
     page_url,
     run_of,
@@ -71,7 +72,11 @@ def screenshot_whole(page: Page, path: Path) -> None:
     page.set_viewport_size(VIEWPORT)
 
 
-def upload_and_launch(page: Page, app_url: str, relative: str, service: str) -> str:
+def upload_and_launch(
+    page: Page, app_url: str, relative: str, service: str, overflow: dict[str, list[str]]
+) -> str:
+    """Uploads a scan, checks the preview (held-back reason, grids that fit once every expander
+    is open), and launches it; the new run's id."""
     page.goto(f"{app_url}/launch")
     wait_for_app(page)
     before = run_of(page.url)
@@ -84,6 +89,9 @@ def upload_and_launch(page: Page, app_url: str, relative: str, service: str) -> 
     held = page.get_by_test_id("stAlertContentWarning").filter(has_text="held back")
     expect(held.first).to_contain_text("the service's session cap for one run is reached")
     expect(held.first).to_contain_text("To change:")
+    open_expanders(page)
+    if wide := overflowing_grids(page):
+        overflow[f"launch preview of {Path(relative).name}"] = wide
     page.get_by_role("button", name="Launch run").click()
     return new_run(page, before)
 
@@ -123,7 +131,8 @@ def test_demo_and_real_scans_tell_a_true_story(
 
     # An operator caps each service at a few sessions per simulated run.
     save_policy(roomy_policy(runs_dir), Policy(simulated=SimulatedBudget(per_service_cap=SERVICE_CAP)))
-    semgrep = upload_and_launch(page, app_url, SEMGREP, "billing-api")
+    overflow: dict[str, list[str]] = {}  # grids wider than their box, by page
+    semgrep = upload_and_launch(page, app_url, SEMGREP, "billing-api", overflow)
     wait_until_completed(page)
     expect(page.get_by_text(re.compile(r"^Completed .*\d+ held back")).first).to_be_visible()
     held = page.get_by_test_id("stAlertContentWarning").filter(has_text="session cap")
@@ -131,7 +140,7 @@ def test_demo_and_real_scans_tell_a_true_story(
     figures = outcome_figures(page)
     assert sum(figures[o] for o in OUTCOMES) == figures["Findings"]
     assert figures["Held back"] == figures["Findings"] - SERVICE_CAP > 0
-    codeql = upload_and_launch(page, app_url, CODEQL, "storefront")
+    codeql = upload_and_launch(page, app_url, CODEQL, "storefront", overflow)
     wait_until_completed(page)
 
     # One approval and one rejection: the rejected pull request is a failure, not a fix.
@@ -172,20 +181,27 @@ def test_demo_and_real_scans_tell_a_true_story(
     expect(page.get_by_text(run_of(page.url) or codeql).first).to_be_attached()
     assert_no_exception(page)
 
-    # Every page, light and dark: no exception, no data grid wider than its box.
-    overflow: dict[str, list[str]] = {}
+    # Every page, light and dark: no exception, no data grid wider than its box, expanders open.
+    # The CodeQL run's many categories load the Eval and Findings tables.
+    shown_runs = (
+        (semgrep, "", PAGES),
+        (demo, "demo-", ["overview", "review"]),
+        (codeql, "codeql-", ["eval", "findings"]),
+    )
     for theme in ("light", "dark"):
         context = browser.new_context(color_scheme=theme, viewport=VIEWPORT)
         themed = context.new_page()
-        for run_id, names in ((semgrep, PAGES), (demo, ["overview", "review"])):
+        for run_id, prefix, names in shown_runs:
             for name in names:
                 themed.goto(page_url(app_url, name, run_id))
                 wait_for_app(themed)
                 assert_no_exception(themed)
-                label = name if run_id == semgrep else f"demo-{name}"
+                label = f"{prefix}{name}"
+                screenshot_whole(themed, screenshots / f"story-{theme}-{label}.png")
+                if open_expanders(themed):
+                    screenshot_whole(themed, screenshots / f"story-{theme}-{label}-expanded.png")
                 if wide := overflowing_grids(themed):
                     overflow[f"{label} ({theme})"] = wide
-                screenshot_whole(themed, screenshots / f"story-{theme}-{label}.png")
         # The tab icon ships with the app: nothing fetched from elsewhere.
         icon = themed.locator("link[rel*='icon']").first.get_attribute("href") or ""
         assert icon.startswith(("data:", "/", "./")) or icon.startswith(app_url), icon
