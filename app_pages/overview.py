@@ -14,6 +14,7 @@ from engine.analytics import formatting as fmt
 from engine.analytics import overview as ov
 from engine.analytics import overview_charts as oc
 from engine.analytics.outcomes import OUTCOME_HELP, OUTCOME_LABELS, FindingOutcome
+from engine.analytics.pace import pace_notice
 from engine.analytics.run_config_rows import run_config_rows
 from engine.core.errors import DamagedFileError
 from engine.core.models import API_UNAVAILABLE_REASON, BatchRun
@@ -204,6 +205,19 @@ def held_back(figures: ov.OverviewCards) -> None:
     )
 
 
+def pace(run: BatchRun, running: bool) -> None:
+    """Why dispatch is slower than the run's settings (429s, a review backlog), while it runs."""
+    notice = pace_notice(run, running)
+    if notice is None:
+        return
+    lines = "\n".join(f"- {c.md(line)}" for line in notice.reasons)
+    text = f"**{c.md(notice.headline)}**\n\n{lines}"
+    if running:
+        st.info(text, icon=":material/speed:")
+    else:
+        st.caption(text)
+
+
 def charts(run: BatchRun, decisions: dict, total: int, merged: frozenset[str]) -> None:
     left, right = st.columns(2, gap="medium")
     with left:
@@ -325,6 +339,7 @@ def live(runs_dir: Path, run_id: str, shown: str) -> None:
     merged = loaders.merged_pull_requests(runs_dir, run.data_source)  # merged PRs are fixes too
     figures = ov.overview_cards(run, decisions, merged)
     held_back(figures)
+    pace(run, view.status == "running")
     cards(figures)
     charts(run, dict(decisions), figures.findings, merged)
     waves(ov.wave_progress(run, decisions, view.status, merged))

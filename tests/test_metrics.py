@@ -28,6 +28,9 @@ PER_RUN = {
     "patchwave_breaker_state": "gauge",
     "patchwave_acus": "gauge",
     "patchwave_queue_depth": "gauge",
+    "patchwave_dispatch_parallel_limit": "gauge",
+    "patchwave_dispatch_slowed": "gauge",
+    "patchwave_api_rate_limited": "counter",
 }
 SESSION_STATUSES = {
     "pending",

@@ -15,6 +15,7 @@ from engine.alerts import AlertSender
 from engine.analytics.catalog import list_runs, listed_status, state_status
 from engine.analytics.held_back import held_back_lines
 from engine.analytics.outcomes import indexed_outcomes
+from engine.analytics.pace import pace_notice
 from engine.cli import reporting
 from engine.core.errors import BadInputError, NothingToDispatchError
 from engine.core.models import RunConfig
@@ -289,6 +290,8 @@ def status_command(run_id: str | None, settings: Settings, as_json: bool) -> Non
         _echo_json(data)
         return
     reporting.print_run(run, shown, latest_decisions(read_reviews(paths)))
+    if (notice := pace_notice(run, shown == "running")) is not None:  # 429s or a review backlog
+        click.echo("\n" + notice.headline + "".join(f"\n  - {line}" for line in notice.reasons))
     if run.engine_worker:  # a run of the worker fleet: where it runs
         click.echo(f"Engine: worker {run.engine_worker} on host {run.engine_host}, pid {run.pid}")
     if shown == "crashed":

@@ -265,8 +265,17 @@ def worker(name: str | None, queues: tuple[str, ...], max_runs: int, runs_dir: P
 @run_setting_option("sim_failure_rate", default=run_settings.default("sim_failure_rate"))
 @run_setting_option("sim_fault_rate", default=run_settings.default("sim_fault_rate"))
 @run_setting_option("sim_stall_rate", default=run_settings.default("sim_stall_rate"))
+@run_setting_option("sim_rate_limit", default=run_settings.default("sim_rate_limit"))
+@run_setting_option("sim_rate_burst", default=run_settings.default("sim_rate_burst"))
 def simulator(
-    port: int, seed: int, speed: float, sim_failure_rate: float, sim_fault_rate: float, sim_stall_rate: float
+    port: int,
+    seed: int,
+    speed: float,
+    sim_failure_rate: float,
+    sim_fault_rate: float,
+    sim_stall_rate: float,
+    sim_rate_limit: float,
+    sim_rate_burst: int,
 ) -> None:
     """Serve the simulated Devin API on 127.0.0.1 until Ctrl+C."""
     from engine.simulator import run_simulator_cli
@@ -278,6 +287,8 @@ def simulator(
         failure_rate=sim_failure_rate,
         fault_rate=sim_fault_rate,
         stall_rate=sim_stall_rate,
+        rate_limit=sim_rate_limit,
+        rate_burst=sim_rate_burst,
     )
 
 

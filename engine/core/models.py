@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from engine.core.acu_caps import AcuCapRule
 from engine.core.agent_overrides import AgentOverrides
 from engine.core.finding_kinds import FindingCategory, Severity
+from engine.core.pace import DispatchPace
 from engine.settings.run_settings import RunSettings
 
 
@@ -88,6 +89,8 @@ class EventKind(StrEnum):
     session_nudged = "session_nudged"  # a stalled session was sent a message (engine.execute.supervision)
     session_stalled_out = "session_stalled_out"  # it stalled again after its nudge: terminated
     retry_feedback = "retry_feedback"  # a retry's prompt carries what its predecessor did
+    dispatch_slowed = "dispatch_slowed"  # 429s or a review backlog slowed dispatch (engine.execute.pacing)
+    dispatch_recovered = "dispatch_recovered"  # back to the run's full parallel limit
 
 
 # How severe, as a number to sort by: higher is more severe.
@@ -455,6 +458,7 @@ class BatchRun(BaseModel):
     totals: RunTotals = Field(default_factory=RunTotals)
     engine_stats: EngineStats = Field(default_factory=EngineStats)
     api_health: ApiHealth = Field(default_factory=ApiHealth)
+    dispatch_pace: DispatchPace = Field(default_factory=DispatchPace)
     # The loopback port this run's engine serves its metrics on (None: it serves none).
     metrics_port: int | None = None
 

@@ -91,6 +91,9 @@ class DevinClient:
         self.http.headers.update({"Authorization": f"Bearer {api_key}", "User-Agent": "patchwave/0.1"})
         self.requests_sent = 0
         self.errors: Counter[str] = Counter()  # failed calls (after retries) by error_kind
+        # Every 429 the API answered, including those urllib3 retried unseen: the engine's
+        # dispatch pacing (engine.execute.pacing) slows down on them.
+        self.rate_limited = 0
 
     def close(self) -> None:
         self.http.close()
@@ -179,6 +182,7 @@ class DevinClient:
         except requests.RequestException as exc:
             self.errors[error_kind(None)] += 1
             raise DevinAPIError(None, _describe(exc), method, path) from exc
+        self.rate_limited += _rate_limited_answers(response)
         if response.status_code >= 400:
             self.errors[error_kind(response.status_code)] += 1
             detail = _detail(response)
@@ -190,6 +194,13 @@ class DevinClient:
             return response.json()
         except ValueError:
             return response.text
+
+
+def _rate_limited_answers(response: requests.Response) -> int:
+    """429s behind this response: those its retries went through, and its own status."""
+    retries = getattr(response.raw, "retries", None)
+    history = getattr(retries, "history", None) or ()
+    return sum(1 for attempt in history if attempt.status == 429) + (response.status_code == 429)
 
 
 def _detail(response: requests.Response) -> str:

@@ -55,6 +55,8 @@ def open_api(config: RunConfig, paths: RunPaths, api_key: str | None) -> Iterato
         failure_rate=config.sim_failure_rate,
         fault_rate=config.sim_fault_rate,
         stall_rate=config.sim_stall_rate,
+        rate_limit=config.sim_rate_limit,
+        rate_burst=config.sim_rate_burst,
         journal_path=paths.simulator_journal,
         pull_base_url=config.sim_pull_pages_url,
         pulls_dir=pulls_dir(paths.root),

@@ -1,4 +1,5 @@
-"""The run loop: for each wave, dispatch up to `max_parallel_sessions`, poll by the wave's tag,
+"""The run loop: for each wave, dispatch up to the pacer's limit (at most `max_parallel_sessions`,
+fewer after 429s or with a review backlog: engine.execute.pacing), poll by the wave's tag,
 time out, retry, then gate the next wave on the success rate.
 
 Every duration here is measured with time.monotonic() (see engine.core.clock); the wall clock only
@@ -37,6 +38,7 @@ from engine.execute.breaker import CircuitBreaker, is_transient
 from engine.execute.dispatcher import Dispatcher
 from engine.execute.ledger_link import LedgerLink
 from engine.execute.memory_link import MemoryLink
+from engine.execute.pacing import DispatchPacer
 from engine.execute.playbook_sync import sync_playbooks
 from engine.execute.progress import Progress
 from engine.execute.recorder import Recorder
@@ -94,6 +96,7 @@ class RunEngine:
         self.memory = MemoryLink(run, paths.root.parent)
         self.dispatcher = Dispatcher(run, client, self.rec, self.ledger, self.memory)
         self.supervisor = Supervisor(run, self.rec, self.client_for, self.session_clock)
+        self.pacer = DispatchPacer(run, self.rec, lambda: client.rate_limited)
         self.poll_interval = max(MIN_POLL_SECONDS, self.config.poll_interval_seconds / self.config.speed)
         self.probe_interval = self.poll_interval * PROBE_POLL_FACTOR
         self.breaker = CircuitBreaker(
@@ -211,6 +214,7 @@ class RunEngine:
                 self._talk(lambda: self._dispatch_and_poll(wave, queue))
             elif self.breaker.allows_calls():  # half-open: one probe, no dispatch
                 self._talk(lambda: self._probe(wave, queue))
+            self.pacer.after_round()
             if self.breaker.closed:  # while the API is away, nothing can be terminated or checked
                 self._check_timeouts(wave, queue)
             elif self._unavailable_for() >= self.horizon_seconds:
@@ -231,7 +235,7 @@ class RunEngine:
 
     def _dispatch_and_poll(self, wave: Wave, queue: deque[tuple[str, int]]) -> None:
         active = sum(1 for s in self._sessions_of(wave) if s.status in IN_FLIGHT)
-        self.dispatcher.dispatch(queue, self.config.max_parallel_sessions - active)
+        self.dispatcher.dispatch(queue, self.pacer.limit(queue) - active)
         self._poll(wave, queue)
 
     def _probe(self, wave: Wave, queue: deque[tuple[str, int]]) -> None:

@@ -15,6 +15,10 @@ state.json files) serve the very same names, labels and meanings:
                                                          reported them, basis="estimated" from
                                                          agent time where it reported none
     patchwave_queue_depth{run}                           session creates waiting to go out
+    patchwave_dispatch_parallel_limit{run}               sessions the pacer allows in flight now
+    patchwave_dispatch_slowed{run,cause}                 1 for each cause slowing dispatch now
+                                                         (engine.core.pace), 0 for the others
+    patchwave_api_rate_limited_total{run}                429 answers, the client's retries included
 
 Counts and histograms are the run's own, summed over every engine process that worked on it
 (they live in state.json's engine_stats), so a resumed run's counters keep growing."""
@@ -28,6 +32,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 
 from engine.analytics.cost import ESTIMATED, REPORTED, session_costs
 from engine.core.models import LATENCY_BUCKETS, BatchRun, LatencyHistogram, SessionStatus, WaveStatus, utcnow
+from engine.core.pace import RATE_LIMITED, REVIEW_BACKLOG, SERVICE_REVIEW_BACKLOG
 from engine.devin.client import ERROR_KINDS
 from engine.execute.breaker import BreakerState
 from engine.execute.dispatcher import wave_queue
@@ -107,6 +112,19 @@ def run_families(samples: Iterable[RunSample]) -> Iterator[Metric]:
     queue = GaugeMetricFamily(
         "patchwave_queue_depth", "Session creates waiting to go out (retries included).", labels=["run"]
     )
+    limit = GaugeMetricFamily(
+        "patchwave_dispatch_parallel_limit",
+        "Sessions the adaptive pacer allows in flight now (at most max_parallel_sessions).",
+        labels=["run"],
+    )
+    slowed = GaugeMetricFamily(
+        "patchwave_dispatch_slowed",
+        "1 for each cause that slows dispatch now: rate_limited, review_backlog, service_review_backlog.",
+        labels=["run", "cause"],
+    )
+    rate_limited = CounterMetricFamily(
+        "patchwave_api_rate_limited", "429 answers from the agent API, retried ones included.", labels=["run"]
+    )
     for sample in samples:
         run, run_id = sample.run, sample.run.run_id
         info.add_metric([run_id, sample.status, run.data_source], 1)
@@ -126,4 +144,11 @@ def run_families(samples: Iterable[RunSample]) -> Iterator[Metric]:
         for basis, used in acus_by_basis(run).items():
             acus.add_metric([run_id, basis], round(used, 6))
         queue.add_metric([run_id], queue_depth(run))
-    yield from (info, sessions, dispatch, poll, errors, breaker, acus, queue)
+        pace = run.dispatch_pace
+        allowed = pace.effective_limit or pace.parallel_limit or run.config.max_parallel_sessions
+        limit.add_metric([run_id], allowed)
+        causes = set(pace.causes) if sample.status == "running" else set()
+        for cause in (RATE_LIMITED, REVIEW_BACKLOG, SERVICE_REVIEW_BACKLOG):
+            slowed.add_metric([run_id, cause], 1 if cause in causes else 0)
+        rate_limited.add_metric([run_id], pace.rate_limited_answers)
+    yield from (info, sessions, dispatch, poll, errors, breaker, acus, queue, limit, slowed, rate_limited)

@@ -99,6 +99,39 @@ class RunSettings(BaseModel):
         ge=0,
         le=1,
     )
+    sim_rate_limit: float = _setting(
+        0.0,
+        "Simulated rate limit (req/s)",
+        "Simulated mode: API requests a second (before speed scaling) the simulator answers; "
+        "a burst above it gets 429 with Retry-After, as a real gateway does. 0: no limit.",
+        "--sim-rate-limit",
+        ge=0,
+        le=10000,
+    )
+    sim_rate_burst: int = _setting(
+        10,
+        "Simulated rate burst",
+        "Simulated mode: requests the simulator's rate limit lets through at once before it answers 429.",
+        "--sim-rate-burst",
+        ge=1,
+        le=10000,
+    )
+    max_prs_awaiting_review: int = _setting(
+        0,
+        "Max PRs awaiting review",
+        "Adaptive dispatch: while this many of the run's pull requests wait for a review decision, "
+        "new sessions go out one at a time, so reviewers are not buried. 0: no threshold.",
+        "--max-prs-awaiting-review",
+        ge=0,
+    )
+    max_prs_awaiting_review_per_service: int = _setting(
+        0,
+        "Max PRs awaiting review per service",
+        "Adaptive dispatch: a service with this many pull requests waiting for review has its "
+        "findings dispatched after every other service's. 0: no threshold.",
+        "--max-prs-awaiting-review-per-service",
+        ge=0,
+    )
     breaker_failure_threshold: int = _setting(
         5,
         "Breaker threshold",

@@ -39,6 +39,8 @@ def run_simulator_cli(
     host: str = "127.0.0.1",
     journal_path: Path | None = None,
     stall_rate: float = 0.0,
+    rate_limit: float = 0.0,
+    rate_burst: int = 10,
 ) -> None:
     """Serve until Ctrl+C or SIGTERM, then shut down cleanly. Prints one line on start."""
     server = SimulatorServer(
@@ -47,6 +49,8 @@ def run_simulator_cli(
         failure_rate=failure_rate,
         fault_rate=fault_rate,
         stall_rate=stall_rate,
+        rate_limit=rate_limit,
+        rate_burst=rate_burst,
         host=host,
         port=port,
         journal_path=journal_path,

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 from engine.simulator.pull_pages import pull_page_response
 from engine.simulator.pulls import PAGE_PATH, PULL_PATH, PullRequests
+from engine.simulator.rate_limit import TokenBucket, retry_after_header
 from engine.simulator.records import ORG_ID, REQUESTING_USER_EMAIL, playbook_response
 from engine.simulator.schemas import (
     CreateSessionParams,
@@ -38,6 +39,7 @@ _FAULT_DETAIL = {
 # Any other key is accepted; this one stands for a key the API does not accept.
 INVALID_KEY_PREFIX = "invalid"
 INVALID_KEY_DETAIL = "Forbidden: the API key is not valid for this API"
+RATE_LIMIT_DETAIL = "Too Many Requests: rate limit exceeded"
 _BEARER = re.compile(r"^\s*Bearer\s+(\S.*)$", re.IGNORECASE)
 
 
@@ -71,8 +73,13 @@ class Api:
         fault_rate: float,
         archive_dir: Path | None = None,
         root_url: str = "",
+        rate_limit: float = 0.0,
+        rate_burst: int = 10,
     ) -> None:
+        """`rate_limit`: /v1 requests a second this API answers (0: no limit), after a burst
+        of `rate_burst` (engine.simulator.rate_limit)."""
         self.store = store
+        self.rate_limit = TokenBucket(rate_limit, rate_burst) if rate_limit > 0 else None
         self.root_url = root_url  # this server's own scheme://host:port
         self.fault_rate = fault_rate
         self._fault_rng = random.Random(f"patchwave-sim-faults:{seed}")
@@ -104,6 +111,9 @@ class Api:
         refused = self._auth_refusal(req.headers)
         if refused is not None:
             return refused
+        if self.rate_limit is not None and (wait := self.rate_limit.take()) is not None:
+            self.store.count("rate_limited")
+            return error(429, RATE_LIMIT_DETAIL, {"Retry-After": retry_after_header(wait)})
         creating = handler == "create_session"
         if creating:
             self.store.count("create_requests")
@@ -192,6 +202,10 @@ class Api:
                 outage_rejections=self.outage_rejections,
                 outage_rejections_by_route=dict(sorted(self.outage_rejections_by_route.items())),
             )
+        bucket = self.rate_limit
+        stats["rate_limit"] = (
+            {"per_second": bucket.rate, "burst": bucket.burst, "refused": bucket.refused} if bucket else None
+        )
         return stats
 
     def _sim(self, req: Request, path: str) -> Response:

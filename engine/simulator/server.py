@@ -141,6 +141,9 @@ class SimulatorServer:
 
     `stall_rate` of the sessions that would succeed stall before their tests, and a message
     gets one going again with probability `nudge_success` (engine.simulator.supervision).
+
+    `rate_limit` (requests a second before speed scaling; 0: none) and `rate_burst` make /v1
+    requests above that rate answer 429 with a Retry-After (engine.simulator.rate_limit).
     """
 
     def __init__(
@@ -157,7 +160,10 @@ class SimulatorServer:
         pulls_dir: Path | None = None,
         stall_rate: float = 0.0,
         nudge_success: float = DEFAULT_NUDGE_SUCCESS,
+        rate_limit: float = 0.0,
+        rate_burst: int = 10,
     ) -> None:
+        _check_limit(rate_limit, rate_burst)
         _check_args(speed=speed, failure_rate=failure_rate, fault_rate=fault_rate, port=port)
         _check_rates(stall_rate=stall_rate, nudge_success=nudge_success)
         self._host = host
@@ -182,6 +188,8 @@ class SimulatorServer:
             fault_rate=float(fault_rate),
             archive_dir=pulls_dir,
             root_url=self.root_url,
+            rate_limit=float(rate_limit) * float(speed),
+            rate_burst=rate_burst,
         )
         self._httpd.api = self._api
         self._thread: threading.Thread | None = None
@@ -279,3 +287,10 @@ def _check_rates(**rates: float) -> None:
     for name, rate in rates.items():
         if not isinstance(rate, int | float) or not 0 <= rate <= 1:
             raise ValueError(f"{name} must be between 0 and 1 inclusive, got {rate!r}")
+
+
+def _check_limit(rate_limit: float, rate_burst: int) -> None:
+    if not isinstance(rate_limit, int | float) or isinstance(rate_limit, bool) or not rate_limit >= 0:
+        raise ValueError(f"rate_limit must be 0 (no limit) or more requests a second, got {rate_limit!r}")
+    if not isinstance(rate_burst, int) or isinstance(rate_burst, bool) or rate_burst < 1:
+        raise ValueError(f"rate_burst must be a whole number of at least 1, got {rate_burst!r}")
