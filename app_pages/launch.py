@@ -24,7 +24,7 @@ from ui import components as c
 from ui.setting_inputs import setting_input
 
 SPEEDS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]
-SIMULATOR_ONLY = ("seed", "sim_failure_rate", "sim_fault_rate")
+SIMULATOR_ONLY = ("seed", "sim_failure_rate", "sim_fault_rate", "sim_rate_limit", "sim_rate_burst")
 REQUIRED = "finding_id, category, severity, title, service_name"
 FORMATS = (
     "SARIF (CodeQL, Semgrep, Snyk Code, Trivy…), Semgrep, Trivy and Snyk JSON, "
@@ -227,6 +227,15 @@ cols[5].metric(
     border=True,
     help="After the findings ledger's skips." if preview.ledger else "Every accepted finding.",
 )
+if preview.connected_findings is not None:  # a hybrid launch: say which findings go live
+    live_share = preview.connected_findings
+    st.info(
+        f"**Hybrid run.** {live_share:,} of {planned:,} findings are in a connected repository "
+        f"(`CONNECTED_REPOS`: {c.md(', '.join(settings.connected_repos))}) and go to the Devin API; "
+        f"the other {planned - live_share:,} go to the built-in simulator. Each session is labelled "
+        "with its data source, and simulated ones never reach the findings ledger or the lessons.",
+        icon=":material/call_split:",
+    )
 if preview.held_back:  # prominent: what the plan holds back, why, and what changes it
     held = sum(g.count for g in preview.held_back)
     lines = "\n".join(

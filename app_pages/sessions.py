@@ -12,6 +12,7 @@ from engine.analytics.exports import csv_export
 from engine.analytics.memory import session_lessons
 from engine.analytics.tables import SessionDetail, session_detail, sessions_table
 from engine.core.agent_overrides import overrides_for
+from engine.core.data_sources import session_source
 from ui import components as c
 from ui import context, loaders, memory_panels, service_overrides, supervision
 
@@ -36,12 +37,15 @@ COLUMNS = [
     "cost",
     "pull_request_url",
     "session_url",
+    "data_source",
 ]
-# At 1440 px every shown column fits; the ACU cap is in the session's detail and the CSV.
-SHOWN = [col for col in COLUMNS if col != "acu_limit"]
 
 view = c.require_run()
 ctx = context.current()
+hybrid = view.state.config.hybrid
+# At 1440 px every shown column fits; the ACU cap is in the session's detail and the CSV, and
+# the data source is shown only where it varies (a hybrid run).
+SHOWN = [col for col in COLUMNS if col != "acu_limit" and (hybrid or col != "data_source")]
 c.page_header("Sessions", ":material/smart_toy:")
 c.run_caption(view)
 
@@ -91,8 +95,11 @@ st.dataframe(
     selection_mode="single-row",
     column_order=SHOWN,
     column_config={
-        "finding_id": st.column_config.TextColumn("Finding", width=150),
+        "finding_id": st.column_config.TextColumn("Finding", width=140),
         "attempt": st.column_config.NumberColumn("Attempt", width=60),
+        "data_source": st.column_config.TextColumn(
+            "Source", width=70, help="Live: the Devin API; simulated: the built-in simulator (a hybrid run)."
+        ),
         "service": st.column_config.TextColumn("Service", width=90),
         "status": st.column_config.TextColumn("Status", width=85),
         "started": c.datetime_column("Started", "When the API created the session.", width=110, short=True),
@@ -145,6 +152,8 @@ def status_card(d: SessionDetail) -> None:
             st.badge(d.finding.severity.value, color=c.SEVERITY_COLORS[d.finding.severity.value])  # type: ignore[arg-type]
             c.badge(d.finding.category.value, "gray")
             c.badge(d.finding.service_name, "blue")
+            if hybrid:
+                c.source_badge(session_source(view.state, s))
         completed = c.when(d.completed_at) if d.completed_at else "still working"
         st.markdown(
             f"**Created** {c.when(d.created_at)}  \n**Completed** {completed}  \n"

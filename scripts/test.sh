@@ -28,6 +28,14 @@ if ! command -v redis-server >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server
 fi
 
+# The metrics test scrapes with curl, as an operator would.
+if ! command -v curl >/dev/null 2>&1; then
+  echo "Installing curl for the metrics test..."
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq curl
+fi
+
 python3 -m venv .venv
 .venv/bin/pip install -q -r requirements-dev.txt
 exec .venv/bin/python -m pytest "$@"

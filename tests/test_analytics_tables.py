@@ -141,7 +141,9 @@ def test_sessions_table_every_attempt_newest_first() -> None:
         "pull_request_url",
         "session_url",
         "session_id",
+        "data_source",
     ]
+    assert set(table["data_source"]) == {"simulated"}  # the run's own: it is not hybrid
     # dispatched at 70 (F2#2), 20 (F4), 10 (F3), 0 (F2#1 and F1: ties by id, descending)
     assert list(zip(table["finding_id"], table["attempt"], strict=True)) == [
         ("F2", 2),

@@ -154,6 +154,23 @@ def test_the_exporter_serves_every_live_run_of_the_folder(live_run, exporter: st
     wait_for(lambda: polls(scrape(exporter + "/metrics")) > first, timeout=30, step=0.5)
 
 
+def test_curl_of_the_exporter_returns_every_documented_series(live_run, exporter: str) -> None:
+    """What an operator's `curl` sees: each per-run series the README lists, typed, for the run."""
+    _, run_id = live_run
+    done = subprocess.run(
+        ["curl", "-fsS", exporter + "/metrics"], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    readme = (REPO / "README.md").read_text()
+    for name, kind in PER_RUN.items():
+        assert name in readme, f"{name} is not documented"
+        exposed = f"{name}_total" if kind == "counter" else name  # the text format's counter name
+        assert f"# TYPE {exposed} {kind}" in done.stdout, name
+        lines = [line for line in done.stdout.splitlines() if line.startswith(name)]
+        assert any(f'run="{run_id}"' in line for line in lines), f"{name} has no series for {run_id}"
+    assert f'patchwave_dispatch_parallel_limit{{run="{run_id}"}} 10.0' in done.stdout
+
+
 def test_the_exporter_refuses_a_missing_runs_folder(tmp_path: Path) -> None:
     done = cli(tmp_path / "nowhere", "metrics", "--port", "0", timeout=30)
     assert done.returncode == 2 and "no such runs folder" in done.stderr

@@ -84,7 +84,16 @@ def status_badge(status: str) -> None:
 
 
 def source_badge(data_source: str) -> None:
-    if data_source == "live":
+    """A run's or a session's data source: live, simulated, or (a run) hybrid."""
+    if data_source == "hybrid":
+        st.badge(
+            "hybrid · live + simulated",
+            icon=":material/call_split:",
+            color="orange",
+            help="Connected repositories go to the Devin API, the rest to the built-in simulator "
+            "(CONNECTED_REPOS); each session says which.",
+        )
+    elif data_source == "live":
         st.badge("live · Devin API", icon=":material/cloud:", color="green")
     else:
         st.badge("simulated", icon=":material/science:", color="violet")

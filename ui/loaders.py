@@ -28,6 +28,7 @@ from engine.analytics.held_back import HeldBackGroup, held_back_groups
 from engine.analytics.preview import preview_table, skipped_table, suppressed_table
 from engine.core.errors import BadInputError, DamagedFileError
 from engine.core.models import BatchRun, TimelineEvent, Wave
+from engine.core.repos import connected_count
 from engine.core.sources import SourceDefaults
 from engine.ingest import IngestLimits, IngestReport
 from engine.launch.launchers import launcher_for
@@ -332,6 +333,8 @@ class IngestPreview:
     ledger_counts: dict[str, int] | None = None  # what importing the upload would record
     ledger_already: bool = False  # this exact file is already recorded in the ledger
     held_back: list[HeldBackGroup] = field(default_factory=list)  # why, and what to do
+    # A hybrid launch (live with CONNECTED_REPOS): planned findings that go to the Devin API.
+    connected_findings: int | None = None
 
 
 @dataclass(frozen=True)
@@ -350,6 +353,7 @@ class PreviewKey:
     services: Fingerprint
     policy: Fingerprint | None
     ledger: Fingerprint | None
+    connected_repos: tuple[str, ...] = ()
 
 
 def ingest_preview(
@@ -377,6 +381,7 @@ def ingest_preview(
         services=catalog.fingerprint(Path(settings.services_file)),
         policy=catalog.fingerprint(Path(settings.policy_file)) if use_ledger else None,
         ledger=catalog.fingerprint(ledger_path(settings.runs_dir, data_source)) if use_ledger else None,
+        connected_repos=tuple(settings.connected_repos) if data_source == "live" else (),
     )
     return _preview(key, name, data, settings)
 
@@ -405,4 +410,7 @@ def _preview(key: PreviewKey, name: str, _data: bytes, _settings: Settings) -> I
         ledger_counts=summary.counts if summary else None,
         ledger_already=summary.already_imported if summary else False,
         held_back=held_back_groups((str(x.reason) for x in plan.skipped), key.data_source),
+        connected_findings=connected_count(plan.findings, list(key.connected_repos))
+        if key.connected_repos
+        else None,
     )

@@ -152,7 +152,7 @@ def run_roi(entry: IndexEntry, decisions: list[ReviewDecision], assumptions: Roi
         reviewed=len(in_force),
         approved=sum(1 for d in in_force if d.decision == "approved"),
         runs=1,
-        simulated_runs=int(entry.data_source == "simulated"),
+        simulated_runs=int(entry.data_source != "live"),  # a hybrid run holds simulated sessions too
     )
 
 

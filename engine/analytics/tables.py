@@ -15,6 +15,7 @@ from engine.analytics.ordering import in_priority_order, ranks
 from engine.analytics.outcomes import OUTCOME_LABELS, finding_outcomes
 from engine.analytics.overview import TimelineItem, event_item
 from engine.analytics.supervision import SessionSupervision, session_supervision
+from engine.core.data_sources import session_source
 from engine.core.models import BatchRun, Finding, RemediationSession, TimelineEvent
 from engine.execute.totals import latest_sessions
 from engine.runs.reviews import ReviewDecision, reviewable
@@ -52,6 +53,7 @@ SESSIONS_COLUMNS = [
     "pull_request_url",
     "session_url",
     "session_id",
+    "data_source",
 ]
 
 
@@ -193,6 +195,7 @@ def sessions_table(
                 "pull_request_url": s.pull_request_url,
                 "session_url": s.url,
                 "session_id": s.session_id,
+                "data_source": session_source(run, s),  # a hybrid run has both
             }
         )
     table = pd.DataFrame(rows, columns=SESSIONS_COLUMNS)

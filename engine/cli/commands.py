@@ -19,6 +19,7 @@ from engine.analytics.pace import pace_notice
 from engine.cli import reporting
 from engine.core.errors import BadInputError, NothingToDispatchError
 from engine.core.models import RunConfig
+from engine.core.repos import connected_count
 from engine.core.sources import SourceDefaults
 from engine.devin.playbooks import playbook_name_for
 from engine.devin.preflight import PreflightProblem, require_connection, target_of
@@ -120,9 +121,13 @@ def run_command(
         skipped = (
             f"; the findings ledger holds back {len(plan.skipped)} ({skip_reasons(plan.skipped)}), see `plan`"
         )
+    mode = f"{config.data_source} mode"
+    if config.hybrid:
+        live = connected_count(plan.findings, config.connected_repos)
+        mode = f"hybrid mode ({live} live in connected repositories, {len(plan.findings) - live} simulated)"
     click.echo(
         f"run {paths.run_id}: {r.accepted} findings ({r.rejected_rows} {r.row_label}s rejected, "
-        f"{r.duplicates_merged} duplicates merged), {config.data_source} mode{skipped}",
+        f"{r.duplicates_merged} duplicates merged), {mode}{skipped}",
         err=True,
     )
     for line in held_back_lines([str(s.reason) for s in plan.skipped], config.data_source):

@@ -259,11 +259,16 @@ class AttemptFeedback(BaseModel):
     nudges: int = 0  # how often the engine nudged it
 
 
+DataSource = Literal["simulated", "live"]
+
+
 class RemediationSession(BaseModel):
     finding_id: str
     attempt: int = Field(ge=1)
     wave_number: int = Field(ge=1)
     tag: str  # deterministic per run, finding and attempt; the key for idempotent create
+    # The API this session lives on, in a hybrid run (engine.execute.routing); None: the run's own.
+    data_source: DataSource | None = None
     session_id: str | None = None
     url: str | None = None  # only the create response carries it
     status: SessionStatus = SessionStatus.pending
@@ -320,9 +325,6 @@ class Wave(BaseModel):
         return self.succeeded / done if done else None
 
 
-DataSource = Literal["simulated", "live"]
-
-
 class RunLedgerConfig(BaseModel):
     """The cross-run limits a run keeps while it dispatches, fixed when it was launched."""
 
@@ -338,6 +340,9 @@ class RunConfig(RunSettings):
 
     data_source: DataSource
     api_base_url: str | None = None  # None: the in-process simulator
+    # A live run with connected repositories is hybrid: only their findings go to the Devin
+    # API, the rest to the in-process simulator (engine.execute.routing). Frozen at launch.
+    connected_repos: list[str] = Field(default_factory=list)
     only_wave: int | None = Field(default=None, ge=1)
     # Service name (as the services file spells it) -> what its sessions are told; copied at
     # launch so a resumed run sends the very prompts it sent before.
@@ -352,6 +357,10 @@ class RunConfig(RunSettings):
     ledger: RunLedgerConfig | None = None  # None: the run does not use the findings ledger
     # STALL_MINUTES per category where it differs (engine.execute.supervision), frozen at launch.
     stall_minutes_by_category: dict[FindingCategory, StallMinutes] = Field(default_factory=dict)
+
+    @property
+    def hybrid(self) -> bool:
+        return self.data_source == "live" and bool(self.connected_repos)
 
     def stall_minutes_for(self, category: FindingCategory) -> float:
         """The agent minutes after which a session of `category` counts as stalled (0: never)."""

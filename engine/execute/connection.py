@@ -1,4 +1,5 @@
-"""The API a run talks to: the live Devin API, or the simulator started in this process.
+"""The API a run talks to: the live Devin API, or the simulator started in this process (a
+hybrid run talks to both: engine.execute.routing).
 
 Both are reached through the same DevinClient over HTTP, so the simulated mode exercises the
 exact code path of the live one."""
@@ -34,18 +35,31 @@ def run_client(base_url: str, api_key: str, config: RunConfig) -> DevinClient:
 
 
 @contextmanager
-def open_api(config: RunConfig, paths: RunPaths, api_key: str | None) -> Iterator[DevinClient]:
-    if config.data_source == "live":
-        if not api_key:
-            from engine.core.errors import BadInputError
-
-            raise BadInputError("this run was launched in live mode: set DEVIN_API_KEY to resume it")
-        client = run_client(config.api_base_url or "", api_key, config)
-        try:
-            yield client
-        finally:
-            client.close()
+def open_api(
+    config: RunConfig, paths: RunPaths, api_key: str | None
+) -> Iterator[tuple[DevinClient, DevinClient | None]]:
+    """The run's client, and for a hybrid run the in-process simulator's as well."""
+    if config.data_source != "live":
+        with _simulator(config, paths) as simulated:
+            yield simulated, None
         return
+    if not api_key:
+        from engine.core.errors import BadInputError
+
+        raise BadInputError("this run was launched in live mode: set DEVIN_API_KEY to resume it")
+    client = run_client(config.api_base_url or "", api_key, config)
+    try:
+        if not config.hybrid:
+            yield client, None
+            return
+        with _simulator(config, paths) as simulated:
+            yield client, simulated
+    finally:
+        client.close()
+
+
+@contextmanager
+def _simulator(config: RunConfig, paths: RunPaths) -> Iterator[DevinClient]:
     # The simulator journals into the run folder, so a resumed run finds its sessions again,
     # and saves each pull request's page there, so its link still opens once this engine is
     # gone (served by engine.simulator.pull_server at config.sim_pull_pages_url).

@@ -14,6 +14,7 @@ from engine.core.acu_caps import AcuCap, acu_cap_for
 from engine.core.agent_overrides import overrides_for
 from engine.core.models import (
     BatchRun,
+    DataSource,
     EventKind,
     HeldBackFinding,
     RemediationSession,
@@ -21,13 +22,14 @@ from engine.core.models import (
     Wave,
     utcnow,
 )
-from engine.devin.client import DevinAPIError, DevinClient
+from engine.devin.client import DevinAPIError
 from engine.devin.feedback import feedback_of
 from engine.devin.playbooks import load_playbook, playbook_name_for
 from engine.devin.prompt import STRUCTURED_OUTPUT_SCHEMA, build_prompt, session_title
 from engine.execute.ledger_link import LedgerLink
 from engine.execute.memory_link import MemoryLink, lessons_event_details
 from engine.execute.recorder import Recorder
+from engine.execute.routing import ApiRoutes
 from engine.execute.tags import attempt_tag, run_tag, session_tags
 from engine.execute.totals import latest_sessions
 from engine.runs.journal import replay_journal
@@ -61,13 +63,13 @@ class Dispatcher:
     def __init__(
         self,
         run: BatchRun,
-        client: DevinClient,
+        routes: ApiRoutes,
         rec: Recorder,
         ledger: LedgerLink | None = None,
         memory: MemoryLink | None = None,
     ) -> None:
         self.run = run
-        self.client = client
+        self.routes = routes
         self.rec = rec
         self.ledger = ledger
         self.memory = memory
@@ -85,8 +87,10 @@ class Dispatcher:
 
     def dispatch(self, queue: deque[tuple[str, int]], capacity: int) -> None:
         if self.ledger is not None and capacity > 0 and queue:
-            # The whole queue at once: one ledger write per wave (and per batch of retries).
-            for item, reason in self.ledger.claim(list(queue)).items():
+            # The whole queue at once: one ledger write per wave (and per batch of retries). A
+            # hybrid run's simulated findings stay out of the ledger: nothing real is spent on them.
+            real = [item for item in queue if self._source(item[0]) == self.run.data_source]
+            for item, reason in self.ledger.claim(real).items():
                 queue.remove(item)
                 self._hold_back(*item, reason)
         while capacity > 0 and queue:
@@ -94,6 +98,10 @@ class Dispatcher:
             self._create(finding_id, attempt)  # raises on a transient failure: stays queued
             queue.popleft()
             capacity -= 1
+
+    def _source(self, finding_id: str) -> DataSource:
+        finding = self.findings.get(finding_id)
+        return self.routes.source_for(finding) if finding is not None else self.run.data_source
 
     def _create(self, finding_id: str, attempt: int) -> None:
         finding = self.findings[finding_id]
@@ -111,17 +119,22 @@ class Dispatcher:
             self.by_key[session.key] = session
         if session.session_id:
             return
+        source = self._source(finding_id)
+        if self.routes.hybrid:
+            session.data_source = source
         if attempt > 1 and session.feedback is None:
             self._attach_feedback(session)
         playbook = load_playbook(finding.category)
-        session.playbook_id = self.run.playbook_ids.get(playbook_name_for(finding.category))
+        # Playbooks are synced to the run's own API; the prompt carries each one in full anyway.
+        if source == self.run.data_source:
+            session.playbook_id = self.run.playbook_ids.get(playbook_name_for(finding.category))
         lessons = self.memory.lessons_for(finding, session) if self.memory is not None else []
         cap = self._assign_cap(session)
         self.rec.journal.intent(finding_id, attempt, wave_number, session.tag, session.memory_ids)
         self.rec.mark_dirty()
         started = time.monotonic()
         try:
-            created = self.client.create_session(
+            created = self.routes.client_of(source).create_session(
                 build_prompt(
                     finding,
                     playbook.title,
@@ -260,8 +273,11 @@ class Dispatcher:
         }
         if not orphans:
             return
-        for remote in self.client.iter_sessions(tags=[run_tag(self.run.run_id)]):
-            for tag in remote.tags or []:
-                if (session := orphans.pop(tag, None)) is not None:
-                    log.info("adopting %s for %s", remote.session_id, tag)
-                    self._adopt(session, remote.session_id, None)
+        for source, client in self.routes.clients():
+            for remote in client.iter_sessions(tags=[run_tag(self.run.run_id)]):
+                for tag in remote.tags or []:
+                    if (session := orphans.pop(tag, None)) is not None:
+                        log.info("adopting %s for %s", remote.session_id, tag)
+                        if self.routes.hybrid:
+                            session.data_source = source
+                        self._adopt(session, remote.session_id, None)

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 
 from engine.alerts import Alert, AlertKind, AlertSender
@@ -42,6 +42,7 @@ from engine.execute.pacing import DispatchPacer
 from engine.execute.playbook_sync import sync_playbooks
 from engine.execute.progress import Progress
 from engine.execute.recorder import Recorder
+from engine.execute.routing import ApiRoutes
 from engine.execute.session_clock import SessionClock, unwatched_seconds
 from engine.execute.supervision import Supervisor
 from engine.execute.tags import run_tag, wave_tag
@@ -71,11 +72,14 @@ class RunEngine:
         progress: Progress | None = None,
         state_interval: float = 1.0,
         alerts: AlertSender | None = None,
+        simulated: DevinClient | None = None,
     ) -> None:
+        """`simulated`: a hybrid run's second API, for its findings outside CONNECTED_REPOS."""
         self.run = run
         self.alerts = alerts
         self.config = run.config
         self.client = client
+        self.routes = ApiRoutes(run, client, simulated)
         self.stop = stop
         self.progress = progress
         self.timeout_seconds = self.config.session_timeout_minutes * 60 / self.config.speed
@@ -86,17 +90,17 @@ class RunEngine:
             run,
             paths,
             state_interval,
-            api_calls=lambda: client.requests_sent,
-            api_errors=lambda: client.errors,
+            api_calls=lambda: sum(c.requests_sent for _, c in self.routes.clients()),
+            api_errors=lambda: sum((c.errors for _, c in self.routes.clients()), Counter()),
             before_write=lambda: self.session_clock.tick(run.sessions),
         )
         self.ledger = (
             LedgerLink(run, paths.root.parent, self.config.ledger) if self.config.ledger is not None else None
         )
         self.memory = MemoryLink(run, paths.root.parent)
-        self.dispatcher = Dispatcher(run, client, self.rec, self.ledger, self.memory)
+        self.dispatcher = Dispatcher(run, self.routes, self.rec, self.ledger, self.memory)
         self.supervisor = Supervisor(run, self.rec, self.client_for, self.session_clock)
-        self.pacer = DispatchPacer(run, self.rec, lambda: client.rate_limited)
+        self.pacer = DispatchPacer(run, self.rec, self.routes.rate_limited)
         self.poll_interval = max(MIN_POLL_SECONDS, self.config.poll_interval_seconds / self.config.speed)
         self.probe_interval = self.poll_interval * PROBE_POLL_FACTOR
         self.breaker = CircuitBreaker(
@@ -107,9 +111,8 @@ class RunEngine:
         self.horizon_seconds = self.config.api_unavailable_horizon_minutes * 60 / self.config.speed
 
     def client_for(self, session: RemediationSession) -> DevinClient:
-        """The client of the API `session` lives on. One today; a hybrid run (some sessions
-        live, some simulated) picks here by the session's data source."""
-        return self.client
+        """The client of the API `session` lives on (a hybrid run has two)."""
+        return self.routes.client_for(session)
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -375,14 +378,18 @@ class RunEngine:
         started = time.monotonic()
         try:
             seen: set[str] = set()
-            for details in self.client.iter_sessions(tags=[wave_tag(self.run.run_id, wave.number)]):
-                session = in_flight.get(details.session_id)
-                if session is not None:
-                    seen.add(details.session_id)
-                    self._apply(session, details, queue)
+            for _, client in self.routes.clients():  # one list per API holding sessions
+                if not any(self.client_for(s) is client for s in in_flight.values()):
+                    continue
+                for details in client.iter_sessions(tags=[wave_tag(self.run.run_id, wave.number)]):
+                    session = in_flight.get(details.session_id)
+                    if session is not None and self.client_for(session) is client:
+                        seen.add(details.session_id)
+                        self._apply(session, details, queue)
             # A session the list did not return yet (eventual consistency): ask for it directly.
             for session_id in [i for i in in_flight if i not in seen][:MAX_SINGLE_GETS_PER_POLL]:
-                self._apply(in_flight[session_id], self.client.get_session(session_id), queue)
+                session = in_flight[session_id]
+                self._apply(session, self.client_for(session).get_session(session_id), queue)
         finally:
             self.run.engine_stats.poll_latency.observe(time.monotonic() - started)
 
@@ -421,7 +428,7 @@ class RunEngine:
             if session.status in IN_FLIGHT and session.in_flight_seconds > self.timeout_seconds:
                 check_lease(f"terminate {session.session_id}")
                 try:
-                    self.client.terminate_session(session.session_id or "")
+                    self.client_for(session).terminate_session(session.session_id or "")
                 except DevinAPIError as exc:  # it may have ended on its own meanwhile
                     log.info("terminate %s: %s", session.session_id, exc)
                 session.status = SessionStatus.timeout

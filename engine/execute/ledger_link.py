@@ -14,6 +14,7 @@ import logging
 import time
 from pathlib import Path
 
+from engine.core.data_sources import counts_for_real
 from engine.core.errors import BadInputError
 from engine.core.models import BatchRun, RemediationSession, RunLedgerConfig, SessionStatus, utcnow
 from engine.ledger import Claim, GlobalBudget, claim, record_outcome, update_ledger
@@ -46,7 +47,8 @@ class LedgerLink:
 
     def claim(self, items: list[tuple[str, int]]) -> dict[tuple[str, int], str]:
         """Claims the (finding, attempt) pairs not claimed yet; returns the refused ones with
-        the reason. Claiming again after a restart is granted: the ledger knows the run."""
+        the reason. Claiming again after a restart is granted: the ledger knows the run. A
+        hybrid run claims only what goes to the live API (the caller leaves the rest out)."""
         todo = [item for item in items if item not in self.claimed]
         if not todo:
             return {}
@@ -69,13 +71,15 @@ class LedgerLink:
         return refused
 
     def ended(self, session: RemediationSession) -> None:
-        if session.status in _OUTCOMES:
+        if session.status in _OUTCOMES and counts_for_real(self.run, session):
             self.pending.append(session)
 
     def catch_up(self) -> None:
         """After a restart: outcomes that ended before the last snapshot but may not have
         reached the ledger (recording them twice changes nothing)."""
-        self.pending.extend(s for s in self.run.sessions if s.status in _OUTCOMES)
+        self.pending.extend(
+            s for s in self.run.sessions if s.status in _OUTCOMES and counts_for_real(self.run, s)
+        )
         self.flush(force=True)
 
     def flush(self, *, force: bool = False) -> None:

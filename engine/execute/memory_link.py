@@ -13,6 +13,7 @@ import logging
 import time
 from pathlib import Path
 
+from engine.core.data_sources import counts_for_real
 from engine.core.models import BatchRun, Finding, RemediationSession, SessionStatus, utcnow
 from engine.memory import facts_of, ranked_lessons
 from engine.memory.learn import record_use as record_lesson_use
@@ -73,12 +74,17 @@ class MemoryLink:
             self.pending.append((session, "dispatched"))
 
     def ended(self, session: RemediationSession) -> None:
-        if session.status in _ENDED:
+        # A hybrid run's simulated sessions teach nothing: their outcomes are made up.
+        if session.status in _ENDED and counts_for_real(self.run, session):
             self.pending.append((session, session.status.value))
 
     def catch_up(self) -> None:
         """After a restart: outcomes that may not have reached the memory (again is harmless)."""
-        self.pending.extend((s, s.status.value) for s in self.run.sessions if s.status in _ENDED)
+        self.pending.extend(
+            (s, s.status.value)
+            for s in self.run.sessions
+            if s.status in _ENDED and counts_for_real(self.run, s)
+        )
         self.flush(force=True)
 
     def flush(self, *, force: bool = False) -> None:

@@ -70,11 +70,12 @@ def execute_run(
         if run.status not in RESUMABLE_RUN_STATUSES and run.status != RunStatus.running:
             raise BadInputError(f"run {paths.run_id} is {run.status.value}; nothing to resume")
         stop = threading.Event()
-        with _log_to(paths), _signals_set(stop), open_api(run.config, paths, api_key) as client:
+        with _log_to(paths), _signals_set(stop), open_api(run.config, paths, api_key) as (client, simulated):
             engine = RunEngine(
                 run,
                 paths,
                 client,
+                simulated=simulated,
                 stop=stop,
                 progress=progress,
                 state_interval=state_interval,

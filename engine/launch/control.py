@@ -69,10 +69,12 @@ def build_config(
         **settings.run_settings().model_dump(),
         data_source="live" if live else "simulated",
         api_base_url=settings.devin_api_base_url if live else None,
+        connected_repos=list(settings.connected_repos) if live else [],
         only_wave=only_wave,
         agent_overrides=agent_overrides_of(load_services(settings.services_file)),
         acu_caps=load_policy(settings.policy_file).acu_caps if acu_caps else [],
-        sim_pull_pages_url=None if live else settings.sim_pull_pages_url,
+        # A hybrid run's simulated sessions link to the saved pages too.
+        sim_pull_pages_url=settings.sim_pull_pages_url if not live or settings.connected_repos else None,
         dry_run=dry_run,
         ledger=ledger,
         stall_minutes_by_category=dict(settings.stall_minutes_by_category),

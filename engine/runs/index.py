@@ -137,7 +137,9 @@ def entry_for(run: BatchRun) -> IndexEntry:
         updated_at=run.heartbeat_at,
         status=run.status,
         status_reason=run.status_reason,
-        data_source=run.data_source,
+        # A hybrid run's figures mix live and simulated sessions: it is listed as such, so nothing
+        # that counts live runs only (ROI's real savings) takes its simulated fixes for real ones.
+        data_source="hybrid" if run.config.hybrid else run.data_source,
         source_file=run.source_file_name,
         findings=t.findings,
         succeeded=t.findings_succeeded,

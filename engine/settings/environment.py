@@ -6,9 +6,10 @@ engine/settings/run_settings.py; `Settings` inherits them and adds everything a 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from engine.core.models import FindingCategory, StallMinutes
 from engine.settings.file_source import customise_sources
@@ -68,6 +69,12 @@ class Settings(BaseSettings, RunSettings):
     # Supervision (engine.execute.supervision): STALL_MINUTES per category, as JSON in the
     # environment (`{"dependency_vulnerability": 10}`) or a table in the settings file.
     stall_minutes_by_category: dict[FindingCategory, StallMinutes] = Field(default_factory=dict)
+    # Hybrid runs: a live run sends the findings of these repositories to the Devin API and the
+    # rest to the built-in simulator, labelling each session with its data source. Comma
+    # separated in the environment (`acme/payments,github.com/acme/web`), a list in the file.
+    connected_repos: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, title="Connected repositories"
+    )
     # Simulated pull requests link to this loopback address, where the app (or
     # `python -m engine pull-pages`) serves the pages saved in the run folders. A launch
     # freezes it into the run's config (like the API address), so a resumed run links alike.
@@ -90,6 +97,15 @@ class Settings(BaseSettings, RunSettings):
         return customise_sources(
             settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
         )
+
+    @field_validator("connected_repos", mode="before")
+    @classmethod
+    def _split_repos(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            return [str(v).strip() for v in value if str(v).strip()]
+        return value
 
     def run_settings(self) -> RunSettings:
         """The run settings in effect, as a launch freezes them into the run's config."""

@@ -1,0 +1,16 @@
+"""Where a session ran, for a hybrid run's mix of live and simulated sessions."""
+
+from __future__ import annotations
+
+from engine.core.models import BatchRun, DataSource, RemediationSession
+
+
+def session_source(run: BatchRun, session: RemediationSession) -> DataSource:
+    """Its own label in a hybrid run, else the run's data source."""
+    return session.data_source or run.data_source
+
+
+def counts_for_real(run: BatchRun, session: RemediationSession) -> bool:
+    """Whether a session's outcome may reach the findings ledger and the lessons: a hybrid run's
+    simulated sessions never do, or a simulated fix would stand as a real one."""
+    return session_source(run, session) == run.data_source
