@@ -26,7 +26,7 @@ from engine.devin.preflight import PreflightProblem, require_connection, target_
 from engine.execute.progress import LineProgress, progress_for_output
 from engine.execute.start import execute_run
 from engine.execute.tags import attempt_tag
-from engine.launch.control import check_resume, launch_plan_options
+from engine.launch.control import check_resume, launch_plan_options, resuming
 from engine.launch.launchers import launcher_for
 from engine.launch.ledger_plan import skip_reasons
 from engine.launch.planner import PlanOptions, check_usable, plan_options, plan_run
@@ -315,11 +315,14 @@ def _warn(warnings: list[PreflightProblem]) -> None:
 
 def resume_command(run_id: str, settings: Settings, detach: bool) -> None:
     paths = RunPaths.existing(settings.runs_dir, run_id)
-    _warn(check_resume(settings, paths))  # the launcher's checks, then a live run's preflight
     if detach:
-        _detach(paths, settings)
-    else:
-        _foreground(paths, settings)
+        with resuming(paths):  # one engine when two resumes race (engine.launch.control)
+            _warn(check_resume(settings, paths))  # the launcher's checks, then a live preflight
+            _detach(paths, settings)
+        return
+    with resuming(paths):
+        _warn(check_resume(settings, paths))
+    _foreground(paths, settings)  # its engine lock refuses a second engine from here on
 
 
 def stop_command(run_id: str, settings: Settings) -> None:

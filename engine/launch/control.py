@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Literal
+
+from filelock import FileLock, Timeout
 
 from engine.core.errors import BadInputError
 from engine.core.models import RunConfig, RunLedgerConfig
@@ -24,10 +28,14 @@ from engine.runs.paths import RunPaths
 from engine.runs.state_store import load_state_if_present
 from engine.settings.environment import Settings
 from engine.settings.run_settings import RunSettings, app_default
+from engine.storage.links import refuse_links
 
 # The checkout's sample_data/ beside the engine package, wherever this module sits inside it.
 SAMPLE_FILE = Path(str(files("engine"))).resolve().parent / "sample_data" / "findings.csv"
 DEMO_SPEED = float(app_default("speed"))  # the app's simulated launches start at this speed too
+# A resume waits this long for another one of the same run to have started its engine (that
+# takes at most a few seconds: engine.runs.detach.SPAWN_CHECK_SECONDS, plus a live preflight).
+RESUME_LOCK_SECONDS = 30
 DEMO_SEED = 7  # fixed: a demo recording looks the same every time
 # The demo's story is fixed too, whatever the settings say: a quarter of first attempts fail
 # (two findings for good, others fixed by a retry, a few stopped at the 5-ACU limit), and it
@@ -193,12 +201,28 @@ def check_resume(
     return []
 
 
+@contextmanager
+def resuming(paths: RunPaths) -> Iterator[None]:
+    """Held from a resume's checks until its engine has started (or been queued), so two resumes
+    at once (two analysts, the app and the CLI) start one engine: the second one's check then
+    sees the first's engine running and refuses."""
+    refuse_links(paths.root)  # the lock file is opened next
+    try:
+        with FileLock(str(paths.resume_lock), timeout=RESUME_LOCK_SECONDS):
+            yield
+    except Timeout as exc:
+        raise BadInputError(
+            f"run {paths.run_id} is being resumed by someone else right now; try again shortly"
+        ) from exc
+
+
 def resume_detached(settings: Settings, run_id: str) -> Bootstrap:
     """Live runs are resumed only once the API answers (PreflightError lists what stands)."""
     paths = RunPaths.existing(settings.runs_dir, run_id)
     launcher = _launcher(settings)
-    check_resume(settings, paths, launcher)
-    return launcher.start(paths)
+    with resuming(paths):
+        check_resume(settings, paths, launcher)
+        return launcher.start(paths)
 
 
 def stop(settings: Settings, run_id: str) -> StopResult:

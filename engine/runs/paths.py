@@ -107,6 +107,10 @@ class RunPaths:
     def engine_lock(self) -> Path:  # held by the live engine: one engine per run
         return self.root / "engine.lock"
 
+    @property
+    def resume_lock(self) -> Path:  # held from a resume's check until its engine has started
+        return self.root / "resume.lock"
+
     def host_engine_lock(self, host: str) -> Path:
         """A fleet engine's lock: one engine per run on each host. Not shared between hosts:
         on shared storage a lock held by a stalled engine elsewhere would block failover (the
