@@ -27,6 +27,11 @@ from engine.runs.paths import RunPaths
 from engine.runs.reviews import record_review
 from engine.simulator import SimulatorServer
 from engine.simulator.rate_limit import TokenBucket, retry_after_header
+from tests.app_fixtures import (
+    open_page,
+    texts,
+    use_runs_fixture,  # noqa: F401  (pytest fixture)
+)
 from tests.engine_helpers import SAMPLE, cli, load_run, read_json
 
 
@@ -197,7 +202,9 @@ def test_a_service_with_a_review_backlog_has_its_findings_created_last(tmp_path:
 
 
 @pytest.mark.slow
-def test_under_burst_429s_the_limit_drops_and_recovers_with_no_duplicate_session(tmp_path: Path) -> None:
+def test_under_burst_429s_the_limit_drops_and_recovers_with_no_duplicate_session(
+    tmp_path: Path, use_runs
+) -> None:
     """Each wave's first creates (ten at once) overrun a burst of 4: the limit halves, climbs
     back as polls stay under the rate, and every finding still gets exactly one session per
     attempt."""
@@ -233,3 +240,8 @@ def test_under_burst_429s_the_limit_drops_and_recovers_with_no_duplicate_session
     assert cli(tmp_path, "validate", "paced").returncode == 0
     shown = cli(tmp_path, "status", "paced")
     assert "Dispatch slowed during this run" in shown.stdout and "429" in shown.stdout
+    use_runs(tmp_path)  # the Overview tells the same story once the run has ended
+    page = texts(open_page("overview", "paced"))
+    assert "Dispatch slowed during this run" in page
+    halved = "once" if pace.decreases == 1 else f"{pace.decreases} times"
+    assert f"halved {halved}, down to {pace.lowest_limit} of 10" in page

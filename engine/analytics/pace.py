@@ -24,8 +24,8 @@ def pace_notice(run: BatchRun, running: bool) -> PaceNotice | None:
         return PaceNotice(
             "Dispatch slowed during this run",
             [
-                f"The agent API answered 429 (rate limited) {pace.rate_limited_answers:,} time(s); the "
-                f"parallel limit was halved {pace.decreases:,} time(s), down to {pace.lowest_limit} "
+                f"The agent API answered 429 (rate limited) {_times(pace.rate_limited_answers)}; the "
+                f"parallel limit was halved {_times(pace.decreases)}, down to {pace.lowest_limit} "
                 f"of {pace.max_parallel}, rising by one after each few rounds without a 429 "
                 f"({pace.parallel_limit} when the run stopped dispatching)."
             ],
@@ -55,3 +55,7 @@ def pace_notice(run: BatchRun, running: bool) -> PaceNotice | None:
             )
     limit = pace.effective_limit or pace.parallel_limit
     return PaceNotice(f"Dispatch is slower: up to {limit} of {pace.max_parallel} sessions in parallel", lines)
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n:,} times"

@@ -138,11 +138,11 @@ class DispatchPacer:
             pace.lowest_limit = min(lowered, pace.lowest_limit or lowered)
             if limit == top:
                 pace.slowed_since = utcnow()
+            times = "once" if new_429s == 1 else f"{new_429s} times"
             self._event(
                 True,
                 RATE_LIMITED,
-                f"the agent API answered 429 (rate limited) {new_429s} time(s): parallel limit "
-                f"{limit} → {lowered} of {top}",
+                f"the agent API answered 429 (rate limited) {times}: parallel limit {limit} → {lowered} of {top}",
                 {"parallel_limit": lowered, "previous_limit": limit, "new_429s": new_429s},
             )
             return
