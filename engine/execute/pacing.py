@@ -142,7 +142,8 @@ class DispatchPacer:
             self._event(
                 True,
                 RATE_LIMITED,
-                f"the agent API answered 429 (rate limited) {times}: parallel limit {limit} → {lowered} of {top}",
+                f"the agent API answered 429 (rate limited) {times}: parallel limit "
+                f"{limit} → {lowered} of {top}",
                 {"parallel_limit": lowered, "previous_limit": limit, "new_429s": new_429s},
             )
             return
