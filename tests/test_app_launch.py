@@ -254,6 +254,22 @@ def test_live_mode_launches_only_after_a_good_connection_check(
     assert run_ids(fresh_runs) == []
 
 
+def test_live_mode_with_connected_repos_says_which_findings_go_live(
+    fresh_runs: Path, use_runs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_runs(fresh_runs)
+    monkeypatch.setenv("DEVIN_API_KEY", "any-key")
+    monkeypatch.setenv("CONNECTED_REPOS", "acme-corp/payment-service")
+    at = upload(open_page("launch"), "findings.csv", SAMPLE.read_bytes())
+    at.radio(key="launch_mode").set_value("live").run()
+    assert not at.exception, at.exception
+    [hybrid] = [i.value for i in at.info if "Hybrid run" in i.value]
+    assert "8 of 24 findings are in a connected repository" in hybrid
+    assert "the other 16 go to the built-in simulator" in hybrid
+    at.radio(key="launch_mode").set_value("simulated").run()  # a simulated run is never hybrid
+    assert not any("Hybrid run" in i.value for i in at.info)
+
+
 def test_the_plan_shows_which_services_overrides_apply(
     fresh_runs: Path, use_runs, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
