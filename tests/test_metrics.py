@@ -141,8 +141,17 @@ def test_the_exporter_serves_every_live_run_of_the_folder(live_run, exporter: st
     by_status = {s.labels["status"]: s.value for s in families["patchwave_runs"].samples}
     assert by_status["running"] == 1 and by_status["completed"] == 1
     assert not samples(families["patchwave_sessions"], run="finished")
+    paused = cli(
+        runs, "run", str(SAMPLE), "--speed", "2000", "--failure-rate", "1", "--max-retries", "0",
+        "--no-ledger", "--run-id", "gated",
+    )  # fmt: skip
+    assert paused.returncode == 0, paused.stderr
+    families = scrape(exporter + "/metrics")
+    [info] = samples(families["patchwave_run_info"], run="gated")  # a paused run waits on someone
+    assert info.labels["status"] == "paused"
+    assert samples(families["patchwave_sessions"], run="gated", status="failed")[0].value > 0
     health = requests.get(exporter + "/healthz", timeout=10).json()
-    assert health["status"] == "ok" and health["runs"] == 2
+    assert health["status"] == "ok" and health["runs"] == 3
 
     # The figures follow the run: a later scrape sees the engine's newer state (written at
     # least every few seconds).

@@ -1,7 +1,8 @@
 """`python -m engine metrics`: one endpoint with the metrics of every run in a runs folder.
 
 It serves, for each live run (pending or running in the index, the same test `status` uses
-before it looks at a run's state), the per-run series a running engine serves itself
+before it looks at a run's state) and each paused one (waiting at a wave gate or for the API:
+someone has to act, so an alert must be able to see it), the per-run series a running engine serves itself
 (engine.metrics.series), labelled by run; plus, from the index alone, how many runs there are
 in each status:
 
@@ -59,7 +60,7 @@ class RunsFolderMetrics:
             runs.add_metric([status.value], counts.get(status.value, 0))
         samples: list[RunSample] = []
         with self._lock:
-            live = {e.run_id for e in entries if needs_liveness_check(e)}
+            live = {e.run_id for e in entries if needs_liveness_check(e) or e.status == RunStatus.paused}
             for run_id in sorted(live):
                 run = self._state(run_id)
                 if run is not None:
