@@ -7,6 +7,7 @@ import streamlit as st
 
 from engine.access.roles import Action
 from engine.analytics.memory import memory_counts, memory_table
+from engine.core.data_sources import store_source
 from engine.core.errors import BadInputError
 from engine.ledger.ops import default_data_source
 from engine.memory import memory_store
@@ -22,7 +23,8 @@ c.page_header(
     "from failed sessions, reviews and scans. New sessions' prompts carry the few best lessons for "
     "their finding.",
 )
-preferred = ctx.view.entry.data_source if ctx.view is not None else default_data_source(settings)
+# The selected run's memory (a hybrid run's is the live one), else the mode in effect.
+preferred = store_source(ctx.view.entry.data_source) if ctx.view else default_data_source(settings)
 source = st.segmented_control(
     "Data source",
     list(memory_actions.DATA_SOURCES),

@@ -117,3 +117,14 @@ def test_the_app_shows_a_hybrid_run_and_each_sessions_source(hybrid_run, use_run
     assert set(table.value["data_source"]) == {"live", "simulated"}
     column_order = table.proto.column_order
     assert "data_source" in column_order  # shown, since the source varies in this run
+
+
+@pytest.mark.slow
+def test_the_memory_page_of_a_hybrid_run_opens_the_live_memory(hybrid_run, use_runs) -> None:
+    runs, done, _ = hybrid_run
+    assert done.returncode == 0, done.stderr
+    use_runs(runs)
+    at = open_page("memory", "mixed")
+    assert not at.exception, at.exception
+    assert at.segmented_control(key="memory_source").value == "live"
+    assert any("payment-service" in str(d.value.to_dict()) for d in at.dataframe)
