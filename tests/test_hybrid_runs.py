@@ -14,6 +14,7 @@ from engine.runs.index import index_path
 from engine.settings.environment import load_settings
 from engine.simulator import SimulatorServer
 from tests.app_fixtures import (
+    PAGES,
     open_page,
     texts,
     use_runs_fixture,  # noqa: F401  (pytest fixture)
@@ -128,3 +129,30 @@ def test_the_memory_page_of_a_hybrid_run_opens_the_live_memory(hybrid_run, use_r
     assert not at.exception, at.exception
     assert at.segmented_control(key="memory_source").value == "live"
     assert any("payment-service" in str(d.value.to_dict()) for d in at.dataframe)
+
+
+@pytest.mark.slow
+def test_every_page_renders_a_hybrid_run(hybrid_run, use_runs) -> None:
+    runs, done, _ = hybrid_run
+    assert done.returncode == 0, done.stderr
+    use_runs(runs)
+    for page in PAGES:
+        at = open_page(page, "mixed")
+        assert not at.exception, (page, at.exception)
+    history = open_page("history", "mixed")
+    assert any("hybrid" in set(d.value.get("data_source", [])) for d in history.dataframe)
+
+
+@pytest.mark.slow
+def test_review_waits_for_an_unreachable_git_host_once_not_once_per_card(hybrid_run, use_runs) -> None:
+    """The live sessions' pull requests live on a Git host that is gone (the stand-in API has
+    stopped): the first card's lookup finds it unreachable, the other cards say so at once, and
+    the simulated sessions' cards show their saved pull requests."""
+    runs, done, _ = hybrid_run
+    assert done.returncode == 0, done.stderr
+    use_runs(runs)
+    at = open_page("review", "mixed")
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert shown.count("did not answer a moment ago") >= 1
+    assert "the simulated pull request is not in the run folder" not in shown

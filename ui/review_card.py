@@ -7,6 +7,7 @@ page of cards does not ask the host again on every rerun."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -14,6 +15,7 @@ import streamlit as st
 from engine.analytics import formatting as fmt
 from engine.analytics.review_context import ReviewContext, review_context
 from engine.analytics.review_queue import ReviewItem
+from engine.core.data_sources import session_source
 from engine.core.errors import BadInputError
 from engine.core.models import BatchRun
 from engine.core.pull_evidence import PullEvidence
@@ -27,18 +29,37 @@ GIT_HOST_TTL_SECONDS = 300
 CHECK_COLORS = {"success": "green", "failure": "red"}
 
 
+# A Git host that gave no answer is left alone this long: each lookup waits out its retries
+# (seconds), and a page of review cards would wait that long for every one of them.
+GIT_HOST_DOWN_SECONDS = 60
+_git_host_down: dict[str, tuple[float, str]] = {}  # API base URL -> (time.monotonic(), why)
+
+
 @st.cache_data(ttl=GIT_HOST_TTL_SECONDS, max_entries=256, show_spinner=False)
-def _git_evidence(base_url: str, token: str | None, url: str) -> PullEvidence | str:
+def _git_lookup(base_url: str, token: str | None, url: str) -> PullEvidence | str:
     try:
         return git_pull_evidence(base_url, token, url)
     except PullRequestLookupError as exc:
+        if exc.unreachable:  # not cached: the host may answer again in a minute
+            raise
+        return str(exc)
+
+
+def _git_evidence(base_url: str, token: str | None, url: str) -> PullEvidence | str:
+    down = _git_host_down.get(base_url)
+    if down is not None and time.monotonic() - down[0] < GIT_HOST_DOWN_SECONDS:
+        return f"the Git host at {base_url} did not answer a moment ago ({down[1]})"
+    try:
+        return _git_lookup(base_url, token, url)
+    except PullRequestLookupError as exc:
+        _git_host_down[base_url] = (time.monotonic(), str(exc))
         return str(exc)
 
 
 def _evidence(
-    runs_dir: Path, run: BatchRun, url: str, settings: Settings
+    runs_dir: Path, run: BatchRun, url: str, settings: Settings, simulated: bool
 ) -> tuple[PullEvidence | None, str | None]:
-    if run.data_source == "simulated":
+    if simulated:
         saved = saved_pull_evidence(RunPaths.of(runs_dir, run.run_id).root, url)
         return saved, None if saved else "the simulated pull request is not in the run folder"
     try:
@@ -51,7 +72,10 @@ def _evidence(
 
 
 def context_for(runs_dir: Path, run: BatchRun, item: ReviewItem, settings: Settings) -> ReviewContext:
-    evidence, missing = _evidence(runs_dir, run, item.pull_request_url, settings)
+    session = next((s for s in run.sessions if s.key == (item.finding_id, item.attempt)), None)
+    # A hybrid run's simulated sessions keep their pull requests in the run folder too.
+    simulated = (session_source(run, session) if session else run.data_source) == "simulated"
+    evidence, missing = _evidence(runs_dir, run, item.pull_request_url, settings, simulated)
     return review_context(run, item, evidence, missing)
 
 

@@ -46,7 +46,12 @@ class PullRequestTracker(Protocol):
 
 
 class PullRequestLookupError(Exception):
-    """The tracker could not say what became of a pull request."""
+    """The tracker could not say what became of a pull request. `unreachable`: the Git host gave
+    no answer at all (so asking about its other pull requests now would only wait again)."""
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 def set_pull_request_state(
@@ -180,7 +185,9 @@ class GitPullRequests:
         try:
             response = self.http.get(self.base_url + path, timeout=self.timeout, headers=headers)
         except requests.RequestException as exc:
-            raise PullRequestLookupError(f"GET {path}: no answer ({type(exc).__name__})") from exc
+            raise PullRequestLookupError(
+                f"GET {path}: no answer ({type(exc).__name__})", unreachable=True
+            ) from exc
         if response.status_code == 404:
             raise PullRequestLookupError(f"GET {path}: pull request not found (404)")
         if response.status_code in (401, 403):
