@@ -95,19 +95,21 @@ st.dataframe(
     selection_mode="single-row",
     column_order=SHOWN,
     column_config={
-        "finding_id": st.column_config.TextColumn("Finding", width=140),
+        "finding_id": st.column_config.TextColumn("Finding", width=150 if hybrid else 165),
         "attempt": st.column_config.NumberColumn("Attempt", width=60),
         "data_source": st.column_config.TextColumn(
-            "Source", width=70, help="Live: the Devin API; simulated: the built-in simulator (a hybrid run)."
+            "Source", width=60, help="Live: the Devin API; simulated: the built-in simulator (a hybrid run)."
         ),
-        "service": st.column_config.TextColumn("Service", width=90),
+        # With the row selector (about 30 px) the widths add up to the page's 940 or so at 1440 px;
+        # a hybrid run's Source column takes its room from the id, the service and the ACU figure.
+        "service": st.column_config.TextColumn("Service", width=75 if hybrid else 90),
         "status": st.column_config.TextColumn("Status", width=85),
         "started": c.datetime_column("Started", "When the API created the session.", width=110, short=True),
         "duration_s": c.duration_column("Duration", width=80),
         "acus": st.column_config.NumberColumn("ACUs", format="%.2f", width=55),
         "acus_basis": st.column_config.TextColumn(
             "ACU figure",
-            width=75,
+            width=65 if hybrid else 75,
             help="Reported: by the API; estimated: from agent time (the API reported none).",
         ),
         "cost": st.column_config.NumberColumn("Cost", format="dollar", width=55),
