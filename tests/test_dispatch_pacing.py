@@ -33,14 +33,7 @@ from tests.app_fixtures import (
     use_runs_fixture,  # noqa: F401  (pytest fixture)
 )
 from tests.engine_helpers import SAMPLE, cli, load_run, read_json
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.fake_clock import FakeClock
 
 
 def test_the_bucket_lets_a_burst_through_then_refuses_until_it_refills() -> None:

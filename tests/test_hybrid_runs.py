@@ -74,6 +74,15 @@ def hybrid_run(tmp_path_factory: pytest.TempPathFactory):
     return tmp_path, done, live_stats
 
 
+@pytest.fixture
+def hybrid_app(hybrid_run, use_runs) -> Path:
+    """The app pointed at the hybrid run's folder."""
+    runs, done, _ = hybrid_run
+    assert done.returncode == 0, done.stderr
+    use_runs(runs)
+    return runs
+
+
 @pytest.mark.slow
 def test_a_hybrid_run_sends_connected_repositories_live_and_labels_every_session(hybrid_run) -> None:
     tmp_path, done, live_stats = hybrid_run
@@ -108,10 +117,7 @@ def test_a_hybrid_run_sends_connected_repositories_live_and_labels_every_session
 
 
 @pytest.mark.slow
-def test_the_app_shows_a_hybrid_run_and_each_sessions_source(hybrid_run, use_runs) -> None:
-    runs, done, _ = hybrid_run
-    assert done.returncode == 0, done.stderr
-    use_runs(runs)
+def test_the_app_shows_a_hybrid_run_and_each_sessions_source(hybrid_app) -> None:
     at = open_page("sessions", "mixed")
     assert "hybrid · live + simulated" in texts(at)
     [table] = [d for d in at.dataframe if "data_source" in d.value.columns]
@@ -121,10 +127,7 @@ def test_the_app_shows_a_hybrid_run_and_each_sessions_source(hybrid_run, use_run
 
 
 @pytest.mark.slow
-def test_the_memory_page_of_a_hybrid_run_opens_the_live_memory(hybrid_run, use_runs) -> None:
-    runs, done, _ = hybrid_run
-    assert done.returncode == 0, done.stderr
-    use_runs(runs)
+def test_the_memory_page_of_a_hybrid_run_opens_the_live_memory(hybrid_app) -> None:
     at = open_page("memory", "mixed")
     assert not at.exception, at.exception
     assert at.segmented_control(key="memory_source").value == "live"
@@ -132,10 +135,7 @@ def test_the_memory_page_of_a_hybrid_run_opens_the_live_memory(hybrid_run, use_r
 
 
 @pytest.mark.slow
-def test_every_page_renders_a_hybrid_run(hybrid_run, use_runs) -> None:
-    runs, done, _ = hybrid_run
-    assert done.returncode == 0, done.stderr
-    use_runs(runs)
+def test_every_page_renders_a_hybrid_run(hybrid_app) -> None:
     for page in PAGES:
         at = open_page(page, "mixed")
         assert not at.exception, (page, at.exception)
@@ -144,13 +144,10 @@ def test_every_page_renders_a_hybrid_run(hybrid_run, use_runs) -> None:
 
 
 @pytest.mark.slow
-def test_review_waits_for_an_unreachable_git_host_once_not_once_per_card(hybrid_run, use_runs) -> None:
+def test_review_waits_for_an_unreachable_git_host_once_not_once_per_card(hybrid_app) -> None:
     """The live sessions' pull requests live on a Git host that is gone (the stand-in API has
     stopped): the first card's lookup finds it unreachable, the other cards say so at once, and
     the simulated sessions' cards show their saved pull requests."""
-    runs, done, _ = hybrid_run
-    assert done.returncode == 0, done.stderr
-    use_runs(runs)
     at = open_page("review", "mixed")
     assert not at.exception, at.exception
     shown = texts(at)

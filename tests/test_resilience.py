@@ -25,16 +25,9 @@ from tests.app_fixtures import (
     use_runs_fixture,  # noqa: F401  (pytest fixture)
 )
 from tests.engine_helpers import SAMPLE, cli, load_run
+from tests.fake_clock import FakeClock
 
 pytestmark = pytest.mark.slow
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 # -- the breaker's state machine ------------------------------------------------------------
