@@ -215,9 +215,10 @@ class RunEngine:
             check_lease("poll and dispatch")
             if self.breaker.closed:
                 self._talk(lambda: self._dispatch_and_poll(wave, queue))
+                self.pacer.after_round()
             elif self.breaker.allows_calls():  # half-open: one probe, no dispatch
                 self._talk(lambda: self._probe(wave, queue))
-            self.pacer.after_round()
+                self.pacer.after_round()  # a round without calls tells the pacer nothing
             if self.breaker.closed:  # while the API is away, nothing can be terminated or checked
                 self._check_timeouts(wave, queue)
             elif self._unavailable_for() >= self.horizon_seconds:
