@@ -43,9 +43,11 @@ COLUMNS = [
 view = c.require_run()
 ctx = context.current()
 hybrid = view.state.config.hybrid
-# At 1440 px every shown column fits; the ACU cap is in the session's detail and the CSV, and
-# the data source is shown only where it varies (a hybrid run).
-SHOWN = [col for col in COLUMNS if col != "acu_limit" and (hybrid or col != "data_source")]
+# At 1440 px every shown column fits (the grid's own parts leave about 875 px for the columns):
+# the ACU cap is in the session's detail and the CSV. The data source is shown only where it
+# varies (a hybrid run), in the room of the duration, which the detail and the CSV keep too.
+HIDDEN = {"acu_limit", "duration_s"} if hybrid else {"acu_limit", "data_source"}
+SHOWN = [col for col in COLUMNS if col not in HIDDEN]
 c.page_header("Sessions", ":material/smart_toy:")
 c.run_caption(view)
 
@@ -95,21 +97,19 @@ st.dataframe(
     selection_mode="single-row",
     column_order=SHOWN,
     column_config={
-        "finding_id": st.column_config.TextColumn("Finding", width=150 if hybrid else 165),
+        "finding_id": st.column_config.TextColumn("Finding", width=150),
         "attempt": st.column_config.NumberColumn("Attempt", width=60),
         "data_source": st.column_config.TextColumn(
             "Source", width=60, help="Live: the Devin API; simulated: the built-in simulator (a hybrid run)."
         ),
-        # With the row selector (about 30 px) the widths add up to the page's 940 or so at 1440 px;
-        # a hybrid run's Source column takes its room from the id, the service and the ACU figure.
-        "service": st.column_config.TextColumn("Service", width=75 if hybrid else 90),
+        "service": st.column_config.TextColumn("Service", width=90),
         "status": st.column_config.TextColumn("Status", width=85),
         "started": c.datetime_column("Started", "When the API created the session.", width=110, short=True),
         "duration_s": c.duration_column("Duration", width=80),
         "acus": st.column_config.NumberColumn("ACUs", format="%.2f", width=55),
         "acus_basis": st.column_config.TextColumn(
             "ACU figure",
-            width=65 if hybrid else 75,
+            width=75,
             help="Reported: by the API; estimated: from agent time (the API reported none).",
         ),
         "cost": st.column_config.NumberColumn("Cost", format="dollar", width=55),
