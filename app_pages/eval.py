@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
+from engine.analytics import formatting as fmt
 from engine.analytics.evaluation import (
     HEALTHY_AT,
     MIN_DECIDED,
@@ -37,8 +38,8 @@ critical = critical_categories(rows)
 if critical:
     st.error(
         f"**{len(critical)} critical {'category' if len(critical) == 1 else 'categories'}:** "
-        f"{', '.join(c.md(x) for x in critical)}. The agent fails most findings here — review the "
-        "playbook or route these findings to engineers.",
+        f"{', '.join(c.md(fmt.category_label(x)) for x in critical)}. The agent fails most findings "
+        "here — review the playbook or route these findings to engineers.",
         icon=":material/report:",
     )
 if not rows:
@@ -47,6 +48,7 @@ if not rows:
 
 table = pd.DataFrame([r.model_dump() for r in rows])
 table["band"] = table["band"].map(BANDS)
+table["category"] = table["category"].map(fmt.category_label)
 table["mean_duration_s"] = table["mean_duration_s"] / 60.0
 st.dataframe(
     table,
@@ -71,7 +73,7 @@ st.dataframe(
             "Failed", format="%d", help="Findings failed with no attempts left."
         ),
         "success_rate": c.rate_column("Success rate", "Passed out of passed + failed."),
-        "mean_duration_s": c.duration_column("Mean duration (agent time)"),
+        "mean_duration_s": c.duration_column("Mean duration"),  # its help says it is agent time
         "retries": st.column_config.NumberColumn(
             "Retries", format="%d", help="Sessions beyond each finding's first attempt."
         ),

@@ -252,7 +252,7 @@ def duration_column(
     label: str = "Duration (agent time)", width: int = DURATION_WIDTH
 ) -> st.column_config.NumberColumn:
     # Minutes read better than seconds at a glance; the value stays numeric so it sorts.
-    return st.column_config.NumberColumn(label, format="%.1f min", help=AGENT_TIME_HELP, width=DURATION_WIDTH)
+    return st.column_config.NumberColumn(label, format="%.1f min", help=AGENT_TIME_HELP, width=width)
 
 
 def rate_column(
