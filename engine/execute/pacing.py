@@ -21,7 +21,7 @@ from pathlib import Path
 from engine.core.models import BatchRun, EventKind, utcnow
 from engine.core.pace import RATE_LIMITED, REVIEW_BACKLOG, SERVICE_REVIEW_BACKLOG, DispatchPace
 from engine.execute.recorder import Recorder
-from engine.runs.reviews import latest_decisions, read_reviews, reviewable
+from engine.runs.reviews import latest_decisions, read_reviews, reviewable, reviews_path
 
 CLEAN_ROUNDS_PER_STEP = 3
 
@@ -111,7 +111,7 @@ class DispatchPacer:
 
     def _refresh_decisions(self) -> None:
         """Reads reviews.jsonl (the app appends to it) only when it has changed."""
-        path = self.rec.paths.root / "reviews.jsonl"
+        path = reviews_path(self.rec.paths)
         stamp = _stamp(path)
         if stamp == self._reviews_stamp:
             return
